@@ -1,0 +1,43 @@
+/**
+ * The one typed configuration. Key names follow Distribution's config.yml where a setting
+ * exists there (so a registry:2 config file works unchanged); Berth-only settings live under
+ * keys Distribution does not use. Loaded once, validated once, frozen, and passed explicitly.
+ */
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+export interface TlsConfig {
+  /** PEM certificate chain file. */
+  certificate: string;
+  /** PEM private key file. */
+  key: string;
+}
+
+export interface HttpConfig {
+  /** host:port or :port to listen on. */
+  addr: string;
+  /** Externally visible base URL (Distribution's http.host), used for absolute Location headers. */
+  host: string | undefined;
+  tls: TlsConfig | undefined;
+  /** Seconds to wait for in-flight requests at shutdown (Distribution's http.draintimeout). */
+  drainTimeoutSeconds: number;
+}
+
+export interface StorageConfig {
+  filesystem: { rootdirectory: string };
+  delete: { enabled: boolean };
+  maintenance: {
+    uploadpurging: { enabled: boolean; ageSeconds: number; intervalSeconds: number };
+  };
+}
+
+export interface MetadataConfig {
+  /** SQLite file; defaults to `<rootdirectory>/berth.db`. */
+  sqlite: { path: string };
+}
+
+export interface BerthConfig {
+  log: { level: LogLevel };
+  http: HttpConfig;
+  storage: StorageConfig;
+  metadata: MetadataConfig;
+}

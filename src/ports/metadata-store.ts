@@ -1,0 +1,108 @@
+/**
+ * MetadataStore: the authoritative record of what exists — repositories, blob links,
+ * manifests (bytes as pushed), tags, the reference graph and upload sessions. Repositories
+ * are keyed by their full name; a repository exists once anything has been linked into it.
+ *
+ * Every method is atomic on its own. Writers that change several rows (putManifest,
+ * deleteManifest) do it in one transaction so a crash never leaves a half-recorded manifest.
+ */
+import type { IoOptions } from './blob-store.js';
+
+export interface ManifestRecord {
+  repository: string;
+  digest: string;
+  mediaType: string;
+  /** artifactType, or the config media type for artifacts without one; used by referrers. */
+  artifactType: string | undefined;
+  /** Digest of the `subject` manifest, if any. */
+  subject: string | undefined;
+  /** Raw bytes exactly as pushed. */
+  body: Buffer;
+  /** Annotations, JSON-encoded, surfaced in referrers descriptors. */
+  annotations: Record<string, string> | undefined;
+  createdAt: Date;
+}
+
+export interface ManifestReferences {
+  /** Blob digests (config + layers) the manifest points at. */
+  blobs: string[];
+  /** Manifest digests (index children) the manifest points at. */
+  manifests: string[];
+}
+
+export interface Page {
+  /** Exclusive lower bound in lexical order (the `last` parameter). */
+  last?: string;
+  /** Maximum number of entries; undefined = no limit. */
+  limit?: number;
+}
+
+export interface UploadSession {
+  id: string;
+  repository: string;
+  /** Bytes staged so far. */
+  size: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ReferrerRecord {
+  digest: string;
+  mediaType: string;
+  artifactType: string | undefined;
+  size: number;
+  annotations: Record<string, string> | undefined;
+}
+
+export interface MetadataStore {
+  /** Runs pending migrations; safe to call on every start and from several instances. */
+  migrate(options?: IoOptions): Promise<void>;
+
+  /** Records a committed blob's size (idempotent). */
+  recordBlob(digest: string, size: number, options?: IoOptions): Promise<void>;
+  /** Links a recorded blob into a repository (idempotent); creates the repository. */
+  linkBlob(repository: string, digest: string, options?: IoOptions): Promise<void>;
+  /** The blob's size if `repository` links it, else undefined. */
+  linkedBlob(repository: string, digest: string, options?: IoOptions): Promise<{ size: number } | undefined>;
+  /** The blob's size if any repository has it recorded, else undefined. */
+  blob(digest: string, options?: IoOptions): Promise<{ size: number } | undefined>;
+  /** Removes the link; false when it did not exist. */
+  unlinkBlob(repository: string, digest: string, options?: IoOptions): Promise<boolean>;
+  /** Of `digests`, the ones `repository` does not link. */
+  missingBlobs(repository: string, digests: string[], options?: IoOptions): Promise<string[]>;
+
+  /**
+   * Stores a manifest, its references and optionally points `tag` at it, in one transaction.
+   * Re-putting the same digest keeps the original record and only moves the tag.
+   */
+  putManifest(record: ManifestRecord, refs: ManifestReferences, tag: string | undefined, options?: IoOptions): Promise<void>;
+  manifest(repository: string, digest: string, options?: IoOptions): Promise<ManifestRecord | undefined>;
+  /** The manifest a tag points at, in one lookup (the hot path of every pull). */
+  manifestByTag(repository: string, tag: string, options?: IoOptions): Promise<ManifestRecord | undefined>;
+  /** Of `digests`, the ones that are not manifests in `repository`. */
+  missingManifests(repository: string, digests: string[], options?: IoOptions): Promise<string[]>;
+  /** Removes a manifest, every tag pointing at it and its outgoing references. */
+  deleteManifest(repository: string, digest: string, options?: IoOptions): Promise<boolean>;
+
+  /** Tags in lexical order. */
+  listTags(repository: string, page: Page, options?: IoOptions): Promise<string[]>;
+  deleteTag(repository: string, tag: string, options?: IoOptions): Promise<boolean>;
+  /** Whether the repository exists (has any blob, manifest or tag). */
+  hasRepository(repository: string, options?: IoOptions): Promise<boolean>;
+  /** Repository names in lexical order. */
+  listRepositories(page: Page, options?: IoOptions): Promise<string[]>;
+
+  /** Manifests in `repository` whose subject is `digest`, optionally of one artifactType. */
+  listReferrers(repository: string, digest: string, artifactType: string | undefined, options?: IoOptions): Promise<ReferrerRecord[]>;
+
+  createUpload(session: UploadSession, options?: IoOptions): Promise<void>;
+  upload(id: string, options?: IoOptions): Promise<UploadSession | undefined>;
+  /** Moves the recorded size from `from` to `to`; false if another writer got there first. */
+  advanceUpload(id: string, from: number, to: number, options?: IoOptions): Promise<boolean>;
+  deleteUpload(id: string, options?: IoOptions): Promise<boolean>;
+  /** Sessions not updated since `before`. */
+  staleUploads(before: Date, options?: IoOptions): Promise<UploadSession[]>;
+
+  ping(options?: IoOptions): Promise<void>;
+  close(): Promise<void>;
+}
