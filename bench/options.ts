@@ -1,0 +1,103 @@
+/**
+ * Command-line flags and the two size profiles. `--quick` exists so CI and developers can check
+ * the harness end to end in about a minute; its numbers are for smoke, not for comparison.
+ */
+import { parseArgs } from 'node:util';
+
+export interface Profile {
+  name: 'full' | 'quick';
+  /** Distinct 1 MiB blobs pushed in the monolithic-push row. */
+  smallPushCount: number;
+  /** The "1 GiB" blob, shrunk in quick mode so /tmp and the run stay small. */
+  bigBlobBytes: number;
+  chunkedTotalBytes: number;
+  chunkBytes: number;
+  /** Distinct 1 MiB blobs the pull and HEAD rows cycle through. */
+  pullSetSize: number;
+  /** Fixed-duration rows (GET/HEAD) run this long after the warm-up. */
+  durationMs: number;
+  warmupMs: number;
+  manifestPutCount: number;
+  catalogRepos: number;
+  tagCount: number;
+  /** Repetitions of the listing walks; the median is reported. */
+  listingRuns: number;
+  skopeoLayers: number;
+  skopeoRuns: number;
+}
+
+const full: Profile = {
+  name: 'full',
+  smallPushCount: 2048,
+  bigBlobBytes: 1024 * 1024 * 1024,
+  chunkedTotalBytes: 256 * 1024 * 1024,
+  chunkBytes: 8 * 1024 * 1024,
+  pullSetSize: 64,
+  durationMs: 5000,
+  warmupMs: 1000,
+  manifestPutCount: 4000,
+  catalogRepos: 5000,
+  tagCount: 10_000,
+  listingRuns: 5,
+  skopeoLayers: 10,
+  skopeoRuns: 3,
+};
+
+const quick: Profile = {
+  name: 'quick',
+  smallPushCount: 128,
+  bigBlobBytes: 64 * 1024 * 1024,
+  chunkedTotalBytes: 32 * 1024 * 1024,
+  chunkBytes: 8 * 1024 * 1024,
+  pullSetSize: 16,
+  durationMs: 1000,
+  warmupMs: 200,
+  manifestPutCount: 300,
+  catalogRepos: 300,
+  tagCount: 500,
+  listingRuns: 2,
+  skopeoLayers: 10,
+  skopeoRuns: 1,
+};
+
+export interface Options {
+  /** Run only rows whose "<id> <title>" contains one of these (case-insensitive). */
+  only: string[];
+  profile: Profile;
+  /** Which registries to run, in order (Distribution first: it is the baseline). */
+  targets: ('distribution' | 'berth')[];
+}
+
+export function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      only: { type: 'string', multiple: true },
+      quick: { type: 'boolean', default: false },
+      target: { type: 'string', multiple: true },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(
+      'usage: node dist/bench/run.js [--quick] [--only <row-substring>]... [--target distribution|berth]...\n',
+    );
+    process.exit(0);
+  }
+  const targets = (values.target ?? ['distribution', 'berth']).map((t) => {
+    if (t !== 'distribution' && t !== 'berth') throw new Error(`unknown --target ${t}`);
+    return t;
+  });
+  return {
+    only: (values.only ?? []).map((s) => s.toLowerCase()),
+    profile: values.quick ? quick : full,
+    targets,
+  };
+}
+
+export function selected(options: Options, label: string): boolean {
+  if (options.only.length === 0) return true;
+  const l = label.toLowerCase();
+  return options.only.some((o) => l.includes(o));
+}

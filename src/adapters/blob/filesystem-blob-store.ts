@@ -1,0 +1,242 @@
+/**
+ * FilesystemBlobStore: the embedded default BlobStore, one directory tree on a local disk.
+ *
+ * Layout under `root`:
+ *
+ *   blobs/<algorithm>/<first two hex chars>/<hex>   committed blobs, immutable once there
+ *   uploads/<id>                                    staging files, one per upload
+ *
+ * Both trees live under one root so they share a filesystem and rename(2) between them is
+ * atomic. The staging file is itself the temporary file of a commit: commit fsyncs it, renames
+ * it into its shard directory and fsyncs that directory (and any directory it had to create).
+ * Killed at any instant, the store therefore holds either the staging file (the commit can be
+ * retried) or the complete, durable blob — never a partial blob and never both halves lost.
+ * No other temporary files exist; sweepStaging clears anything old under uploads/, which
+ * includes whatever a future or crashed writer might leave there.
+ *
+ * Appends are not fsync'd (that would cost a sync per chunk); commit is the durability point.
+ * After a crash mid-append the staging file may hold more bytes than the caller recorded:
+ * they are still a prefix of what the client sent, and uploadSize reports the truth.
+ *
+ * Concurrent appends or an append racing a commit on the same id are the caller's to prevent
+ * (core serialises per upload); the offset check catches retries, not simultaneous writers.
+ */
+import { access, constants, mkdir, readdir, rename, writeFile, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { addAbortSignal, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  BlobStoreNotFoundError,
+  BlobStoreOffsetError,
+  type BlobStat,
+  type BlobStore,
+  type IoOptions,
+  type ReadRange,
+} from '../../ports/blob-store.js';
+import {
+  FilesystemLayout,
+  STORE_NAME,
+  hasErrorCode,
+  lstatIfPresent,
+  openOrNotFound,
+  statIfPresent,
+  syncDirectories,
+  unlinkIfPresent,
+  writeFully,
+} from './filesystem-paths.js';
+
+export interface FilesystemBlobStoreOptions {
+  root: string;
+}
+
+export class FilesystemBlobStore implements BlobStore {
+  private readonly layout: FilesystemLayout;
+
+  constructor(options: FilesystemBlobStoreOptions) {
+    this.layout = new FilesystemLayout(options.root);
+  }
+
+  async stat(digest: string, options: IoOptions = {}): Promise<BlobStat | undefined> {
+    const path = this.layout.blobPath(digest);
+    options.signal?.throwIfAborted();
+    const found = await statIfPresent(path);
+    return found === undefined ? undefined : { digest, size: found.size };
+  }
+
+  async read(digest: string, options: IoOptions & { range?: ReadRange } = {}): Promise<Readable> {
+    const path = this.layout.blobPath(digest);
+    const { range, signal } = options;
+    if (range !== undefined) assertRange(range);
+    signal?.throwIfAborted();
+    // Open first, then stream from the handle: a delete between a stat and an open cannot
+    // turn into a stream that errors later instead of a clean not-found now.
+    const handle = await openOrNotFound(path, 'r', digest);
+    const stream = handle.createReadStream(range === undefined ? {} : { start: range.start, end: range.end });
+    return signal === undefined ? stream : addAbortSignal(signal, stream);
+  }
+
+  async delete(digest: string, options: IoOptions = {}): Promise<boolean> {
+    const path = this.layout.blobPath(digest);
+    options.signal?.throwIfAborted();
+    return unlinkIfPresent(path);
+  }
+
+  async createUpload(id: string, options: IoOptions = {}): Promise<void> {
+    const path = this.layout.uploadPath(id);
+    options.signal?.throwIfAborted();
+    await mkdir(this.layout.uploadsDir, { recursive: true });
+    try {
+      await writeFile(path, new Uint8Array(0), { flag: 'wx' });
+    } catch (error) {
+      if (hasErrorCode(error, 'EEXIST')) {
+        throw new Error(`${STORE_NAME}: upload ${id} already exists`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  async appendUpload(id: string, offset: number, body: Readable, options: IoOptions = {}): Promise<number> {
+    this.layout.uploadPath(id);
+    options.signal?.throwIfAborted();
+    const handle = await this.openUpload(id, 'r+');
+    try {
+      const { size } = await handle.stat();
+      if (size !== offset) throw new BlobStoreOffsetError(STORE_NAME, offset, size);
+      let position = offset;
+      // pipeline can settle on abort while a write is still in flight; truncating before that
+      // write lands would leave its bytes past `offset`, so the rollback waits for the sink.
+      let sinkDone: Promise<void> = Promise.resolve();
+      const sink = (source: AsyncIterable<unknown>): Promise<void> => {
+        sinkDone = (async () => {
+          for await (const chunk of source) {
+            options.signal?.throwIfAborted();
+            position = await writeFully(handle, toBytes(chunk), position);
+          }
+        })();
+        return sinkDone;
+      };
+      try {
+        await pipeline(body, sink, options.signal === undefined ? {} : { signal: options.signal });
+      } catch (error) {
+        await sinkDone.catch(() => undefined);
+        try {
+          await handle.truncate(offset);
+        } catch (truncateError) {
+          throw new AggregateError([error, truncateError], `${STORE_NAME}: upload ${id} could not be rolled back to ${offset}`);
+        }
+        throw error;
+      }
+      return position;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async uploadSize(id: string, options: IoOptions = {}): Promise<number> {
+    const path = this.layout.uploadPath(id);
+    options.signal?.throwIfAborted();
+    const found = await statIfPresent(path);
+    if (found === undefined) throw new BlobStoreNotFoundError(STORE_NAME, uploadKey(id));
+    return found.size;
+  }
+
+  async readUpload(id: string, options: IoOptions = {}): Promise<Readable> {
+    this.layout.uploadPath(id);
+    options.signal?.throwIfAborted();
+    const stream = (await this.openUpload(id, 'r')).createReadStream();
+    return options.signal === undefined ? stream : addAbortSignal(options.signal, stream);
+  }
+
+  async commitUpload(id: string, digest: string, options: IoOptions = {}): Promise<BlobStat> {
+    const staged = this.layout.uploadPath(id);
+    const target = this.layout.blobPath(digest);
+    options.signal?.throwIfAborted();
+    const handle = await this.openUpload(id, 'r+');
+    let size: number;
+    try {
+      await handle.sync();
+      size = (await handle.stat()).size;
+    } finally {
+      await handle.close();
+    }
+    // Past this point the commit runs to the end: stopping halfway would gain nothing.
+    options.signal?.throwIfAborted();
+
+    const existing = await statIfPresent(target);
+    if (existing !== undefined) {
+      // Same digest, same bytes: keep the copy readers may already be streaming.
+      await unlinkIfPresent(staged);
+      return { digest, size: existing.size };
+    }
+    const shard = dirname(target);
+    const created = await mkdir(shard, { recursive: true });
+    try {
+      await rename(staged, target);
+    } catch (error) {
+      if (hasErrorCode(error, 'ENOENT')) throw new BlobStoreNotFoundError(STORE_NAME, uploadKey(id), { cause: error });
+      throw error;
+    }
+    await syncDirectories(shard, created);
+    return { digest, size };
+  }
+
+  async abortUpload(id: string, options: IoOptions = {}): Promise<boolean> {
+    const path = this.layout.uploadPath(id);
+    options.signal?.throwIfAborted();
+    return unlinkIfPresent(path);
+  }
+
+  async sweepStaging(olderThan: Date, options: IoOptions = {}): Promise<number> {
+    const cutoff = olderThan.getTime();
+    if (Number.isNaN(cutoff)) throw new RangeError(`${STORE_NAME}: sweepStaging needs a valid date`);
+    options.signal?.throwIfAborted();
+    let names: string[];
+    try {
+      names = await readdir(this.layout.uploadsDir);
+    } catch (error) {
+      if (hasErrorCode(error, 'ENOENT')) return 0;
+      throw error;
+    }
+    let removed = 0;
+    for (const name of names) {
+      options.signal?.throwIfAborted();
+      const path = join(this.layout.uploadsDir, name);
+      const found = await lstatIfPresent(path);
+      if (found === undefined || !found.isFile() || found.mtimeMs >= cutoff) continue;
+      if (await unlinkIfPresent(path)) removed += 1;
+    }
+    return removed;
+  }
+
+  async ping(options: IoOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted();
+    await mkdir(this.layout.blobsDir, { recursive: true });
+    await mkdir(this.layout.uploadsDir, { recursive: true });
+    await access(this.layout.root, constants.R_OK | constants.W_OK);
+  }
+
+  async close(): Promise<void> {
+    // Nothing is held open between calls; streams handed out close their own handles.
+  }
+
+  private async openUpload(id: string, flags: 'r' | 'r+'): Promise<FileHandle> {
+    return openOrNotFound(this.layout.uploadPath(id), flags, uploadKey(id));
+  }
+}
+
+function uploadKey(id: string): string {
+  return `upload ${id}`;
+}
+
+function assertRange(range: ReadRange): void {
+  const { start, end } = range;
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
+    throw new RangeError(`${STORE_NAME}: invalid range ${start}-${end}`);
+  }
+}
+
+function toBytes(chunk: unknown): Uint8Array {
+  if (chunk instanceof Uint8Array) return chunk;
+  if (typeof chunk === 'string') return Buffer.from(chunk);
+  throw new TypeError(`${STORE_NAME}: upload body must yield bytes`);
+}

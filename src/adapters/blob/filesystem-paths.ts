@@ -1,0 +1,149 @@
+/**
+ * Where the filesystem blob store keeps things, the validation that guarantees no caller input
+ * can name a path outside the root, and the few fs primitives the store builds on (absence as
+ * a value rather than an exception, durable directory entries). Every path the store touches
+ * comes from here. The layout itself is described at the top of filesystem-blob-store.ts.
+ */
+import type { Stats } from 'node:fs';
+import { lstat, open, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { BlobStoreNotFoundError } from '../../ports/blob-store.js';
+
+export const STORE_NAME = 'filesystem';
+
+// Ids become file names, so the alphabet excludes separators and dots outright (no `..`),
+// and the length stays far below every filesystem's name limit.
+const UPLOAD_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+const HEX_LENGTH: Readonly<Record<string, number>> = { sha256: 64, sha512: 128 };
+const DIGEST = /^([a-z0-9]+):([0-9a-f]+)$/;
+
+export interface ParsedDigest {
+  algorithm: string;
+  hex: string;
+}
+
+export function parseDigest(digest: string): ParsedDigest {
+  const match = typeof digest === 'string' ? DIGEST.exec(digest) : null;
+  const algorithm = match?.[1];
+  const hex = match?.[2];
+  if (algorithm === undefined || hex === undefined || HEX_LENGTH[algorithm] !== hex.length) {
+    throw new Error(`${STORE_NAME}: invalid digest ${JSON.stringify(digest)}`);
+  }
+  return { algorithm, hex };
+}
+
+export function assertUploadId(id: string): void {
+  if (typeof id !== 'string' || !UPLOAD_ID.test(id)) {
+    throw new Error(`${STORE_NAME}: invalid upload id ${JSON.stringify(id)}`);
+  }
+}
+
+export class FilesystemLayout {
+  readonly root: string;
+  readonly blobsDir: string;
+  readonly uploadsDir: string;
+
+  constructor(root: string) {
+    if (typeof root !== 'string' || root === '') {
+      throw new Error(`${STORE_NAME}: root must be a non-empty path`);
+    }
+    // Absolute and normalised, so the paths mkdir reports compare equal to the ones built here.
+    this.root = resolve(root);
+    this.blobsDir = join(this.root, 'blobs');
+    this.uploadsDir = join(this.root, 'uploads');
+  }
+
+  blobPath(digest: string): string {
+    const { algorithm, hex } = parseDigest(digest);
+    // Two hex characters of fan-out keep any one directory to a few thousand entries.
+    return join(this.blobsDir, algorithm, hex.slice(0, 2), hex);
+  }
+
+  uploadPath(id: string): string {
+    assertUploadId(id);
+    return join(this.uploadsDir, id);
+  }
+}
+
+export function hasErrorCode(error: unknown, ...codes: string[]): boolean {
+  return (
+    error instanceof Error &&
+    'code' in error &&
+    typeof error.code === 'string' &&
+    codes.includes(error.code)
+  );
+}
+
+/**
+ * A rename or a new directory entry is only durable once the directory holding it is synced.
+ * `firstCreated` is what `mkdir({ recursive: true })` returned: every directory from it down
+ * to `dir` is new, so each of their parents gained an entry that must be synced too.
+ */
+export async function syncDirectories(dir: string, firstCreated: string | undefined): Promise<void> {
+  await syncDirectory(dir);
+  if (firstCreated === undefined) return;
+  const top = dirname(firstCreated);
+  let current = dir;
+  while (current !== top) {
+    const parent = dirname(current);
+    if (parent === current) break;
+    current = parent;
+    await syncDirectory(current);
+  }
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function writeFully(handle: FileHandle, bytes: Uint8Array, position: number): Promise<number> {
+  let done = 0;
+  while (done < bytes.length) {
+    const { bytesWritten } = await handle.write(bytes, done, bytes.length - done, position + done);
+    done += bytesWritten;
+  }
+  return position + done;
+}
+
+export async function openOrNotFound(path: string, flags: string, key: string): Promise<FileHandle> {
+  try {
+    return await open(path, flags);
+  } catch (error) {
+    if (hasErrorCode(error, 'ENOENT', 'ENOTDIR')) throw new BlobStoreNotFoundError(STORE_NAME, key, { cause: error });
+    throw error;
+  }
+}
+
+export async function statIfPresent(path: string): Promise<Stats | undefined> {
+  try {
+    return await stat(path);
+  } catch (error) {
+    if (hasErrorCode(error, 'ENOENT', 'ENOTDIR')) return undefined;
+    throw error;
+  }
+}
+
+export async function lstatIfPresent(path: string): Promise<Stats | undefined> {
+  try {
+    return await lstat(path);
+  } catch (error) {
+    if (hasErrorCode(error, 'ENOENT')) return undefined;
+    throw error;
+  }
+}
+
+export async function unlinkIfPresent(path: string): Promise<boolean> {
+  try {
+    await unlink(path);
+    return true;
+  } catch (error) {
+    if (hasErrorCode(error, 'ENOENT', 'ENOTDIR')) return false;
+    throw error;
+  }
+}

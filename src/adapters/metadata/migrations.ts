@@ -1,0 +1,174 @@
+/**
+ * Versioned, forward-only migrations of the metadata database, run at every start.
+ *
+ * Rules for adding one: append a new `NNNN_name` entry (Kysely orders them by name), never edit
+ * or reorder a migration that has shipped, and write it with Kysely's schema builder plus the
+ * dialect hooks below so the same code creates the same schema on SQLite and PostgreSQL.
+ *
+ * Integrity: every row that belongs to a repository or a manifest carries a foreign key to it,
+ * without cascades — the store deletes children explicitly, in one transaction, so what a
+ * delete removes is written in the store and not implied by the schema. Foreign keys are not
+ * placed on what may legitimately dangle: an index's children and a referrer's subject may be
+ * absent from the repository (OCI allows both), and a manifest's blob references are checked
+ * by core, not by the database, so unlinking a blob stays possible.
+ */
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider, type RawBuilder } from 'kysely';
+
+/** The only places the two dialects' DDL differ. */
+export interface MetadataDialect {
+  readonly name: 'sqlite' | 'postgres';
+  /**
+   * Raw bytes. SQLite says blob, PostgreSQL bytea; both drivers hand back a Buffer.
+   */
+  readonly bytesType: 'blob' | 'bytea';
+  /**
+   * Text used as a key. Paginated listings promise byte-wise lexical order, which SQLite's
+   * default BINARY collation gives; PostgreSQL's default follows the server locale (where
+   * "B" < "a" < "_" may not hold), so keys are declared COLLATE "C" there. Doing it in the
+   * column rather than in ORDER BY keeps the primary-key index usable for the `>` bound.
+   */
+  readonly keyType: 'text' | RawBuilder<unknown>;
+}
+
+export const sqliteMetadataDialect: MetadataDialect = {
+  name: 'sqlite',
+  bytesType: 'blob',
+  keyType: 'text',
+};
+
+export const postgresMetadataDialect: MetadataDialect = {
+  name: 'postgres',
+  bytesType: 'bytea',
+  keyType: sql`text collate "C"`,
+};
+
+function coreSchema(dialect: MetadataDialect): Migration {
+  const key = dialect.keyType;
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('repositories')
+        .addColumn('name', key, (c) => c.notNull().primaryKey())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('blobs')
+        .addColumn('digest', key, (c) => c.notNull().primaryKey())
+        .addColumn('size', 'bigint', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('repository_blobs')
+        .addColumn('repository', key, (c) => c.notNull())
+        .addColumn('digest', key, (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('repository_blobs_pk', ['repository', 'digest'])
+        .addForeignKeyConstraint('repository_blobs_repository_fk', ['repository'], 'repositories', ['name'])
+        .addForeignKeyConstraint('repository_blobs_digest_fk', ['digest'], 'blobs', ['digest'])
+        .execute();
+      // Which repositories link a blob: GC's question, and what the foreign key above checks
+      // whenever a blob row is deleted.
+      await db.schema.createIndex('repository_blobs_digest').on('repository_blobs').column('digest').execute();
+
+      await db.schema
+        .createTable('manifests')
+        .addColumn('repository', key, (c) => c.notNull())
+        .addColumn('digest', key, (c) => c.notNull())
+        .addColumn('media_type', 'text', (c) => c.notNull())
+        .addColumn('artifact_type', 'text')
+        .addColumn('subject', key)
+        .addColumn('annotations', 'text')
+        .addColumn('body', dialect.bytesType, (c) => c.notNull())
+        .addColumn('size', 'bigint', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('manifests_pk', ['repository', 'digest'])
+        .addForeignKeyConstraint('manifests_repository_fk', ['repository'], 'repositories', ['name'])
+        .execute();
+      await db.schema
+        .createIndex('manifests_repository_subject')
+        .on('manifests')
+        .columns(['repository', 'subject'])
+        .execute();
+
+      await db.schema
+        .createTable('manifest_blob_refs')
+        .addColumn('repository', key, (c) => c.notNull())
+        .addColumn('manifest', key, (c) => c.notNull())
+        .addColumn('blob', key, (c) => c.notNull())
+        .addPrimaryKeyConstraint('manifest_blob_refs_pk', ['repository', 'manifest', 'blob'])
+        .addForeignKeyConstraint(
+          'manifest_blob_refs_manifest_fk',
+          ['repository', 'manifest'],
+          'manifests',
+          ['repository', 'digest'],
+        )
+        .execute();
+
+      await db.schema
+        .createTable('manifest_manifest_refs')
+        .addColumn('repository', key, (c) => c.notNull())
+        .addColumn('parent', key, (c) => c.notNull())
+        .addColumn('child', key, (c) => c.notNull())
+        .addPrimaryKeyConstraint('manifest_manifest_refs_pk', ['repository', 'parent', 'child'])
+        .addForeignKeyConstraint(
+          'manifest_manifest_refs_parent_fk',
+          ['repository', 'parent'],
+          'manifests',
+          ['repository', 'digest'],
+        )
+        .execute();
+
+      await db.schema
+        .createTable('tags')
+        .addColumn('repository', key, (c) => c.notNull())
+        .addColumn('name', key, (c) => c.notNull())
+        .addColumn('digest', key, (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('tags_pk', ['repository', 'name'])
+        .addForeignKeyConstraint('tags_manifest_fk', ['repository', 'digest'], 'manifests', ['repository', 'digest'])
+        .execute();
+      // deleteManifest finds a manifest's tags by digest.
+      await db.schema.createIndex('tags_repository_digest').on('tags').columns(['repository', 'digest']).execute();
+
+      // No foreign key to repositories: an upload in progress must not make a repository
+      // appear in the catalog.
+      await db.schema
+        .createTable('uploads')
+        .addColumn('id', key, (c) => c.notNull().primaryKey())
+        .addColumn('repository', key, (c) => c.notNull())
+        .addColumn('size', 'bigint', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('uploads_updated_at').on('uploads').column('updated_at').execute();
+    },
+  };
+}
+
+function migrations(dialect: MetadataDialect): Record<string, Migration> {
+  return {
+    '0001_core': coreSchema(dialect),
+  };
+}
+
+/**
+ * Brings the schema up to date. Kysely records applied migrations in `berth_migration` and
+ * serializes concurrent callers (an advisory lock on PostgreSQL; SQLite has one connection),
+ * so every instance may call this at start.
+ */
+export async function migrateToLatest<DB>(db: Kysely<DB>, dialect: MetadataDialect): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: 'berth_migration',
+    migrationLockTableName: 'berth_migration_lock',
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`metadata migration ${failed} failed`, { cause: error });
+  }
+}

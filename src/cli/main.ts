@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+/**
+ * The `berth` command. Thin by design: it parses arguments and calls the same composition and
+ * use cases the HTTP edge uses.
+ */
+import { readFileSync } from 'node:fs';
+import { checkConfigFile } from '../config/check-config.js';
+import { ConfigError, loadConfig } from '../config/load-config.js';
+import { serve } from './serve.js';
+
+const usage = `Usage:
+  berth serve [--config FILE]     start the registry (default: :5000, ./data)
+  berth config check FILE         validate a config file and name every problem
+  berth --version
+
+Environment: the registry:2 names work (REGISTRY_HTTP_ADDR, REGISTRY_HTTP_TLS_CERTIFICATE,
+REGISTRY_HTTP_TLS_KEY, REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY, REGISTRY_STORAGE_DELETE_ENABLED,
+REGISTRY_LOG_LEVEL, …); see docs/configuration.md.`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function option(args: string[], name: string): string | undefined {
+  const index = args.indexOf(name);
+  if (index !== -1) return args[index + 1];
+  const inline = args.find((a) => a.startsWith(`${name}=`));
+  return inline?.slice(name.length + 1);
+}
+
+async function main(args: string[]): Promise<number> {
+  const [command, ...rest] = args;
+  switch (command) {
+    case 'serve': {
+      // registry:2 takes the config path as a positional argument; accept both forms.
+      const file = option(rest, '--config') ?? rest.find((a) => !a.startsWith('-'));
+      const { config, warnings } = loadConfig({ file, env: process.env });
+      await serve(config, warnings);
+      return -1;
+    }
+    case 'config': {
+      if (rest[0] !== 'check' || !rest[1]) break;
+      const result = checkConfigFile(rest[1], process.env);
+      for (const warning of result.warnings) console.log(`warning: ${warning}`);
+      for (const problem of result.problems) console.error(`error: ${problem}`);
+      if (result.ok) console.log(`${rest[1]}: ok`);
+      return result.ok ? 0 : 1;
+    }
+    case '--version':
+    case 'version':
+      console.log(version());
+      return 0;
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      console.log(usage);
+      return 0;
+  }
+  console.error(usage);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError) {
+      console.error('berth: invalid configuration:');
+      for (const problem of error.problems) console.error(`  - ${problem}`);
+    } else {
+      console.error(`berth: ${(error as Error).stack ?? String(error)}`);
+    }
+    process.exit(1);
+  },
+);

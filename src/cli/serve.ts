@@ -1,0 +1,50 @@
+/** `berth serve`: listen, serve until a signal, then finish in-flight requests and exit. */
+import { readFile } from 'node:fs/promises';
+import { pino, type Logger } from 'pino';
+import { compose, scheduleUploadPurge } from '../compose/compose.js';
+import type { BerthConfig } from '../config/config.js';
+import { buildApp } from '../http/build-app.js';
+import { Metrics } from '../http/ops/metrics.js';
+import { listenAddress } from './listen-address.js';
+
+export async function serve(config: BerthConfig, warnings: readonly string[]): Promise<void> {
+  const logger: Logger = pino({ level: config.log.level, base: { service: 'berth' } });
+  for (const warning of warnings) logger.warn({ config: true }, warning);
+  const composed = await compose(config, logger);
+  const tls = config.http.tls
+    ? { cert: await readFile(config.http.tls.certificate), key: await readFile(config.http.tls.key) }
+    : undefined;
+  const app = buildApp({ registry: composed.registry, metrics: new Metrics(), logger, tls, baseUrl: config.http.host });
+  const stopPurge = scheduleUploadPurge(composed.registry, config, logger);
+  const { host, port } = listenAddress(config.http.addr);
+  try {
+    await app.listen({ host, port });
+  } catch (error) {
+    // A machine without IPv6 cannot bind "::"; the IPv4 wildcard serves the same purpose.
+    if (host !== '::') throw error;
+    await app.listen({ host: '0.0.0.0', port });
+  }
+  logger.info(
+    { addr: config.http.addr, tls: Boolean(tls), root: config.storage.filesystem.rootdirectory },
+    'berth is serving',
+  );
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down; finishing in-flight requests');
+    const force = setTimeout(() => {
+      logger.warn('drain timeout reached; exiting with requests still in flight');
+      process.exit(1);
+    }, config.http.drainTimeoutSeconds * 1000);
+    force.unref();
+    stopPurge();
+    await app.close();
+    await composed.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}

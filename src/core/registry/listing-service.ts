@@ -1,0 +1,29 @@
+/** Catalog, tag lists and referrers: all answered from the metadata store's indexes. */
+import type { Page, ReferrerRecord } from '../../ports/metadata-store.js';
+import { NameUnknownError } from '../errors.js';
+import { assertDigest, assertName } from '../reference/reference.js';
+import { pageOf, type PageResult } from './pagination.js';
+import type { RegistryDeps } from './registry-deps.js';
+
+export class ListingService {
+  constructor(private readonly deps: RegistryDeps) {}
+
+  catalog(page: Page): Promise<PageResult> {
+    return pageOf(page, (p) => this.deps.metadata.listRepositories(p));
+  }
+
+  async tags(repository: string, page: Page): Promise<PageResult> {
+    assertName(repository);
+    const result = await pageOf(page, (p) => this.deps.metadata.listTags(repository, p));
+    if (result.items.length === 0 && !(await this.deps.metadata.hasRepository(repository))) {
+      throw new NameUnknownError('repository name not known to registry', { name: repository });
+    }
+    return result;
+  }
+
+  async referrers(repository: string, digest: string, artifactType: string | undefined): Promise<ReferrerRecord[]> {
+    assertName(repository);
+    assertDigest(digest);
+    return this.deps.metadata.listReferrers(repository, digest, artifactType);
+  }
+}

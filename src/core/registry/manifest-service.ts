@@ -1,0 +1,91 @@
+/**
+ * Manifests: store byte-exact, address by the digest of those bytes, validate references
+ * against the repository, record subject and reference graph in one metadata transaction.
+ */
+import type { ManifestRecord } from '../../ports/metadata-store.js';
+import {
+  DigestInvalidError,
+  ManifestBlobUnknownError,
+  ManifestTooLargeError,
+  ManifestUnknownError,
+  UnsupportedError,
+} from '../errors.js';
+import { parseManifest } from '../manifest/parse-manifest.js';
+import { assertDigest, assertName, assertTag, digestAlgorithm, looksLikeDigest } from '../reference/reference.js';
+import { digestOf } from './digest-hasher.js';
+import type { RegistryDeps } from './registry-deps.js';
+
+export interface PutManifestResult {
+  digest: string;
+  subject: string | undefined;
+}
+
+export class ManifestService {
+  constructor(private readonly deps: RegistryDeps) {}
+
+  async put(repository: string, reference: string, body: Buffer, contentType: string | undefined): Promise<PutManifestResult> {
+    assertName(repository);
+    const byDigest = looksLikeDigest(reference);
+    if (byDigest) assertDigest(reference);
+    else assertTag(reference);
+    if (body.length > this.deps.maxManifestBytes) {
+      throw new ManifestTooLargeError(`manifest is ${body.length} bytes; the limit is ${this.deps.maxManifestBytes}`, {
+        size: body.length,
+        limit: this.deps.maxManifestBytes,
+      });
+    }
+    const parsed = parseManifest(body, contentType);
+    const digest = digestOf(byDigest ? digestAlgorithm(reference) : 'sha256', body);
+    if (byDigest && digest !== reference) {
+      throw new DigestInvalidError('manifest digest does not match the reference it was pushed to', {
+        reference,
+        computed: digest,
+      });
+    }
+    const { metadata } = this.deps;
+    const missing = [
+      ...(parsed.blobs.length ? await metadata.missingBlobs(repository, parsed.blobs) : []),
+      ...(parsed.manifests.length ? await metadata.missingManifests(repository, parsed.manifests) : []),
+    ];
+    if (missing.length > 0) {
+      throw new ManifestBlobUnknownError(`manifest references ${missing.length} unknown blob(s) or manifest(s) in ${repository}`, {
+        missing,
+      });
+    }
+    const record: ManifestRecord = {
+      repository,
+      digest,
+      mediaType: parsed.mediaType,
+      artifactType: parsed.artifactType,
+      subject: parsed.subject,
+      body,
+      annotations: parsed.annotations,
+      createdAt: this.deps.now(),
+    };
+    await metadata.putManifest(record, { blobs: parsed.blobs, manifests: parsed.manifests }, byDigest ? undefined : reference);
+    return { digest, subject: parsed.subject };
+  }
+
+  async get(repository: string, reference: string): Promise<ManifestRecord> {
+    assertName(repository);
+    const byDigest = looksLikeDigest(reference);
+    if (byDigest) assertDigest(reference);
+    else assertTag(reference);
+    const { metadata } = this.deps;
+    const record = byDigest ? await metadata.manifest(repository, reference) : await metadata.manifestByTag(repository, reference);
+    if (!record) throw new ManifestUnknownError('manifest unknown to registry', { repository, reference });
+    return record;
+  }
+
+  /** By tag: removes only the tag. By digest: removes the manifest and every tag on it. */
+  async delete(repository: string, reference: string): Promise<void> {
+    if (!this.deps.deleteEnabled) throw new UnsupportedError('deletes are disabled on this registry');
+    assertName(repository);
+    const byDigest = looksLikeDigest(reference);
+    if (byDigest) assertDigest(reference);
+    else assertTag(reference);
+    const { metadata } = this.deps;
+    const deleted = byDigest ? await metadata.deleteManifest(repository, reference) : await metadata.deleteTag(repository, reference);
+    if (!deleted) throw new ManifestUnknownError('manifest unknown to registry', { repository, reference });
+  }
+}

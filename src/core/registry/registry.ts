@@ -1,0 +1,25 @@
+/** The registry's use cases, bundled for the edges (HTTP, CLI) that call them. */
+import { BlobService } from './blob-service.js';
+import { ListingService } from './listing-service.js';
+import { ManifestService } from './manifest-service.js';
+import type { RegistryDeps } from './registry-deps.js';
+import { UploadService } from './upload-service.js';
+
+export class Registry {
+  readonly blobs: BlobService;
+  readonly uploads: UploadService;
+  readonly manifests: ManifestService;
+  readonly listings: ListingService;
+
+  constructor(readonly deps: RegistryDeps) {
+    this.blobs = new BlobService(deps);
+    this.uploads = new UploadService(deps);
+    this.manifests = new ManifestService(deps);
+    this.listings = new ListingService(deps);
+  }
+
+  /** Whether the stores answer (for /readyz). */
+  async ready(): Promise<void> {
+    await Promise.all([this.deps.metadata.ping(), this.deps.blobs.ping()]);
+  }
+}

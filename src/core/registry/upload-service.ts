@@ -1,0 +1,217 @@
+/**
+ * Blob upload sessions: start, append chunks, complete under a verified digest, cancel.
+ *
+ * A session lives in the metadata store (its repository and acknowledged size) and in the
+ * blob store (its staged bytes), so any instance can continue it and a restart loses nothing.
+ * The running hash of a session is kept in this process as a fast path; when it is missing
+ * (restart, another instance, a sha512 digest) completion re-hashes the staged bytes.
+ *
+ * Only the acknowledged size in metadata counts: an append that fails midway is rolled back by
+ * the blob store, and two appends racing on one session cannot both win the size update.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Hash } from 'node:crypto';
+import { PassThrough, type Readable } from 'node:stream';
+import { BlobStoreNotFoundError, BlobStoreOffsetError } from '../../ports/blob-store.js';
+import type { UploadSession } from '../../ports/metadata-store.js';
+import { BlobUploadInvalidError, BlobUploadUnknownError, DigestInvalidError, RangeInvalidError } from '../errors.js';
+import { assertDigest, assertName, digestAlgorithm } from '../reference/reference.js';
+import { HashingStream, hashStream, newHash } from './digest-hasher.js';
+import type { RegistryDeps } from './registry-deps.js';
+
+export interface ChunkRange {
+  start: number;
+  end: number;
+}
+
+interface HashState {
+  offset: number;
+  hash: Hash;
+  algorithm: 'sha256' | 'sha512';
+}
+
+export class UploadService {
+  private readonly hashes = new Map<string, HashState>();
+  /** Sessions with a request in flight in this process; a second concurrent one is refused. */
+  private readonly busy = new Set<string>();
+
+  constructor(private readonly deps: RegistryDeps) {}
+
+  /** Number of sessions this process is hashing (for metrics). */
+  get activeSessions(): number {
+    return this.hashes.size;
+  }
+
+  async start(repository: string, algorithm: 'sha256' | 'sha512' = 'sha256'): Promise<UploadSession> {
+    assertName(repository);
+    const id = randomUUID();
+    const now = this.deps.now();
+    // Staging first: a crash between the two leaves an orphan file the sweep removes, never a
+    // session whose bytes are missing.
+    await this.deps.blobs.createUpload(id);
+    const session: UploadSession = { id, repository, size: 0, createdAt: now, updatedAt: now };
+    await this.deps.metadata.createUpload(session);
+    this.hashes.set(id, { offset: 0, hash: newHash(algorithm), algorithm });
+    return session;
+  }
+
+  async status(repository: string, id: string): Promise<UploadSession> {
+    return this.session(repository, id);
+  }
+
+  /** Appends a chunk; `range` (from Content-Range) must start at the acknowledged size. */
+  async append(repository: string, id: string, body: Readable, range?: ChunkRange): Promise<UploadSession> {
+    return this.exclusive(id, async () => {
+      const session = await this.session(repository, id);
+      return this.appendTo(session, body, range);
+    });
+  }
+
+  /**
+   * Appends an optional final chunk, verifies the whole upload against `digest` and publishes
+   * the blob in `repository`. A mismatch cancels the session so nothing is left behind.
+   */
+  async complete(
+    repository: string,
+    id: string,
+    digest: string,
+    body?: Readable,
+    range?: ChunkRange,
+  ): Promise<{ digest: string; size: number }> {
+    assertDigest(digest);
+    return this.exclusive(id, async () => {
+      let session = await this.session(repository, id);
+      if (body) session = await this.appendTo(session, body, range);
+      const computed = await this.computeDigest(session, digestAlgorithm(digest));
+      if (computed !== digest) {
+        await this.discard(id);
+        throw new DigestInvalidError('provided digest did not match uploaded content', {
+          expected: digest,
+          computed,
+          size: session.size,
+        });
+      }
+      const stat = await this.deps.blobs.commitUpload(id, digest);
+      await this.deps.metadata.recordBlob(digest, stat.size);
+      await this.deps.metadata.linkBlob(repository, digest);
+      await this.deps.metadata.deleteUpload(id);
+      this.hashes.delete(id);
+      return { digest, size: stat.size };
+    });
+  }
+
+  /** A whole blob in one request (POST with `?digest=`). */
+  async monolithic(repository: string, digest: string, body: Readable): Promise<{ digest: string; size: number }> {
+    assertDigest(digest);
+    const session = await this.start(repository, digestAlgorithm(digest));
+    try {
+      return await this.complete(repository, session.id, digest, body);
+    } catch (error) {
+      await this.discard(session.id).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async cancel(repository: string, id: string): Promise<void> {
+    await this.session(repository, id);
+    await this.discard(id);
+  }
+
+  /** Removes sessions idle since `before` (and their staged bytes). Resolves to the count. */
+  async purgeStale(before: Date): Promise<number> {
+    const stale = await this.deps.metadata.staleUploads(before);
+    for (const session of stale) await this.discard(session.id);
+    return stale.length;
+  }
+
+  private async appendTo(session: UploadSession, body: Readable, range?: ChunkRange): Promise<UploadSession> {
+    if (range && range.start !== session.size) {
+      drain(body);
+      throw new RangeInvalidError(`chunk starts at ${range.start} but the upload has ${session.size} bytes`, {
+        expectedStart: session.size,
+        start: range.start,
+      });
+    }
+    const state = this.hashes.get(session.id);
+    const inStep = state !== undefined && state.offset === session.size;
+    if (!inStep) this.hashes.delete(session.id);
+    const source = inStep ? body.pipe(new HashingStream(state.hash)) : body.pipe(new PassThrough());
+    // pipe() does not forward errors; an aborted client body must fail the append.
+    body.once('error', (error) => source.destroy(error));
+    let size: number;
+    try {
+      size = await this.deps.blobs.appendUpload(session.id, session.size, source);
+    } catch (error) {
+      this.hashes.delete(session.id);
+      if (body.errored || body.destroyed) {
+        throw new BlobUploadInvalidError('request body ended before it was complete', { upload: session.id }, { cause: error });
+      }
+      throw translateStoreError(error, session);
+    }
+    if (range && size - session.size !== range.end - range.start + 1) {
+      this.hashes.delete(session.id);
+      throw new BlobUploadInvalidError('chunk length does not match its Content-Range', {
+        range: `${range.start}-${range.end}`,
+        received: size - session.size,
+      });
+    }
+    const updatedAt = this.deps.now();
+    if (!(await this.deps.metadata.advanceUpload(session.id, session.size, size))) {
+      this.hashes.delete(session.id);
+      throw new BlobUploadInvalidError('upload was changed by another request; retry from its current offset');
+    }
+    if (inStep) state.offset = size;
+    return { ...session, size, updatedAt };
+  }
+
+  private async computeDigest(session: UploadSession, algorithm: 'sha256' | 'sha512'): Promise<string> {
+    const state = this.hashes.get(session.id);
+    if (state && state.offset === session.size && state.algorithm === algorithm) {
+      this.hashes.delete(session.id);
+      return `${algorithm}:${state.hash.digest('hex')}`;
+    }
+    return hashStream(algorithm, await this.deps.blobs.readUpload(session.id));
+  }
+
+  private async session(repository: string, id: string): Promise<UploadSession> {
+    assertName(repository);
+    const session = /^[A-Za-z0-9_-]{1,128}$/.test(id) ? await this.deps.metadata.upload(id) : undefined;
+    if (!session || session.repository !== repository) {
+      throw new BlobUploadUnknownError('blob upload unknown to registry', { repository, upload: id });
+    }
+    return session;
+  }
+
+  private async discard(id: string): Promise<void> {
+    this.hashes.delete(id);
+    await this.deps.blobs.abortUpload(id);
+    await this.deps.metadata.deleteUpload(id);
+  }
+
+  private async exclusive<T>(id: string, work: () => Promise<T>): Promise<T> {
+    if (this.busy.has(id)) {
+      throw new BlobUploadInvalidError('another request is writing this upload; send chunks one at a time');
+    }
+    this.busy.add(id);
+    try {
+      return await work();
+    } finally {
+      this.busy.delete(id);
+    }
+  }
+}
+
+function translateStoreError(error: unknown, session: UploadSession): unknown {
+  if (error instanceof BlobStoreNotFoundError) {
+    return new BlobUploadUnknownError('upload data is missing', { upload: session.id }, { cause: error });
+  }
+  if (error instanceof BlobStoreOffsetError) {
+    return new RangeInvalidError('upload offset mismatch', { expectedStart: session.size }, { cause: error });
+  }
+  return error;
+}
+
+function drain(body: Readable): void {
+  body.resume();
+  body.on('error', () => undefined);
+}

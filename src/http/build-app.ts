@@ -1,0 +1,53 @@
+/**
+ * Builds the Fastify application from already-constructed dependencies. It never listens:
+ * `berth serve` owns the socket, signals and shutdown; tests build the same app.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Registry } from '../core/registry/registry.js';
+import { installErrorHandler } from './errors/error-handler.js';
+import { registerOciRoutes } from './oci/routes.js';
+import type { Metrics } from './ops/metrics.js';
+import { registerOpsRoutes } from './ops/ops-routes.js';
+import { installRequestLog } from './request-log.js';
+
+export interface AppDeps {
+  registry: Registry;
+  metrics: Metrics;
+  logger: Logger;
+  /** PEM strings; with them the app speaks HTTPS with HTTP/2 offered via ALPN. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Externally visible base URL for absolute Location headers. */
+  baseUrl?: string;
+}
+
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const common = {
+    loggerInstance: deps.logger,
+    disableRequestLogging: true,
+    // Uploads of large layers take as long as they take; idle sockets are still reaped.
+    requestTimeout: 0,
+    connectionTimeout: 0,
+    keepAliveTimeout: 75_000,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle' as const,
+    genReqId: () => crypto.randomUUID(),
+  };
+  const app = (
+    deps.tls
+      ? Fastify({ ...common, http2: true, https: { allowHTTP1: true, cert: deps.tls.cert, key: deps.tls.key } })
+      : Fastify(common)
+  ) as unknown as FastifyInstance;
+
+  // Bodies are streamed by the handlers themselves (blobs can be gigabytes; manifests are
+  // size-capped while read), so no content-type parser may consume or buffer them.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null));
+
+  installErrorHandler(app);
+  installRequestLog(app, deps.metrics);
+  deps.metrics.gauge('berth_upload_sessions_active', 'Upload sessions hashed by this process.', () => deps.registry.uploads.activeSessions);
+  registerOciRoutes(app, deps.registry, { baseUrl: deps.baseUrl });
+  registerOpsRoutes(app, deps.registry, deps.metrics);
+  return app;
+}

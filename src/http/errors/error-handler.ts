@@ -1,0 +1,33 @@
+/**
+ * The one error handler: domain errors become the OCI envelope with the table's status;
+ * Fastify's own client errors keep their 4xx; anything else is a 500 UNKNOWN whose detail is
+ * logged with the request id and never sent.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { RegistryError } from '../../core/errors.js';
+import { edgeErrors, errorTable, type WireError } from './error-table.js';
+
+export interface Envelope {
+  errors: { code: string; message: string; detail?: unknown }[];
+}
+
+export function sendError(reply: FastifyReply, wire: WireError, message?: string, detail?: unknown): FastifyReply {
+  const body: Envelope = { errors: [{ code: wire.code, message: message ?? wire.message, detail: detail ?? {} }] };
+  return reply.code(wire.status).header('content-type', 'application/json; charset=utf-8').send(body);
+}
+
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | RegistryError | Error, request, reply) => {
+    if (error instanceof RegistryError) {
+      const wire = errorTable[error.kind];
+      return sendError(reply, wire, error.message, error.detail);
+    }
+    const status = 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : 500;
+    if (status >= 400 && status < 500) {
+      return sendError(reply, { code: 'UNSUPPORTED', status, message: error.message }, error.message);
+    }
+    request.log.error({ err: error, requestId: request.id }, 'unhandled error');
+    return sendError(reply, edgeErrors.unknown, `internal error; request id ${request.id}`, { requestId: request.id });
+  });
+  app.setNotFoundHandler((request, reply) => sendError(reply, edgeErrors.notFound, `no such endpoint: ${request.method} ${request.url.split('?')[0]}`));
+}

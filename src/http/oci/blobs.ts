@@ -1,0 +1,39 @@
+/** GET / HEAD / DELETE /v2/<name>/blobs/<digest> */
+import { parseRange } from './byte-range.js';
+import type { OciHandler } from './oci-context.js';
+
+function blobHeaders(context: Parameters<OciHandler>[0], size: number): void {
+  context.reply.headers({
+    'docker-content-digest': context.params.digest,
+    etag: `"${context.params.digest}"`,
+    'accept-ranges': 'bytes',
+    'cache-control': 'max-age=31536000',
+    'content-type': 'application/octet-stream',
+    'content-length': size,
+  });
+}
+
+export const headBlob: OciHandler = async (context) => {
+  const { size } = await context.registry.blobs.stat(context.params.name, context.params.digest);
+  blobHeaders(context, size);
+  return context.reply.code(200).send();
+};
+
+export const getBlob: OciHandler = async (context) => {
+  const { name, digest } = context.params;
+  const { size } = await context.registry.blobs.stat(name, digest);
+  const range = parseRange(context.request.headers.range, size);
+  const stream = await context.registry.blobs.open(name, digest, range);
+  if (!range) {
+    blobHeaders(context, size);
+    return context.reply.code(200).send(stream);
+  }
+  blobHeaders(context, range.end - range.start + 1);
+  context.reply.header('content-range', `bytes ${range.start}-${range.end}/${size}`);
+  return context.reply.code(206).send(stream);
+};
+
+export const deleteBlob: OciHandler = async (context) => {
+  await context.registry.blobs.delete(context.params.name, context.params.digest);
+  return context.reply.code(202).header('docker-content-digest', context.params.digest).header('content-length', 0).send();
+};

@@ -1,0 +1,45 @@
+/** GET / HEAD / PUT / DELETE /v2/<name>/manifests/<reference> */
+import type { ManifestRecord } from '../../ports/metadata-store.js';
+import { location, type OciContext, type OciHandler } from './oci-context.js';
+import { readBody } from './read-body.js';
+
+function manifestHeaders(context: OciContext, record: ManifestRecord) {
+  // The stored type is served whatever Accept says: clients that omit OCI types from Accept
+  // (docker manifest inspect, some libraries) would otherwise get a 404 for content that exists.
+  return context.reply.code(200).headers({
+    'content-type': record.mediaType,
+    'content-length': record.body.length,
+    'docker-content-digest': record.digest,
+    etag: `"${record.digest}"`,
+  });
+}
+
+export const getManifest: OciHandler = async (context) => {
+  const record = await context.registry.manifests.get(context.params.name, context.params.reference);
+  return manifestHeaders(context, record).send(record.body);
+};
+
+export const headManifest: OciHandler = async (context) => {
+  const record = await context.registry.manifests.get(context.params.name, context.params.reference);
+  return manifestHeaders(context, record).send();
+};
+
+export const putManifest: OciHandler = async (context) => {
+  const { name, reference } = context.params;
+  const { request } = context;
+  const limit = context.registry.deps.maxManifestBytes;
+  const body = await readBody(request.raw, limit, request.headers['content-length']);
+  const result = await context.registry.manifests.put(name, reference, body, request.headers['content-type']);
+  context.reply.code(201).headers({
+    location: location(context.options, `/v2/${name}/manifests/${result.digest}`),
+    'docker-content-digest': result.digest,
+    'content-length': 0,
+  });
+  if (result.subject) context.reply.header('oci-subject', result.subject);
+  return context.reply.send();
+};
+
+export const deleteManifest: OciHandler = async (context) => {
+  await context.registry.manifests.delete(context.params.name, context.params.reference);
+  return context.reply.code(202).header('content-length', 0).send();
+};

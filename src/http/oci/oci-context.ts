@@ -1,0 +1,36 @@
+/** What a /v2 handler receives: the matched route's parameters, the use cases and the edge options. */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Registry } from '../../core/registry/registry.js';
+
+export interface OciOptions {
+  /** Externally visible base URL for absolute Locations; relative Locations when undefined. */
+  baseUrl: string | undefined;
+}
+
+export interface OciParams {
+  name: string;
+  reference: string;
+  digest: string;
+  id: string;
+}
+
+export interface OciContext {
+  registry: Registry;
+  options: OciOptions;
+  params: OciParams;
+  request: FastifyRequest;
+  reply: FastifyReply;
+}
+
+export type OciHandler = (context: OciContext) => Promise<unknown>;
+
+/** A Location header value under the registry's base. */
+export function location(options: OciOptions, path: string): string {
+  return options.baseUrl ? `${options.baseUrl}${path}` : path;
+}
+
+/** The first value of a query parameter, whatever shape the parser produced. */
+export function queryValue(request: FastifyRequest, key: string): string | undefined {
+  const value = (request.query as Record<string, string | string[] | undefined>)[key];
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,123 @@
+/**
+ * The /v2 route table. Repository names contain slashes, so the path after /v2/ is matched
+ * here against anchored patterns (most specific first) rather than by the router's params.
+ *
+ *   GET        /v2/                                  api version check
+ *   GET        /v2/_catalog                          repositories (n, last)
+ *   GET        /v2/<name>/tags/list                  tags (n, last)
+ *   GET HEAD PUT DELETE  /v2/<name>/manifests/<ref>  manifests by tag or digest
+ *   POST       /v2/<name>/blobs/uploads/             start, monolithic (?digest=), mount (?mount=&from=)
+ *   GET PATCH PUT DELETE /v2/<name>/blobs/uploads/<id>  status, chunk, complete, cancel
+ *   GET HEAD DELETE      /v2/<name>/blobs/<digest>   blobs
+ *   GET        /v2/<name>/referrers/<digest>         referrers (artifactType)
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Registry } from '../../core/registry/registry.js';
+import { edgeErrors } from '../errors/error-table.js';
+import { sendError } from '../errors/error-handler.js';
+import { apiVersion } from './base.js';
+import { cancelUpload, completeUpload, patchUpload, startUpload, uploadStatus } from './blob-uploads.js';
+import { deleteBlob, getBlob, headBlob } from './blobs.js';
+import { listCatalog } from './catalog.js';
+import { deleteManifest, getManifest, headManifest, putManifest } from './manifests.js';
+import type { OciHandler, OciOptions, OciParams } from './oci-context.js';
+import { listReferrers } from './referrers.js';
+import { listTags } from './tags.js';
+
+type Method = 'GET' | 'HEAD' | 'PUT' | 'PATCH' | 'POST' | 'DELETE';
+
+interface OciRoute {
+  /** Stable route label for logs and metrics. */
+  label: string;
+  pattern: RegExp;
+  methods: Partial<Record<Method, OciHandler>>;
+}
+
+const NAME = '(?<name>[^?]+?)';
+export const ociRoutes: readonly OciRoute[] = [
+  { label: 'base', pattern: /^$/, methods: { GET: apiVersion, HEAD: apiVersion } },
+  { label: 'catalog', pattern: /^_catalog$/, methods: { GET: listCatalog } },
+  { label: 'tags', pattern: new RegExp(`^${NAME}/tags/list$`), methods: { GET: listTags } },
+  {
+    label: 'manifest',
+    pattern: new RegExp(`^${NAME}/manifests/(?<reference>[^/]+)$`),
+    methods: { GET: getManifest, HEAD: headManifest, PUT: putManifest, DELETE: deleteManifest },
+  },
+  { label: 'upload-start', pattern: new RegExp(`^${NAME}/blobs/uploads/?$`), methods: { POST: startUpload } },
+  {
+    label: 'upload',
+    pattern: new RegExp(`^${NAME}/blobs/uploads/(?<id>[^/]+)$`),
+    methods: { GET: uploadStatus, PATCH: patchUpload, PUT: completeUpload, DELETE: cancelUpload },
+  },
+  {
+    label: 'blob',
+    pattern: new RegExp(`^${NAME}/blobs/(?<digest>[^/]+)$`),
+    methods: { GET: getBlob, HEAD: headBlob, DELETE: deleteBlob },
+  },
+  { label: 'referrers', pattern: new RegExp(`^${NAME}/referrers/(?<digest>[^/]+)$`), methods: { GET: listReferrers } },
+];
+
+export interface MatchedRoute {
+  label: string;
+  handler: OciHandler | undefined;
+  params: OciParams;
+}
+
+/** Matches the path after `/v2/` (no query string). */
+export function matchOciRoute(path: string, method: string): MatchedRoute | undefined {
+  for (const route of ociRoutes) {
+    const match = route.pattern.exec(path);
+    if (!match) continue;
+    const groups = match.groups ?? {};
+    return {
+      label: route.label,
+      handler: route.methods[method as Method],
+      params: {
+        name: groups.name ?? '',
+        reference: decode(groups.reference),
+        digest: decode(groups.digest),
+        id: groups.id ?? '',
+      },
+    };
+  }
+  return undefined;
+}
+
+function decode(value: string | undefined): string {
+  if (value === undefined) return '';
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set once the /v2 route matched: what the request log and metrics report. */
+    oci: { route: string; name: string; reference: string } | null;
+  }
+}
+
+export function registerOciRoutes(app: FastifyInstance, registry: Registry, options: OciOptions): void {
+  app.decorateRequest('oci', null);
+  const dispatch = async (request: FastifyRequest, reply: FastifyReply) => {
+    const url = request.url;
+    const query = url.indexOf('?');
+    const path = (query === -1 ? url : url.slice(0, query)).slice('/v2/'.length);
+    const matched = matchOciRoute(path, request.method);
+    if (!matched) return sendError(reply, edgeErrors.notFound, `no such endpoint: ${request.method} /v2/${path}`);
+    request.oci = {
+      route: matched.label,
+      name: matched.params.name,
+      reference: matched.params.reference || matched.params.digest || matched.params.id,
+    };
+    if (!matched.handler) {
+      return sendError(reply, edgeErrors.methodNotAllowed, `${request.method} is not allowed on ${matched.label}`);
+    }
+    return matched.handler({ registry, options, params: matched.params, request, reply });
+  };
+  const methods: Method[] = ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE'];
+  app.route({ method: methods, url: '/v2', handler: dispatch, exposeHeadRoute: false });
+  app.route({ method: methods, url: '/v2/*', handler: dispatch, exposeHeadRoute: false });
+}

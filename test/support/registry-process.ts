@@ -1,0 +1,147 @@
+/**
+ * Starts a registry as a real child process on a free loopback port: Berth (the built CLI) or
+ * Distribution (Debian's docker-registry, the reference every bench row compares against).
+ * Tests and benchmarks both use this, so the two are always started the same way.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface RegistryProcess {
+  kind: 'berth' | 'distribution';
+  /** e.g. http://127.0.0.1:41234 */
+  url: string;
+  /** e.g. 127.0.0.1:41234 (what clients put in image references) */
+  host: string;
+  port: number;
+  /** Storage root (blobs, and for Berth the SQLite file). */
+  root: string;
+  child: ChildProcess;
+  /** Captured stdout+stderr, for diagnosing failures. */
+  output(): string;
+  /** SIGTERM and wait; `keepData` leaves the root for a restart. */
+  stop(options?: { keepData?: boolean; signal?: NodeJS.Signals }): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Reuse a storage root (restart after a crash); a fresh temp dir otherwise. */
+  root?: string;
+  port?: number;
+  tls?: { certificate: string; key: string };
+  /** Extra environment for the child (e.g. REGISTRY_LOG_LEVEL). */
+  env?: Record<string, string>;
+}
+
+const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
+export const berthCli = join(repoRoot, 'dist/src/cli/main.js');
+
+export async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const server = net.createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => ok(port));
+    });
+  });
+}
+
+export async function startBerth(options: StartOptions = {}): Promise<RegistryProcess> {
+  const root = options.root ?? (await mkdtemp(join(tmpdir(), 'berth-')));
+  const port = options.port ?? (await freePort());
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    REGISTRY_HTTP_ADDR: `127.0.0.1:${port}`,
+    REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: root,
+    REGISTRY_LOG_LEVEL: 'warn',
+    ...(options.tls
+      ? { REGISTRY_HTTP_TLS_CERTIFICATE: options.tls.certificate, REGISTRY_HTTP_TLS_KEY: options.tls.key }
+      : {}),
+    ...options.env,
+  };
+  const child = spawn(process.execPath, [berthCli, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return attach('berth', child, root, port, options, options.root === undefined);
+}
+
+export async function startDistribution(options: StartOptions = {}): Promise<RegistryProcess> {
+  const root = options.root ?? (await mkdtemp(join(tmpdir(), 'distribution-')));
+  const port = options.port ?? (await freePort());
+  const configDir = await mkdtemp(join(tmpdir(), 'distribution-config-'));
+  const tls = options.tls
+    ? `  tls:\n    certificate: ${options.tls.certificate}\n    key: ${options.tls.key}\n`
+    : '';
+  const config =
+    `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\n` +
+    `storage:\n  filesystem:\n    rootdirectory: ${root}\n  delete:\n    enabled: true\n` +
+    `  cache:\n    blobdescriptor: inmemory\n` +
+    `http:\n  addr: 127.0.0.1:${port}\n${tls}`;
+  const configFile = join(configDir, 'config.yml');
+  await writeFile(configFile, config);
+  const child = spawn('docker-registry', ['serve', configFile], {
+    env: { ...(process.env as Record<string, string>), ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const registry = await attach('distribution', child, root, port, options, options.root === undefined);
+  const stop = registry.stop;
+  registry.stop = async (o) => {
+    await stop(o);
+    await rm(configDir, { recursive: true, force: true });
+  };
+  return registry;
+}
+
+async function attach(
+  kind: RegistryProcess['kind'],
+  child: ChildProcess,
+  root: string,
+  port: number,
+  options: StartOptions,
+  ownsRoot: boolean,
+): Promise<RegistryProcess> {
+  let log = '';
+  child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+  const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
+  const scheme = options.tls ? 'https' : 'http';
+  const host = `${options.tls ? 'localhost' : '127.0.0.1'}:${port}`;
+  const registry: RegistryProcess = {
+    kind,
+    url: `${scheme}://${host}`,
+    host,
+    port,
+    root,
+    child,
+    output: () => log,
+    async stop(o = {}) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(o.signal ?? 'SIGTERM');
+      await exited;
+      if (ownsRoot && !o.keepData) await rm(root, { recursive: true, force: true });
+    },
+  };
+  await waitUntilUp(registry, exited);
+  return registry;
+}
+
+async function waitUntilUp(registry: RegistryProcess, exited: Promise<void>): Promise<void> {
+  let dead = false;
+  void exited.then(() => (dead = true));
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (dead) throw new Error(`${registry.kind} exited during start:\n${registry.output()}`);
+    const up = await new Promise<boolean>((ok) => {
+      const socket = new net.Socket();
+      socket.once('connect', () => (socket.destroy(), ok(true)));
+      socket.once('error', () => ok(false));
+      socket.connect(registry.port, '127.0.0.1');
+    });
+    if (up) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await registry.stop();
+  throw new Error(`${registry.kind} did not listen within 20 s:\n${registry.output()}`);
+}
+
