@@ -2,7 +2,7 @@
  * Builds the Fastify application from already-constructed dependencies. It never listens:
  * `berth serve` owns the socket, signals and shutdown; tests build the same app.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from '../core/registry/registry.js';
 import { installErrorHandler } from './errors/error-handler.js';
@@ -24,7 +24,8 @@ export interface AppDeps {
 export function buildApp(deps: AppDeps): FastifyInstance {
   const common = {
     loggerInstance: deps.logger,
-    disableRequestLogging: true,
+    // request-log.ts writes the one line per request; Fastify's own two lines would double it.
+    logController: new LogController({ disableRequestLogging: true }),
     // Uploads of large layers take as long as they take; idle sockets are still reaped.
     requestTimeout: 0,
     connectionTimeout: 0,

@@ -6,6 +6,13 @@
  * appended at an explicit offset (so a retry or a second instance cannot silently reorder
  * them), and `commitUpload` publishes the staged bytes under a digest atomically: a reader
  * either sees the whole blob or nothing. Digests are never verified here; core hashes.
+ *
+ * Keys are validated before any I/O, and a malformed one is rejected with a plain Error (never
+ * BlobStoreNotFoundError, never `undefined` from stat), so no input can address anything
+ * outside the store:
+ *   upload id  [A-Za-z0-9_-]{1,128}
+ *   digest     sha256:<64 lowercase hex> | sha512:<128 lowercase hex>
+ * An already-aborted signal rejects with its reason (an AbortError) and changes nothing.
  */
 import type { Readable } from 'node:stream';
 
@@ -31,33 +38,48 @@ export interface BlobStore {
 
   /**
    * A stream of a committed blob's bytes, optionally a byte range (caller validates the range
-   * against `stat`). Throws BlobStoreNotFoundError when the blob is absent.
+   * against `stat`; a range past the end just yields fewer bytes, a malformed one — negative,
+   * non-integer, end < start — is a RangeError). Throws BlobStoreNotFoundError when the blob is
+   * absent. The stream may hold a file or connection open: consume it or destroy it.
    */
   read(digest: string, options?: IoOptions & { range?: ReadRange }): Promise<Readable>;
 
   /** Removes a committed blob. Returns false when it was already absent. */
   delete(digest: string, options?: IoOptions): Promise<boolean>;
 
-  /** Creates an empty staging object. Throws if the id already exists. */
+  /** Creates an empty staging object. Throws a plain Error (existing bytes kept) if the id exists. */
   createUpload(id: string, options?: IoOptions): Promise<void>;
 
   /**
    * Appends `body` to a staging object whose current size must equal `offset`
-   * (BlobStoreOffsetError otherwise, with nothing written). Resolves to the new size. If the
-   * body stream errors or is aborted, the staging object is truncated back to `offset`.
+   * (BlobStoreOffsetError otherwise, with nothing written). Resolves to the new size; an empty
+   * body is a no-op resolving to `offset`. If the body stream errors or is aborted, the staging
+   * object is truncated back to `offset` and the body's own error (or the AbortError) is
+   * rethrown. BlobStoreNotFoundError when the staging object is absent. When rejecting before
+   * reading (absent, wrong offset, bad id) the body is left unconsumed: the caller owns it.
+   * Callers must not run two appends, or an append and a commit, on one id at once; the offset
+   * check catches retries, not simultaneous writers. After a crash mid-append the staged size
+   * may exceed what the caller recorded (the extra bytes are still the body's prefix):
+   * `uploadSize` is the truth.
    */
   appendUpload(id: string, offset: number, body: Readable, options?: IoOptions): Promise<number>;
 
   /** Current size of a staging object; BlobStoreNotFoundError when absent. */
   uploadSize(id: string, options?: IoOptions): Promise<number>;
 
-  /** The staged bytes, for re-hashing when no in-process hash state exists. */
+  /**
+   * The staged bytes, for re-hashing when no in-process hash state exists.
+   * BlobStoreNotFoundError when absent.
+   */
   readUpload(id: string, options?: IoOptions): Promise<Readable>;
 
   /**
    * Makes the staged bytes durable and publishes them under `digest`; removes the staging
    * object. If the digest already exists, the staged copy is discarded (content is identical
-   * by definition). Throws BlobStoreNotFoundError when the staging object is absent.
+   * by definition) and the stored blob is kept untouched. Resolves to the stat of the blob now
+   * stored under `digest` (the existing blob's size in that case). Throws
+   * BlobStoreNotFoundError when the staging object is absent. A signal is honoured only until
+   * publishing starts; a commit that began publishing finishes.
    */
   commitUpload(id: string, digest: string, options?: IoOptions): Promise<BlobStat>;
 
@@ -66,7 +88,9 @@ export interface BlobStore {
 
   /**
    * Removes staging objects last written before `olderThan` and any half-written temporary
-   * files a crash left behind. Resolves to how many were removed.
+   * files a crash left behind. Resolves to how many were removed. Never touches committed
+   * blobs. An upload still in use but idle past `olderThan` is removed too: pick `olderThan`
+   * beyond the upload session expiry.
    */
   sweepStaging(olderThan: Date, options?: IoOptions): Promise<number>;
 

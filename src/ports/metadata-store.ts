@@ -58,9 +58,12 @@ export interface MetadataStore {
   /** Runs pending migrations; safe to call on every start and from several instances. */
   migrate(options?: IoOptions): Promise<void>;
 
-  /** Records a committed blob's size (idempotent). */
+  /** Records a committed blob's size (idempotent: the first recorded size stays). */
   recordBlob(digest: string, size: number, options?: IoOptions): Promise<void>;
-  /** Links a recorded blob into a repository (idempotent); creates the repository. */
+  /**
+   * Links a recorded blob into a repository (idempotent); creates the repository. Rejects,
+   * creating nothing, when the blob was never recorded: record first, then link.
+   */
   linkBlob(repository: string, digest: string, options?: IoOptions): Promise<void>;
   /** The blob's size if `repository` links it, else undefined. */
   linkedBlob(repository: string, digest: string, options?: IoOptions): Promise<{ size: number } | undefined>;
@@ -68,39 +71,54 @@ export interface MetadataStore {
   blob(digest: string, options?: IoOptions): Promise<{ size: number } | undefined>;
   /** Removes the link; false when it did not exist. */
   unlinkBlob(repository: string, digest: string, options?: IoOptions): Promise<boolean>;
-  /** Of `digests`, the ones `repository` does not link. */
+  /** Of `digests`, the ones `repository` does not link: each once, in first-seen order. */
   missingBlobs(repository: string, digests: string[], options?: IoOptions): Promise<string[]>;
 
   /**
-   * Stores a manifest, its references and optionally points `tag` at it, in one transaction.
-   * Re-putting the same digest keeps the original record and only moves the tag.
+   * Stores a manifest, its references and optionally points `tag` at it, in one transaction;
+   * creates the repository. Re-putting the same digest keeps the original record (createdAt,
+   * annotations, references: same digest, same bytes) and only moves the tag.
    */
   putManifest(record: ManifestRecord, refs: ManifestReferences, tag: string | undefined, options?: IoOptions): Promise<void>;
   manifest(repository: string, digest: string, options?: IoOptions): Promise<ManifestRecord | undefined>;
   /** The manifest a tag points at, in one lookup (the hot path of every pull). */
   manifestByTag(repository: string, tag: string, options?: IoOptions): Promise<ManifestRecord | undefined>;
-  /** Of `digests`, the ones that are not manifests in `repository`. */
+  /** Of `digests`, the ones that are not manifests in `repository`: each once, in first-seen order. */
   missingManifests(repository: string, digests: string[], options?: IoOptions): Promise<string[]>;
-  /** Removes a manifest, every tag pointing at it and its outgoing references. */
+  /**
+   * Removes a manifest, every tag pointing at it and its outgoing references; false when it was
+   * not there. Incoming references stay: an index may keep listing it, referrers keep it as
+   * their subject, and its blobs stay linked.
+   */
   deleteManifest(repository: string, digest: string, options?: IoOptions): Promise<boolean>;
 
-  /** Tags in lexical order. */
+  /** Tags in byte-wise lexical order (never locale order); `limit: 0` gives []. */
   listTags(repository: string, page: Page, options?: IoOptions): Promise<string[]>;
   deleteTag(repository: string, tag: string, options?: IoOptions): Promise<boolean>;
-  /** Whether the repository exists (has any blob, manifest or tag). */
+  /**
+   * Whether the repository exists: from the first linkBlob or putManifest into it on. Deleting
+   * its manifests, tags or links does not remove it (that is lifecycle's job, later).
+   */
   hasRepository(repository: string, options?: IoOptions): Promise<boolean>;
-  /** Repository names in lexical order. */
+  /** Repository names in byte-wise lexical order (never locale order); `limit: 0` gives []. */
   listRepositories(page: Page, options?: IoOptions): Promise<string[]>;
 
-  /** Manifests in `repository` whose subject is `digest`, optionally of one artifactType. */
+  /**
+   * Manifests in `repository` whose subject is `digest`, optionally of one artifactType, in
+   * digest order. `size` is the manifest body's length.
+   */
   listReferrers(repository: string, digest: string, artifactType: string | undefined, options?: IoOptions): Promise<ReferrerRecord[]>;
 
+  /** Rejects when the id exists. Does not create the repository. */
   createUpload(session: UploadSession, options?: IoOptions): Promise<void>;
   upload(id: string, options?: IoOptions): Promise<UploadSession | undefined>;
-  /** Moves the recorded size from `from` to `to`; false if another writer got there first. */
+  /**
+   * Moves the recorded size from `from` to `to` and stamps updatedAt with the store's clock;
+   * false if another writer got there first (or the session is gone).
+   */
   advanceUpload(id: string, from: number, to: number, options?: IoOptions): Promise<boolean>;
   deleteUpload(id: string, options?: IoOptions): Promise<boolean>;
-  /** Sessions not updated since `before`. */
+  /** Sessions last updated before `before`, oldest first. */
   staleUploads(before: Date, options?: IoOptions): Promise<UploadSession[]>;
 
   ping(options?: IoOptions): Promise<void>;

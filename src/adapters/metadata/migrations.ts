@@ -86,10 +86,12 @@ function coreSchema(dialect: MetadataDialect): Migration {
         .addPrimaryKeyConstraint('manifests_pk', ['repository', 'digest'])
         .addForeignKeyConstraint('manifests_repository_fk', ['repository'], 'repositories', ['name'])
         .execute();
+      // Referrers: digest last so the index also yields their order, else SQLite's planner may
+      // prefer walking the primary key (every manifest of the repository) to skip a sort.
       await db.schema
         .createIndex('manifests_repository_subject')
         .on('manifests')
-        .columns(['repository', 'subject'])
+        .columns(['repository', 'subject', 'digest'])
         .execute();
 
       await db.schema

@@ -146,6 +146,14 @@ export class UploadService {
       if (body.errored || body.destroyed) {
         throw new BlobUploadInvalidError('request body ended before it was complete', { upload: session.id }, { cause: error });
       }
+      if (error instanceof BlobStoreOffsetError && error.actual > session.size) {
+        // A crash or lost update left staged bytes the session never acknowledged. They are a
+        // true prefix of the client's data, so adopt them; the client resumes from the new end.
+        await this.deps.metadata.advanceUpload(session.id, session.size, error.actual);
+        throw new RangeInvalidError('upload already holds more bytes than this chunk assumed; resume from its end', {
+          expectedStart: error.actual,
+        });
+      }
       throw translateStoreError(error, session);
     }
     if (range && size - session.size !== range.end - range.start + 1) {

@@ -1,0 +1,53 @@
+/**
+ * A real Berth app on a random loopback port, built in-process from the real adapters on a
+ * temp directory (the fastify "app never listens; tests build the real app" pattern).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { compose } from '../../src/compose/compose.js';
+import type { BerthConfig } from '../../src/config/config.js';
+import type { Registry } from '../../src/core/registry/registry.js';
+import { buildApp } from '../../src/http/build-app.js';
+import { Metrics } from '../../src/http/ops/metrics.js';
+
+export interface TestServer {
+  url: string;
+  root: string;
+  registry: Registry;
+  close(): Promise<void>;
+}
+
+export function testConfig(root: string, overrides: { deleteEnabled?: boolean } = {}): BerthConfig {
+  return {
+    log: { level: 'error' },
+    http: { addr: '127.0.0.1:0', host: undefined, tls: undefined, drainTimeoutSeconds: 5 },
+    storage: {
+      filesystem: { rootdirectory: root },
+      delete: { enabled: overrides.deleteEnabled ?? true },
+      maintenance: { uploadpurging: { enabled: true, ageSeconds: 7 * 24 * 3600, intervalSeconds: 24 * 3600 } },
+    },
+    metadata: { sqlite: { path: join(root, 'berth.db') } },
+  };
+}
+
+export async function startTestServer(overrides: { deleteEnabled?: boolean } = {}): Promise<TestServer> {
+  const root = await mkdtemp(join(tmpdir(), 'berth-http-'));
+  const logger = pino({ level: 'silent' });
+  const composed = await compose(testConfig(root, overrides), logger);
+  const app = buildApp({ registry: composed.registry, metrics: new Metrics(), logger });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    root,
+    registry: composed.registry,
+    async close() {
+      await app.close();
+      await composed.close();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
