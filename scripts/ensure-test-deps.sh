@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The real clients and the reference registry the tests drive, from Debian's packages.
+# Installs only what is missing, so a machine that has them pays nothing.
+set -euo pipefail
+packages=(skopeo podman buildah crun conmon containerd runc docker.io umoci docker-registry apache2-utils openssl curl wrk)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ "${#missing[@]}" -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "tests need these Debian packages: ${missing[*]} (run as root, or install them: apt-get install ${missing[*]})" >&2
+  exit 1
+fi
+echo "installing test dependencies: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1 || {
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
