@@ -118,6 +118,12 @@ export interface MetadataStore {
    */
   advanceUpload(id: string, from: number, to: number, options?: IoOptions): Promise<boolean>;
   deleteUpload(id: string, options?: IoOptions): Promise<boolean>;
+  /**
+   * Finishes an upload in one transaction: records the blob, links it into the session's
+   * repository and removes the session. One durable write instead of three, and no state in
+   * which the session is gone but the blob is not linked.
+   */
+  completeUpload(id: string, digest: string, size: number, options?: IoOptions): Promise<void>;
   /** Sessions last updated before `before`, oldest first. */
   staleUploads(before: Date, options?: IoOptions): Promise<UploadSession[]>;
 

@@ -340,6 +340,27 @@ export class KyselyMetadataStore implements MetadataStore {
     return result.numDeletedRows > 0n;
   }
 
+  async completeUpload(id: string, digest: string, size: number, options?: IoOptions): Promise<void> {
+    options?.signal?.throwIfAborted();
+    const now = this.#now().getTime();
+    await this.#db.transaction().execute(async (trx) => {
+      const session = await trx.selectFrom('uploads').select('repository').where('id', '=', id).executeTakeFirst();
+      if (!session) throw new Error(`metadata: upload ${id} not found`);
+      await trx
+        .insertInto('blobs')
+        .values({ digest, size, created_at: now })
+        .onConflict((oc) => oc.column('digest').doNothing())
+        .execute();
+      await ensureRepository(trx, session.repository, now);
+      await trx
+        .insertInto('repository_blobs')
+        .values({ repository: session.repository, digest, created_at: now })
+        .onConflict((oc) => oc.columns(['repository', 'digest']).doNothing())
+        .execute();
+      await trx.deleteFrom('uploads').where('id', '=', id).execute();
+    });
+  }
+
   async staleUploads(before: Date, options?: IoOptions): Promise<UploadSession[]> {
     options?.signal?.throwIfAborted();
     const rows = await this.#db

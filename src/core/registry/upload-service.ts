@@ -92,9 +92,7 @@ export class UploadService {
         });
       }
       const stat = await this.deps.blobs.commitUpload(id, digest);
-      await this.deps.metadata.recordBlob(digest, stat.size);
-      await this.deps.metadata.linkBlob(repository, digest);
-      await this.deps.metadata.deleteUpload(id);
+      await this.deps.metadata.completeUpload(id, digest, stat.size);
       this.hashes.delete(id);
       return { digest, size: stat.size };
     });

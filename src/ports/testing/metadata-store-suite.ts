@@ -401,6 +401,21 @@ export function metadataStoreConformance(name: string, build: () => Promise<Meta
       assert.equal(await store().upload(uploadId()), undefined);
     });
 
+    test('completeUpload records and links the blob and ends the session in one step', async () => {
+      const r = repo('complete');
+      const id = uploadId();
+      const digest = blobDigest('completed');
+      const now = new Date();
+      await store().createUpload({ id, repository: r, size: 42, createdAt: now, updatedAt: now });
+      assert.equal(await store().linkedBlob(r, digest), undefined);
+      await store().completeUpload(id, digest, 42);
+      assert.deepEqual(await store().linkedBlob(r, digest), { size: 42 });
+      assert.deepEqual(await store().blob(digest), { size: 42 });
+      assert.equal(await store().upload(id), undefined, 'the session ends with the upload');
+      assert.equal(await store().hasRepository(r), true);
+      await assert.rejects(store().completeUpload(id, blobDigest('again'), 1), 'a finished session cannot complete twice');
+    });
+
     test('staleUploads returns sessions not updated since the cutoff', async () => {
       const r = repo('stale');
       const old = new Date(Date.UTC(2001, 0, 1));
