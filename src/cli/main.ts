@@ -70,6 +70,7 @@ main(process.argv.slice(2)).then(
     if (error instanceof ConfigError) {
       console.error('berth: invalid configuration:');
       for (const problem of error.problems) console.error(`  - ${problem}`);
+      for (const warning of error.warnings) console.error(`  (warning) ${warning}`);
     } else {
       console.error(`berth: ${(error as Error).stack ?? String(error)}`);
     }

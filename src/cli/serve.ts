@@ -5,7 +5,7 @@ import { compose, scheduleUploadPurge } from '../compose/compose.js';
 import type { BerthConfig } from '../config/config.js';
 import { buildApp } from '../http/build-app.js';
 import { Metrics } from '../http/ops/metrics.js';
-import { listenAddress } from './listen-address.js';
+import { parseListenAddress } from '../config/listen-address.js';
 
 export async function serve(config: BerthConfig, warnings: readonly string[]): Promise<void> {
   const logger: Logger = pino({ level: config.log.level, base: { service: 'berth' } });
@@ -16,7 +16,11 @@ export async function serve(config: BerthConfig, warnings: readonly string[]): P
     : undefined;
   const app = buildApp({ registry: composed.registry, metrics: new Metrics(), logger, tls, baseUrl: config.http.host });
   const stopPurge = scheduleUploadPurge(composed.registry, config, logger);
-  const { host, port } = listenAddress(config.http.addr);
+  const parsed = parseListenAddress(config.http.addr);
+  // loadConfig has already refused an invalid address; this guard only narrows the type.
+  if ('invalid' in parsed) throw new Error(`http.addr ${parsed.invalid}`);
+  const port = parsed.port;
+  const host = parsed.host ?? '::';
   try {
     await app.listen({ host, port });
   } catch (error) {

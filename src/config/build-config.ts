@@ -1,0 +1,125 @@
+/**
+ * Turns the checked raw tree into the typed BerthConfig: reads each honoured key, applies
+ * defaults, checks values and the rules that span keys, and resolves relative paths against the
+ * working directory (as Distribution does, so the same file means the same paths).
+ */
+import { resolve } from 'node:path';
+import type { BerthConfig, LogLevel, TlsConfig } from './config.js';
+import { DEFAULTS, defaultSqlitePath } from './defaults.js';
+import { parseListenAddress } from './listen-address.js';
+import type { RawMap } from './raw-value.js';
+import type { ValueOrigins } from './value-origins.js';
+import { ValueReader } from './value-reader.js';
+
+export interface BuildResult {
+  config: BerthConfig;
+  problems: string[];
+  warnings: string[];
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug', 'trace'];
+const SUPPORTED_VERSION = '0.1';
+// SQLite's name for a database that lives and dies with the connection; not a path.
+const SQLITE_IN_MEMORY = ':memory:';
+
+export function buildConfig(tree: RawMap, origins: ValueOrigins, cwd: string): BuildResult {
+  const read = new ValueReader(tree, origins);
+
+  const version = read.string(['version']);
+  if (version !== undefined && version !== SUPPORTED_VERSION) {
+    read.problem(['version'], `"${version}" is not supported; Distribution config files are version ${SUPPORTED_VERSION}`);
+  }
+
+  const rootdirectory = resolve(cwd, read.string(['storage', 'filesystem', 'rootdirectory']) ?? DEFAULTS.rootdirectory);
+  const sqlitePath = read.string(['metadata', 'sqlite', 'path']);
+
+  const config: BerthConfig = {
+    log: { level: logLevel(read) },
+    http: {
+      addr: listenAddr(read),
+      host: externalHost(read),
+      tls: tls(read, cwd),
+      drainTimeoutSeconds: read.duration(['http', 'draintimeout'], 'go-duration') ?? DEFAULTS.drainTimeoutSeconds,
+    },
+    storage: {
+      filesystem: { rootdirectory },
+      delete: { enabled: read.boolean(['storage', 'delete', 'enabled']) ?? DEFAULTS.deleteEnabled },
+      maintenance: { uploadpurging: uploadPurging(read) },
+    },
+    metadata: {
+      sqlite: {
+        path:
+          sqlitePath === SQLITE_IN_MEMORY ? sqlitePath : resolve(cwd, sqlitePath ?? defaultSqlitePath(rootdirectory)),
+      },
+    },
+  };
+  return { config, problems: read.problems, warnings: read.warnings };
+}
+
+function logLevel(read: ValueReader): LogLevel {
+  const current = read.string(['log', 'level']);
+  const deprecated = read.string(['loglevel']);
+  if (deprecated !== undefined) read.warn(['loglevel'], 'deprecated in Distribution; use log.level');
+  const [path, text] = current !== undefined ? [['log', 'level'], current] : [['loglevel'], deprecated];
+  if (text === undefined) return DEFAULTS.logLevel;
+  const known = LOG_LEVELS.find((candidate) => candidate === text.toLowerCase());
+  if (known === undefined) read.problem(path, `"${text}" is not one of ${LOG_LEVELS.join(', ')}`);
+  return known ?? DEFAULTS.logLevel;
+}
+
+function listenAddr(read: ValueReader): string {
+  const addr = read.string(['http', 'addr']);
+  if (addr === undefined) return DEFAULTS.httpAddr;
+  const parsed = parseListenAddress(addr);
+  if ('invalid' in parsed) read.problem(['http', 'addr'], parsed.invalid);
+  return addr;
+}
+
+/** Kept without a trailing slash so callers can append "/v2/…" directly. */
+function externalHost(read: ValueReader): string | undefined {
+  const host = read.string(['http', 'host']);
+  if (host === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(host);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search !== '' || url.hash !== '') {
+    read.problem(['http', 'host'], `"${host}" is not an absolute http(s) URL such as "https://registry.example.com"`);
+    return undefined;
+  }
+  return host.replace(/\/+$/, '');
+}
+
+function tls(read: ValueReader, cwd: string): TlsConfig | undefined {
+  const certificate = read.string(['http', 'tls', 'certificate']);
+  const key = read.string(['http', 'tls', 'key']);
+  if (certificate !== undefined && key !== undefined) {
+    return { certificate: resolve(cwd, certificate), key: resolve(cwd, key) };
+  }
+  if (certificate !== undefined || key !== undefined) {
+    const [present, missing] = certificate !== undefined ? ['certificate', 'key'] : ['key', 'certificate'];
+    read.problem(['http', 'tls'], `${present} is set but ${missing} is missing`);
+  }
+  return undefined;
+}
+
+function uploadPurging(read: ValueReader): BerthConfig['storage']['maintenance']['uploadpurging'] {
+  const base = ['storage', 'maintenance', 'uploadpurging'];
+  const enabled = read.boolean([...base, 'enabled']) ?? DEFAULTS.uploadPurgingEnabled;
+  const age = read.duration([...base, 'age'], 'duration-string');
+  const interval = read.duration([...base, 'interval'], 'duration-string');
+  // A zero interval would spin; a zero age would delete uploads still in progress.
+  if (enabled && age === 0) {
+    read.problem([...base, 'age'], 'must be greater than 0 while upload purging is enabled');
+  }
+  if (enabled && interval === 0) {
+    read.problem([...base, 'interval'], 'must be greater than 0 while upload purging is enabled');
+  }
+  return {
+    enabled,
+    ageSeconds: age || DEFAULTS.uploadPurgingAgeSeconds,
+    intervalSeconds: interval || DEFAULTS.uploadPurgingIntervalSeconds,
+  };
+}

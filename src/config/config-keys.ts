@@ -1,0 +1,149 @@
+/**
+ * Every key a config file may hold, and what Berth does with it. A registry:2 config.yml must
+ * load unchanged, so Distribution's keys fall in three groups:
+ * - honoured ("value"): Berth reads and validates them;
+ * - ignored: accepted with a warning, because dropping them cannot lose data or weaken access
+ *   control (caches, log formatting, debug servers, health checks, webhooks);
+ * - refused: Berth cannot honour them yet and running without them would be unsafe or silently
+ *   different (other storage drivers, auth, pull-through proxy, read-only mode, mutual TLS),
+ *   so they are problems unless their value already matches what Berth does.
+ * Anything else is an unknown key: a problem, with the nearest known name suggested.
+ */
+import { isEmpty, isRawMap, type RawValue } from './raw-value.js';
+
+export type KeyRule = SectionRule | ValueRule | IgnoredRule | RefusedRule;
+
+export interface SectionRule {
+  readonly kind: 'section';
+  readonly keys: Readonly<Record<string, KeyRule>>;
+  /** Distribution also accepts the bare name ("storage: filesystem", "auth: none"). */
+  readonly nameOnly?: boolean;
+  /** Not a Distribution key: set from the environment with BERTH_ rather than REGISTRY_. */
+  readonly berthOnly?: boolean;
+}
+
+export interface ValueRule {
+  readonly kind: 'value';
+  /** Strings are taken from env vars verbatim; other types are read as YAML, as Distribution does. */
+  readonly type: 'string' | 'boolean' | 'duration';
+}
+
+export interface IgnoredRule {
+  readonly kind: 'ignored';
+  readonly why: string;
+}
+
+export interface RefusedRule {
+  readonly kind: 'refused';
+  readonly why: string;
+  /** Values equivalent to Berth's own behaviour, accepted silently. */
+  readonly sameAsBerth: (value: RawValue) => boolean;
+}
+
+const section = (keys: Record<string, KeyRule>, extra: Partial<SectionRule> = {}): SectionRule => ({
+  kind: 'section',
+  keys,
+  ...extra,
+});
+const text: ValueRule = { kind: 'value', type: 'string' };
+const flag: ValueRule = { kind: 'value', type: 'boolean' };
+const duration: ValueRule = { kind: 'value', type: 'duration' };
+const ignored = (why: string): IgnoredRule => ({ kind: 'ignored', why });
+/** By default an empty value (null, "", [], {}) means "not configured" and is accepted. */
+const refused = (why: string, sameAsBerth: (value: RawValue) => boolean = isEmpty): RefusedRule => ({
+  kind: 'refused',
+  why,
+  sameAsBerth,
+});
+// A storage driver or auth provider is chosen by its name alone ("storage: s3", "inmemory:").
+const refusedEvenEmpty = (why: string): RefusedRule => refused(why, () => false);
+
+const NO_DRIVER = 'not supported yet; Berth supports storage.filesystem';
+const NO_AUTH = 'not supported yet; Berth will not start without the access control this asks for';
+const isFalse = (value: RawValue) => isEmpty(value) || value === false;
+const hasNoEnabledTrue = (value: RawValue) => !isRawMap(value) || value.enabled !== true;
+
+export const CONFIG_KEYS: SectionRule = section({
+  version: text,
+  log: section({
+    level: text,
+    formatter: ignored('Berth always logs JSON lines'),
+    fields: ignored('Berth adds its own fields to log lines'),
+    accesslog: ignored('Berth always logs one line per request'),
+    hooks: ignored('log hooks are not supported'),
+    reportcaller: ignored('Berth does not log caller locations'),
+  }),
+  loglevel: text,
+  storage: section(
+    {
+      filesystem: section({
+        rootdirectory: text,
+        maxthreads: ignored('Node performs filesystem I/O on its own thread pool'),
+      }),
+      delete: section({ enabled: flag }),
+      maintenance: section({
+        uploadpurging: section({
+          enabled: flag,
+          age: duration,
+          interval: duration,
+          dryrun: refused('a dry run is not supported; Berth would really purge', isFalse),
+        }),
+        readonly: refused('read-only mode is not supported yet; Berth would accept writes', hasNoEnabledTrue),
+      }),
+      cache: ignored('Berth keeps blob metadata in its own metadata store'),
+      redirect: ignored('the filesystem store never redirects'),
+      tag: ignored('tag lookups are metadata queries in Berth'),
+      inmemory: refusedEvenEmpty(NO_DRIVER),
+      s3: refusedEvenEmpty(NO_DRIVER),
+      's3-aws': refusedEvenEmpty(NO_DRIVER),
+      azure: refusedEvenEmpty(NO_DRIVER),
+      gcs: refusedEvenEmpty(NO_DRIVER),
+      swift: refusedEvenEmpty(NO_DRIVER),
+      oss: refusedEvenEmpty(NO_DRIVER),
+    },
+    { nameOnly: true },
+  ),
+  auth: section(
+    {
+      htpasswd: refusedEvenEmpty(NO_AUTH),
+      token: refusedEvenEmpty(NO_AUTH),
+      silly: refusedEvenEmpty(NO_AUTH),
+      none: refused('means no authentication, which is what Berth does without auth', () => true),
+    },
+    { nameOnly: true },
+  ),
+  middleware: ignored('Berth has no middleware hooks; content is served directly'),
+  reporting: ignored('error reporting services are not supported'),
+  http: section({
+    addr: text,
+    net: refused('only "tcp" is supported', (value) => isEmpty(value) || value === 'tcp'),
+    prefix: refused('not supported yet; Berth serves /v2/ at the root path', (value) => isEmpty(value) || value === '/'),
+    host: text,
+    secret: ignored('Berth keeps upload state server-side, so nothing is signed with it'),
+    relativeurls: ignored('Berth builds Location headers from http.host or the request'),
+    draintimeout: duration,
+    tls: section({
+      certificate: text,
+      key: text,
+      clientcas: refused('client certificate authentication is not supported yet'),
+      clientauth: ignored('only meaningful with clientcas, which Berth does not support yet'),
+      minimumtls: refused('only "tls1.2" (Node\'s minimum) is supported', (value) => isEmpty(value) || value === 'tls1.2'),
+      ciphersuites: refused('not supported yet; Berth uses Node\'s default cipher suites'),
+      letsencrypt: refused('not supported yet; set http.tls.certificate and http.tls.key'),
+    }),
+    debug: ignored('Berth serves /metrics, /healthz and /readyz on the main listener'),
+    headers: ignored('custom response headers are not supported yet'),
+    http2: ignored('Berth serves HTTP/1.1'),
+    h2c: ignored('Berth serves HTTP/1.1'),
+  }),
+  notifications: ignored('webhook notifications are not supported yet; no events will be sent'),
+  redis: ignored('Berth does not use Redis in its embedded mode'),
+  health: ignored('Berth serves /healthz and /readyz'),
+  catalog: ignored('Berth paginates /v2/_catalog itself'),
+  proxy: refused('pull-through caching is not supported yet; Berth would serve as a plain registry'),
+  compatibility: ignored('schema 1 manifests are not supported'),
+  validation: ignored('Berth applies its own manifest validation'),
+  policy: ignored('repository class policies are not supported'),
+  metadata: section({ sqlite: section({ path: text }) }, { berthOnly: true }),
+});
+

@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DEFAULTS, defaultSqlitePath } from './defaults.js';
+import { loadConfig } from './load-config.js';
+
+test('with no file and no environment, every default applies', () => {
+  const { config, warnings } = loadConfig({ env: {}, cwd: '/srv/berth' });
+  assert.deepEqual(warnings, []);
+  assert.deepEqual(config, {
+    log: { level: 'info' },
+    http: { addr: ':5000', host: undefined, tls: undefined, drainTimeoutSeconds: 30 },
+    storage: {
+      filesystem: { rootdirectory: '/srv/berth/data' },
+      delete: { enabled: true },
+      maintenance: { uploadpurging: { enabled: true, ageSeconds: 604800, intervalSeconds: 86400 } },
+    },
+    metadata: { sqlite: { path: '/srv/berth/data/berth.db' } },
+  });
+});
+
+test('the metadata database follows the blob root unless placed elsewhere', () => {
+  assert.equal(defaultSqlitePath('/var/lib/registry'), '/var/lib/registry/berth.db');
+  const { config } = loadConfig({ env: { REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: '/var/lib/registry' } });
+  assert.equal(config.metadata.sqlite.path, '/var/lib/registry/berth.db');
+});
+
+test('the defaults themselves cannot be changed', () => {
+  assert.ok(Object.isFrozen(DEFAULTS));
+});

@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { ConfigError, loadConfig } from './load-config.js';
+import { tempDir, type TempDir } from './test-support.js';
+
+let dir: TempDir;
+before(() => {
+  dir = tempDir();
+});
+after(() => dir.remove());
+
+const load = (env: Record<string, string | undefined>, file?: string) => loadConfig({ file, env, cwd: '/srv' });
+
+function problemsOf(env: Record<string, string | undefined>, file?: string): string[] {
+  try {
+    load(env, file);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    return error.problems;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('each REGISTRY_ override', () => {
+  test('REGISTRY_HTTP_ADDR, including an IPv6 address YAML would misread', () => {
+    assert.equal(load({ REGISTRY_HTTP_ADDR: '127.0.0.1:6000' }).config.http.addr, '127.0.0.1:6000');
+    assert.equal(load({ REGISTRY_HTTP_ADDR: '[::1]:6000' }).config.http.addr, '[::1]:6000');
+  });
+
+  test('REGISTRY_HTTP_HOST', () => {
+    assert.equal(load({ REGISTRY_HTTP_HOST: 'https://r.example.com:5000' }).config.http.host, 'https://r.example.com:5000');
+  });
+
+  test('REGISTRY_HTTP_TLS_CERTIFICATE and REGISTRY_HTTP_TLS_KEY', () => {
+    const { config } = load({ REGISTRY_HTTP_TLS_CERTIFICATE: '/certs/domain.crt', REGISTRY_HTTP_TLS_KEY: 'certs/domain.key' });
+    assert.deepEqual(config.http.tls, { certificate: '/certs/domain.crt', key: '/srv/certs/domain.key' });
+  });
+
+  test('REGISTRY_HTTP_DRAINTIMEOUT', () => {
+    assert.equal(load({ REGISTRY_HTTP_DRAINTIMEOUT: '2m' }).config.http.drainTimeoutSeconds, 120);
+  });
+
+  test('REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY', () => {
+    const { config } = load({ REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: '/somewhere' });
+    assert.equal(config.storage.filesystem.rootdirectory, '/somewhere');
+    assert.equal(config.metadata.sqlite.path, '/somewhere/berth.db');
+  });
+
+  test('REGISTRY_STORAGE_DELETE_ENABLED, with YAML 1.1 booleans', () => {
+    assert.equal(load({ REGISTRY_STORAGE_DELETE_ENABLED: 'false' }).config.storage.delete.enabled, false);
+    assert.equal(load({ REGISTRY_STORAGE_DELETE_ENABLED: 'no' }).config.storage.delete.enabled, false);
+    assert.equal(load({ REGISTRY_STORAGE_DELETE_ENABLED: 'True' }).config.storage.delete.enabled, true);
+  });
+
+  test('REGISTRY_LOG_LEVEL', () => {
+    assert.equal(load({ REGISTRY_LOG_LEVEL: 'debug' }).config.log.level, 'debug');
+  });
+
+  test('REGISTRY_STORAGE_MAINTENANCE_UPLOADPURGING_ENABLED, _AGE and _INTERVAL', () => {
+    const { config } = load({
+      REGISTRY_STORAGE_MAINTENANCE_UPLOADPURGING_ENABLED: 'false',
+      REGISTRY_STORAGE_MAINTENANCE_UPLOADPURGING_AGE: '48h',
+      REGISTRY_STORAGE_MAINTENANCE_UPLOADPURGING_INTERVAL: '30m',
+    });
+    assert.deepEqual(config.storage.maintenance.uploadpurging, { enabled: false, ageSeconds: 172800, intervalSeconds: 1800 });
+  });
+
+  test('BERTH_METADATA_SQLITE_PATH', () => {
+    assert.equal(load({ BERTH_METADATA_SQLITE_PATH: 'db/meta.db' }).config.metadata.sqlite.path, '/srv/db/meta.db');
+  });
+});
+
+describe('precedence and shape', () => {
+  test('the environment overrides the file; an empty variable leaves a string key unset', () => {
+    const file = dir.write('c.yml', 'http:\n  addr: :5000\n  host: https://a.example.com\nlog:\n  level: warn\n');
+    const { config } = load({ REGISTRY_HTTP_ADDR: ':7000', REGISTRY_HTTP_HOST: '' }, file);
+    assert.equal(config.http.addr, ':7000');
+    assert.equal(config.http.host, undefined);
+    assert.equal(config.log.level, 'warn');
+  });
+
+  test('a whole section can be set as YAML, and deeper variables refine it', () => {
+    const { config } = load({
+      REGISTRY_STORAGE: '{filesystem: {rootdirectory: /a}, delete: {enabled: false}}',
+      REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: '/b',
+    });
+    assert.equal(config.storage.filesystem.rootdirectory, '/b');
+    assert.equal(config.storage.delete.enabled, false);
+  });
+
+  test('REGISTRY_STORAGE=s3 selects a driver Berth refuses, even with later refinements', () => {
+    assert.deepEqual(problemsOf({ REGISTRY_STORAGE: 's3', REGISTRY_STORAGE_DELETE_ENABLED: 'true' }), [
+      'REGISTRY_STORAGE (storage.s3): not supported yet; Berth supports storage.filesystem',
+    ]);
+  });
+
+  test('Distribution keys Berth ignores are warnings naming the variable', () => {
+    const { warnings } = load({ REGISTRY_HTTP_SECRET: 's3cr3t', REGISTRY_NOTIFICATIONS_ENDPOINTS_0_NAME: 'hook' });
+    assert.deepEqual(warnings, [
+      'REGISTRY_HTTP_SECRET (http.secret): ignored; Berth keeps upload state server-side, so nothing is signed with it',
+      'REGISTRY_NOTIFICATIONS_ENDPOINTS_0_NAME (notifications): ignored; webhook notifications are not supported yet; no events will be sent',
+    ]);
+  });
+
+  test('variables injected for a service or container named "registry" are left alone', () => {
+    const { warnings } = load({
+      REGISTRY_PORT: 'tcp://10.0.0.7:5000',
+      REGISTRY_PORT_5000_TCP_ADDR: '10.0.0.7',
+      REGISTRY_SERVICE_HOST: '10.0.0.7',
+      REGISTRY_SERVICE_PORT: '5000',
+      REGISTRY_NAME: '/web/registry',
+      REGISTRY_ENV_FOO: 'bar',
+      BERTH_TEST_FILTER: 'config',
+    });
+    assert.deepEqual(warnings, []);
+  });
+});
+
+describe('problems from the environment', () => {
+  test('bad values name the variable', () => {
+    assert.deepEqual(
+      problemsOf({
+        REGISTRY_HTTP_ADDR: ':99999',
+        REGISTRY_STORAGE_DELETE_ENABLED: 'maybe',
+        REGISTRY_HTTP_DRAINTIMEOUT: 'a while',
+        REGISTRY_LOG_LEVEL: 'loud',
+        REGISTRY_HTTP_TLS_CERTIFICATE: '/c.pem',
+      }),
+      [
+        'REGISTRY_LOG_LEVEL (log.level): "loud" is not one of error, warn, info, debug, trace',
+        'REGISTRY_HTTP_ADDR (http.addr): ":99999" is not a valid port',
+        'REGISTRY_HTTP_TLS_CERTIFICATE (http.tls): certificate is set but key is missing',
+        'REGISTRY_HTTP_DRAINTIMEOUT (http.draintimeout): expected a duration such as "30s", "168h" or "1h30m", got "a while"',
+        'REGISTRY_STORAGE_DELETE_ENABLED (storage.delete.enabled): expected a boolean, got "maybe"',
+      ],
+    );
+  });
+
+  test('a variable naming no known key is a problem with a suggestion', () => {
+    assert.deepEqual(problemsOf({ REGISTRY_HTTP_ADRR: ':5000', REGISTRY_STORAGE_FILESYSTEM_ROOTDIR: '/x', REGISTRY_XYZZY: '1' }), [
+      'REGISTRY_HTTP_ADRR: not a setting Berth or Distribution knows (did you mean REGISTRY_HTTP_ADDR?)',
+      'REGISTRY_STORAGE_FILESYSTEM_ROOTDIR: not a setting Berth or Distribution knows (did you mean REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY?)',
+      'REGISTRY_XYZZY: not a setting Berth or Distribution knows',
+    ]);
+  });
+
+  test('Berth-only keys take BERTH_, Distribution keys take REGISTRY_', () => {
+    assert.deepEqual(problemsOf({ REGISTRY_METADATA_SQLITE_PATH: '/m.db' }), [
+      'REGISTRY_METADATA_SQLITE_PATH: Berth-only settings take the BERTH_ prefix (BERTH_METADATA_SQLITE_PATH)',
+    ]);
+    const { config, warnings } = load({ BERTH_HTTP_ADDR: ':6000' });
+    assert.equal(config.http.addr, ':5000');
+    assert.deepEqual(warnings, ['BERTH_HTTP_ADDR: ignored; Distribution settings take the REGISTRY_ prefix (REGISTRY_HTTP_ADDR)']);
+  });
+
+  test('a section set to YAML that does not parse is a problem naming the variable', () => {
+    const problems = problemsOf({ REGISTRY_STORAGE: '{filesystem: [' });
+    assert.equal(problems.length, 1);
+    assert.match(problems[0], /^REGISTRY_STORAGE: cannot read the value as YAML: /);
+  });
+
+  test('unknown keys inside a section set from the environment name the variable', () => {
+    assert.deepEqual(problemsOf({ REGISTRY_HTTP: '{adr: ":5000"}' }), [
+      'REGISTRY_HTTP: unknown key "http.adr" (did you mean "http.addr"?)',
+    ]);
+  });
+});

@@ -1,0 +1,296 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { ConfigError, loadConfig } from './load-config.js';
+import { tempDir, type TempDir } from './test-support.js';
+
+// The shape of a production registry:2 config.yml, including keys Berth does not use.
+const DISTRIBUTION_CONFIG = `
+version: 0.1
+log:
+  level: debug
+  formatter: text
+  fields:
+    service: registry
+storage:
+  filesystem:
+    rootdirectory: /var/lib/registry
+  delete:
+    enabled: false
+  cache:
+    blobdescriptor: inmemory
+  maintenance:
+    uploadpurging:
+      enabled: true
+      age: 72h
+      interval: 1h30m
+      dryrun: false
+    readonly:
+      enabled: false
+http:
+  addr: 127.0.0.1:5443
+  host: https://registry.example.com/
+  secret: asecretforlocaldevelopment
+  draintimeout: 60s
+  tls:
+    certificate: certs/domain.crt
+    key: certs/domain.key
+  headers:
+    X-Content-Type-Options: [nosniff]
+health:
+  storagedriver:
+    enabled: true
+    interval: 10s
+    threshold: 3
+`;
+
+let dir: TempDir;
+before(() => {
+  dir = tempDir();
+});
+after(() => dir.remove());
+
+function problemsOf(run: () => unknown): string[] {
+  try {
+    run();
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
+    return error.problems;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('a Distribution config.yml', () => {
+  test('loads unchanged, honouring the keys Berth uses', () => {
+    const file = dir.write('config.yml', DISTRIBUTION_CONFIG);
+    const { config } = loadConfig({ file, env: {}, cwd: '/etc/docker/registry' });
+    assert.deepEqual(config, {
+      log: { level: 'debug' },
+      http: {
+        addr: '127.0.0.1:5443',
+        host: 'https://registry.example.com',
+        tls: { certificate: '/etc/docker/registry/certs/domain.crt', key: '/etc/docker/registry/certs/domain.key' },
+        drainTimeoutSeconds: 60,
+      },
+      storage: {
+        filesystem: { rootdirectory: '/var/lib/registry' },
+        delete: { enabled: false },
+        maintenance: { uploadpurging: { enabled: true, ageSeconds: 72 * 3600, intervalSeconds: 5400 } },
+      },
+      metadata: { sqlite: { path: '/var/lib/registry/berth.db' } },
+    });
+  });
+
+  test('warns about each Distribution key it accepts but ignores', () => {
+    const file = dir.write('config.yml', DISTRIBUTION_CONFIG);
+    const { warnings } = loadConfig({ file, env: {} });
+    const keys = warnings.map((w) => w.split(':')[0]).sort();
+    assert.deepEqual(keys, ['health', 'http.headers', 'http.secret', 'log.fields', 'log.formatter', 'storage.cache']);
+  });
+
+  test('accepts the stock registry:2 image config and its shorthand forms', () => {
+    const file = dir.write(
+      'stock.yml',
+      `version: 0.1
+log:
+  fields:
+    service: registry
+storage:
+  cache:
+    blobdescriptor: inmemory
+  filesystem:
+    rootdirectory: /var/lib/registry
+http:
+  addr: :5000
+  headers:
+    X-Content-Type-Options: [nosniff]
+health:
+  storagedriver:
+    enabled: true
+    interval: 10s
+    threshold: 3
+auth: none
+`,
+    );
+    assert.equal(loadConfig({ file, env: {} }).config.http.addr, ':5000');
+    const shorthand = dir.write('short.yml', 'version: 0.1\nstorage: filesystem\n');
+    assert.equal(loadConfig({ file: shorthand, env: {}, cwd: '/x' }).config.storage.filesystem.rootdirectory, '/x/data');
+  });
+
+  test('reads YAML 1.1 booleans as Distribution\u2019s parser does', () => {
+    const file = dir.write('yes.yml', 'storage:\n  delete:\n    enabled: no\n  maintenance:\n    uploadpurging:\n      enabled: off\n');
+    const { config } = loadConfig({ file, env: {} });
+    assert.equal(config.storage.delete.enabled, false);
+    assert.equal(config.storage.maintenance.uploadpurging.enabled, false);
+  });
+
+  test('an empty file means all defaults', () => {
+    const file = dir.write('empty.yml', '');
+    assert.equal(loadConfig({ file, env: {} }).config.http.addr, ':5000');
+  });
+
+  test('the deprecated top-level loglevel still sets the level, with a warning', () => {
+    const file = dir.write('old.yml', 'loglevel: WARN\n');
+    const { config, warnings } = loadConfig({ file, env: {} });
+    assert.equal(config.log.level, 'warn');
+    assert.deepEqual(warnings, ['loglevel: deprecated in Distribution; use log.level']);
+  });
+});
+
+describe('problems', () => {
+  test('are all reported at once, each naming its key and why', () => {
+    const file = dir.write(
+      'bad.yml',
+      `version: 0.2
+htpp:
+  addr: :5000
+log:
+  level: verbose
+http:
+  addr: ":99999"
+  host: registry.example.com
+  tls:
+    certificate: /certs/domain.crt
+storage:
+  s3:
+    bucket: images
+  delete:
+    enabled: maybe
+  maintenance:
+    uploadpurging:
+      age: 168
+      interval: soon
+`,
+    );
+    assert.deepEqual(problemsOf(() => loadConfig({ file, env: {} })), [
+      'unknown key "htpp" (did you mean "http"?)',
+      'storage.s3: not supported yet; Berth supports storage.filesystem',
+      'version: "0.2" is not supported; Distribution config files are version 0.1',
+      'log.level: "verbose" is not one of error, warn, info, debug, trace',
+      'http.addr: ":99999" is not a valid port',
+      'http.host: "registry.example.com" is not an absolute http(s) URL such as "https://registry.example.com"',
+      'http.tls: certificate is set but key is missing',
+      'storage.delete.enabled: expected a boolean, got "maybe"',
+      'storage.maintenance.uploadpurging.age: expected a duration with a unit such as "168h", got 168',
+      'storage.maintenance.uploadpurging.interval: expected a duration such as "30s", "168h" or "1h30m", got "soon"',
+    ]);
+  });
+
+  test('unknown nested keys get a suggestion with their full path', () => {
+    const file = dir.write('typo.yml', 'http:\n  adr: :5000\nstorage:\n  filesystem:\n    rootdir: /data\n  delet:\n    enabled: true\nfoo: 1\n');
+    assert.deepEqual(problemsOf(() => loadConfig({ file, env: {} })), [
+      'unknown key "http.adr" (did you mean "http.addr"?)',
+      'unknown key "storage.filesystem.rootdir" (did you mean "storage.filesystem.rootdirectory"?)',
+      'unknown key "storage.delet" (did you mean "storage.delete"?)',
+      'unknown key "foo"',
+    ]);
+  });
+
+  test('a wrong type names what was expected and what was found', () => {
+    const file = dir.write(
+      'types.yml',
+      'http:\n  addr: [":5000"]\n  draintimeout: true\nstorage:\n  filesystem: /data\n  delete:\n    enabled: "true"\nlog: debug\n',
+    );
+    assert.deepEqual(problemsOf(() => loadConfig({ file, env: {} })), [
+      'storage.filesystem: expected a mapping, got "/data"',
+      'log: expected a mapping, got "debug"',
+      'http.addr: expected a string, got a list',
+      'http.draintimeout: expected a duration such as "30s", "168h" or "1h30m", got true',
+      'storage.delete.enabled: expected a boolean, got "true"',
+    ]);
+  });
+
+  test('a top level that is not a mapping is one problem', () => {
+    const file = dir.write('list.yml', '- a\n- b\n');
+    assert.deepEqual(problemsOf(() => loadConfig({ file, env: {} })), [
+      `${file}: expected a mapping of settings at the top level, got a list`,
+    ]);
+  });
+
+  test('keys Berth cannot honour safely are refused, unless set to what Berth does anyway', () => {
+    const refusing = dir.write(
+      'refused.yml',
+      `storage:
+  inmemory:
+  maintenance:
+    readonly:
+      enabled: true
+auth:
+  htpasswd:
+    realm: basic
+    path: /auth/htpasswd
+proxy:
+  remoteurl: https://registry-1.docker.io
+http:
+  prefix: /nested/
+  tls:
+    clientcas: [/ca.pem]
+`,
+    );
+    assert.deepEqual(
+      problemsOf(() => loadConfig({ file: refusing, env: {} })).map((p) => p.split(':')[0]),
+      ['storage.inmemory', 'storage.maintenance.readonly', 'auth.htpasswd', 'proxy', 'http.prefix', 'http.tls.clientcas'],
+    );
+    const harmless = dir.write(
+      'harmless.yml',
+      'storage:\n  maintenance:\n    readonly:\n      enabled: false\nhttp:\n  net: tcp\n  prefix: /\n  tls:\n    minimumtls: tls1.2\n    clientcas: []\nproxy: {}\n',
+    );
+    assert.deepEqual(loadConfig({ file: harmless, env: {} }).warnings, []);
+  });
+
+  test('only 0 and negative values are rejected for durations that must be positive', () => {
+    const file = dir.write('zero.yml', 'http:\n  draintimeout: -1s\nstorage:\n  maintenance:\n    uploadpurging:\n      interval: 0s\n');
+    assert.deepEqual(problemsOf(() => loadConfig({ file, env: {} })), [
+      'http.draintimeout: must not be negative, got "-1s"',
+      'storage.maintenance.uploadpurging.interval: must be greater than 0 while upload purging is enabled',
+    ]);
+  });
+
+  test('a missing file is a problem, not a crash', () => {
+    assert.deepEqual(problemsOf(() => loadConfig({ file: 'no-such.yml', env: {}, cwd: dir.path })), ['no-such.yml: no such file']);
+  });
+});
+
+describe('durations', () => {
+  test('draintimeout takes Go durations; a bare number is nanoseconds, as in Distribution', () => {
+    const durations = dir.write('d.yml', 'http:\n  draintimeout: 1m30s\n');
+    assert.equal(loadConfig({ file: durations, env: {} }).config.http.drainTimeoutSeconds, 90);
+    const bare = dir.write('bare.yml', 'http:\n  draintimeout: 30\n');
+    const { config, warnings } = loadConfig({ file: bare, env: {} });
+    assert.equal(config.http.drainTimeoutSeconds, 30e-9);
+    assert.deepEqual(warnings, [
+      'http.draintimeout: 30 has no unit, so it means 30 nanoseconds (as in Distribution); write "30s" for seconds',
+    ]);
+    const zero = dir.write('zero.yml', 'http:\n  draintimeout: 0\n');
+    assert.deepEqual(loadConfig({ file: zero, env: {} }), {
+      config: loadConfig({ file: zero, env: {} }).config,
+      warnings: [],
+    });
+    assert.equal(loadConfig({ file: zero, env: {} }).config.http.drainTimeoutSeconds, 0);
+  });
+
+  test('upload purging age and interval take fractions and compound units', () => {
+    const file = dir.write('p.yml', 'storage:\n  maintenance:\n    uploadpurging:\n      age: 1.5h\n      interval: 45m\n');
+    const purging = loadConfig({ file, env: {} }).config.storage.maintenance.uploadpurging;
+    assert.deepEqual(purging, { enabled: true, ageSeconds: 5400, intervalSeconds: 2700 });
+  });
+});
+
+describe('the result', () => {
+  test('is deeply frozen', () => {
+    const file = dir.write('config.yml', DISTRIBUTION_CONFIG);
+    const { config } = loadConfig({ file, env: {} });
+    assert.ok(Object.isFrozen(config));
+    assert.ok(Object.isFrozen(config.http.tls));
+    assert.ok(Object.isFrozen(config.storage.maintenance.uploadpurging));
+    assert.throws(() => {
+      (config.storage.delete as { enabled: boolean }).enabled = true;
+    }, TypeError);
+  });
+
+  test('resolves relative paths against the working directory', () => {
+    const file = dir.write('rel.yml', 'storage:\n  filesystem:\n    rootdirectory: ./registry\nmetadata:\n  sqlite:\n    path: meta/berth.db\n');
+    const { config } = loadConfig({ file, env: {}, cwd: '/opt/berth' });
+    assert.equal(config.storage.filesystem.rootdirectory, '/opt/berth/registry');
+    assert.equal(config.metadata.sqlite.path, '/opt/berth/meta/berth.db');
+  });
+});
