@@ -69,5 +69,14 @@ export async function containersTools(dir: string, target: Target): Promise<Cont
 
   const tool = (file: string) => (args: readonly string[], options: RunOptions = {}) =>
     run(file, args, { timeoutMs: 180_000, ...options, env: { ...env, ...options.env } });
-  return { env, dir, skopeo: tool('skopeo'), podman: tool('podman'), buildah: tool('buildah') };
+  const skopeo = tool('skopeo');
+  return {
+    env,
+    dir,
+    // skopeo 1.9 ignores CONTAINERS_REGISTRIES_CONF (podman and buildah honour it) and reads
+    // /etc's file unless given its hidden --registries-conf flag.
+    skopeo: (args, options) => skopeo(['--registries-conf', paths.registries, ...args], options),
+    podman: tool('podman'),
+    buildah: tool('buildah'),
+  };
 }

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 
 /** Paths a client writes no matter what it is told (skopeo has no flag for its cache): removed silently. */
-const expected = ['/var/lib/containers', '/run/containerd', '/run/docker', '/run/crun', '/run/runc', '/run/libpod', '/run/containers'];
+const expected = ['/var/lib/containers', '/var/lib/containers/cache', '/run/containerd', '/run/docker', '/run/crun', '/run/runc', '/run/libpod', '/run/containers'];
 /** Paths that appearing means the set-up leaked: removed, and reported as a failure. */
 const forbidden = [
   '/etc/docker/key.json',

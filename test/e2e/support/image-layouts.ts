@@ -102,10 +102,10 @@ async function manifest(layout: OciLayoutWriter, body: { mediaType: string; conf
   return { descriptor, bytes, reachable: [body.config.digest, ...body.layers.map((l) => l.digest)] };
 }
 
-async function finish(layout: OciLayoutWriter, ref: string, built: BuiltManifest, children: Descriptor[] = []): Promise<TestImage> {
+async function finish(layout: OciLayoutWriter, ref: string, built: BuiltManifest): Promise<TestImage> {
   layout.tag(built.descriptor, ref);
   await layout.finish();
-  return { dir: layout.dir, ref, top: built.descriptor, bytes: built.bytes, children, reachable: built.reachable };
+  return { dir: layout.dir, ref, top: built.descriptor, bytes: built.bytes, children: [], reachable: built.reachable };
 }
 
 async function imageLayout(dir: string, ref: string, platform: Platform, layers: readonly TarEntry[][]): Promise<TestImage> {

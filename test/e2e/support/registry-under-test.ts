@@ -2,6 +2,9 @@
  * The registry the suite runs against: Berth by default, Distribution with
  * E2E_REGISTRY=distribution, so one suite proves both. Each test file starts it once plain and
  * once over TLS (as `localhost:PORT`, trusted through the test CA).
+ *
+ * E2E_REGISTRY_LOG=1 prints the registry's own output when it stops (the other half of a
+ * failing client's story); E2E_KEEP=1 keeps each file's workspace for a post-mortem.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { berthCli, startBerth, startDistribution, type RegistryProcess } from '../../support/registry-process.js';
@@ -58,6 +61,9 @@ export async function startTarget(transport: Transport, ca: TestCa): Promise<Tar
     request,
     headManifest: manifest('HEAD'),
     getManifest: manifest('GET'),
-    stop: () => registry.stop(),
+    async stop() {
+      await registry.stop();
+      if (process.env.E2E_REGISTRY_LOG) process.stderr.write(`--- ${kind} over ${transport} (${registry.host}) ---\n${registry.output()}\n`);
+    },
   };
 }

@@ -23,11 +23,9 @@ export interface RunResult {
 }
 
 export class CommandError extends Error {
-  constructor(
-    readonly command: string,
-    readonly result: RunResult,
-    readonly timedOut: boolean,
-  ) {
+  declare readonly result: RunResult;
+
+  constructor(command: string, result: RunResult, timedOut: boolean) {
     const status = timedOut
       ? 'timed out'
       : result.signal
@@ -38,6 +36,8 @@ export class CommandError extends Error {
         (result.stdout.trim() ? `\n  stdout:\n${indent(tail(result.stdout))}` : ''),
     );
     this.name = 'CommandError';
+    // Not an enumerable field: the test reporter would print the whole output a second time.
+    Object.defineProperty(this, 'result', { value: result, enumerable: false });
   }
 }
 
@@ -46,13 +46,17 @@ export async function run(file: string, args: readonly string[], options: RunOpt
   const child = spawn(file, args, {
     env: options.env ?? process.env,
     cwd: options.cwd,
-    stdio: ['pipe', 'pipe', 'pipe'],
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  child.stdin.end(options.input ?? '');
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  if (child.stdin) {
+    // A command may exit without reading its input; that shows in its exit status, not as EPIPE.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.input);
+  }
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
