@@ -36,15 +36,19 @@ export async function compose(config: BerthConfig, logger: Logger): Promise<Comp
 }
 
 /**
- * Removes what a crash or an abandoned client left: half-written temporary files at once,
- * and upload sessions idle longer than the purge age (with their staged bytes).
+ * Removes what a crash or an abandoned client left: staged bytes no session owns at once,
+ * and upload sessions idle longer than the purge age (with their staged bytes). Only safe
+ * while no other instance shares the blob store, which holds for the embedded filesystem.
  */
 async function startupSweep(registry: Registry, config: BerthConfig, logger: Logger): Promise<void> {
   const purging = config.storage.maintenance.uploadpurging;
   const cutoff = new Date(Date.now() - purging.ageSeconds * 1000);
   const sessions = purging.enabled ? await registry.uploads.purgeStale(cutoff) : 0;
   const files = await registry.deps.blobs.sweepStaging(purging.enabled ? cutoff : new Date(0));
-  if (sessions + files > 0) logger.info({ sessions, files }, 'swept stale uploads and temporary files');
+  const orphans = await registry.uploads.removeOrphanStaging();
+  if (sessions + files + orphans > 0) {
+    logger.info({ sessions, files, orphans }, 'swept stale uploads and temporary files');
+  }
 }
 
 /** Purges stale upload sessions periodically; returns a function that stops it. */

@@ -94,6 +94,12 @@ export interface BlobStore {
    */
   sweepStaging(olderThan: Date, options?: IoOptions): Promise<number>;
 
+  /**
+   * Ids of every staging object, so a starting registry can remove those no upload session
+   * owns (a crash between creating the staging object and recording its session).
+   */
+  listStaging(options?: IoOptions): Promise<string[]>;
+
   /** A URL a client may fetch the blob from directly, when the store supports it. */
   presignedUrl?(digest: string, options?: IoOptions): Promise<string | undefined>;
 

@@ -186,6 +186,17 @@ export class FilesystemBlobStore implements BlobStore {
     return unlinkIfPresent(path);
   }
 
+  async listStaging(options: IoOptions = {}): Promise<string[]> {
+    options.signal?.throwIfAborted();
+    try {
+      const entries = await readdir(this.layout.uploadsDir, { withFileTypes: true });
+      return entries.filter((entry) => entry.isFile()).map((entry) => entry.name);
+    } catch (error) {
+      if (hasErrorCode(error, 'ENOENT')) return [];
+      throw error;
+    }
+  }
+
   async sweepStaging(olderThan: Date, options: IoOptions = {}): Promise<number> {
     const cutoff = olderThan.getTime();
     if (Number.isNaN(cutoff)) throw new RangeError(`${STORE_NAME}: sweepStaging needs a valid date`);

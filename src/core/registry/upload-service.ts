@@ -82,7 +82,13 @@ export class UploadService {
     return this.exclusive(id, async () => {
       let session = await this.session(repository, id);
       if (body) session = await this.appendTo(session, body, range);
-      const computed = await this.computeDigest(session, digestAlgorithm(digest));
+      let computed: string;
+      try {
+        computed = await this.computeDigest(session, digestAlgorithm(digest));
+      } catch (error) {
+        if (error instanceof BlobStoreNotFoundError) return this.recoverCommitted(session, digest);
+        throw error;
+      }
       if (computed !== digest) {
         await this.discard(id);
         throw new DigestInvalidError('provided digest did not match uploaded content', {
@@ -96,6 +102,23 @@ export class UploadService {
       this.hashes.delete(id);
       return { digest, size: stat.size };
     });
+  }
+
+  /**
+   * The staged bytes are gone but the session is not: a crash struck between publishing the
+   * blob and closing the session, and the client is retrying the completing PUT. The blob
+   * under that digest was verified when it was published; if its size is the session's,
+   * finish the bookkeeping the crash interrupted.
+   */
+  private async recoverCommitted(session: UploadSession, digest: string): Promise<{ digest: string; size: number }> {
+    const stat = await this.deps.blobs.stat(digest);
+    if (stat && stat.size === session.size) {
+      await this.deps.metadata.completeUpload(session.id, digest, stat.size);
+      this.hashes.delete(session.id);
+      return { digest, size: stat.size };
+    }
+    await this.discard(session.id);
+    throw new BlobUploadUnknownError('upload data is missing; start the upload again', { upload: session.id });
   }
 
   /** A whole blob in one request (POST with `?digest=`). */
@@ -122,9 +145,21 @@ export class UploadService {
     return stale.length;
   }
 
+  /**
+   * Removes staged bytes that no session owns (a crash between staging and recording the
+   * session). Callers run it only when no other instance can be mid-start on the same store.
+   */
+  async removeOrphanStaging(): Promise<number> {
+    let removed = 0;
+    for (const id of await this.deps.blobs.listStaging()) {
+      if (await this.deps.metadata.upload(id)) continue;
+      if (await this.deps.blobs.abortUpload(id)) removed++;
+    }
+    return removed;
+  }
+
   private async appendTo(session: UploadSession, body: Readable, range?: ChunkRange): Promise<UploadSession> {
     if (range && range.start !== session.size) {
-      drain(body);
       throw new RangeInvalidError(`chunk starts at ${range.start} but the upload has ${session.size} bytes`, {
         expectedStart: session.size,
         start: range.start,
@@ -135,15 +170,18 @@ export class UploadService {
     if (!inStep) this.hashes.delete(session.id);
     const source = inStep ? body.pipe(new HashingStream(state.hash)) : body.pipe(new PassThrough());
     // pipe() does not forward errors; an aborted client body must fail the append.
-    body.once('error', (error) => source.destroy(error));
+    let bodyFailed = false;
+    body.once('error', (error) => {
+      bodyFailed = true;
+      source.destroy(error);
+    });
     let size: number;
     try {
       size = await this.deps.blobs.appendUpload(session.id, session.size, source);
     } catch (error) {
       this.hashes.delete(session.id);
-      if (body.errored || body.destroyed) {
-        throw new BlobUploadInvalidError('request body ended before it was complete', { upload: session.id }, { cause: error });
-      }
+      // Let go of the body: nothing will read it now, and a pipe left in place would stall it.
+      body.unpipe(source);
       if (error instanceof BlobStoreOffsetError && error.actual > session.size) {
         // A crash or lost update left staged bytes the session never acknowledged. They are a
         // true prefix of the client's data, so adopt them; the client resumes from the new end.
@@ -151,6 +189,9 @@ export class UploadService {
         throw new RangeInvalidError('upload already holds more bytes than this chunk assumed; resume from its end', {
           expectedStart: error.actual,
         });
+      }
+      if (bodyFailed) {
+        throw new BlobUploadInvalidError('request body ended before it was complete', { upload: session.id }, { cause: error });
       }
       throw translateStoreError(error, session);
     }
@@ -215,9 +256,4 @@ function translateStoreError(error: unknown, session: UploadSession): unknown {
     return new RangeInvalidError('upload offset mismatch', { expectedStart: session.size }, { cause: error });
   }
   return error;
-}
-
-function drain(body: Readable): void {
-  body.resume();
-  body.on('error', () => undefined);
 }

@@ -18,6 +18,10 @@ export function sendError(reply: FastifyReply, wire: WireError, message?: string
 
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | RegistryError | Error, request, reply) => {
+    // An error can come back before the request body was read (a chunk at the wrong offset,
+    // an unknown upload). Reading gigabytes only to discard them is worse than reconnecting,
+    // so an HTTP/1 connection whose request is unfinished is closed after the answer.
+    if (request.raw.httpVersionMajor === 1 && !request.raw.complete) reply.header('connection', 'close');
     if (error instanceof RegistryError) {
       const wire = errorTable[error.kind];
       return sendError(reply, wire, error.message, error.detail);

@@ -399,6 +399,24 @@ export function blobStoreConformance(name: string, build: () => Promise<BlobStor
       assert.equal(await store.abortUpload(id), false);
     });
 
+    check('listStaging lists staged uploads until they are committed or aborted', async (scope, store) => {
+      const kept = await scope.stage(randomBytes(10));
+      const committedBytes = randomBytes(20);
+      const committed = await scope.stage(committedBytes);
+      const aborted = await scope.stage(randomBytes(30));
+      const listed = await store.listStaging();
+      for (const id of [kept, committed, aborted]) assert.ok(listed.includes(id), `listStaging should include ${id}`);
+      const digest = scope.digest(committedBytes);
+      await store.commitUpload(committed, digest);
+      await store.abortUpload(aborted);
+      const after = await store.listStaging();
+      assert.ok(after.includes(kept));
+      assert.ok(!after.includes(committed), 'a committed upload is no longer staged');
+      assert.ok(!after.includes(aborted), 'an aborted upload is no longer staged');
+      assert.equal(await store.abortUpload(kept), true);
+      assert.equal(await store.delete(digest), true);
+    });
+
     check('sweepStaging removes old uploads and keeps fresh ones', async (scope, store) => {
       const oldBytes = randomBytes(50);
       const freshBytes = randomBytes(60);
