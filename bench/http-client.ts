@@ -30,6 +30,7 @@ export interface RequestOptions {
 export class HttpClient {
   private readonly agent: http.Agent;
   private readonly base: URL;
+  private closed = false;
 
   constructor(baseUrl: string, concurrency: number) {
     this.base = new URL(baseUrl);
@@ -47,11 +48,13 @@ export class HttpClient {
   }
 
   request(method: string, target: string, options: RequestOptions = {}): Promise<HttpResponse> {
+    // A row that timed out must not keep loading the server during the next row.
+    if (this.closed) return Promise.reject(new Error('client closed'));
     const url = this.url(target);
     const headers: Record<string, string> = { 'user-agent': 'berth-bench', ...options.headers };
     const body = options.body;
     const parts: Iterable<Buffer> = body === undefined ? [] : Buffer.isBuffer(body) ? [body] : body.parts;
-    const length = body === undefined ? 0 : Buffer.isBuffer(body) ? body.length : body.length;
+    const length = body?.length ?? 0;
     if (body !== undefined || method === 'PUT' || method === 'POST' || method === 'PATCH') {
       headers['content-length'] = String(length);
     }
@@ -90,6 +93,7 @@ export class HttpClient {
   }
 
   close(): void {
+    this.closed = true;
     this.agent.destroy();
   }
 }

@@ -52,3 +52,17 @@ export function latencySummary(result: LoadResult): string {
   const f = (v: number): string => (v >= 10 ? v.toFixed(0) : v.toFixed(2));
   return `p50 ${f(percentile(result.latencies, 50))} ms, p99 ${f(percentile(result.latencies, 99))} ms`;
 }
+
+export function median(values: readonly number[]): number {
+  return percentile(Float64Array.from(values).sort(), 50);
+}
+
+/** Three significant digits or so, with thousands separators: what a table cell needs. */
+export function formatNumber(value: number): string {
+  if (!Number.isFinite(value)) return 'n/a';
+  const abs = Math.abs(value);
+  if (abs >= 1000) return Math.round(value).toLocaleString('en-US');
+  if (abs >= 100) return value.toFixed(0);
+  if (abs >= 10) return value.toFixed(1);
+  return value.toFixed(2);
+}

@@ -61,7 +61,7 @@ const quick: Profile = {
 };
 
 export interface Options {
-  /** Run only rows whose "<id> <title>" contains one of these (case-insensitive). */
+  /** Row ids or substrings of "<id> <title>" (case-insensitive); empty selects every row. */
   only: string[];
   profile: Profile;
   /** Which registries to run, in order (Distribution first: it is the baseline). */
@@ -96,8 +96,16 @@ export function parseOptions(argv: string[]): Options {
   };
 }
 
-export function selected(options: Options, label: string): boolean {
-  if (options.only.length === 0) return true;
-  const l = label.toLowerCase();
-  return options.only.some((o) => l.includes(o));
+/**
+ * `--only` values that are exactly a row id ("1", "11b") pick that row alone, since "1" is a
+ * substring of half the titles; anything else matches "<id> <title>" as a substring.
+ */
+export function selectRows<T extends { id: string; title: string }>(options: Options, rows: T[]): T[] {
+  if (options.only.length === 0) return rows;
+  const ids = new Set(rows.map((r) => r.id.toLowerCase()));
+  return rows.filter((row) =>
+    options.only.some((o) =>
+      ids.has(o) ? o === row.id.toLowerCase() : `${row.id} ${row.title}`.toLowerCase().includes(o),
+    ),
+  );
 }

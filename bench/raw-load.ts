@@ -48,6 +48,7 @@ export async function rawLoad(options: RawLoadOptions): Promise<LoadResult> {
   let failure: Error | undefined;
   let start = performance.now();
 
+  const sockets = new Set<net.Socket>();
   const fail = (error: Error): void => {
     failure ??= error;
     stopping = true;
@@ -63,13 +64,23 @@ export async function rawLoad(options: RawLoadOptions): Promise<LoadResult> {
       let status = 0;
       let closeAfter = false;
       let t0 = 0;
+      let responseBytes = 0;
+      let current = options.requests[0];
 
       function open(): net.Socket {
         const s = net.connect({ port: options.port, host: '127.0.0.1', noDelay: true });
+        sockets.add(s);
         s.on('data', onData);
         s.once('error', (e) => fail(e));
         s.once('close', onClose);
         return s;
+      }
+
+      function abort(error: Error): void {
+        fail(error);
+        socket.off('close', onClose);
+        socket.destroy();
+        done();
       }
 
       function send(): void {
@@ -80,24 +91,29 @@ export async function rawLoad(options: RawLoadOptions): Promise<LoadResult> {
           return;
         }
         phase = Phase.Head;
+        responseBytes = 0;
         t0 = performance.now();
-        socket.write(options.requests[sent++ % options.requests.length]);
+        current = options.requests[sent++ % options.requests.length];
+        socket.write(current);
       }
 
       function onClose(): void {
+        sockets.delete(socket);
         if (!stopping) fail(new Error('server closed a keep-alive connection mid-response'));
         done();
       }
 
       function complete(): void {
         const t1 = performance.now();
-        if (status !== options.expectStatus) fail(new Error(`${status} on ${describe(options.requests[0])}`));
-        else if (measuring && t0 >= start) {
+        if (status !== options.expectStatus) return abort(new Error(`${status} on ${describe(current)}`));
+        if (measuring && t0 >= start) {
           recorder.add(t1 - t0);
           ops++;
+          bytes += responseBytes;
         }
         if (closeAfter && !stopping) {
           socket.off('close', onClose);
+          sockets.delete(socket);
           socket.destroy();
           socket = open();
         }
@@ -120,11 +136,11 @@ export async function rawLoad(options: RawLoadOptions): Promise<LoadResult> {
                 pending = buf.subarray(i);
                 return;
               }
-              parseHead(buf.toString('latin1', i, end));
+              if (!parseHead(buf.toString('latin1', i, end))) return;
               i = end + 4;
               if (phase === Phase.Head) {
                 complete();
-                if (i < buf.length) return fail(new Error('unexpected bytes after a response'));
+                if (i < buf.length) return abort(new Error('unexpected bytes after a response'));
               }
               break;
             }
@@ -132,7 +148,7 @@ export async function rawLoad(options: RawLoadOptions): Promise<LoadResult> {
               const take = Math.min(remaining, buf.length - i);
               remaining -= take;
               i += take;
-              if (measuring) bytes += take;
+              responseBytes += take;
               if (remaining === 0) complete();
               break;
             }
@@ -141,7 +157,7 @@ export async function rawLoad(options: RawLoadOptions): Promise<LoadResult> {
               const take = Math.min(remaining, buf.length - i);
               remaining -= take;
               i += take;
-              if (phase === Phase.ChunkData && measuring) bytes += take;
+              if (phase === Phase.ChunkData) responseBytes += take;
               if (remaining === 0) {
                 if (phase === Phase.ChunkData) {
                   phase = Phase.ChunkEnd;
@@ -163,7 +179,7 @@ export async function rawLoad(options: RawLoadOptions): Promise<LoadResult> {
               line = '';
               if (phase === Phase.ChunkSize) {
                 remaining = parseInt(text, 16);
-                if (Number.isNaN(remaining)) return fail(new Error(`bad chunk size "${text}"`));
+                if (Number.isNaN(remaining)) return abort(new Error(`bad chunk size "${text}"`));
                 phase = remaining === 0 ? Phase.Trailer : Phase.ChunkData;
               } else if (text === '') complete();
               break;
@@ -172,7 +188,8 @@ export async function rawLoad(options: RawLoadOptions): Promise<LoadResult> {
         }
       }
 
-      function parseHead(head: string): void {
+      /** False when the response cannot be framed and the connection was aborted. */
+      function parseHead(head: string): boolean {
         status = Number(head.slice(9, 12));
         let length = -1;
         let chunked = false;
@@ -192,7 +209,11 @@ export async function rawLoad(options: RawLoadOptions): Promise<LoadResult> {
         else if (length > 0) {
           phase = Phase.Body;
           remaining = length;
-        } else fail(new Error(`${status} response without length on ${describe(options.requests[0])}`));
+        } else {
+          abort(new Error(`${status} response without length on ${describe(current)}`));
+          return false;
+        }
+        return true;
       }
 
       send();
@@ -208,8 +229,12 @@ export async function rawLoad(options: RawLoadOptions): Promise<LoadResult> {
   await Promise.race([sleep(options.durationMs), running]);
   const elapsedMs = performance.now() - start;
   stopping = true;
+  // A stalled server must not hang the harness: give in-flight requests a moment, then cut them.
+  await Promise.race([running, sleep(10_000)]);
+  for (const s of sockets) s.destroy();
   await running;
   if (failure) throw failure;
+  if (ops === 0) throw new Error(`no response within ${options.durationMs} ms to ${describe(options.requests[0])}`);
   return { ops, elapsedMs, latencies: recorder.sorted(), bytes };
 }
 

@@ -1,0 +1,89 @@
+/**
+ * Rows 4–6: reading blobs back. The small-blob and HEAD rows run on raw sockets for a fixed
+ * duration, cycling through a set of distinct blobs so no single file is the whole test.
+ */
+import { latencySummary, MiB, perSecond } from '../load-result.js';
+import type { Profile } from '../options.js';
+import { ProtocolError } from '../oci.js';
+import { httpRequest, rawLoad } from '../raw-load.js';
+import { bigBlob, pullSet } from '../seed.js';
+import type { BenchContext, Measurement, Row } from '../workload.js';
+
+const PULL_CONCURRENCY = 32;
+const HEAD_CONCURRENCY = 64;
+
+export function blobPullRows(profile: Profile): Row[] {
+  return [
+    {
+      id: '4',
+      title: `pull 1 MiB blobs, c${PULL_CONCURRENCY}`,
+      unit: 'MiB/s',
+      better: 'higher',
+      run: pullSmallBlobs,
+    },
+    {
+      id: '5',
+      title: `pull big blob (${profile.bigBlobBytes / MiB} MiB)`,
+      unit: 'MiB/s',
+      better: 'higher',
+      run: pullBigBlob,
+    },
+    {
+      id: '6',
+      title: `HEAD blob, c${HEAD_CONCURRENCY}`,
+      unit: 'req/s',
+      better: 'higher',
+      run: headBlobs,
+    },
+  ];
+}
+
+async function blobRequests(ctx: BenchContext, method: 'GET' | 'HEAD'): Promise<Buffer[]> {
+  const { repo, digests } = await pullSet(ctx);
+  return digests.map((d) => httpRequest(method, ctx.target.host, `/v2/${repo}/blobs/${d}`));
+}
+
+async function pullSmallBlobs(ctx: BenchContext): Promise<Measurement> {
+  const result = await rawLoad({
+    port: ctx.target.port,
+    requests: await blobRequests(ctx, 'GET'),
+    head: false,
+    expectStatus: 200,
+    concurrency: PULL_CONCURRENCY,
+    durationMs: ctx.profile.durationMs,
+    warmupMs: ctx.profile.warmupMs,
+  });
+  if (result.ops > 0 && result.bytes !== result.ops * MiB) {
+    throw new ProtocolError(`GET blob returned ${result.bytes / result.ops} bytes on average, not ${MiB}`);
+  }
+  return {
+    value: perSecond(result.bytes / MiB, result.elapsedMs),
+    detail: `${perSecond(result.ops, result.elapsedMs).toFixed(0)} req/s, ${latencySummary(result)}`,
+  };
+}
+
+async function pullBigBlob(ctx: BenchContext): Promise<Measurement> {
+  const { repo, blob } = await bigBlob(ctx);
+  const registry = ctx.registry(1);
+  const t0 = performance.now();
+  const res = await registry.http.request('GET', `/v2/${repo}/blobs/${blob.digest}`, { discardBody: true });
+  const ms = performance.now() - t0;
+  if (res.status !== 200) throw new ProtocolError(`${res.status} on GET big blob`);
+  if (res.bodyBytes !== blob.body.length) {
+    throw new ProtocolError(`GET big blob returned ${res.bodyBytes} of ${blob.body.length} bytes`);
+  }
+  return { value: perSecond(res.bodyBytes / MiB, ms), detail: `${(ms / 1000).toFixed(2)} s` };
+}
+
+async function headBlobs(ctx: BenchContext): Promise<Measurement> {
+  const result = await rawLoad({
+    port: ctx.target.port,
+    requests: await blobRequests(ctx, 'HEAD'),
+    head: true,
+    expectStatus: 200,
+    concurrency: HEAD_CONCURRENCY,
+    durationMs: ctx.profile.durationMs,
+    warmupMs: ctx.profile.warmupMs,
+  });
+  return { value: perSecond(result.ops, result.elapsedMs), detail: latencySummary(result) };
+}
