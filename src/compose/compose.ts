@@ -16,7 +16,7 @@ export interface Composed {
 
 export async function compose(config: BerthConfig, logger: Logger): Promise<Composed> {
   const blobs = new FilesystemBlobStore({ root: config.storage.filesystem.rootdirectory });
-  const metadata = await createSqliteMetadataStore({ path: config.metadata.sqlite.path });
+  const metadata = await createSqliteMetadataStore({ path: config.metadata.sqlite.path, synchronous: 'normal' });
   await metadata.migrate();
   const registry = new Registry({
     blobs,

@@ -36,7 +36,8 @@ export interface StartOptions {
 }
 
 const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
-export const berthCli = join(repoRoot, 'dist/src/cli/main.js');
+/** The published entry point, so tests and benches run Berth exactly as `npx berth` does. */
+export const berthCli = join(repoRoot, 'bin/berth.js');
 
 export async function freePort(): Promise<number> {
   return new Promise((ok, fail) => {

@@ -42,12 +42,17 @@ import {
   statIfPresent,
   syncDirectories,
   unlinkIfPresent,
-  writeFully,
+  writeChunks,
 } from './filesystem-paths.js';
 
 export interface FilesystemBlobStoreOptions {
   root: string;
 }
+
+/** Upload bytes gathered per write syscall. */
+const WRITE_BATCH_BYTES = 512 * 1024;
+/** Read size for blob downloads: fewer syscalls per GiB without holding much per stream. */
+const READ_CHUNK_BYTES = 256 * 1024;
 
 export class FilesystemBlobStore implements BlobStore {
   private readonly layout: FilesystemLayout;
@@ -71,7 +76,7 @@ export class FilesystemBlobStore implements BlobStore {
     // Open first, then stream from the handle: a delete between a stat and an open cannot
     // turn into a stream that errors later instead of a clean not-found now.
     const handle = await openOrNotFound(path, 'r', digest);
-    const stream = handle.createReadStream(range === undefined ? {} : { start: range.start, end: range.end });
+    const stream = handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES, ...(range ?? {}) });
     return signal === undefined ? stream : addAbortSignal(signal, stream);
   }
 
@@ -108,10 +113,20 @@ export class FilesystemBlobStore implements BlobStore {
       let sinkDone: Promise<void> = Promise.resolve();
       const sink = (source: AsyncIterable<unknown>): Promise<void> => {
         sinkDone = (async () => {
+          let batch: Uint8Array[] = [];
+          let batched = 0;
           for await (const chunk of source) {
             options.signal?.throwIfAborted();
-            position = await writeFully(handle, toBytes(chunk), position);
+            const bytes = toBytes(chunk);
+            batch.push(bytes);
+            batched += bytes.length;
+            if (batched >= WRITE_BATCH_BYTES) {
+              position = await writeChunks(handle, batch, position);
+              batch = [];
+              batched = 0;
+            }
           }
+          if (batched > 0) position = await writeChunks(handle, batch, position);
         })();
         return sinkDone;
       };

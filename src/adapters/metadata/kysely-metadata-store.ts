@@ -20,6 +20,7 @@ import type {
   UploadSession,
 } from '../../ports/metadata-store.js';
 import { migrateToLatest, type MetadataDialect } from './migrations.js';
+import { preparedFirst } from './prepared-query.js';
 import type { Database } from './schema.js';
 
 export interface KyselyMetadataStoreOptions {
@@ -46,11 +47,43 @@ type Executor = Kysely<Database> | Transaction<Database>;
 
 export class KyselyMetadataStore implements MetadataStore {
   readonly #db: Kysely<Database>;
+  // The pull path's lookups, compiled once (see prepared-query.ts).
+  readonly #manifestByTag;
+  readonly #manifest;
+  readonly #linkedBlob;
   readonly #dialect: MetadataDialect;
   readonly #now: () => Date;
 
   constructor(db: Kysely<Database>, options: KyselyMetadataStoreOptions) {
     this.#db = db;
+    this.#manifestByTag = preparedFirst(
+      db,
+      (repository: string, tag: string) =>
+        db
+          .selectFrom('tags as t')
+          .innerJoin('manifests as m', (join) => join.onRef('m.repository', '=', 't.repository').onRef('m.digest', '=', 't.digest'))
+          .select(MANIFEST_COLUMNS.map((c) => `m.${c}` as const))
+          .where('t.repository', '=', repository)
+          .where('t.name', '=', tag),
+      ['repository', 'tag'],
+    );
+    this.#manifest = preparedFirst(
+      db,
+      (repository: string, digest: string) =>
+        db.selectFrom('manifests').select(MANIFEST_COLUMNS).where('repository', '=', repository).where('digest', '=', digest),
+      ['repository', 'digest'],
+    );
+    this.#linkedBlob = preparedFirst(
+      db,
+      (repository: string, digest: string) =>
+        db
+          .selectFrom('repository_blobs as rb')
+          .innerJoin('blobs as b', 'b.digest', 'rb.digest')
+          .select('b.size')
+          .where('rb.repository', '=', repository)
+          .where('rb.digest', '=', digest),
+      ['repository', 'digest'],
+    );
     this.#dialect = options.dialect;
     this.#now = options.now ?? (() => new Date());
   }
@@ -84,13 +117,7 @@ export class KyselyMetadataStore implements MetadataStore {
 
   async linkedBlob(repository: string, digest: string, options?: IoOptions): Promise<{ size: number } | undefined> {
     options?.signal?.throwIfAborted();
-    const row = await this.#db
-      .selectFrom('repository_blobs as rb')
-      .innerJoin('blobs as b', 'b.digest', 'rb.digest')
-      .select('b.size')
-      .where('rb.repository', '=', repository)
-      .where('rb.digest', '=', digest)
-      .executeTakeFirst();
+    const row = await this.#linkedBlob(repository, digest);
     return row === undefined ? undefined : { size: Number(row.size) };
   }
 
@@ -183,26 +210,13 @@ export class KyselyMetadataStore implements MetadataStore {
 
   async manifest(repository: string, digest: string, options?: IoOptions): Promise<ManifestRecord | undefined> {
     options?.signal?.throwIfAborted();
-    const row = await this.#db
-      .selectFrom('manifests')
-      .select(MANIFEST_COLUMNS)
-      .where('repository', '=', repository)
-      .where('digest', '=', digest)
-      .executeTakeFirst();
+    const row = await this.#manifest(repository, digest);
     return row === undefined ? undefined : toManifestRecord(row);
   }
 
   async manifestByTag(repository: string, tag: string, options?: IoOptions): Promise<ManifestRecord | undefined> {
     options?.signal?.throwIfAborted();
-    const row = await this.#db
-      .selectFrom('tags as t')
-      .innerJoin('manifests as m', (join) =>
-        join.onRef('m.repository', '=', 't.repository').onRef('m.digest', '=', 't.digest'),
-      )
-      .select(MANIFEST_COLUMNS.map((c) => `m.${c}` as const))
-      .where('t.repository', '=', repository)
-      .where('t.name', '=', tag)
-      .executeTakeFirst();
+    const row = await this.#manifestByTag(repository, tag);
     return row === undefined ? undefined : toManifestRecord(row);
   }
 

@@ -1,4 +1,5 @@
 /** GET / HEAD / PUT / DELETE /v2/<name>/manifests/<reference> */
+import { isAscii } from 'node:buffer';
 import type { ManifestRecord } from '../../ports/metadata-store.js';
 import { location, type OciContext, type OciHandler } from './oci-context.js';
 import { readBody } from './read-body.js';
@@ -16,7 +17,11 @@ function manifestHeaders(context: OciContext, record: ManifestRecord) {
 
 export const getManifest: OciHandler = async (context) => {
   const record = await context.registry.manifests.get(context.params.name, context.params.reference);
-  return manifestHeaders(context, record).send(record.body);
+  // Node writes a string body together with the headers in one syscall, a Buffer in a second
+  // one; on the busiest endpoint that is worth ~1.5x. Only ASCII bodies (nearly every
+  // manifest) survive the string round trip byte-exact, so others stay Buffers.
+  const payload = isAscii(record.body) ? record.body.toString('latin1') : record.body;
+  return manifestHeaders(context, record).send(payload);
 };
 
 export const headManifest: OciHandler = async (context) => {
