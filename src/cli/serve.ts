@@ -4,6 +4,7 @@ import { pino, type Logger } from 'pino';
 import { compose, scheduleUploadPurge } from '../compose/compose.js';
 import type { BerthConfig } from '../config/config.js';
 import { buildApp } from '../http/build-app.js';
+import { closeApp } from '../http/close-app.js';
 import { Metrics } from '../http/ops/metrics.js';
 import { parseListenAddress } from '../config/listen-address.js';
 
@@ -44,7 +45,7 @@ export async function serve(config: BerthConfig, warnings: readonly string[]): P
     }, config.http.drainTimeoutSeconds * 1000);
     force.unref();
     stopPurge();
-    await app.close();
+    await closeApp(app);
     await composed.close();
     logger.info('stopped');
     process.exit(0);

@@ -2,11 +2,12 @@
  * Builds the Fastify application from already-constructed dependencies. It never listens:
  * `berth serve` owns the socket, signals and shutdown; tests build the same app.
  */
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from '../core/registry/registry.js';
-import { installErrorHandler } from './errors/error-handler.js';
-import { registerOciRoutes } from './oci/routes.js';
+import { clientErrorHandler } from './errors/client-error.js';
+import { installErrorHandler, replyWithError, sendError } from './errors/error-handler.js';
+import { createOciDispatch, registerOciRoutes } from './oci/routes.js';
 import type { Metrics } from './ops/metrics.js';
 import { registerOpsRoutes } from './ops/ops-routes.js';
 import { installRequestLog } from './request-log.js';
@@ -22,6 +23,7 @@ export interface AppDeps {
 }
 
 export function buildApp(deps: AppDeps): FastifyInstance {
+  const dispatch = createOciDispatch(deps.registry, { baseUrl: deps.baseUrl });
   const common = {
     loggerInstance: deps.logger,
     // request-log.ts writes the one line per request; Fastify's own two lines would double it.
@@ -33,10 +35,22 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return503OnClosing: true,
     forceCloseConnections: 'idle' as const,
     genReqId: () => crypto.randomUUID(),
+    clientErrorHandler,
+    // A path Fastify cannot percent-decode still goes through the /v2 table, which decodes
+    // leniently and lets the name or reference check say precisely what is wrong.
+    frameworkErrors: (error: Error & { code?: string }, request: FastifyRequest, reply: FastifyReply) => {
+      if (error.code === 'FST_ERR_BAD_URL' && request.url.startsWith('/v2')) {
+        dispatch(request, reply).catch((thrown: Error) => replyWithError(thrown, request, reply));
+        return;
+      }
+      sendError(reply, { code: 'UNSUPPORTED', status: 400, message: error.message });
+    },
   };
+  // The HTTP/2 overload types requests as Http2ServerRequest; handlers only use what both
+  // versions share, so the instance is handled as the HTTP/1 type.
   const app = (
     deps.tls
-      ? Fastify({ ...common, http2: true, https: { allowHTTP1: true, cert: deps.tls.cert, key: deps.tls.key } })
+      ? Fastify({ ...(common as object), http2: true, https: { allowHTTP1: true, cert: deps.tls.cert, key: deps.tls.key } })
       : Fastify(common)
   ) as unknown as FastifyInstance;
 
@@ -48,7 +62,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   installErrorHandler(app);
   installRequestLog(app, deps.metrics);
   deps.metrics.gauge('berth_upload_sessions_active', 'Upload sessions hashed by this process.', () => deps.registry.uploads.activeSessions);
-  registerOciRoutes(app, deps.registry, { baseUrl: deps.baseUrl });
+  registerOciRoutes(app, dispatch);
   registerOpsRoutes(app, deps.registry, deps.metrics);
   return app;
 }

@@ -9,6 +9,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Socket bytes read before this request, to count a body sent without Content-Length. */
     socketBytesAtStart: number;
+    /** performance.now() when the request arrived. */
+    startedAt: number;
+    /** Whether this request's log line and metrics were already written. */
+    logged: boolean;
   }
 }
 
@@ -23,31 +27,49 @@ function bytesIn(request: FastifyRequest): number {
 
 export function installRequestLog(app: FastifyInstance, metrics: Metrics): void {
   app.decorateRequest('socketBytesAtStart', 0);
+  app.decorateRequest('startedAt', 0);
   app.addHook('onRequest', (request, reply, done) => {
     request.socketBytesAtStart = request.raw.socket?.bytesRead ?? 0;
+    request.startedAt = performance.now();
     reply.header('docker-distribution-api-version', 'registry/2.0');
     done();
   });
-  app.addHook('onResponse', (request, reply, done) => {
-    const seconds = reply.elapsedTime / 1000;
+  app.decorateRequest('logged', false);
+  const record = (request: FastifyRequest, status: number, sent: number) => {
+    // A client that hangs up can trigger both hooks; the request still counts once.
+    if (request.logged) return;
+    request.logged = true;
     const route = request.oci?.route ?? request.routeOptions.url ?? 'unmatched';
-    const sent = request.method === 'HEAD' ? 0 : Number(reply.getHeader('content-length') ?? 0) || 0;
     const received = bytesIn(request);
-    metrics.observeRequest(route, request.method, reply.statusCode, seconds, received, sent);
+    const elapsedMs = performance.now() - request.startedAt;
+    metrics.observeRequest(route, request.method, status, elapsedMs / 1000, received, sent);
     request.log.info(
-        {
-          method: request.method,
-          route,
-          repository: request.oci?.name || undefined,
-          reference: request.oci?.reference || undefined,
-          status: reply.statusCode,
-          bytesIn: received,
-          bytesOut: sent,
-          durationMs: Math.round(reply.elapsedTime * 100) / 100,
-          remote: request.ip,
-        },
-        'request',
-      );
+      {
+        method: request.method,
+        route,
+        repository: request.oci?.name || undefined,
+        reference: request.oci?.reference || undefined,
+        status,
+        aborted: status === CLIENT_CLOSED_REQUEST || undefined,
+        bytesIn: received,
+        bytesOut: sent,
+        durationMs: Math.round(elapsedMs * 100) / 100,
+        remote: request.ip,
+      },
+      'request',
+    );
+  };
+  app.addHook('onResponse', (request, reply, done) => {
+    const sent = request.method === 'HEAD' ? 0 : Number(reply.getHeader('content-length') ?? 0) || 0;
+    record(request, reply.statusCode, sent);
+    done();
+  });
+  // Nginx's convention: 499 marks a request the client abandoned before its answer, so
+  // interrupted uploads show up in logs and metrics instead of vanishing.
+  app.addHook('onRequestAbort', (request, done) => {
+    record(request, CLIENT_CLOSED_REQUEST, 0);
     done();
   });
 }
+
+const CLIENT_CLOSED_REQUEST = 499;

@@ -10,6 +10,7 @@ import { compose } from '../../src/compose/compose.js';
 import type { BerthConfig } from '../../src/config/config.js';
 import type { Registry } from '../../src/core/registry/registry.js';
 import { buildApp } from '../../src/http/build-app.js';
+import { closeApp } from '../../src/http/close-app.js';
 import { Metrics } from '../../src/http/ops/metrics.js';
 
 export interface TestServer {
@@ -45,9 +46,10 @@ export async function startTestServer(overrides: { deleteEnabled?: boolean } = {
     root,
     registry: composed.registry,
     async close() {
-      await app.close();
+      await closeApp(app);
       await composed.close();
       await rm(root, { recursive: true, force: true });
     },
   };
 }
+

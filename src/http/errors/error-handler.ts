@@ -3,7 +3,7 @@
  * Fastify's own client errors keep their 4xx; anything else is a 500 UNKNOWN whose detail is
  * logged with the request id and never sent.
  */
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RegistryError } from '../../core/errors.js';
 import { edgeErrors, errorTable, type WireError } from './error-table.js';
 
@@ -17,7 +17,13 @@ export function sendError(reply: FastifyReply, wire: WireError, message?: string
 }
 
 export function installErrorHandler(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError | RegistryError | Error, request, reply) => {
+  app.setErrorHandler(replyWithError);
+  app.setNotFoundHandler((request, reply) => sendError(reply, edgeErrors.notFound, `no such endpoint: ${request.method} ${request.url.split('?')[0]}`));
+}
+
+/** Writes any thrown error as the OCI envelope (also used outside Fastify's lifecycle). */
+export function replyWithError(error: FastifyError | RegistryError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  {
     // An error can come back before the request body was read (a chunk at the wrong offset,
     // an unknown upload). Reading gigabytes only to discard them is worse than reconnecting,
     // so an HTTP/1 connection whose request is unfinished is closed after the answer.
@@ -32,6 +38,5 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     request.log.error({ err: error, requestId: request.id }, 'unhandled error');
     return sendError(reply, edgeErrors.unknown, `internal error; request id ${request.id}`, { requestId: request.id });
-  });
-  app.setNotFoundHandler((request, reply) => sendError(reply, edgeErrors.notFound, `no such endpoint: ${request.method} ${request.url.split('?')[0]}`));
+  }
 }

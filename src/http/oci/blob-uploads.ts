@@ -19,16 +19,15 @@ function rangeOf(size: number): string {
 }
 
 function sessionReply(context: OciContext, session: UploadSession, status: 202 | 204) {
-  return context.reply
-    .code(status)
-    .headers({
-      location: location(context.options, uploadPath(session.repository, session.id)),
-      range: rangeOf(session.size),
-      'docker-upload-uuid': session.id,
-      'oci-chunk-min-length': 0,
-      'content-length': 0,
-    })
-    .send();
+  context.reply.code(status).headers({
+    location: location(context.options, uploadPath(session.repository, session.id)),
+    range: rangeOf(session.size),
+    'docker-upload-uuid': session.id,
+    'oci-chunk-min-length': 0,
+  });
+  // RFC 9110 §8.6: a 204 must not carry Content-Length; a 202 says its body is empty.
+  if (status === 202) context.reply.header('content-length', 0);
+  return context.reply.send();
 }
 
 function created(context: OciContext, digest: string) {
@@ -111,5 +110,5 @@ export const uploadStatus: OciHandler = async (context) => {
 
 export const cancelUpload: OciHandler = async (context) => {
   await context.registry.uploads.cancel(context.params.name, context.params.id);
-  return context.reply.code(204).header('content-length', 0).send();
+  return context.reply.code(204).send();
 };

@@ -1,4 +1,5 @@
 /** GET / HEAD / DELETE /v2/<name>/blobs/<digest> */
+import type { ReadRange } from '../../ports/blob-store.js';
 import { parseRange } from './byte-range.js';
 import type { OciHandler } from './oci-context.js';
 
@@ -22,7 +23,14 @@ export const headBlob: OciHandler = async (context) => {
 export const getBlob: OciHandler = async (context) => {
   const { name, digest } = context.params;
   const { size } = await context.registry.blobs.stat(name, digest);
-  const range = parseRange(context.request.headers.range, size);
+  let range: ReadRange | undefined;
+  try {
+    range = parseRange(context.request.headers.range, size);
+  } catch (error) {
+    // RFC 9110 §15.5.17: a 416 names the current length so the client can ask again.
+    context.reply.header('content-range', `bytes */${size}`);
+    throw error;
+  }
   const stream = await context.registry.blobs.open(name, digest, range);
   if (!range) {
     blobHeaders(context, size);

@@ -21,8 +21,13 @@ export const getManifest: OciHandler = async (context) => {
   // one; on the busiest endpoint that is worth ~1.5x. Only ASCII bodies (nearly every
   // manifest) survive the string round trip byte-exact, so others stay Buffers.
   const payload = isAscii(record.body) ? record.body.toString('latin1') : record.body;
+  // Fastify appends "; charset=utf-8" to a *json Content-Type sent with a string payload unless
+  // a serializer takes the string; the stored media type must go out exactly as it is.
+  if (typeof payload === 'string') context.reply.serializer(passThrough);
   return manifestHeaders(context, record).send(payload);
 };
+
+const passThrough = (payload: unknown): string => String(payload);
 
 export const headManifest: OciHandler = async (context) => {
   const record = await context.registry.manifests.get(context.params.name, context.params.reference);

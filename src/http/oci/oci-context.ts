@@ -31,6 +31,7 @@ export function location(options: OciOptions, path: string): string {
 
 /** The first value of a query parameter, whatever shape the parser produced. */
 export function queryValue(request: FastifyRequest, key: string): string | undefined {
-  const value = (request.query as Record<string, string | string[] | undefined>)[key];
+  // request.query is absent when a framework error (an undecodable URL) routed the request here.
+  const value = ((request.query ?? {}) as Record<string, string | string[] | undefined>)[key];
   return Array.isArray(value) ? value[0] : value;
 }

@@ -13,8 +13,10 @@ export const listReferrers: OciHandler = async (context) => {
     ...(r.artifactType !== undefined ? { artifactType: r.artifactType } : {}),
     ...(r.annotations !== undefined ? { annotations: r.annotations } : {}),
   }));
+  // A Buffer, not a string: Fastify appends "; charset=utf-8" to any *json Content-Type sent
+  // with a string payload, and the spec names the index media type exactly.
   return context.reply
     .code(200)
     .header('content-type', OCI_INDEX)
-    .send(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests }));
+    .send(Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests })));
 };

@@ -83,6 +83,18 @@ export function matchOciRoute(path: string, method: string): MatchedRoute | unde
   return undefined;
 }
 
+/**
+ * The path of a request target without its query. HTTP/1.1 servers must accept the
+ * absolute-form (`GET http://host/v2/ HTTP/1.1`, RFC 9112 §3.2.2) and the router already
+ * matches it by path, so the scheme and authority are dropped here too; nothing else is
+ * normalised, so `..` or escapes in a name still reach the name check as sent.
+ */
+function targetPath(url: string): string {
+  const path = url.startsWith('/') ? url : url.replace(/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*/, '');
+  const query = path.indexOf('?');
+  return query === -1 ? path : path.slice(0, query);
+}
+
 function decode(value: string | undefined): string {
   if (value === undefined) return '';
   try {
@@ -99,12 +111,12 @@ declare module 'fastify' {
   }
 }
 
-export function registerOciRoutes(app: FastifyInstance, registry: Registry, options: OciOptions): void {
-  app.decorateRequest('oci', null);
-  const dispatch = async (request: FastifyRequest, reply: FastifyReply) => {
-    const url = request.url;
-    const query = url.indexOf('?');
-    const path = (query === -1 ? url : url.slice(0, query)).slice('/v2/'.length);
+export type OciDispatch = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+
+/** Matches a /v2 request against the table and runs its handler. */
+export function createOciDispatch(registry: Registry, options: OciOptions): OciDispatch {
+  return async (request, reply) => {
+    const path = targetPath(request.url).slice('/v2/'.length);
     const matched = matchOciRoute(path, request.method);
     if (!matched) return sendError(reply, edgeErrors.notFound, `no such endpoint: ${request.method} /v2/${path}`);
     request.oci = {
@@ -117,6 +129,10 @@ export function registerOciRoutes(app: FastifyInstance, registry: Registry, opti
     }
     return matched.handler({ registry, options, params: matched.params, request, reply });
   };
+}
+
+export function registerOciRoutes(app: FastifyInstance, dispatch: OciDispatch): void {
+  app.decorateRequest('oci', null);
   const methods: Method[] = ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE'];
   app.route({ method: methods, url: '/v2', handler: dispatch, exposeHeadRoute: false });
   app.route({ method: methods, url: '/v2/*', handler: dispatch, exposeHeadRoute: false });
