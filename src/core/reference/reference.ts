@@ -53,6 +53,17 @@ export function looksLikeDigest(reference: string): boolean {
   return reference.includes(':');
 }
 
+/**
+ * Validates a manifest reference, which is a digest when it has a colon (tags cannot) and a
+ * tag otherwise; says which it is.
+ */
+export function assertReference(reference: string): { byDigest: boolean } {
+  const byDigest = looksLikeDigest(reference);
+  if (byDigest) assertDigest(reference);
+  else assertTag(reference);
+  return { byDigest };
+}
+
 export function digestAlgorithm(digest: string): DigestAlgorithm {
   return digest.slice(0, digest.indexOf(':')) as DigestAlgorithm;
 }

@@ -11,7 +11,7 @@ import {
   UnsupportedError,
 } from '../errors.js';
 import { parseManifest } from '../manifest/parse-manifest.js';
-import { assertDigest, assertName, assertTag, digestAlgorithm, looksLikeDigest } from '../reference/reference.js';
+import { assertName, assertReference, digestAlgorithm } from '../reference/reference.js';
 import { digestOf } from './digest-hasher.js';
 import type { RegistryDeps } from './registry-deps.js';
 
@@ -25,9 +25,7 @@ export class ManifestService {
 
   async put(repository: string, reference: string, body: Buffer, contentType: string | undefined): Promise<PutManifestResult> {
     assertName(repository);
-    const byDigest = looksLikeDigest(reference);
-    if (byDigest) assertDigest(reference);
-    else assertTag(reference);
+    const { byDigest } = assertReference(reference);
     if (body.length > this.deps.maxManifestBytes) {
       throw new ManifestTooLargeError(`manifest is ${body.length} bytes; the limit is ${this.deps.maxManifestBytes}`, {
         size: body.length,
@@ -68,9 +66,7 @@ export class ManifestService {
 
   async get(repository: string, reference: string): Promise<ManifestRecord> {
     assertName(repository);
-    const byDigest = looksLikeDigest(reference);
-    if (byDigest) assertDigest(reference);
-    else assertTag(reference);
+    const { byDigest } = assertReference(reference);
     const { metadata } = this.deps;
     const record = byDigest ? await metadata.manifest(repository, reference) : await metadata.manifestByTag(repository, reference);
     if (!record) throw new ManifestUnknownError('manifest unknown to registry', { repository, reference });
@@ -81,9 +77,7 @@ export class ManifestService {
   async delete(repository: string, reference: string): Promise<void> {
     if (!this.deps.deleteEnabled) throw new UnsupportedError('deletes are disabled on this registry');
     assertName(repository);
-    const byDigest = looksLikeDigest(reference);
-    if (byDigest) assertDigest(reference);
-    else assertTag(reference);
+    const { byDigest } = assertReference(reference);
     const { metadata } = this.deps;
     const deleted = byDigest ? await metadata.deleteManifest(repository, reference) : await metadata.deleteTag(repository, reference);
     if (!deleted) throw new ManifestUnknownError('manifest unknown to registry', { repository, reference });
