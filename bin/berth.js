@@ -1,5 +1,10 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=4
 // The published entry point runs the compiled CLI; `npm install` builds it (the prepare script).
+// The shebang caps V8's young generation at 4 MiB per semi-space (default 16): the registry's
+// garbage is short-lived request objects, and the default costs ~30 MiB of resident memory
+// for no measurable throughput. It must be a start-up flag; V8 ignores it set at run time.
+// MALLOC_ARENA_MAX=2 stops glibc from giving each libuv worker thread its own malloc arena,
+// which otherwise holds ~15 MiB of freed upload buffers resident.
 import { existsSync } from 'node:fs';
 
 // fsync, file writes and reads all run on libuv's pool (4 threads by default): with dozens of

@@ -4,6 +4,7 @@
  * Tests and benchmarks both use this, so the two are always started the same way.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -38,6 +39,16 @@ export interface StartOptions {
 const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 /** The published entry point, so tests and benches run Berth exactly as `npx berth` does. */
 export const berthCli = join(repoRoot, 'bin/berth.js');
+/**
+ * What the entry point's shebang (`#!/usr/bin/env -S VAR=value node --flag`) applies when run
+ * as `npx berth`, which spawning `node bin/berth.js` would otherwise skip.
+ */
+const shebang = (readFileSync(berthCli, 'utf8').split('\n')[0] ?? '').replace(/^#!\S*env -S\s*/, '').split(/\s+/);
+const nodeAt = shebang.indexOf('node');
+const berthNodeFlags = nodeAt === -1 ? [] : shebang.slice(nodeAt + 1).filter(Boolean);
+const berthShebangEnv = Object.fromEntries(
+  (nodeAt === -1 ? [] : shebang.slice(0, nodeAt)).map((pair) => pair.split('=', 2) as [string, string]),
+);
 
 export async function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
@@ -56,6 +67,7 @@ export async function startBerth(options: StartOptions = {}): Promise<RegistryPr
   const port = options.port ?? (await freePort());
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
+    ...berthShebangEnv,
     REGISTRY_HTTP_ADDR: `127.0.0.1:${port}`,
     REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: root,
     REGISTRY_LOG_LEVEL: 'warn',
@@ -64,7 +76,7 @@ export async function startBerth(options: StartOptions = {}): Promise<RegistryPr
       : {}),
     ...options.env,
   };
-  const child = spawn(process.execPath, [berthCli, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...berthNodeFlags, berthCli, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   return attach('berth', child, root, port, options, options.root === undefined);
 }
 

@@ -1,0 +1,123 @@
+/**
+ * AccessStore: who exists and what they may do — users, robot accounts, personal access
+ * tokens, projects with visibility and members, and the audit log. Kept apart from
+ * MetadataStore (what the registry holds) so either can evolve without the other; the Kysely
+ * adapter serves both from one database.
+ *
+ * Secrets are stored only as hashes produced by core (the store never sees a password).
+ * Names are unique per kind; a robot's full name is `robot$<project>+<name>`.
+ */
+import type { IoOptions } from './blob-store.js';
+
+export type ProjectRole = 'admin' | 'maintainer' | 'developer' | 'guest';
+export type Visibility = 'public' | 'private';
+
+export interface UserRecord {
+  name: string;
+  /** KDF output with its parameters, as core encodes it. */
+  passwordHash: string;
+  systemAdmin: boolean;
+  disabled: boolean;
+  createdAt: Date;
+}
+
+export interface RobotRecord {
+  /** Full login name, e.g. `robot$team+ci`. */
+  name: string;
+  project: string;
+  secretHash: string;
+  /** Actions granted on every repository of the project: pull, push, delete. */
+  actions: string[];
+  expiresAt: Date | undefined;
+  disabled: boolean;
+  createdAt: Date;
+}
+
+export interface PersonalTokenRecord {
+  /** Public identifier, shown in listings; the secret is never stored. */
+  id: string;
+  user: string;
+  name: string;
+  secretHash: string;
+  expiresAt: Date | undefined;
+  createdAt: Date;
+  lastUsedAt: Date | undefined;
+}
+
+export interface ProjectRecord {
+  name: string;
+  visibility: Visibility;
+  createdAt: Date;
+}
+
+export interface MemberRecord {
+  project: string;
+  user: string;
+  role: ProjectRole;
+}
+
+export interface AuditEvent {
+  time: Date;
+  /** User or robot name, or `anonymous`. */
+  actor: string;
+  clientIp: string | undefined;
+  /** e.g. login, push, pull, delete, user.create, member.add … */
+  action: string;
+  repository: string | undefined;
+  reference: string | undefined;
+  result: 'success' | 'failure' | 'denied';
+  detail: string | undefined;
+}
+
+export interface AuditQuery {
+  actor?: string;
+  action?: string;
+  repository?: string;
+  since?: Date;
+  until?: Date;
+  /** Return events with id lower than this (newest first paging). */
+  before?: number;
+  limit: number;
+}
+
+export interface AccessStore {
+  migrate(options?: IoOptions): Promise<void>;
+
+  createUser(user: UserRecord, options?: IoOptions): Promise<void>;
+  user(name: string, options?: IoOptions): Promise<UserRecord | undefined>;
+  /** Updates the given fields; false when the user does not exist. */
+  updateUser(name: string, changes: Partial<Pick<UserRecord, 'passwordHash' | 'systemAdmin' | 'disabled'>>, options?: IoOptions): Promise<boolean>;
+  /** Removes the user, their memberships and tokens; false when absent. */
+  deleteUser(name: string, options?: IoOptions): Promise<boolean>;
+  listUsers(options?: IoOptions): Promise<UserRecord[]>;
+  countUsers(options?: IoOptions): Promise<number>;
+
+  createRobot(robot: RobotRecord, options?: IoOptions): Promise<void>;
+  robot(name: string, options?: IoOptions): Promise<RobotRecord | undefined>;
+  deleteRobot(name: string, options?: IoOptions): Promise<boolean>;
+  listRobots(project: string | undefined, options?: IoOptions): Promise<RobotRecord[]>;
+
+  createToken(token: PersonalTokenRecord, options?: IoOptions): Promise<void>;
+  token(id: string, options?: IoOptions): Promise<PersonalTokenRecord | undefined>;
+  listTokens(user: string, options?: IoOptions): Promise<PersonalTokenRecord[]>;
+  deleteToken(id: string, options?: IoOptions): Promise<boolean>;
+  touchToken(id: string, at: Date, options?: IoOptions): Promise<void>;
+
+  createProject(project: ProjectRecord, options?: IoOptions): Promise<void>;
+  project(name: string, options?: IoOptions): Promise<ProjectRecord | undefined>;
+  updateProject(name: string, changes: Partial<Pick<ProjectRecord, 'visibility'>>, options?: IoOptions): Promise<boolean>;
+  listProjects(options?: IoOptions): Promise<ProjectRecord[]>;
+  /** Adds or changes a membership. */
+  setMember(member: MemberRecord, options?: IoOptions): Promise<void>;
+  removeMember(project: string, user: string, options?: IoOptions): Promise<boolean>;
+  members(project: string, options?: IoOptions): Promise<MemberRecord[]>;
+  /** Every membership of one user (the projects they belong to and their role in each). */
+  memberships(user: string, options?: IoOptions): Promise<MemberRecord[]>;
+
+  /** Appends an event; returns its id. */
+  appendAudit(event: AuditEvent, options?: IoOptions): Promise<number>;
+  /** Newest first. */
+  queryAudit(query: AuditQuery, options?: IoOptions): Promise<(AuditEvent & { id: number })[]>;
+  /** Deletes events older than `before`; returns how many. */
+  pruneAudit(before: Date, options?: IoOptions): Promise<number>;
+}
