@@ -3,9 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { pino, type Logger } from 'pino';
 import { compose, scheduleUploadPurge } from '../compose/compose.js';
 import type { BerthConfig } from '../config/config.js';
-import { buildApp } from '../http/build-app.js';
 import { closeApp } from '../http/close-app.js';
-import { Metrics } from '../http/ops/metrics.js';
+import { appFromComposed } from './app-from-composed.js';
 import { parseListenAddress } from '../config/listen-address.js';
 
 export async function serve(config: BerthConfig, warnings: readonly string[]): Promise<void> {
@@ -15,7 +14,14 @@ export async function serve(config: BerthConfig, warnings: readonly string[]): P
   const tls = config.http.tls
     ? { cert: await readFile(config.http.tls.certificate), key: await readFile(config.http.tls.key) }
     : undefined;
-  const app = buildApp({ registry: composed.registry, metrics: new Metrics(), logger, tls, baseUrl: config.http.host });
+  if (composed.bootstrap?.generatedPassword) {
+    // Shown once, on the terminal only: the request log and audit log never carry secrets.
+    process.stderr.write(
+      `\nBerth created the system admin "${composed.bootstrap.name}" with password:\n\n    ${composed.bootstrap.generatedPassword}\n\n` +
+        'It is not shown again. Change it with `berth user passwd admin`, or set BERTH_ADMIN_PASSWORD before the first start.\n\n',
+    );
+  }
+  const app = appFromComposed(composed, { logger, tls, baseUrl: config.http.host });
   const stopPurge = scheduleUploadPurge(composed.registry, config, logger);
   const parsed = parseListenAddress(config.http.addr);
   // loadConfig has already refused an invalid address; this guard only narrows the type.

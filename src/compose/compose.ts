@@ -3,20 +3,52 @@
  * wires them into the core and hands the result to the HTTP edge.
  */
 import type { Logger } from 'pino';
+import { join } from 'node:path';
 import { FilesystemBlobStore } from '../adapters/blob/filesystem-blob-store.js';
-import { createSqliteMetadataStore } from '../adapters/metadata/sqlite-metadata-store.js';
+import { BcryptPasswordHasher } from '../adapters/crypto/bcrypt-password-hasher.js';
+import { loadOrCreateSigningKey } from '../adapters/crypto/signing-key-file.js';
+import { openSqlite } from '../adapters/metadata/sqlite-database.js';
 import type { BerthConfig } from '../config/config.js';
+import { AuditLog } from '../core/access/audit-log.js';
+import { Authenticator } from '../core/access/authenticator.js';
+import { Authorizer } from '../core/access/authorizer.js';
+import { bootstrapAdmin } from '../core/access/bootstrap-admin.js';
+import { keyIdOf } from '../core/access/jwt.js';
+import { LoginLimiter } from '../core/access/login-limiter.js';
+import { TokenService } from '../core/access/token-service.js';
+import type { AccessStore } from '../ports/access-store.js';
+import type { PasswordHasher } from '../ports/password-hasher.js';
 import { Registry } from '../core/registry/registry.js';
 import { DEFAULT_MAX_MANIFEST_BYTES } from '../core/registry/registry-deps.js';
 
+/** The access-control pieces, present when `auth` is the built-in token service. */
+export interface AccessComponents {
+  store: AccessStore;
+  hasher: PasswordHasher;
+  authorizer: Authorizer;
+  authenticator: Authenticator;
+  tokens: TokenService;
+  audit: AuditLog;
+  service: string;
+  realm: string | undefined;
+}
+
 export interface Composed {
   registry: Registry;
+  /** Always present: users and projects can be managed even while `auth: none` is set. */
+  accessStore: AccessStore;
+  access: AccessComponents | undefined;
+  /** Set on the first start of a fresh install: the admin account's one-time password. */
+  bootstrap: { name: string; generatedPassword: string | undefined } | undefined;
   close(): Promise<void>;
 }
 
 export async function compose(config: BerthConfig, logger: Logger): Promise<Composed> {
-  const blobs = new FilesystemBlobStore({ root: config.storage.filesystem.rootdirectory });
-  const metadata = await createSqliteMetadataStore({ path: config.metadata.sqlite.path, synchronous: 'normal' });
+  const root = config.storage.filesystem.rootdirectory;
+  const blobs = new FilesystemBlobStore({ root });
+  // WAL with synchronous=NORMAL: a committed push survives kill -9; see ARCHITECTURE.md.
+  const stores = openSqlite({ path: config.metadata.sqlite.path, synchronous: 'normal' });
+  const metadata = stores.metadata;
   await metadata.migrate();
   const registry = new Registry({
     blobs,
@@ -26,13 +58,42 @@ export async function compose(config: BerthConfig, logger: Logger): Promise<Comp
     now: () => new Date(),
   });
   await startupSweep(registry, config, logger);
+  const hasher = new BcryptPasswordHasher();
+  const now = () => new Date();
+  const bootstrap = await bootstrapAdmin(stores.access, hasher, process.env.BERTH_ADMIN_PASSWORD, now);
+  const access = config.auth.mode === 'builtin' ? await composeAccess(config, stores.access, hasher, logger) : undefined;
   return {
     registry,
+    accessStore: stores.access,
+    access,
+    bootstrap,
     async close() {
-      await metadata.close();
+      await stores.close();
       await blobs.close();
     },
   };
+}
+
+async function composeAccess(config: BerthConfig, store: AccessStore, hasher: PasswordHasher, logger: Logger): Promise<AccessComponents> {
+  if (config.auth.mode !== 'builtin') throw new Error('composeAccess needs auth.builtin');
+  const now = () => new Date();
+  const keys = await loadOrCreateSigningKey(join(config.storage.filesystem.rootdirectory, 'auth', 'token-signing-key.pem'));
+  const authorizer = new Authorizer(store, {
+    anonymousPull: config.auth.anonymousPull,
+    createProjectsOnPush: config.auth.createProjectsOnPush,
+  });
+  const audit = new AuditLog(store, now, (error) => logger.error({ err: error }, 'audit log write failed'));
+  const limiter = new LoginLimiter({ perAccount: 10, perAddress: 50, windowMs: 5 * 60_000, now: () => Date.now() });
+  const authenticator = new Authenticator(store, hasher, limiter, audit, now);
+  const tokens = new TokenService(authorizer, {
+    key: { ...keys, kid: keyIdOf(keys.publicKey) },
+    issuer: config.auth.issuer,
+    service: config.auth.service,
+    accessTtlSeconds: config.auth.tokenTtlSeconds,
+    refreshTtlSeconds: 30 * 24 * 3600,
+    now,
+  });
+  return { store, hasher, authorizer, authenticator, tokens, audit, service: config.auth.service, realm: config.auth.realm };
 }
 
 /**

@@ -4,7 +4,7 @@
  * working directory (as Distribution does, so the same file means the same paths).
  */
 import { resolve } from 'node:path';
-import type { BerthConfig, LogLevel, TlsConfig } from './config.js';
+import type { AuthConfig, BerthConfig, LogLevel, TlsConfig } from './config.js';
 import { DEFAULTS, defaultSqlitePath } from './defaults.js';
 import { parseListenAddress } from './listen-address.js';
 import type { RawMap } from './raw-value.js';
@@ -46,6 +46,7 @@ export function buildConfig(tree: RawMap, origins: ValueOrigins, cwd: string): B
       delete: { enabled: read.boolean(['storage', 'delete', 'enabled']) ?? DEFAULTS.deleteEnabled },
       maintenance: { uploadpurging: uploadPurging(read) },
     },
+    auth: auth(read),
     metadata: {
       sqlite: {
         path:
@@ -54,6 +55,26 @@ export function buildConfig(tree: RawMap, origins: ValueOrigins, cwd: string): B
     },
   };
   return { config, problems: read.problems, warnings: read.warnings };
+}
+
+function auth(read: ValueReader): AuthConfig {
+  if (read.has(['auth', 'none'])) {
+    if (read.has(['auth', 'builtin'])) read.problem(['auth'], 'choose one of "none" and "builtin"');
+    read.warn(['auth', 'none'], 'access control is off: anyone who can reach the registry can push, pull and delete');
+    return { mode: 'none' };
+  }
+  const base = ['auth', 'builtin'];
+  const realm = read.string([...base, 'realm']);
+  if (realm !== undefined && !/^https?:\/\/[^/]+/.test(realm)) read.problem([...base, 'realm'], `"${realm}" is not an absolute http(s) URL`);
+  return {
+    mode: 'builtin',
+    service: read.string([...base, 'service']) ?? DEFAULTS.authService,
+    issuer: read.string([...base, 'issuer']) ?? DEFAULTS.authIssuer,
+    realm,
+    anonymousPull: read.boolean([...base, 'anonymouspull']) ?? DEFAULTS.anonymousPull,
+    createProjectsOnPush: read.boolean([...base, 'createprojects']) ?? DEFAULTS.createProjectsOnPush,
+    tokenTtlSeconds: read.duration([...base, 'tokenttl'], 'duration-string') ?? DEFAULTS.tokenTtlSeconds,
+  };
 }
 
 function logLevel(read: ValueReader): LogLevel {

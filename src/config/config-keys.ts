@@ -108,7 +108,16 @@ export const CONFIG_KEYS: SectionRule = section({
       htpasswd: refusedEvenEmpty(NO_AUTH),
       token: refusedEvenEmpty(NO_AUTH),
       silly: refusedEvenEmpty(NO_AUTH),
-      none: refused('means no authentication, which is what Berth does without auth', () => true),
+      // Present (usually as the shorthand `auth: none`) to turn access control off.
+      none: section({}),
+      builtin: section({
+        service: text,
+        issuer: text,
+        realm: text,
+        anonymouspull: flag,
+        createprojects: flag,
+        tokenttl: duration,
+      }),
     },
     { nameOnly: true },
   ),

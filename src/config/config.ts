@@ -35,9 +35,31 @@ export interface MetadataConfig {
   sqlite: { path: string };
 }
 
+/**
+ * Access control. `builtin` (the default) is Berth's own users, projects and token service;
+ * `none` (registry:2's `auth: none`, or no auth at all there) leaves the registry open.
+ */
+export type AuthConfig =
+  | { mode: 'none' }
+  | {
+      mode: 'builtin';
+      /** `service` in challenges and the token audience. */
+      service: string;
+      /** `iss` of issued tokens. */
+      issuer: string;
+      /** Absolute URL of /token for challenges; derived from each request when undefined. */
+      realm: string | undefined;
+      /** Anonymous callers may pull from public projects. */
+      anonymousPull: boolean;
+      /** Pushing to a project that does not exist creates it, owned by the pusher. */
+      createProjectsOnPush: boolean;
+      tokenTtlSeconds: number;
+    };
+
 export interface BerthConfig {
   log: { level: LogLevel };
   http: HttpConfig;
   storage: StorageConfig;
   metadata: MetadataConfig;
+  auth: AuthConfig;
 }

@@ -15,6 +15,15 @@ test('with no file and no environment, every default applies', () => {
       maintenance: { uploadpurging: { enabled: true, ageSeconds: 604800, intervalSeconds: 86400 } },
     },
     metadata: { sqlite: { path: '/srv/berth/data/berth.db' } },
+    auth: {
+      mode: 'builtin',
+      service: 'berth',
+      issuer: 'berth-token-service',
+      realm: undefined,
+      anonymousPull: true,
+      createProjectsOnPush: false,
+      tokenTtlSeconds: 300,
+    },
   });
 });
 

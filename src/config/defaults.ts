@@ -22,6 +22,13 @@ export const DEFAULTS = Object.freeze({
   uploadPurgingAgeSeconds: 168 * HOUR,
   uploadPurgingIntervalSeconds: 24 * HOUR,
   sqliteFileName: 'berth.db',
+  authService: 'berth',
+  authIssuer: 'berth-token-service',
+  // Public projects are public: anyone may pull them, as on Docker Hub and Harbor.
+  anonymousPull: true,
+  // Off by default: a project is a unit of ownership, created on purpose by an admin.
+  createProjectsOnPush: false,
+  tokenTtlSeconds: 300,
 });
 
 /** The metadata database follows the blob root unless placed elsewhere explicitly. */

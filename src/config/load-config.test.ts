@@ -77,6 +77,15 @@ describe('a Distribution config.yml', () => {
         maintenance: { uploadpurging: { enabled: true, ageSeconds: 72 * 3600, intervalSeconds: 5400 } },
       },
       metadata: { sqlite: { path: '/var/lib/registry/berth.db' } },
+      auth: {
+        mode: 'builtin',
+        service: 'berth',
+        issuer: 'berth-token-service',
+        realm: undefined,
+        anonymousPull: true,
+        createProjectsOnPush: false,
+        tokenTtlSeconds: 300,
+      },
     });
   });
 

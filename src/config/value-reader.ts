@@ -31,6 +31,11 @@ export class ValueReader {
     this.warnings.push(`${this.origins.label(path)}: ${message}`);
   }
 
+  /** Whether the key is present at all (even with an empty value, as `none:` is). */
+  has(path: readonly string[]): boolean {
+    return getAt(this.tree, path) !== undefined;
+  }
+
   /** Scalars become text, as Go's YAML decoder does for string fields; "" means unset. */
   string(path: readonly string[]): string | undefined {
     const value = getAt(this.tree, path);

@@ -20,7 +20,11 @@ export type ErrorKind =
   | 'unsupported'
   | 'unauthorized'
   | 'denied'
-  | 'too-many-requests';
+  | 'too-many-requests'
+  // Management of accounts and projects (users, robots, tokens, members), not the /v2 API.
+  | 'not-found'
+  | 'conflict'
+  | 'invalid-input';
 
 export class RegistryError extends Error {
   constructor(
@@ -62,3 +66,29 @@ export const UnsupportedError = kindError('unsupported', 'UnsupportedError');
 export const UnauthorizedError = kindError('unauthorized', 'UnauthorizedError');
 export const DeniedError = kindError('denied', 'DeniedError');
 export const TooManyRequestsError = kindError('too-many-requests', 'TooManyRequestsError');
+export const NotFoundError = kindError('not-found', 'NotFoundError');
+export const ConflictError = kindError('conflict', 'ConflictError');
+export const InvalidInputError = kindError('invalid-input', 'InvalidInputError');
+
+// Each class is also a type, so a signature can name the error it returns or throws.
+export type BlobUnknownError = InstanceType<typeof BlobUnknownError>;
+export type BlobUploadInvalidError = InstanceType<typeof BlobUploadInvalidError>;
+export type BlobUploadUnknownError = InstanceType<typeof BlobUploadUnknownError>;
+export type DigestInvalidError = InstanceType<typeof DigestInvalidError>;
+export type ManifestBlobUnknownError = InstanceType<typeof ManifestBlobUnknownError>;
+export type ManifestInvalidError = InstanceType<typeof ManifestInvalidError>;
+export type ManifestUnknownError = InstanceType<typeof ManifestUnknownError>;
+export type ManifestTooLargeError = InstanceType<typeof ManifestTooLargeError>;
+export type NameInvalidError = InstanceType<typeof NameInvalidError>;
+export type NameUnknownError = InstanceType<typeof NameUnknownError>;
+export type TagInvalidError = InstanceType<typeof TagInvalidError>;
+export type SizeInvalidError = InstanceType<typeof SizeInvalidError>;
+export type RangeInvalidError = InstanceType<typeof RangeInvalidError>;
+export type PaginationInvalidError = InstanceType<typeof PaginationInvalidError>;
+export type UnsupportedError = InstanceType<typeof UnsupportedError>;
+export type UnauthorizedError = InstanceType<typeof UnauthorizedError>;
+export type DeniedError = InstanceType<typeof DeniedError>;
+export type TooManyRequestsError = InstanceType<typeof TooManyRequestsError>;
+export type NotFoundError = InstanceType<typeof NotFoundError>;
+export type ConflictError = InstanceType<typeof ConflictError>;
+export type InvalidInputError = InstanceType<typeof InvalidInputError>;

@@ -5,6 +5,12 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from '../core/registry/registry.js';
+import type { AuditLog } from '../core/access/audit-log.js';
+import type { Authenticator } from '../core/access/authenticator.js';
+import { installAuditHook } from './auth/audit-hook.js';
+import type { TokenService } from '../core/access/token-service.js';
+import { openAccess, type AccessGuard } from './auth/access-guard.js';
+import { registerTokenRoute } from './auth/token-route.js';
 import { clientErrorHandler } from './errors/client-error.js';
 import { installErrorHandler, replyWithError, sendError } from './errors/error-handler.js';
 import { createOciDispatch, registerOciRoutes } from './oci/routes.js';
@@ -20,10 +26,18 @@ export interface AppDeps {
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** Externally visible base URL for absolute Location headers. */
   baseUrl?: string;
+  /** Access control; without it the registry is open, as registry:2 is without `auth`. */
+  auth?: {
+    guard: AccessGuard;
+    /** The built-in token service, served at /token when present. */
+    tokenService?: { tokens: TokenService; authenticator: Authenticator };
+    /** Where pushes, pulls and deletes are recorded. */
+    audit?: AuditLog;
+  };
 }
 
 export function buildApp(deps: AppDeps): FastifyInstance {
-  const dispatch = createOciDispatch(deps.registry, { baseUrl: deps.baseUrl });
+  const dispatch = createOciDispatch(deps.registry, { baseUrl: deps.baseUrl, guard: deps.auth?.guard ?? openAccess });
   const common = {
     loggerInstance: deps.logger,
     // request-log.ts writes the one line per request; Fastify's own two lines would double it.
@@ -64,5 +78,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   deps.metrics.gauge('berth_upload_sessions_active', 'Upload sessions hashed by this process.', () => deps.registry.uploads.activeSessions);
   registerOciRoutes(app, dispatch);
   registerOpsRoutes(app, deps.registry, deps.metrics);
+  if (deps.auth?.audit) installAuditHook(app, deps.auth.audit, () => Date.now());
+  else app.decorateRequest('actor', null);
+  const tokenService = deps.auth?.tokenService;
+  if (tokenService) registerTokenRoute(app, tokenService.tokens, tokenService.authenticator);
   return app;
 }

@@ -6,6 +6,13 @@
  *
  * Secrets are stored only as hashes produced by core (the store never sees a password).
  * Names are unique per kind; a robot's full name is `robot$<project>+<name>`.
+ *
+ * Contract shared by every method: listings come in a stable order (stated per method; names
+ * compare byte-wise), optional fields come back `undefined`, never `null`, and a method given
+ * an already-aborted signal rejects without touching the store. A `create…` whose key is
+ * taken, or that names a project or user which does not exist, rejects with the database's
+ * error and writes nothing: core checks first to give a friendly answer, and the store is the
+ * backstop for the race between two callers.
  */
 import type { IoOptions } from './blob-store.js';
 
@@ -26,7 +33,7 @@ export interface RobotRecord {
   name: string;
   project: string;
   secretHash: string;
-  /** Actions granted on every repository of the project: pull, push, delete. */
+  /** Actions granted on every repository of the project: pull, push, delete. Kept in order. */
   actions: string[];
   expiresAt: Date | undefined;
   disabled: boolean;
@@ -73,10 +80,13 @@ export interface AuditQuery {
   actor?: string;
   action?: string;
   repository?: string;
+  /** At or after this time. */
   since?: Date;
+  /** Strictly before this time, so consecutive windows do not overlap. */
   until?: Date;
   /** Return events with id lower than this (newest first paging). */
   before?: number;
+  /** At most this many; zero or less returns none. */
   limit: number;
 }
 
@@ -85,39 +95,48 @@ export interface AccessStore {
 
   createUser(user: UserRecord, options?: IoOptions): Promise<void>;
   user(name: string, options?: IoOptions): Promise<UserRecord | undefined>;
-  /** Updates the given fields; false when the user does not exist. */
+  /** Updates the given fields (none: only reports existence); false when the user does not exist. */
   updateUser(name: string, changes: Partial<Pick<UserRecord, 'passwordHash' | 'systemAdmin' | 'disabled'>>, options?: IoOptions): Promise<boolean>;
   /** Removes the user, their memberships and tokens; false when absent. */
   deleteUser(name: string, options?: IoOptions): Promise<boolean>;
+  /** By name. */
   listUsers(options?: IoOptions): Promise<UserRecord[]>;
   countUsers(options?: IoOptions): Promise<number>;
 
+  /** Rejects when the name is taken or the project does not exist. */
   createRobot(robot: RobotRecord, options?: IoOptions): Promise<void>;
   robot(name: string, options?: IoOptions): Promise<RobotRecord | undefined>;
   deleteRobot(name: string, options?: IoOptions): Promise<boolean>;
+  /** One project's robots, or every robot when `project` is undefined; by name. */
   listRobots(project: string | undefined, options?: IoOptions): Promise<RobotRecord[]>;
 
+  /** Rejects when the id is taken or the user does not exist. */
   createToken(token: PersonalTokenRecord, options?: IoOptions): Promise<void>;
   token(id: string, options?: IoOptions): Promise<PersonalTokenRecord | undefined>;
+  /** Oldest first (by createdAt, then id). */
   listTokens(user: string, options?: IoOptions): Promise<PersonalTokenRecord[]>;
   deleteToken(id: string, options?: IoOptions): Promise<boolean>;
+  /** Sets lastUsedAt; does nothing when the token does not exist (it may just have been deleted). */
   touchToken(id: string, at: Date, options?: IoOptions): Promise<void>;
 
   createProject(project: ProjectRecord, options?: IoOptions): Promise<void>;
   project(name: string, options?: IoOptions): Promise<ProjectRecord | undefined>;
+  /** Updates the given fields (none: only reports existence); false when the project does not exist. */
   updateProject(name: string, changes: Partial<Pick<ProjectRecord, 'visibility'>>, options?: IoOptions): Promise<boolean>;
+  /** By name. */
   listProjects(options?: IoOptions): Promise<ProjectRecord[]>;
-  /** Adds or changes a membership. */
+  /** Adds or changes a membership; rejects when the project or the user does not exist. */
   setMember(member: MemberRecord, options?: IoOptions): Promise<void>;
   removeMember(project: string, user: string, options?: IoOptions): Promise<boolean>;
+  /** By user name. */
   members(project: string, options?: IoOptions): Promise<MemberRecord[]>;
-  /** Every membership of one user (the projects they belong to and their role in each). */
+  /** Every membership of one user (the projects they belong to and their role in each), by project. */
   memberships(user: string, options?: IoOptions): Promise<MemberRecord[]>;
 
-  /** Appends an event; returns its id. */
+  /** Appends an event; returns its id, greater than every id returned before (ids are never reused). */
   appendAudit(event: AuditEvent, options?: IoOptions): Promise<number>;
-  /** Newest first. */
+  /** Matching every given filter, newest first: by id descending, i.e. append order (event times come from instances' clocks). */
   queryAudit(query: AuditQuery, options?: IoOptions): Promise<(AuditEvent & { id: number })[]>;
-  /** Deletes events older than `before`; returns how many. */
+  /** Deletes events whose time is before `before` (strictly); returns how many. */
   pruneAudit(before: Date, options?: IoOptions): Promise<number>;
 }

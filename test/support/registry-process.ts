@@ -34,6 +34,11 @@ export interface StartOptions {
   tls?: { certificate: string; key: string };
   /** Extra environment for the child (e.g. REGISTRY_LOG_LEVEL). */
   env?: Record<string, string>;
+  /**
+   * Berth's access control: off ('none', what registry:2 does without `auth`, and what the
+   * protocol tests measure) unless a test is about authentication.
+   */
+  auth?: 'none' | 'builtin';
 }
 
 const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
@@ -71,6 +76,7 @@ export async function startBerth(options: StartOptions = {}): Promise<RegistryPr
     REGISTRY_HTTP_ADDR: `127.0.0.1:${port}`,
     REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: root,
     REGISTRY_LOG_LEVEL: 'warn',
+    ...(options.auth === 'builtin' ? {} : { REGISTRY_AUTH: 'none' }),
     ...(options.tls
       ? { REGISTRY_HTTP_TLS_CERTIFICATE: options.tls.certificate, REGISTRY_HTTP_TLS_KEY: options.tls.key }
       : {}),

@@ -6,21 +6,28 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { compose } from '../../src/compose/compose.js';
+import { appFromComposed } from '../../src/cli/app-from-composed.js';
+import { compose, type Composed } from '../../src/compose/compose.js';
 import type { BerthConfig } from '../../src/config/config.js';
 import type { Registry } from '../../src/core/registry/registry.js';
-import { buildApp } from '../../src/http/build-app.js';
 import { closeApp } from '../../src/http/close-app.js';
-import { Metrics } from '../../src/http/ops/metrics.js';
 
 export interface TestServer {
   url: string;
   root: string;
   registry: Registry;
+  /** The composed registry, for tests that set up users, projects and robots directly. */
+  composed: Composed;
   close(): Promise<void>;
 }
 
-export function testConfig(root: string, overrides: { deleteEnabled?: boolean } = {}): BerthConfig {
+export interface TestServerOptions {
+  deleteEnabled?: boolean;
+  /** Access control: off unless a test is about it. */
+  auth?: BerthConfig['auth'];
+}
+
+export function testConfig(root: string, overrides: TestServerOptions = {}): BerthConfig {
   return {
     log: { level: 'error' },
     http: { addr: '127.0.0.1:0', host: undefined, tls: undefined, drainTimeoutSeconds: 5 },
@@ -30,14 +37,15 @@ export function testConfig(root: string, overrides: { deleteEnabled?: boolean } 
       maintenance: { uploadpurging: { enabled: true, ageSeconds: 7 * 24 * 3600, intervalSeconds: 24 * 3600 } },
     },
     metadata: { sqlite: { path: join(root, 'berth.db') } },
+    auth: overrides.auth ?? { mode: 'none' },
   };
 }
 
-export async function startTestServer(overrides: { deleteEnabled?: boolean } = {}): Promise<TestServer> {
+export async function startTestServer(overrides: TestServerOptions = {}): Promise<TestServer> {
   const root = await mkdtemp(join(tmpdir(), 'berth-http-'));
   const logger = pino({ level: 'silent' });
   const composed = await compose(testConfig(root, overrides), logger);
-  const app = buildApp({ registry: composed.registry, metrics: new Metrics(), logger });
+  const app = appFromComposed(composed, { logger });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
@@ -45,6 +53,7 @@ export async function startTestServer(overrides: { deleteEnabled?: boolean } = {
     url: `http://127.0.0.1:${port}`,
     root,
     registry: composed.registry,
+    composed,
     async close() {
       await closeApp(app);
       await composed.close();

@@ -10,9 +10,20 @@
  * delete removes is written in the store and not implied by the schema. Foreign keys are not
  * placed on what may legitimately dangle: an index's children and a referrer's subject may be
  * absent from the repository (OCI allows both), and a manifest's blob references are checked
- * by core, not by the database, so unlinking a blob stays possible.
+ * by core, not by the database, so unlinking a blob stays possible. The access tables follow the
+ * same rule: a robot needs its project, a token its user, a membership both (so a membership
+ * can never outlive a deleted user and silently pass to a new account of the same name); the
+ * audit log has no foreign keys, since it must outlive whoever it names.
  */
-import { Migrator, sql, type Kysely, type Migration, type MigrationProvider, type RawBuilder } from 'kysely';
+import {
+  Migrator,
+  sql,
+  type ColumnDefinitionBuilder,
+  type Kysely,
+  type Migration,
+  type MigrationProvider,
+  type RawBuilder,
+} from 'kysely';
 
 /** The only places the two dialects' DDL differ. */
 export interface MetadataDialect {
@@ -28,18 +39,30 @@ export interface MetadataDialect {
    * column rather than in ORDER BY keeps the primary-key index usable for the `>` bound.
    */
   readonly keyType: 'text' | RawBuilder<unknown>;
+  /**
+   * A database-assigned id that only grows and is never handed out again (the audit log's;
+   * clients page with `before`). SQLite needs AUTOINCREMENT for "never again": a plain
+   * integer primary key may reuse the highest id once that row is deleted. PostgreSQL says
+   * identity, with bigint so the log cannot run out.
+   */
+  readonly identityType: 'integer' | 'bigint';
+  readonly identity: (column: ColumnDefinitionBuilder) => ColumnDefinitionBuilder;
 }
 
 export const sqliteMetadataDialect: MetadataDialect = {
   name: 'sqlite',
   bytesType: 'blob',
   keyType: 'text',
+  identityType: 'integer',
+  identity: (c) => c.autoIncrement(),
 };
 
 export const postgresMetadataDialect: MetadataDialect = {
   name: 'postgres',
   bytesType: 'bytea',
   keyType: sql`text collate "C"`,
+  identityType: 'bigint',
+  identity: (c) => c.generatedByDefaultAsIdentity(),
 };
 
 function coreSchema(dialect: MetadataDialect): Migration {
@@ -149,9 +172,97 @@ function coreSchema(dialect: MetadataDialect): Migration {
   };
 }
 
+function accessSchema(dialect: MetadataDialect): Migration {
+  const key = dialect.keyType;
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('users')
+        .addColumn('name', key, (c) => c.notNull().primaryKey())
+        .addColumn('password_hash', 'text', (c) => c.notNull())
+        .addColumn('system_admin', 'integer', (c) => c.notNull())
+        .addColumn('disabled', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('projects')
+        .addColumn('name', key, (c) => c.notNull().primaryKey())
+        .addColumn('visibility', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('robots')
+        .addColumn('name', key, (c) => c.notNull().primaryKey())
+        .addColumn('project', key, (c) => c.notNull())
+        .addColumn('secret_hash', 'text', (c) => c.notNull())
+        .addColumn('actions', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint')
+        .addColumn('disabled', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addForeignKeyConstraint('robots_project_fk', ['project'], 'projects', ['name'])
+        .execute();
+      // A project's robots, already in name order.
+      await db.schema.createIndex('robots_project').on('robots').columns(['project', 'name']).execute();
+
+      await db.schema
+        .createTable('personal_tokens')
+        .addColumn('id', key, (c) => c.notNull().primaryKey())
+        .addColumn('user_name', key, (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('secret_hash', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_used_at', 'bigint')
+        .addForeignKeyConstraint('personal_tokens_user_fk', ['user_name'], 'users', ['name'])
+        .execute();
+      await db.schema.createIndex('personal_tokens_user').on('personal_tokens').column('user_name').execute();
+
+      // The primary key answers members(project); the index answers memberships(user), which
+      // authorization asks on every request.
+      await db.schema
+        .createTable('project_members')
+        .addColumn('project', key, (c) => c.notNull())
+        .addColumn('user_name', key, (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('project_members_pk', ['project', 'user_name'])
+        .addForeignKeyConstraint('project_members_project_fk', ['project'], 'projects', ['name'])
+        .addForeignKeyConstraint('project_members_user_fk', ['user_name'], 'users', ['name'])
+        .execute();
+      await db.schema
+        .createIndex('project_members_user')
+        .on('project_members')
+        .columns(['user_name', 'project'])
+        .execute();
+
+      await db.schema
+        .createTable('audit_log')
+        .addColumn('id', dialect.identityType, (c) => dialect.identity(c.notNull().primaryKey()))
+        .addColumn('time', 'bigint', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('client_ip', 'text')
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('repository', 'text')
+        .addColumn('reference', 'text')
+        .addColumn('result', 'text', (c) => c.notNull())
+        .addColumn('detail', 'text')
+        .execute();
+      // Time for ranges and pruning. The filters carry the id so a filtered page comes out of
+      // the index newest first with no sort (SQLite appends the rowid to every index on its
+      // own; PostgreSQL needs it spelled out).
+      await db.schema.createIndex('audit_log_time').on('audit_log').column('time').execute();
+      for (const column of ['actor', 'action', 'repository']) {
+        await db.schema.createIndex(`audit_log_${column}`).on('audit_log').columns([column, 'id']).execute();
+      }
+    },
+  };
+}
+
 function migrations(dialect: MetadataDialect): Record<string, Migration> {
   return {
     '0001_core': coreSchema(dialect),
+    '0002_access': accessSchema(dialect),
   };
 }
 

@@ -73,6 +73,73 @@ export interface UploadsTable {
   updated_at: Int64;
 }
 
+/** A 64-bit integer column that may be absent (an optional date). */
+export type NullableInt64 = ColumnType<number | string | bigint | null, number | null, number | null>;
+
+/**
+ * A boolean as the integer 0 or 1. SQLite has no boolean type and hands back integers, so
+ * one representation on both dialects keeps every query and row mapper the same.
+ */
+export type Flag = number;
+
+export interface UsersTable {
+  name: string;
+  password_hash: string;
+  system_admin: Flag;
+  disabled: Flag;
+  created_at: Int64;
+}
+
+export interface RobotsTable {
+  name: string;
+  project: string;
+  secret_hash: string;
+  /** JSON array of action names: keeps order and cannot be confused by a comma in a value. */
+  actions: string;
+  expires_at: NullableInt64;
+  disabled: Flag;
+  created_at: Int64;
+}
+
+/**
+ * `user_name` rather than `user`: USER is reserved in PostgreSQL, and column names here stay
+ * usable unquoted in both dialects (the same holds for project_members).
+ */
+export interface PersonalTokensTable {
+  id: string;
+  user_name: string;
+  name: string;
+  secret_hash: string;
+  expires_at: NullableInt64;
+  created_at: Int64;
+  last_used_at: NullableInt64;
+}
+
+export interface ProjectsTable {
+  name: string;
+  visibility: string;
+  created_at: Int64;
+}
+
+export interface ProjectMembersTable {
+  project: string;
+  user_name: string;
+  role: string;
+}
+
+export interface AuditLogTable {
+  /** Assigned by the database (never written by the store), hence `never` on insert and update. */
+  id: ColumnType<number | string | bigint, never, never>;
+  time: Int64;
+  actor: string;
+  client_ip: string | null;
+  action: string;
+  repository: string | null;
+  reference: string | null;
+  result: string;
+  detail: string | null;
+}
+
 export interface Database {
   repositories: RepositoriesTable;
   blobs: BlobsTable;
@@ -82,4 +149,10 @@ export interface Database {
   manifest_manifest_refs: ManifestManifestRefsTable;
   tags: TagsTable;
   uploads: UploadsTable;
+  users: UsersTable;
+  robots: RobotsTable;
+  personal_tokens: PersonalTokensTable;
+  projects: ProjectsTable;
+  project_members: ProjectMembersTable;
+  audit_log: AuditLogTable;
 }

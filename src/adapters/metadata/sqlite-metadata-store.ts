@@ -1,81 +1,14 @@
 /**
- * The embedded default: the Kysely metadata store on one better-sqlite3 connection.
- *
- * Durability: WAL, with synchronous=FULL by default. In WAL mode NORMAL already survives a
- * killed process (a commit is in the WAL, in the OS page cache) but may roll back the last
- * commits on power loss or an OS crash. A registry answers 201 to a manifest PUT right after
- * the commit, and the blob store fsyncs its blobs, so NORMAL could lose a push the client was
- * told succeeded. FULL costs one WAL fsync per write transaction — paid on pushes, never on
- * pulls — and is what makes "committed" mean "on disk". `synchronous: 'normal'` remains for
- * throw-away or benchmark setups that accept that risk.
- *
- * Kysely's SqliteDialect serializes every query and transaction on the one connection; with
- * better-sqlite3 being synchronous, that is also the fastest shape for SQLite. Prepared
- * statements are cached by SQL text, since Kysely re-prepares on every query and parsing
- * would otherwise dominate the cost of a primary-key lookup such as manifestByTag.
+ * The metadata store alone on its own SQLite connection, for callers that need nothing else.
+ * Durability and connection handling are described in sqlite-database.ts; a process that also
+ * needs the AccessStore should use `openSqlite` there, so both share one connection.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
-import { KyselyMetadataStore } from './kysely-metadata-store.js';
-import { sqliteMetadataDialect } from './migrations.js';
-import type { Database } from './schema.js';
+import type { KyselyMetadataStore } from './kysely-metadata-store.js';
+import { openSqlite, type SqliteOptions } from './sqlite-database.js';
 
-export interface SqliteMetadataStoreOptions {
-  /** Database file, or ':memory:'. Its directory is created if missing. */
-  path: string;
-  /** See the file comment; 'full' unless you accept losing acknowledged writes on power loss. */
-  synchronous?: 'full' | 'normal';
-  /** How long a write waits for another process's lock before failing. */
-  busyTimeoutMs?: number;
-  now?: () => Date;
-}
+export type SqliteMetadataStoreOptions = SqliteOptions;
 
-/** Opens (creating if needed) the database. Call `migrate()` before use. */
+/** Opens (creating if needed) the database. Call `migrate()` before use; `close()` closes it. */
 export function createSqliteMetadataStore(options: SqliteMetadataStoreOptions): KyselyMetadataStore {
-  if (options.path !== ':memory:' && options.path !== '') {
-    mkdirSync(dirname(options.path), { recursive: true });
-  }
-  const sqlite = new BetterSqlite3(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
-  try {
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
-    // Off by default in SQLite; PostgreSQL always enforces them, and the store relies on them.
-    sqlite.pragma('foreign_keys = ON');
-  } catch (error) {
-    sqlite.close();
-    throw error;
-  }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
-  return new KyselyMetadataStore(db, { dialect: sqliteMetadataDialect, now: options.now });
-}
-
-/** Beyond this many distinct SQL texts (IN lists of varying length) the oldest are dropped. */
-const STATEMENT_CACHE_SIZE = 256;
-
-function cachingStatements(sqlite: BetterSqlite3.Database): SqliteDatabase {
-  const cache = new Map<string, BetterSqlite3.Statement>();
-  return {
-    close: () => sqlite.close(),
-    prepare(text: string): SqliteStatement {
-      const cached = cache.get(text);
-      // A statement still being iterated (Kysely's streamQuery) cannot be re-run.
-      if (cached !== undefined && !cached.busy) {
-        // Map order is insertion order: re-inserting keeps it least-recently-used first.
-        cache.delete(text);
-        cache.set(text, cached);
-        return cached;
-      }
-      const statement = sqlite.prepare(text);
-      if (cached === undefined) {
-        cache.set(text, statement);
-        if (cache.size > STATEMENT_CACHE_SIZE) {
-          const oldest = cache.keys().next();
-          if (oldest.done !== true) cache.delete(oldest.value);
-        }
-      }
-      return statement;
-    },
-  };
+  return openSqlite(options).metadata;
 }

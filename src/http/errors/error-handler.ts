@@ -30,6 +30,8 @@ export function replyWithError(error: FastifyError | RegistryError | Error, requ
     if (request.raw.httpVersionMajor === 1 && !request.raw.complete) reply.header('connection', 'close');
     if (error instanceof RegistryError) {
       const wire = errorTable[error.kind];
+      const retryAfter = (error.detail as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+      if (typeof retryAfter === 'number') reply.header('retry-after', retryAfter);
       return sendError(reply, wire, error.message, error.detail);
     }
     const status = 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : 500;

@@ -62,7 +62,11 @@ export const startUpload: OciHandler = async (context) => {
   const digest = queryValue(context.request, 'digest');
   if (mount !== undefined) {
     assertDigest(mount);
-    const mounted = await context.registry.blobs.mount(name, mount, queryValue(context.request, 'from'));
+    const from = queryValue(context.request, 'from');
+    // Knowing a digest grants nothing: the caller must be able to pull the source repository,
+    // and a mount without one (search every repository) is only for unrestricted callers.
+    const allowed = from !== undefined ? await context.access.may(from, 'pull') : context.access.unrestricted;
+    const mounted = allowed ? await context.registry.blobs.mount(name, mount, from) : undefined;
     if (mounted) return created(context, mount);
   } else if (digest !== undefined) {
     const result = await context.registry.uploads.monolithic(name, digest, body(context));

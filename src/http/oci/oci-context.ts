@@ -1,10 +1,13 @@
 /** What a /v2 handler receives: the matched route's parameters, the use cases and the edge options. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Registry } from '../../core/registry/registry.js';
+import type { AccessGuard, CallerAccess } from '../auth/access-guard.js';
 
 export interface OciOptions {
   /** Externally visible base URL for absolute Locations; relative Locations when undefined. */
   baseUrl: string | undefined;
+  /** Authentication and authorization of every /v2 request. */
+  guard: AccessGuard;
 }
 
 export interface OciParams {
@@ -20,6 +23,8 @@ export interface OciContext {
   params: OciParams;
   request: FastifyRequest;
   reply: FastifyReply;
+  /** What the caller may do beyond this route's own requirement (already checked). */
+  access: CallerAccess;
 }
 
 export type OciHandler = (context: OciContext) => Promise<unknown>;

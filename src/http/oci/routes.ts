@@ -13,6 +13,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Registry } from '../../core/registry/registry.js';
+import { requirementOf } from '../auth/access-guard.js';
 import { edgeErrors } from '../errors/error-table.js';
 import { sendError } from '../errors/error-handler.js';
 import { apiVersion } from './base.js';
@@ -127,7 +128,9 @@ export function createOciDispatch(registry: Registry, options: OciOptions): OciD
     if (!matched.handler) {
       return sendError(reply, edgeErrors.methodNotAllowed, `${request.method} is not allowed on ${matched.label}`);
     }
-    return matched.handler({ registry, options, params: matched.params, request, reply });
+    const access = await options.guard.check(request, reply, requirementOf(matched.label, request.method, matched.params.name));
+    request.actor = access.actor;
+    return matched.handler({ registry, options, params: matched.params, request, reply, access });
   };
 }
 

@@ -1,0 +1,305 @@
+/**
+ * AccessStore over Kysely, on the same database (and the same migration list) as
+ * KyselyMetadataStore: one schema version, one `migrate()`, whichever store calls it.
+ *
+ * Queries are ones both dialects accept unchanged: `ON CONFLICT` upserts, `RETURNING` for the
+ * audit log's id (SQLite ≥ 3.35, which better-sqlite3 bundles), booleans as 0/1. Integrity is
+ * the schema's (foreign keys without cascades, see migrations.ts); the only multi-row write,
+ * deleteUser, removes the children itself in one transaction.
+ *
+ * The store holds no connection of its own: whoever created the Kysely instance closes it.
+ */
+import type { Kysely, Updateable } from 'kysely';
+import type {
+  AccessStore,
+  AuditEvent,
+  AuditQuery,
+  MemberRecord,
+  PersonalTokenRecord,
+  ProjectRecord,
+  RobotRecord,
+  UserRecord,
+} from '../../ports/access-store.js';
+import type { IoOptions } from '../../ports/blob-store.js';
+import { encodeActions, flag, millis, toAuditEvent, toMember, toProject, toRobot, toToken, toUser } from './access-rows.js';
+import { migrateToLatest, type MetadataDialect } from './migrations.js';
+import type { Database, UsersTable } from './schema.js';
+
+export interface KyselyAccessStoreOptions {
+  dialect: MetadataDialect;
+}
+
+export class KyselyAccessStore implements AccessStore {
+  readonly #db: Kysely<Database>;
+  readonly #dialect: MetadataDialect;
+
+  constructor(db: Kysely<Database>, options: KyselyAccessStoreOptions) {
+    this.#db = db;
+    this.#dialect = options.dialect;
+  }
+
+  async migrate(options?: IoOptions): Promise<void> {
+    options?.signal?.throwIfAborted();
+    await migrateToLatest(this.#db, this.#dialect);
+  }
+
+  async createUser(user: UserRecord, options?: IoOptions): Promise<void> {
+    options?.signal?.throwIfAborted();
+    await this.#db
+      .insertInto('users')
+      .values({
+        name: user.name,
+        password_hash: user.passwordHash,
+        system_admin: flag(user.systemAdmin),
+        disabled: flag(user.disabled),
+        created_at: user.createdAt.getTime(),
+      })
+      .execute();
+  }
+
+  async user(name: string, options?: IoOptions): Promise<UserRecord | undefined> {
+    options?.signal?.throwIfAborted();
+    const row = await this.#db.selectFrom('users').selectAll().where('name', '=', name).executeTakeFirst();
+    return row === undefined ? undefined : toUser(row);
+  }
+
+  async updateUser(
+    name: string,
+    changes: Partial<Pick<UserRecord, 'passwordHash' | 'systemAdmin' | 'disabled'>>,
+    options?: IoOptions,
+  ): Promise<boolean> {
+    options?.signal?.throwIfAborted();
+    const set: Updateable<UsersTable> = {};
+    if (changes.passwordHash !== undefined) set.password_hash = changes.passwordHash;
+    if (changes.systemAdmin !== undefined) set.system_admin = flag(changes.systemAdmin);
+    if (changes.disabled !== undefined) set.disabled = flag(changes.disabled);
+    // An UPDATE with nothing to set is not valid SQL; the answer is then just "does it exist".
+    if (Object.keys(set).length === 0) return (await this.user(name)) !== undefined;
+    const result = await this.#db.updateTable('users').set(set).where('name', '=', name).executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async deleteUser(name: string, options?: IoOptions): Promise<boolean> {
+    options?.signal?.throwIfAborted();
+    return this.#db.transaction().execute(async (trx) => {
+      // Children first: the foreign keys have no cascades.
+      await trx.deleteFrom('project_members').where('user_name', '=', name).execute();
+      await trx.deleteFrom('personal_tokens').where('user_name', '=', name).execute();
+      const result = await trx.deleteFrom('users').where('name', '=', name).executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    });
+  }
+
+  async listUsers(options?: IoOptions): Promise<UserRecord[]> {
+    options?.signal?.throwIfAborted();
+    const rows = await this.#db.selectFrom('users').selectAll().orderBy('name').execute();
+    return rows.map(toUser);
+  }
+
+  async countUsers(options?: IoOptions): Promise<number> {
+    options?.signal?.throwIfAborted();
+    const row = await this.#db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll().as('count'))
+      .executeTakeFirstOrThrow();
+    // PostgreSQL's count is int8, which node-postgres hands back as a string.
+    return Number(row.count);
+  }
+
+  async createRobot(robot: RobotRecord, options?: IoOptions): Promise<void> {
+    options?.signal?.throwIfAborted();
+    await this.#db
+      .insertInto('robots')
+      .values({
+        name: robot.name,
+        project: robot.project,
+        secret_hash: robot.secretHash,
+        actions: encodeActions(robot.actions),
+        expires_at: millis(robot.expiresAt),
+        disabled: flag(robot.disabled),
+        created_at: robot.createdAt.getTime(),
+      })
+      .execute();
+  }
+
+  async robot(name: string, options?: IoOptions): Promise<RobotRecord | undefined> {
+    options?.signal?.throwIfAborted();
+    const row = await this.#db.selectFrom('robots').selectAll().where('name', '=', name).executeTakeFirst();
+    return row === undefined ? undefined : toRobot(row);
+  }
+
+  async deleteRobot(name: string, options?: IoOptions): Promise<boolean> {
+    options?.signal?.throwIfAborted();
+    const result = await this.#db.deleteFrom('robots').where('name', '=', name).executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  async listRobots(project: string | undefined, options?: IoOptions): Promise<RobotRecord[]> {
+    options?.signal?.throwIfAborted();
+    let query = this.#db.selectFrom('robots').selectAll();
+    if (project !== undefined) query = query.where('project', '=', project);
+    const rows = await query.orderBy('name').execute();
+    return rows.map(toRobot);
+  }
+
+  async createToken(token: PersonalTokenRecord, options?: IoOptions): Promise<void> {
+    options?.signal?.throwIfAborted();
+    await this.#db
+      .insertInto('personal_tokens')
+      .values({
+        id: token.id,
+        user_name: token.user,
+        name: token.name,
+        secret_hash: token.secretHash,
+        expires_at: millis(token.expiresAt),
+        created_at: token.createdAt.getTime(),
+        last_used_at: millis(token.lastUsedAt),
+      })
+      .execute();
+  }
+
+  async token(id: string, options?: IoOptions): Promise<PersonalTokenRecord | undefined> {
+    options?.signal?.throwIfAborted();
+    const row = await this.#db.selectFrom('personal_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? undefined : toToken(row);
+  }
+
+  async listTokens(user: string, options?: IoOptions): Promise<PersonalTokenRecord[]> {
+    options?.signal?.throwIfAborted();
+    const rows = await this.#db
+      .selectFrom('personal_tokens')
+      .selectAll()
+      .where('user_name', '=', user)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(toToken);
+  }
+
+  async deleteToken(id: string, options?: IoOptions): Promise<boolean> {
+    options?.signal?.throwIfAborted();
+    const result = await this.#db.deleteFrom('personal_tokens').where('id', '=', id).executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  async touchToken(id: string, at: Date, options?: IoOptions): Promise<void> {
+    options?.signal?.throwIfAborted();
+    await this.#db.updateTable('personal_tokens').set({ last_used_at: at.getTime() }).where('id', '=', id).execute();
+  }
+
+  async createProject(project: ProjectRecord, options?: IoOptions): Promise<void> {
+    options?.signal?.throwIfAborted();
+    await this.#db
+      .insertInto('projects')
+      .values({ name: project.name, visibility: project.visibility, created_at: project.createdAt.getTime() })
+      .execute();
+  }
+
+  async project(name: string, options?: IoOptions): Promise<ProjectRecord | undefined> {
+    options?.signal?.throwIfAborted();
+    const row = await this.#db.selectFrom('projects').selectAll().where('name', '=', name).executeTakeFirst();
+    return row === undefined ? undefined : toProject(row);
+  }
+
+  async updateProject(
+    name: string,
+    changes: Partial<Pick<ProjectRecord, 'visibility'>>,
+    options?: IoOptions,
+  ): Promise<boolean> {
+    options?.signal?.throwIfAborted();
+    if (changes.visibility === undefined) return (await this.project(name)) !== undefined;
+    const result = await this.#db
+      .updateTable('projects')
+      .set({ visibility: changes.visibility })
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async listProjects(options?: IoOptions): Promise<ProjectRecord[]> {
+    options?.signal?.throwIfAborted();
+    const rows = await this.#db.selectFrom('projects').selectAll().orderBy('name').execute();
+    return rows.map(toProject);
+  }
+
+  async setMember(member: MemberRecord, options?: IoOptions): Promise<void> {
+    options?.signal?.throwIfAborted();
+    await this.#db
+      .insertInto('project_members')
+      .values({ project: member.project, user_name: member.user, role: member.role })
+      .onConflict((oc) => oc.columns(['project', 'user_name']).doUpdateSet((eb) => ({ role: eb.ref('excluded.role') })))
+      .execute();
+  }
+
+  async removeMember(project: string, user: string, options?: IoOptions): Promise<boolean> {
+    options?.signal?.throwIfAborted();
+    const result = await this.#db
+      .deleteFrom('project_members')
+      .where('project', '=', project)
+      .where('user_name', '=', user)
+      .executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  async members(project: string, options?: IoOptions): Promise<MemberRecord[]> {
+    options?.signal?.throwIfAborted();
+    const rows = await this.#db
+      .selectFrom('project_members')
+      .selectAll()
+      .where('project', '=', project)
+      .orderBy('user_name')
+      .execute();
+    return rows.map(toMember);
+  }
+
+  async memberships(user: string, options?: IoOptions): Promise<MemberRecord[]> {
+    options?.signal?.throwIfAborted();
+    const rows = await this.#db
+      .selectFrom('project_members')
+      .selectAll()
+      .where('user_name', '=', user)
+      .orderBy('project')
+      .execute();
+    return rows.map(toMember);
+  }
+
+  async appendAudit(event: AuditEvent, options?: IoOptions): Promise<number> {
+    options?.signal?.throwIfAborted();
+    const row = await this.#db
+      .insertInto('audit_log')
+      .values({
+        time: event.time.getTime(),
+        actor: event.actor,
+        client_ip: event.clientIp ?? null,
+        action: event.action,
+        repository: event.repository ?? null,
+        reference: event.reference ?? null,
+        result: event.result,
+        detail: event.detail ?? null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return Number(row.id);
+  }
+
+  async queryAudit(query: AuditQuery, options?: IoOptions): Promise<(AuditEvent & { id: number })[]> {
+    options?.signal?.throwIfAborted();
+    const limit = Math.floor(query.limit);
+    if (!(limit > 0)) return [];
+    let select = this.#db.selectFrom('audit_log').selectAll();
+    if (query.actor !== undefined) select = select.where('actor', '=', query.actor);
+    if (query.action !== undefined) select = select.where('action', '=', query.action);
+    if (query.repository !== undefined) select = select.where('repository', '=', query.repository);
+    if (query.since !== undefined) select = select.where('time', '>=', query.since.getTime());
+    if (query.until !== undefined) select = select.where('time', '<', query.until.getTime());
+    if (query.before !== undefined) select = select.where('id', '<', query.before);
+    const rows = await select.orderBy('id', 'desc').limit(limit).execute();
+    return rows.map(toAuditEvent);
+  }
+
+  async pruneAudit(before: Date, options?: IoOptions): Promise<number> {
+    options?.signal?.throwIfAborted();
+    const result = await this.#db.deleteFrom('audit_log').where('time', '<', before.getTime()).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+}

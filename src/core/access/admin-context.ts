@@ -1,0 +1,112 @@
+/**
+ * What every management use case shares: its dependencies, the acting principal, the
+ * permission checks, and the audit trail. A refused attempt is audited as `denied` before it
+ * is refused, because a probe of the management API is exactly what an operator wants to see.
+ */
+import { randomBytes } from 'node:crypto';
+import type { AccessStore } from '../../ports/access-store.js';
+import type { PasswordHasher } from '../../ports/password-hasher.js';
+import { ConflictError, DeniedError, UnauthorizedError } from '../errors.js';
+import type { AuditLog } from './audit-log.js';
+import type { Authorizer } from './authorizer.js';
+import { principalName, type Principal } from './principal.js';
+
+export interface AdminDeps {
+  store: AccessStore;
+  hasher: PasswordHasher;
+  authorizer: Authorizer;
+  audit: AuditLog;
+  now: () => Date;
+}
+
+/** The principal acting, and where from when known (for the audit log). */
+export type Actor = Principal & { readonly clientIp?: string };
+
+export interface AuditTarget {
+  /** The project (or repository) concerned; the audit log filters on it. */
+  repository?: string;
+  /** The rest of what was done, as `key=value` pairs. Never a secret. */
+  detail?: string;
+}
+
+export class AdminContext {
+  constructor(readonly deps: AdminDeps) {}
+
+  get store(): AccessStore {
+    return this.deps.store;
+  }
+
+  async record(actor: Actor, action: string, target: AuditTarget = {}): Promise<void> {
+    await this.deps.audit.record({ actor: principalName(actor), clientIp: actor.clientIp, action, result: 'success', ...target });
+  }
+
+  /** Audits the refusal and returns the error to throw: 401 for nobody, 403 for a known caller. */
+  async deny(actor: Actor, action: string, target: AuditTarget = {}): Promise<Error> {
+    await this.deps.audit.record({ actor: principalName(actor), clientIp: actor.clientIp, action, result: 'denied', ...target });
+    if (actor.kind === 'anonymous') return new UnauthorizedError('sign in to manage users, projects, robots and tokens');
+    return new DeniedError(`${principalName(actor)} may not ${describeAction(action)}`, { action, ...target });
+  }
+
+  isSystemAdmin(actor: Actor): boolean {
+    return actor.kind === 'user' && actor.systemAdmin;
+  }
+
+  async requireSystemAdmin(actor: Actor, action: string, target?: AuditTarget): Promise<void> {
+    if (!this.isSystemAdmin(actor)) throw await this.deny(actor, action, target);
+  }
+
+  /** System admins and the project's admins manage its members, robots and visibility. */
+  async requireProjectManager(actor: Actor, project: string, action: string, target: AuditTarget = {}): Promise<void> {
+    if (!(await this.deps.authorizer.mayManageProject(actor, project))) {
+      throw await this.deny(actor, action, { repository: project, ...target });
+    }
+  }
+
+  /**
+   * Runs a store `create…` that core has already checked is free; when another caller took the
+   * key in between, the store rejects and the caller gets the same conflict as if it had lost
+   * the check.
+   */
+  async createOnce(create: () => Promise<void>, exists: () => Promise<boolean>, conflict: () => ConflictError): Promise<void> {
+    if (await exists()) throw conflict();
+    try {
+      await create();
+    } catch (error) {
+      if (await exists()) throw conflict();
+      throw error;
+    }
+  }
+}
+
+/** A fresh secret for a robot or a token: 192 random bits, URL- and header-safe. */
+export function newSecret(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+const PHRASES: Readonly<Record<string, string>> = {
+  'user.list': 'list users',
+  'user.read': 'see this user',
+  'user.create': 'create users',
+  'user.passwd': "change this user's password",
+  'user.delete': 'delete users',
+  'user.disable': 'disable users',
+  'user.enable': 'enable users',
+  'user.admin': 'grant or revoke system admin',
+  'token.list': "list this user's tokens",
+  'token.create': 'create tokens for this user',
+  'token.revoke': 'revoke this token',
+  'robot.list': 'list these robot accounts',
+  'robot.create': 'create robot accounts in this project',
+  'robot.delete': 'delete robot accounts in this project',
+  'project.create': 'create projects',
+  'project.visibility': "change this project's visibility",
+  'member.list': "list this project's members",
+  'member.set': "change this project's members",
+  'member.remove': "change this project's members",
+  'audit.read': 'read the audit log',
+  'audit.prune': 'prune the audit log',
+};
+
+function describeAction(action: string): string {
+  return PHRASES[action] ?? action;
+}

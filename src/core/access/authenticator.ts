@@ -1,0 +1,107 @@
+/**
+ * Checks a username and secret (HTTP Basic, or the token endpoint's password grant) and says
+ * who it is. The secret may be a user's password, a personal access token issued to that user
+ * (`bpat_<id>_<secret>`), or, for a `robot$…` name, the robot's secret. Disabled accounts,
+ * expired robots and expired tokens fail exactly like a wrong password; the reason goes to the
+ * audit log, never to the client.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AccessStore } from '../../ports/access-store.js';
+import type { PasswordHasher } from '../../ports/password-hasher.js';
+import { TooManyRequestsError, UnauthorizedError } from '../errors.js';
+import type { AuditLog } from './audit-log.js';
+import type { LoginLimiter } from './login-limiter.js';
+import type { Principal } from './principal.js';
+
+export const ROBOT_PREFIX = 'robot$';
+export const TOKEN_PREFIX = 'bpat_';
+
+export class Authenticator {
+  /** A hash of a secret nobody knows, verified against for unknown names (see check()). */
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(
+    private readonly store: AccessStore,
+    private readonly hasher: PasswordHasher,
+    private readonly limiter: LoginLimiter,
+    private readonly audit: AuditLog,
+    private readonly now: () => Date,
+  ) {}
+
+  async login(username: string, secret: string, clientIp: string | undefined): Promise<Principal> {
+    const wait = this.limiter.blockedFor(username, clientIp);
+    if (wait > 0) {
+      await this.audit.record({ actor: username, clientIp, action: 'login', result: 'denied', detail: 'rate limited' });
+      throw new TooManyRequestsError('too many failed logins; try again later', { retryAfterSeconds: Math.ceil(wait / 1000) });
+    }
+    const outcome = await this.check(username, secret);
+    if (typeof outcome === 'string') {
+      this.limiter.fail(username, clientIp);
+      await this.audit.record({ actor: username, clientIp, action: 'login', result: 'failure', detail: outcome });
+      throw new UnauthorizedError('invalid username or password');
+    }
+    this.limiter.succeed(username);
+    await this.audit.record({ actor: username, clientIp, action: 'login', result: 'success' });
+    return outcome;
+  }
+
+  /**
+   * Re-reads an account named by a token, so a disabled user or a deleted robot loses access
+   * at once rather than when its token expires. Undefined when the account no longer may act.
+   */
+  async resolve(name: string, kind: 'user' | 'robot'): Promise<Principal | undefined> {
+    if (kind === 'robot') {
+      const robot = await this.store.robot(name);
+      if (!robot || robot.disabled || this.expired(robot.expiresAt)) return undefined;
+      return { kind: 'robot', name, project: robot.project, actions: robot.actions.filter(isRobotAction) };
+    }
+    const user = await this.store.user(name);
+    if (!user || user.disabled) return undefined;
+    return { kind: 'user', name, systemAdmin: user.systemAdmin };
+  }
+
+  /** The principal, or a reason for failure (for the audit log only). */
+  private async check(username: string, secret: string): Promise<Principal | string> {
+    if (username.startsWith(ROBOT_PREFIX)) {
+      const robot = await this.store.robot(username);
+      if (!robot) return 'unknown robot';
+      if (!(await this.hasher.verify(secret, robot.secretHash))) return 'wrong robot secret';
+      if (robot.disabled) return 'robot disabled';
+      if (this.expired(robot.expiresAt)) return 'robot expired';
+      return { kind: 'robot', name: robot.name, project: robot.project, actions: robot.actions.filter(isRobotAction) };
+    }
+    const user = await this.store.user(username);
+    if (!user) {
+      // Spend the same time as a real check so response timing does not reveal which names exist.
+      this.dummyHash ??= this.hasher.hash(randomUUID());
+      await this.hasher.verify(secret, await this.dummyHash);
+      return 'unknown user';
+    }
+    if (secret.startsWith(TOKEN_PREFIX)) {
+      const [id, tokenSecret] = splitToken(secret);
+      const token = id === undefined ? undefined : await this.store.token(id);
+      if (!token || token.user !== username || tokenSecret === undefined) return 'unknown token';
+      if (!(await this.hasher.verify(tokenSecret, token.secretHash))) return 'wrong token secret';
+      if (this.expired(token.expiresAt)) return 'token expired';
+      await this.store.touchToken(token.id, this.now());
+    } else if (!(await this.hasher.verify(secret, user.passwordHash))) {
+      return 'wrong password';
+    }
+    if (user.disabled) return 'user disabled';
+    return { kind: 'user', name: user.name, systemAdmin: user.systemAdmin };
+  }
+
+  private expired(at: Date | undefined): boolean {
+    return at !== undefined && at.getTime() <= this.now().getTime();
+  }
+}
+
+function splitToken(secret: string): [string | undefined, string | undefined] {
+  const rest = secret.slice(TOKEN_PREFIX.length);
+  const cut = rest.indexOf('_');
+  return cut === -1 ? [undefined, undefined] : [rest.slice(0, cut), rest.slice(cut + 1)];
+}
+
+function isRobotAction(action: string): action is 'pull' | 'push' | 'delete' {
+  return action === 'pull' || action === 'push' || action === 'delete';
+}

@@ -1,0 +1,185 @@
+/**
+ * Authentication and authorization for /v2 under the built-in token service. A request may
+ * carry a Bearer token (from /token), HTTP Basic credentials (curl, scripts), or nothing
+ * (anonymous). Without enough access the answer is 401 with a challenge naming the scope the
+ * client should ask the token service for, or 403 DENIED when the caller is known and the
+ * token service would never grant it, so clients fail fast instead of looping.
+ *
+ * Hot path: every pull verifies a token. Verified tokens and resolved accounts are memoised
+ * (accounts for one second, so disabling one takes effect at once for practical purposes).
+ */
+import { createHash } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Action } from '../../core/access/actions.js';
+import type { Authenticator } from '../../core/access/authenticator.js';
+import type { Authorizer } from '../../core/access/authorizer.js';
+import { ANONYMOUS, principalName, type Principal } from '../../core/access/principal.js';
+import type { AccessClaim, TokenService } from '../../core/access/token-service.js';
+import { DeniedError, UnauthorizedError } from '../../core/errors.js';
+import type { AccessGuard, CallerAccess, Requirement } from './access-guard.js';
+import { parseBasic } from './basic-credentials.js';
+import { tokenRealm } from './realm.js';
+
+const ACCOUNT_TTL_MS = 1000;
+const BASIC_TTL_MS = 60_000;
+const MAX_MEMO = 10_000;
+
+interface VerifiedToken {
+  subject: string;
+  kind: 'user' | 'robot';
+  access: AccessClaim[];
+  expiresAt: number;
+}
+
+export interface TokenGuardOptions {
+  service: string;
+  /** Absolute realm URL; derived from each request's host when undefined. */
+  realm: string | undefined;
+  now: () => number;
+}
+
+export class TokenGuard implements AccessGuard {
+  private readonly tokens = new Map<string, VerifiedToken>();
+  private readonly accounts = new Map<string, { principal: Principal | undefined; until: number }>();
+  private readonly basics = new Map<string, { name: string; kind: 'user' | 'robot'; until: number }>();
+
+  constructor(
+    private readonly tokenService: TokenService,
+    private readonly authenticator: Authenticator,
+    private readonly authorizer: Authorizer,
+    private readonly options: TokenGuardOptions,
+  ) {}
+
+  async check(request: FastifyRequest, reply: FastifyReply, needed: Requirement): Promise<CallerAccess> {
+    const header = request.headers.authorization;
+    let principal: Principal = ANONYMOUS;
+    let claims: AccessClaim[] | undefined;
+    if (header !== undefined) {
+      if (/^bearer /i.test(header)) {
+        const verified = this.verifyToken(header.slice(7).trim(), request, reply);
+        principal = await this.account(verified.subject, verified.kind, request, reply);
+        claims = verified.access;
+      } else if (/^basic /i.test(header)) {
+        principal = await this.basic(header, request, reply);
+      } else {
+        throw this.challenge(request, reply, needed, 'invalid_token', 'unsupported Authorization scheme; use Bearer or Basic');
+      }
+    }
+    const access = this.callerAccess(principal, claims);
+    if (await this.allows(access, principal, claims, needed)) return access;
+
+    if (header === undefined) throw this.challenge(request, reply, needed, undefined, 'authentication required');
+    if (claims !== undefined && needed.kind === 'repository') {
+      // The token may simply predate this need (pulled first, now pushing): let the client ask
+      // for a new one, unless no token could ever carry it.
+      const grantable = await this.authorizer.granted(principal, needed.name);
+      if (grantable.has(needed.action)) {
+        throw this.challenge(request, reply, needed, 'insufficient_scope', 'token does not grant this action');
+      }
+    }
+    throw new DeniedError('requested access to the resource is denied', describe(needed));
+  }
+
+  private callerAccess(principal: Principal, claims: AccessClaim[] | undefined): CallerAccess {
+    return {
+      actor: principalName(principal),
+      unrestricted: principal.kind === 'user' && principal.systemAdmin,
+      may: async (repository, action) =>
+        claims !== undefined ? claimsAllow(claims, repository, action) : (await this.authorizer.granted(principal, repository)).has(action),
+      pullable: (repositories) => this.authorizer.pullable(principal, repositories),
+    };
+  }
+
+  private async allows(access: CallerAccess, principal: Principal, claims: AccessClaim[] | undefined, needed: Requirement): Promise<boolean> {
+    switch (needed.kind) {
+      case 'authenticated':
+        return principal.kind !== 'anonymous';
+      case 'catalog':
+        return claims === undefined ? principal.kind !== 'anonymous' || this.authorizer.policy.anonymousPull : claims.some(isCatalogClaim);
+      case 'repository':
+        return access.may(needed.name, needed.action);
+    }
+  }
+
+  private verifyToken(token: string, request: FastifyRequest, reply: FastifyReply): VerifiedToken {
+    const now = this.options.now();
+    const memo = this.tokens.get(token);
+    if (memo && memo.expiresAt * 1000 > now) return memo;
+    try {
+      const verified = this.tokenService.verifyAccess(token);
+      if (this.tokens.size >= MAX_MEMO) this.tokens.clear();
+      this.tokens.set(token, verified);
+      return verified;
+    } catch (error) {
+      throw this.challenge(request, reply, undefined, 'invalid_token', (error as Error).message);
+    }
+  }
+
+  private async account(name: string, kind: 'user' | 'robot', request: FastifyRequest, reply: FastifyReply): Promise<Principal> {
+    if (name === '') return ANONYMOUS;
+    const now = this.options.now();
+    const key = `${kind}:${name}`;
+    let memo = this.accounts.get(key);
+    if (!memo || memo.until <= now) {
+      memo = { principal: await this.authenticator.resolve(name, kind), until: now + ACCOUNT_TTL_MS };
+      if (this.accounts.size >= MAX_MEMO) this.accounts.clear();
+      this.accounts.set(key, memo);
+    }
+    if (!memo.principal) throw this.challenge(request, reply, undefined, 'invalid_token', 'the account of this token can no longer sign in');
+    return memo.principal;
+  }
+
+  /** Basic credentials on /v2 itself: checked with the KDF once, then memoised by hash. */
+  private async basic(header: string, request: FastifyRequest, reply: FastifyReply): Promise<Principal> {
+    const credentials = parseBasic(header);
+    if (!credentials) throw this.challenge(request, reply, undefined, 'invalid_request', 'malformed Basic credentials');
+    const key = createHash('sha256').update(`${credentials.username}\0${credentials.password}`).digest('base64');
+    const now = this.options.now();
+    const memo = this.basics.get(key);
+    if (memo && memo.until > now) return this.account(memo.name, memo.kind, request, reply);
+    const principal = await this.authenticator.login(credentials.username, credentials.password, request.ip);
+    if (principal.kind === 'anonymous') return principal;
+    if (this.basics.size >= MAX_MEMO) this.basics.clear();
+    this.basics.set(key, { name: principal.name, kind: principal.kind, until: now + BASIC_TTL_MS });
+    return principal;
+  }
+
+  private challenge(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    needed: Requirement | undefined,
+    error: string | undefined,
+    message: string,
+  ): UnauthorizedError {
+    const parts = [`realm="${tokenRealm(request, this.options.realm)}"`, `service="${this.options.service}"`];
+    const scope = needed === undefined ? undefined : scopeOf(needed);
+    if (scope) parts.push(`scope="${scope}"`);
+    if (error) parts.push(`error="${error}"`);
+    reply.header('www-authenticate', `Bearer ${parts.join(',')}`);
+    return new UnauthorizedError(message, needed === undefined ? undefined : describe(needed));
+  }
+}
+
+function claimsAllow(claims: AccessClaim[], repository: string, action: Action): boolean {
+  return claims.some((c) => c.type === 'repository' && c.name === repository && (c.actions.includes(action) || c.actions.includes('*')));
+}
+
+function isCatalogClaim(claim: AccessClaim): boolean {
+  return claim.type === 'registry' && claim.name === 'catalog';
+}
+
+function scopeOf(needed: Requirement): string | undefined {
+  switch (needed.kind) {
+    case 'authenticated':
+      return undefined;
+    case 'catalog':
+      return 'registry:catalog:*';
+    case 'repository':
+      // Clients that push also read (HEAD before upload), so ask for both at once.
+      return `repository:${needed.name}:${needed.action === 'pull' ? 'pull' : `pull,${needed.action}`}`;
+  }
+}
+
+function describe(needed: Requirement): Record<string, string> {
+  return needed.kind === 'repository' ? { repository: needed.name, action: needed.action } : { resource: needed.kind };
+}

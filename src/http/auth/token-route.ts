@@ -1,0 +1,83 @@
+/**
+ * /token: the Docker token spec's endpoint.
+ *   GET  /token?service=…&scope=…&scope=…[&offline_token=true]   Basic credentials or anonymous
+ *   POST /token  grant_type=password (username, password, scope, access_type=offline)
+ *                grant_type=refresh_token (refresh_token, scope)
+ * Answers `token` and `access_token` (clients read either), `expires_in`, `issued_at`, and a
+ * `refresh_token` when an offline token was asked for (docker login).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Authenticator } from '../../core/access/authenticator.js';
+import { ANONYMOUS, type Principal } from '../../core/access/principal.js';
+import { parseScopes } from '../../core/access/scope.js';
+import type { TokenService } from '../../core/access/token-service.js';
+import { UnauthorizedError } from '../../core/errors.js';
+import { readBody } from '../oci/read-body.js';
+import { parseBasic } from './basic-credentials.js';
+
+const MAX_FORM_BYTES = 64 * 1024;
+
+export function registerTokenRoute(app: FastifyInstance, tokens: TokenService, authenticator: Authenticator): void {
+  app.get('/token', async (request, reply) => {
+    const query = new URLSearchParams(request.url.slice(request.url.indexOf('?') + 1));
+    const header = request.headers.authorization;
+    let principal: Principal = ANONYMOUS;
+    if (header !== undefined) {
+      const credentials = parseBasic(header);
+      if (!credentials) throw basicChallenge(reply, 'malformed Basic credentials');
+      principal = await loginOrChallenge(authenticator, credentials.username, credentials.password, request, reply);
+    }
+    const offline = query.get('offline_token') === 'true';
+    return answer(reply, tokens, principal, query.getAll('scope'), offline);
+  });
+
+  app.post('/token', async (request, reply) => {
+    const form = new URLSearchParams((await readBody(request.raw, MAX_FORM_BYTES, request.headers['content-length'])).toString('utf8'));
+    const scopes = form.getAll('scope');
+    switch (form.get('grant_type')) {
+      case 'password': {
+        const principal = await loginOrChallenge(authenticator, form.get('username') ?? '', form.get('password') ?? '', request, reply);
+        return answer(reply, tokens, principal, scopes, form.get('access_type') === 'offline');
+      }
+      case 'refresh_token': {
+        const { subject, kind } = tokens.verifyRefresh(form.get('refresh_token') ?? '');
+        const principal = await authenticator.resolve(subject, kind);
+        if (!principal) throw new UnauthorizedError('the account of this refresh token can no longer sign in');
+        return answer(reply, tokens, principal, scopes, false);
+      }
+      default:
+        return reply.code(400).send({ errors: [{ code: 'UNSUPPORTED', message: 'grant_type must be password or refresh_token', detail: {} }] });
+    }
+  });
+}
+
+async function answer(reply: FastifyReply, tokens: TokenService, principal: Principal, scopes: string[], offline: boolean) {
+  const issued = await tokens.issue(principal, parseScopes(scopes), offline);
+  return reply.header('cache-control', 'no-store').send({
+    token: issued.token,
+    access_token: issued.token,
+    expires_in: issued.expiresIn,
+    issued_at: issued.issuedAt,
+    ...(issued.refreshToken ? { refresh_token: issued.refreshToken } : {}),
+  });
+}
+
+async function loginOrChallenge(
+  authenticator: Authenticator,
+  username: string,
+  password: string,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<Principal> {
+  try {
+    return await authenticator.login(username, password, request.ip);
+  } catch (error) {
+    if (error instanceof UnauthorizedError) basicChallenge(reply, error.message);
+    throw error;
+  }
+}
+
+function basicChallenge(reply: FastifyReply, message: string): UnauthorizedError {
+  reply.header('www-authenticate', 'Basic realm="berth"');
+  return new UnauthorizedError(message);
+}
