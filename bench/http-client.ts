@@ -32,7 +32,11 @@ export class HttpClient {
   private readonly base: URL;
   private closed = false;
 
-  constructor(baseUrl: string, concurrency: number) {
+  constructor(
+    baseUrl: string,
+    concurrency: number,
+    private readonly defaultHeaders: Record<string, string> = {},
+  ) {
     this.base = new URL(baseUrl);
     this.agent = new http.Agent({
       keepAlive: true,
@@ -51,7 +55,7 @@ export class HttpClient {
     // A row that timed out must not keep loading the server during the next row.
     if (this.closed) return Promise.reject(new Error('client closed'));
     const url = this.url(target);
-    const headers: Record<string, string> = { 'user-agent': 'berth-bench', ...options.headers };
+    const headers: Record<string, string> = { 'user-agent': 'berth-bench', ...this.defaultHeaders, ...options.headers };
     const body = options.body;
     const parts: Iterable<Buffer> = body === undefined ? [] : Buffer.isBuffer(body) ? [body] : body.parts;
     const length = body?.length ?? 0;

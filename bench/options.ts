@@ -66,6 +66,8 @@ export interface Options {
   profile: Profile;
   /** Which registries to run, in order (Distribution first: it is the baseline). */
   targets: ('distribution' | 'berth')[];
+  /** Run Berth with its access control on, every request authenticated (Basic, as the admin). */
+  auth: boolean;
 }
 
 export function parseOptions(argv: string[]): Options {
@@ -74,6 +76,7 @@ export function parseOptions(argv: string[]): Options {
     options: {
       only: { type: 'string', multiple: true },
       quick: { type: 'boolean', default: false },
+      auth: { type: 'boolean', default: false },
       target: { type: 'string', multiple: true },
       help: { type: 'boolean', default: false },
     },
@@ -81,7 +84,7 @@ export function parseOptions(argv: string[]): Options {
   });
   if (values.help) {
     process.stdout.write(
-      'usage: node dist/bench/run.js [--quick] [--only <row-substring>]... [--target distribution|berth]...\n',
+      'usage: node dist/bench/run.js [--quick] [--auth] [--only <row-substring>]... [--target distribution|berth]...\n',
     );
     process.exit(0);
   }
@@ -93,6 +96,7 @@ export function parseOptions(argv: string[]): Options {
     only: (values.only ?? []).map((s) => s.toLowerCase()),
     profile: values.quick ? quick : full,
     targets,
+    auth: values.auth ?? false,
   };
 }
 

@@ -46,20 +46,27 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 }
 
 let running: RegistryProcess | undefined;
+const BENCH_ADMIN_PASSWORD = 'bench-admin-password';
 
 async function runTarget(target: Target, rows: Row[], options: Options, scratch: string): Promise<Map<string, Outcome>> {
   const outcomes = new Map<string, Outcome>();
   log(`starting ${target}`);
   let registry: RegistryProcess;
   try {
-    registry = target === 'berth' ? await startBerth() : await startDistribution();
+    registry =
+      target === 'berth'
+        ? await startBerth(options.auth ? { auth: 'builtin', env: { BERTH_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD } } : {})
+        : await startDistribution();
   } catch (error) {
     log(`${target} did not start: ${error instanceof Error ? error.message : String(error)}`);
     for (const row of rows) outcomes.set(row.id, { ok: false, error: `did not start: ${message(error)}` });
     return outcomes;
   }
   running = registry;
-  const ctx = new BenchContext(registry, options.profile, scratch, log);
+  // Distribution runs open (its htpasswd mode would measure bcrypt, not a registry).
+  const authorization =
+    target === 'berth' && options.auth ? `Basic ${Buffer.from(`admin:${BENCH_ADMIN_PASSWORD}`).toString('base64')}` : undefined;
+  const ctx = new BenchContext(registry, options.profile, scratch, log, authorization);
   const rowTimeoutMs = options.profile.name === 'quick' ? 120_000 : 300_000;
   try {
     for (const row of rows) {

@@ -35,11 +35,18 @@ export class BenchContext {
     /** Per-run scratch space shared by both registries (e.g. the generated skopeo image). */
     readonly scratch: string,
     readonly log: (message: string) => void,
+    /** An Authorization header value every request carries (the --auth run). */
+    readonly authorization?: string,
   ) {}
+
+  /** Headers every request must carry, for the raw load generator's prebuilt requests. */
+  get authHeaders(): Record<string, string> {
+    return this.authorization ? { Authorization: this.authorization } : {};
+  }
 
   /** A protocol client whose socket pool matches the row's concurrency. */
   registry(concurrency: number): Registry {
-    const http = new HttpClient(this.target.url, concurrency);
+    const http = new HttpClient(this.target.url, concurrency, this.authHeaders);
     this.clients.push(http);
     return new Registry(http);
   }

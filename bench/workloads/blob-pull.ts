@@ -40,7 +40,7 @@ export function blobPullRows(profile: Profile): Row[] {
 
 async function blobRequests(ctx: BenchContext, method: 'GET' | 'HEAD'): Promise<Buffer[]> {
   const { repo, digests } = await pullSet(ctx);
-  return digests.map((d) => httpRequest(method, ctx.target.host, `/v2/${repo}/blobs/${d}`));
+  return digests.map((d) => httpRequest(method, ctx.target.host, `/v2/${repo}/blobs/${d}`, ctx.authHeaders));
 }
 
 async function pullSmallBlobs(ctx: BenchContext): Promise<Measurement> {

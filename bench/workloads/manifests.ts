@@ -43,6 +43,7 @@ async function readManifest(ctx: BenchContext, method: 'GET' | 'HEAD'): Promise<
   const image = await smallImage(ctx);
   const request = httpRequest(method, ctx.target.host, `/v2/${image.repo}/manifests/${image.tag}`, {
     Accept: MANIFEST_ACCEPT,
+    ...ctx.authHeaders,
   });
   const result = await rawLoad({
     port: ctx.target.port,

@@ -84,7 +84,9 @@ async function skopeo(ctx: BenchContext, args: string[]): Promise<number> {
     await mkdir(join(state, 'tmp'));
     const registriesConf = join(state, 'registries.conf');
     await writeFile(registriesConf, `[[registry]]\nlocation = "${ctx.target.host}"\ninsecure = true\n`);
-    await writeFile(join(state, 'auth.json'), '{}');
+    // With --auth, skopeo logs in the way `skopeo login` would have: an auth file entry.
+    const basic = ctx.authorization?.replace(/^Basic /, '');
+    await writeFile(join(state, 'auth.json'), JSON.stringify(basic ? { auths: { [ctx.target.host]: { auth: basic } } } : {}));
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: state,
