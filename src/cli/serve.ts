@@ -1,7 +1,7 @@
 /** `berth serve`: listen, serve until a signal, then finish in-flight requests and exit. */
 import { readFile } from 'node:fs/promises';
 import { pino, type Logger } from 'pino';
-import { compose, scheduleUploadPurge } from '../compose/compose.js';
+import { compose, scheduleAuditPrune, scheduleUploadPurge } from '../compose/compose.js';
 import type { BerthConfig } from '../config/config.js';
 import { closeApp } from '../http/close-app.js';
 import { appFromComposed } from './app-from-composed.js';
@@ -22,7 +22,12 @@ export async function serve(config: BerthConfig, warnings: readonly string[]): P
     );
   }
   const app = appFromComposed(composed, { logger, tls, baseUrl: config.http.host });
-  const stopPurge = scheduleUploadPurge(composed.registry, config, logger);
+  const stopUploadPurge = scheduleUploadPurge(composed.registry, config, logger);
+  const stopAuditPrune = scheduleAuditPrune(composed, config, logger);
+  const stopPurge = () => {
+    stopUploadPurge();
+    stopAuditPrune();
+  };
   const parsed = parseListenAddress(config.http.addr);
   // loadConfig has already refused an invalid address; this guard only narrows the type.
   if ('invalid' in parsed) throw new Error(`http.addr ${parsed.invalid}`);

@@ -112,6 +112,21 @@ async function startupSweep(registry: Registry, config: BerthConfig, logger: Log
   }
 }
 
+/** Deletes audit events past the configured retention, hourly; returns a function that stops it. */
+export function scheduleAuditPrune(composed: Composed, config: BerthConfig, logger: Logger): () => void {
+  if (config.auth.mode !== 'builtin' || config.auth.auditRetentionSeconds <= 0) return () => undefined;
+  const retentionMs = config.auth.auditRetentionSeconds * 1000;
+  const prune = () =>
+    composed.accessStore
+      .pruneAudit(new Date(Date.now() - retentionMs))
+      .then((count) => count > 0 && logger.info({ count }, 'pruned audit events past retention'))
+      .catch((error: unknown) => logger.error({ err: error }, 'audit prune failed'));
+  void prune();
+  const timer = setInterval(prune, 3600_000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 /** Purges stale upload sessions periodically; returns a function that stops it. */
 export function scheduleUploadPurge(registry: Registry, config: BerthConfig, logger: Logger): () => void {
   const purging = config.storage.maintenance.uploadpurging;

@@ -74,6 +74,7 @@ function auth(read: ValueReader): AuthConfig {
     anonymousPull: read.boolean([...base, 'anonymouspull']) ?? DEFAULTS.anonymousPull,
     createProjectsOnPush: read.boolean([...base, 'createprojects']) ?? DEFAULTS.createProjectsOnPush,
     tokenTtlSeconds: read.duration([...base, 'tokenttl'], 'duration-string') ?? DEFAULTS.tokenTtlSeconds,
+    auditRetentionSeconds: read.duration([...base, 'auditretention'], 'go-duration') ?? DEFAULTS.auditRetentionSeconds,
   };
 }
 

@@ -117,6 +117,7 @@ export const CONFIG_KEYS: SectionRule = section({
         anonymouspull: flag,
         createprojects: flag,
         tokenttl: duration,
+        auditretention: duration,
       }),
     },
     { nameOnly: true },

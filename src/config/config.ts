@@ -54,6 +54,8 @@ export type AuthConfig =
       /** Pushing to a project that does not exist creates it, owned by the pusher. */
       createProjectsOnPush: boolean;
       tokenTtlSeconds: number;
+      /** Audit events older than this are deleted; 0 keeps them forever. */
+      auditRetentionSeconds: number;
     };
 
 export interface BerthConfig {

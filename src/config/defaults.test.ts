@@ -23,6 +23,7 @@ test('with no file and no environment, every default applies', () => {
       anonymousPull: true,
       createProjectsOnPush: false,
       tokenTtlSeconds: 300,
+      auditRetentionSeconds: 7776000,
     },
   });
 });

@@ -29,6 +29,7 @@ export const DEFAULTS = Object.freeze({
   // Off by default: a project is a unit of ownership, created on purpose by an admin.
   createProjectsOnPush: false,
   tokenTtlSeconds: 300,
+  auditRetentionSeconds: 90 * 24 * HOUR,
 });
 
 /** The metadata database follows the blob root unless placed elsewhere explicitly. */

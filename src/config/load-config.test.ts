@@ -85,6 +85,7 @@ describe('a Distribution config.yml', () => {
         anonymousPull: true,
         createProjectsOnPush: false,
         tokenTtlSeconds: 300,
+      auditRetentionSeconds: 7776000,
       },
     });
   });
