@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { FilesystemBlobStore } from '../adapters/blob/filesystem-blob-store.js';
 import { BcryptPasswordHasher } from '../adapters/crypto/bcrypt-password-hasher.js';
 import { loadOrCreateSigningKey } from '../adapters/crypto/signing-key-file.js';
+import { HtpasswdFile } from '../adapters/htpasswd/htpasswd-file.js';
 import { openSqlite } from '../adapters/metadata/sqlite-database.js';
 import type { BerthConfig } from '../config/config.js';
 import { AuditLog } from '../core/access/audit-log.js';
@@ -17,6 +18,7 @@ import { keyIdOf } from '../core/access/jwt.js';
 import { LoginLimiter } from '../core/access/login-limiter.js';
 import { TokenService } from '../core/access/token-service.js';
 import type { AccessStore } from '../ports/access-store.js';
+import type { CredentialChecker } from '../ports/credential-checker.js';
 import type { PasswordHasher } from '../ports/password-hasher.js';
 import { Registry } from '../core/registry/registry.js';
 import { DEFAULT_MAX_MANIFEST_BYTES } from '../core/registry/registry-deps.js';
@@ -38,6 +40,8 @@ export interface Composed {
   /** Always present: users and projects can be managed even while `auth: none` is set. */
   accessStore: AccessStore;
   access: AccessComponents | undefined;
+  /** registry:2's htpasswd mode, when configured. */
+  htpasswd: { checker: CredentialChecker; realm: string } | undefined;
   /** Set on the first start of a fresh install: the admin account's one-time password. */
   bootstrap: { name: string; generatedPassword: string | undefined } | undefined;
   close(): Promise<void>;
@@ -66,6 +70,13 @@ export async function compose(config: BerthConfig, logger: Logger): Promise<Comp
     registry,
     accessStore: stores.access,
     access,
+    htpasswd:
+      config.auth.mode === 'htpasswd'
+        ? {
+            checker: new HtpasswdFile(config.auth.path, hasher, (message) => logger.warn(message)),
+            realm: config.auth.realm,
+          }
+        : undefined,
     bootstrap,
     async close() {
       await stores.close();

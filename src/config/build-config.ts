@@ -46,7 +46,7 @@ export function buildConfig(tree: RawMap, origins: ValueOrigins, cwd: string): B
       delete: { enabled: read.boolean(['storage', 'delete', 'enabled']) ?? DEFAULTS.deleteEnabled },
       maintenance: { uploadpurging: uploadPurging(read) },
     },
-    auth: auth(read),
+    auth: auth(read, cwd),
     metadata: {
       sqlite: {
         path:
@@ -57,11 +57,17 @@ export function buildConfig(tree: RawMap, origins: ValueOrigins, cwd: string): B
   return { config, problems: read.problems, warnings: read.warnings };
 }
 
-function auth(read: ValueReader): AuthConfig {
+function auth(read: ValueReader, cwd: string): AuthConfig {
   if (read.has(['auth', 'none'])) {
     if (read.has(['auth', 'builtin'])) read.problem(['auth'], 'choose one of "none" and "builtin"');
     read.warn(['auth', 'none'], 'access control is off: anyone who can reach the registry can push, pull and delete');
     return { mode: 'none' };
+  }
+  if (read.has(['auth', 'htpasswd'])) {
+    if (read.has(['auth', 'builtin'])) read.problem(['auth'], 'choose one of "htpasswd" and "builtin"');
+    const path = read.string(['auth', 'htpasswd', 'path']);
+    if (path === undefined) read.problem(['auth', 'htpasswd', 'path'], 'is required: the htpasswd file (bcrypt entries, htpasswd -B)');
+    return { mode: 'htpasswd', realm: read.string(['auth', 'htpasswd', 'realm']) ?? 'Registry Realm', path: resolve(cwd, path ?? '') };
   }
   const base = ['auth', 'builtin'];
   const realm = read.string([...base, 'realm']);

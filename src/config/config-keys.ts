@@ -105,7 +105,7 @@ export const CONFIG_KEYS: SectionRule = section({
   ),
   auth: section(
     {
-      htpasswd: refusedEvenEmpty(NO_AUTH),
+      htpasswd: section({ realm: text, path: text }),
       token: refusedEvenEmpty(NO_AUTH),
       silly: refusedEvenEmpty(NO_AUTH),
       // Present (usually as the shorthand `auth: none`) to turn access control off.

@@ -41,6 +41,8 @@ export interface MetadataConfig {
  */
 export type AuthConfig =
   | { mode: 'none' }
+  /** registry:2's htpasswd: Basic auth against a bcrypt htpasswd file; every user may do anything. */
+  | { mode: 'htpasswd'; realm: string; path: string }
   | {
       mode: 'builtin';
       /** `service` in challenges and the token audience. */

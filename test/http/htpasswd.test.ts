@@ -1,0 +1,55 @@
+// registry:2's htpasswd mode: Basic challenges, bcrypt entries, file reloads without a restart.
+import { strict as assert } from 'node:assert';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import bcrypt from 'bcryptjs';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+
+const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+describe('auth.htpasswd', () => {
+  let server: TestServer;
+  let dir: string;
+  let file: string;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'berth-htpasswd-'));
+    file = join(dir, 'htpasswd');
+    await writeFile(file, `# users\nalice:${bcrypt.hashSync('wonderland', 5)}\nold:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=\n`);
+    server = await startTestServer({ auth: { mode: 'htpasswd', realm: 'Test Realm', path: file } });
+  });
+  after(async () => {
+    await server?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('without credentials /v2/ is a 401 with a Basic challenge and the OCI envelope', async () => {
+    const res = await fetch(`${server.url}/v2/`);
+    assert.equal(res.status, 401);
+    assert.equal(res.headers.get('www-authenticate'), 'Basic realm="Test Realm"');
+    const body = (await res.json()) as { errors: { code: string }[] };
+    assert.equal(body.errors[0]?.code, 'UNAUTHORIZED');
+  });
+
+  test('a listed user may push and pull; a wrong password or a non-bcrypt entry may not', async () => {
+    const ok = await fetch(`${server.url}/v2/_catalog`, { headers: { authorization: basic('alice', 'wonderland') } });
+    assert.equal(ok.status, 200);
+    const push = await fetch(`${server.url}/v2/team/app/blobs/uploads/`, { method: 'POST', headers: { authorization: basic('alice', 'wonderland') } });
+    assert.equal(push.status, 202);
+    for (const [user, password] of [['alice', 'wrong'], ['old', 'password'], ['nobody', 'wonderland']] as const) {
+      const res = await fetch(`${server.url}/v2/team/app/tags/list`, { headers: { authorization: basic(user, password) } });
+      assert.equal(res.status, 401, `${user}/${password}`);
+    }
+  });
+
+  test('a user added to the file can sign in without a restart', async () => {
+    const before = await fetch(`${server.url}/v2/`, { headers: { authorization: basic('bob', 'builder1') } });
+    assert.equal(before.status, 401);
+    await new Promise((r) => setTimeout(r, 20));
+    await writeFile(file, `alice:${bcrypt.hashSync('wonderland', 5)}\nbob:${bcrypt.hashSync('builder1', 5)}\n`);
+    const afterAdd = await fetch(`${server.url}/v2/`, { headers: { authorization: basic('bob', 'builder1') } });
+    assert.equal(afterAdd.status, 200);
+  });
+});
