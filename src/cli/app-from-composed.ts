@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Composed } from '../compose/compose.js';
 import { BasicGuard } from '../http/auth/basic-guard.js';
+import { ExternalTokenGuard } from '../http/auth/external-token-guard.js';
 import { TokenGuard } from '../http/auth/token-guard.js';
 import { buildApp } from '../http/build-app.js';
 import { Metrics } from '../http/ops/metrics.js';
@@ -29,7 +30,9 @@ export function appFromComposed(composed: Composed, options: AppOptions): Fastif
         tokenService: { tokens: access.tokens, authenticator: access.authenticator },
         audit: access.audit,
       }
-    : composed.htpasswd
+    : composed.externalToken
+      ? { guard: new ExternalTokenGuard({ ...composed.externalToken, now: () => Date.now() }) }
+      : composed.htpasswd
       ? { guard: new BasicGuard(composed.htpasswd.checker, composed.htpasswd.realm, () => Date.now()) }
       : undefined;
   return buildApp({ registry: composed.registry, metrics: new Metrics(), ...options, auth });

@@ -3,10 +3,12 @@
  * wires them into the core and hands the result to the HTTP edge.
  */
 import type { Logger } from 'pino';
+import type { KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import { FilesystemBlobStore } from '../adapters/blob/filesystem-blob-store.js';
 import { BcryptPasswordHasher } from '../adapters/crypto/bcrypt-password-hasher.js';
 import { loadOrCreateSigningKey } from '../adapters/crypto/signing-key-file.js';
+import { loadTrustedKeys } from '../adapters/crypto/trusted-keys.js';
 import { HtpasswdFile } from '../adapters/htpasswd/htpasswd-file.js';
 import { openSqlite } from '../adapters/metadata/sqlite-database.js';
 import type { BerthConfig } from '../config/config.js';
@@ -40,6 +42,8 @@ export interface Composed {
   /** Always present: users and projects can be managed even while `auth: none` is set. */
   accessStore: AccessStore;
   access: AccessComponents | undefined;
+  /** registry:2's `auth.token` (an external token server), when configured. */
+  externalToken: { realm: string; service: string; issuer: string; keys: Map<string, KeyObject> } | undefined;
   /** registry:2's htpasswd mode, when configured. */
   htpasswd: { checker: CredentialChecker; realm: string } | undefined;
   /** Set on the first start of a fresh install: the admin account's one-time password. */
@@ -70,6 +74,10 @@ export async function compose(config: BerthConfig, logger: Logger): Promise<Comp
     registry,
     accessStore: stores.access,
     access,
+    externalToken:
+      config.auth.mode === 'token'
+        ? { ...config.auth, keys: await loadTrustedKeys(config.auth.rootCertBundle, config.auth.jwks) }
+        : undefined,
     htpasswd:
       config.auth.mode === 'htpasswd'
         ? {

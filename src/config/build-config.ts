@@ -57,6 +57,31 @@ export function buildConfig(tree: RawMap, origins: ValueOrigins, cwd: string): B
   return { config, problems: read.problems, warnings: read.warnings };
 }
 
+function externalToken(read: ValueReader, cwd: string): AuthConfig {
+  const key = (name: string) => ['auth', 'token', name];
+  const required = (name: string): string => {
+    const value = read.string(key(name));
+    if (value === undefined) read.problem(key(name), 'is required for token authentication');
+    return value ?? '';
+  };
+  const realm = required('realm');
+  const service = required('service');
+  const issuer = required('issuer');
+  const bundle = read.string(key('rootcertbundle'));
+  const jwks = read.string(key('jwks'));
+  if (bundle === undefined && jwks === undefined) {
+    read.problem(['auth', 'token'], 'needs rootcertbundle or jwks: the keys that sign the tokens');
+  }
+  return {
+    mode: 'token',
+    realm,
+    service,
+    issuer,
+    rootCertBundle: bundle === undefined ? undefined : resolve(cwd, bundle),
+    jwks: jwks === undefined ? undefined : resolve(cwd, jwks),
+  };
+}
+
 function auth(read: ValueReader, cwd: string): AuthConfig {
   if (read.has(['auth', 'none'])) {
     if (read.has(['auth', 'builtin'])) read.problem(['auth'], 'choose one of "none" and "builtin"');
@@ -69,6 +94,7 @@ function auth(read: ValueReader, cwd: string): AuthConfig {
     if (path === undefined) read.problem(['auth', 'htpasswd', 'path'], 'is required: the htpasswd file (bcrypt entries, htpasswd -B)');
     return { mode: 'htpasswd', realm: read.string(['auth', 'htpasswd', 'realm']) ?? 'Registry Realm', path: resolve(cwd, path ?? '') };
   }
+  if (read.has(['auth', 'token'])) return externalToken(read, cwd);
   const base = ['auth', 'builtin'];
   const realm = read.string([...base, 'realm']);
   if (realm !== undefined && !/^https?:\/\/[^/]+/.test(realm)) read.problem([...base, 'realm'], `"${realm}" is not an absolute http(s) URL`);

@@ -106,7 +106,15 @@ export const CONFIG_KEYS: SectionRule = section({
   auth: section(
     {
       htpasswd: section({ realm: text, path: text }),
-      token: refusedEvenEmpty(NO_AUTH),
+      token: section({
+        realm: text,
+        service: text,
+        issuer: text,
+        rootcertbundle: text,
+        jwks: text,
+        autoredirect: ignored('Berth announces the configured realm as it is'),
+        signingalgorithms: ignored('Berth accepts ES256 and RS256 tokens'),
+      }),
       silly: refusedEvenEmpty(NO_AUTH),
       // Present (usually as the shorthand `auth: none`) to turn access control off.
       none: section({}),

@@ -43,6 +43,8 @@ export type AuthConfig =
   | { mode: 'none' }
   /** registry:2's htpasswd: Basic auth against a bcrypt htpasswd file; every user may do anything. */
   | { mode: 'htpasswd'; realm: string; path: string }
+  /** registry:2's token auth: an external token server issues JWTs that Berth verifies. */
+  | { mode: 'token'; realm: string; service: string; issuer: string; rootCertBundle: string | undefined; jwks: string | undefined }
   | {
       mode: 'builtin';
       /** `service` in challenges and the token audience. */

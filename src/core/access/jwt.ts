@@ -55,8 +55,10 @@ export function verifyJwt(token: string, options: VerifyOptions): JwtClaims {
   const header = parseJson(headerPart) as { alg?: unknown; kid?: unknown };
   const algorithm = header.alg === 'ES256' ? 'ES256' : header.alg === 'RS256' ? 'RS256' : undefined;
   if (!algorithm) throw invalid(`unsupported token algorithm ${JSON.stringify(header.alg)}`);
-  const candidates =
-    typeof header.kid === 'string' ? [options.keys.get(header.kid)].filter((k): k is KeyObject => k !== undefined) : [...options.keys.values()];
+  // A kid we know picks its key; otherwise every trusted key is tried, because issuers spell
+  // key ids differently (libtrust fingerprints, JWKS ids, none) and all of them are trusted.
+  const known = typeof header.kid === 'string' ? options.keys.get(header.kid) : undefined;
+  const candidates = known ? [known] : [...options.keys.values()];
   if (candidates.length === 0) throw invalid('token signed by an unknown key');
   const input = Buffer.from(`${headerPart}.${payloadPart}`);
   const signature = Buffer.from(signaturePart, 'base64url');

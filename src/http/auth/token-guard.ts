@@ -10,15 +10,14 @@
  */
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Action } from '../../core/access/actions.js';
 import type { Authenticator } from '../../core/access/authenticator.js';
 import type { Authorizer } from '../../core/access/authorizer.js';
 import { ANONYMOUS, principalName, type Principal } from '../../core/access/principal.js';
 import type { AccessClaim, TokenService } from '../../core/access/token-service.js';
-import { DeniedError, UnauthorizedError } from '../../core/errors.js';
+import { DeniedError } from '../../core/errors.js';
 import type { AccessGuard, CallerAccess, Requirement } from './access-guard.js';
 import { parseBasic } from './basic-credentials.js';
-import { tokenRealm } from './realm.js';
+import { bearerChallenge, claimsAllow, describeRequirement, hasCatalogClaim } from './bearer-challenge.js';
 
 const ACCOUNT_TTL_MS = 1000;
 const BASIC_TTL_MS = 60_000;
@@ -69,6 +68,15 @@ export class TokenGuard implements AccessGuard {
     if (await this.allows(access, principal, claims, needed)) return access;
 
     if (header === undefined) throw this.challenge(request, reply, needed, undefined, 'authentication required');
+    // An anonymous token's caller is not a known caller: signing in might grant what the token
+    // lacks, so it is challenged (clients then ask for credentials) rather than told DENIED,
+    // which would end `docker pull` of a private image with no chance to log in.
+    if (principal.kind === 'anonymous') throw this.challenge(request, reply, needed, 'insufficient_scope', 'authentication required');
+    // The token service grants the catalog scope to every caller, so a token without it only
+    // predates the need: the client should fetch one, not give up.
+    if (claims !== undefined && needed.kind === 'catalog') {
+      throw this.challenge(request, reply, needed, 'insufficient_scope', 'token does not grant the catalog');
+    }
     if (claims !== undefined && needed.kind === 'repository') {
       // The token may simply predate this need (pulled first, now pushing): let the client ask
       // for a new one, unless no token could ever carry it.
@@ -77,7 +85,7 @@ export class TokenGuard implements AccessGuard {
         throw this.challenge(request, reply, needed, 'insufficient_scope', 'token does not grant this action');
       }
     }
-    throw new DeniedError('requested access to the resource is denied', describe(needed));
+    throw new DeniedError('requested access to the resource is denied', describeRequirement(needed));
   }
 
   private callerAccess(principal: Principal, claims: AccessClaim[] | undefined): CallerAccess {
@@ -95,7 +103,7 @@ export class TokenGuard implements AccessGuard {
       case 'authenticated':
         return principal.kind !== 'anonymous';
       case 'catalog':
-        return claims === undefined ? principal.kind !== 'anonymous' || this.authorizer.policy.anonymousPull : claims.some(isCatalogClaim);
+        return claims === undefined ? principal.kind !== 'anonymous' || this.authorizer.policy.anonymousPull : hasCatalogClaim(claims);
       case 'repository':
         return access.may(needed.name, needed.action);
     }
@@ -150,36 +158,8 @@ export class TokenGuard implements AccessGuard {
     needed: Requirement | undefined,
     error: string | undefined,
     message: string,
-  ): UnauthorizedError {
-    const parts = [`realm="${tokenRealm(request, this.options.realm)}"`, `service="${this.options.service}"`];
-    const scope = needed === undefined ? undefined : scopeOf(needed);
-    if (scope) parts.push(`scope="${scope}"`);
-    if (error) parts.push(`error="${error}"`);
-    reply.header('www-authenticate', `Bearer ${parts.join(',')}`);
-    return new UnauthorizedError(message, needed === undefined ? undefined : describe(needed));
+  ) {
+    return bearerChallenge(request, reply, this.options, needed, error, message);
   }
 }
 
-function claimsAllow(claims: AccessClaim[], repository: string, action: Action): boolean {
-  return claims.some((c) => c.type === 'repository' && c.name === repository && (c.actions.includes(action) || c.actions.includes('*')));
-}
-
-function isCatalogClaim(claim: AccessClaim): boolean {
-  return claim.type === 'registry' && claim.name === 'catalog';
-}
-
-function scopeOf(needed: Requirement): string | undefined {
-  switch (needed.kind) {
-    case 'authenticated':
-      return undefined;
-    case 'catalog':
-      return 'registry:catalog:*';
-    case 'repository':
-      // Clients that push also read (HEAD before upload), so ask for both at once.
-      return `repository:${needed.name}:${needed.action === 'pull' ? 'pull' : `pull,${needed.action}`}`;
-  }
-}
-
-function describe(needed: Requirement): Record<string, string> {
-  return needed.kind === 'repository' ? { repository: needed.name, action: needed.action } : { resource: needed.kind };
-}
