@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Composed } from '../compose/compose.js';
+import { AccessAdmin } from '../core/access/access-admin.js';
 import { BasicGuard } from '../http/auth/basic-guard.js';
 import { ExternalTokenGuard } from '../http/auth/external-token-guard.js';
 import { TokenGuard } from '../http/auth/token-guard.js';
@@ -20,15 +21,23 @@ export interface AppOptions {
 
 export function appFromComposed(composed: Composed, options: AppOptions): FastifyInstance {
   const access = composed.access;
-  const auth = access
+  const admin = access ? new AccessAdmin({ ...access, now: () => new Date() }) : undefined;
+  const auth = access && admin
     ? {
         guard: new TokenGuard(access.tokens, access.authenticator, access.authorizer, {
           service: access.service,
           realm: access.realm,
           now: () => Date.now(),
+          beforePush: (principal, repository) => admin.projects.ensureProjectForPush(principal, repository),
         }),
         tokenService: { tokens: access.tokens, authenticator: access.authenticator },
         audit: access.audit,
+        managementApi: {
+          admin,
+          authenticator: access.authenticator,
+          tokens: access.tokens,
+          realm: access.realm,
+        },
       }
     : composed.externalToken
       ? { guard: new ExternalTokenGuard({ ...composed.externalToken, now: () => Date.now() }) }

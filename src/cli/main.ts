@@ -6,12 +6,22 @@
 import { readFileSync } from 'node:fs';
 import { checkConfigFile } from '../config/check-config.js';
 import { ConfigError, loadConfig } from '../config/load-config.js';
+import { isManageCommand, runManageCommand } from './commands/manage-command.js';
 import { serve } from './serve.js';
 
 const usage = `Usage:
-  berth serve [--config FILE]     start the registry (default: :5000, ./data)
-  berth config check FILE         validate a config file and name every problem
+  berth serve [--config FILE]                   start the registry (default: :5000, ./data)
+  berth config check FILE                       validate a config file and name every problem
+  berth user add|passwd|rm|list|disable|enable  manage users
+  berth robot add|rm|list                       manage robot accounts
+  berth project add|list|visibility|member      manage projects and their members
+  berth token add|list|rm                       manage personal access tokens
+  berth audit [prune]                           read (as a table or --json) or prune the audit log
   berth --version
+
+Run \`berth COMMAND --help\` for a command's options. The management commands act on the data
+the config names (the same config and REGISTRY_* environment as serve; --config FILE) and
+need no running server.
 
 Environment: the registry:2 names work (REGISTRY_HTTP_ADDR, REGISTRY_HTTP_TLS_CERTIFICATE,
 REGISTRY_HTTP_TLS_KEY, REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY, REGISTRY_STORAGE_DELETE_ENABLED,
@@ -31,6 +41,7 @@ function option(args: string[], name: string): string | undefined {
 
 async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
+  if (isManageCommand(command)) return runManageCommand(command!, rest);
   switch (command) {
     case 'serve': {
       // registry:2 takes the config path as a positional argument; accept both forms.

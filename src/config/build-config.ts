@@ -47,6 +47,7 @@ export function buildConfig(tree: RawMap, origins: ValueOrigins, cwd: string): B
       maintenance: { uploadpurging: uploadPurging(read) },
     },
     auth: auth(read, cwd),
+    lifecycle: lifecycle(read),
     metadata: {
       sqlite: {
         path:
@@ -157,6 +158,16 @@ function tls(read: ValueReader, cwd: string): TlsConfig | undefined {
     read.problem(['http', 'tls'], `${present} is set but ${missing} is missing`);
   }
   return undefined;
+}
+
+function lifecycle(read: ValueReader): BerthConfig['lifecycle'] {
+  return {
+    gc: {
+      graceSeconds: read.duration(['lifecycle', 'gc', 'grace'], 'duration-string') ?? DEFAULTS.gcGraceSeconds,
+      intervalSeconds: read.duration(['lifecycle', 'gc', 'interval'], 'duration-string') ?? DEFAULTS.gcIntervalSeconds,
+    },
+    restoreWindowSeconds: read.duration(['lifecycle', 'restorewindow'], 'duration-string') ?? DEFAULTS.restoreWindowSeconds,
+  };
 }
 
 function uploadPurging(read: ValueReader): BerthConfig['storage']['maintenance']['uploadpurging'] {

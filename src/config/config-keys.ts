@@ -163,5 +163,6 @@ export const CONFIG_KEYS: SectionRule = section({
   validation: ignored('Berth applies its own manifest validation'),
   policy: ignored('repository class policies are not supported'),
   metadata: section({ sqlite: section({ path: text }) }, { berthOnly: true }),
+  lifecycle: section({ gc: section({ grace: duration, interval: duration }), restorewindow: duration }, { berthOnly: true }),
 });
 

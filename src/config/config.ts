@@ -30,6 +30,18 @@ export interface StorageConfig {
   };
 }
 
+/** Berth-only: garbage collection and restorable deletes. */
+export interface LifecycleConfig {
+  gc: {
+    /** Nothing created, linked or unreferenced more recently than this is collected. */
+    graceSeconds: number;
+    /** Time between scheduled collections in `berth serve`; 0 turns them off. */
+    intervalSeconds: number;
+  };
+  /** How long a deleted tag can be restored (and keeps its content from collection). */
+  restoreWindowSeconds: number;
+}
+
 export interface MetadataConfig {
   /** SQLite file; defaults to `<rootdirectory>/berth.db`. */
   sqlite: { path: string };
@@ -67,5 +79,6 @@ export interface BerthConfig {
   http: HttpConfig;
   storage: StorageConfig;
   metadata: MetadataConfig;
+  lifecycle: LifecycleConfig;
   auth: AuthConfig;
 }

@@ -15,6 +15,7 @@ test('with no file and no environment, every default applies', () => {
       maintenance: { uploadpurging: { enabled: true, ageSeconds: 604800, intervalSeconds: 86400 } },
     },
     metadata: { sqlite: { path: '/srv/berth/data/berth.db' } },
+    lifecycle: { gc: { graceSeconds: 3600, intervalSeconds: 86400 }, restoreWindowSeconds: 86400 },
     auth: {
       mode: 'builtin',
       service: 'berth',

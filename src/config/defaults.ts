@@ -30,6 +30,10 @@ export const DEFAULTS = Object.freeze({
   createProjectsOnPush: false,
   tokenTtlSeconds: 300,
   auditRetentionSeconds: 90 * 24 * HOUR,
+  // Longer than any push takes between uploading a layer and putting the manifest naming it.
+  gcGraceSeconds: HOUR,
+  gcIntervalSeconds: 24 * HOUR,
+  restoreWindowSeconds: 24 * HOUR,
 });
 
 /** The metadata database follows the blob root unless placed elsewhere explicitly. */

@@ -77,6 +77,7 @@ describe('a Distribution config.yml', () => {
         maintenance: { uploadpurging: { enabled: true, ageSeconds: 72 * 3600, intervalSeconds: 5400 } },
       },
       metadata: { sqlite: { path: '/var/lib/registry/berth.db' } },
+      lifecycle: { gc: { graceSeconds: 3600, intervalSeconds: 86400 }, restoreWindowSeconds: 86400 },
       auth: {
         mode: 'builtin',
         service: 'berth',
@@ -225,9 +226,8 @@ storage:
     readonly:
       enabled: true
 auth:
-  htpasswd:
+  silly:
     realm: basic
-    path: /auth/htpasswd
 proxy:
   remoteurl: https://registry-1.docker.io
 http:
@@ -238,7 +238,7 @@ http:
     );
     assert.deepEqual(
       problemsOf(() => loadConfig({ file: refusing, env: {} })).map((p) => p.split(':')[0]),
-      ['storage.inmemory', 'storage.maintenance.readonly', 'auth.htpasswd', 'proxy', 'http.prefix', 'http.tls.clientcas'],
+      ['storage.inmemory', 'storage.maintenance.readonly', 'auth.silly', 'proxy', 'http.prefix', 'http.tls.clientcas'],
     );
     const harmless = dir.write(
       'harmless.yml',

@@ -9,6 +9,7 @@ import type { AuditLog } from '../core/access/audit-log.js';
 import type { Authenticator } from '../core/access/authenticator.js';
 import { installAuditHook } from './auth/audit-hook.js';
 import type { TokenService } from '../core/access/token-service.js';
+import { registerManagementApi, type ManagementApiDeps } from './api/api-routes.js';
 import { openAccess, type AccessGuard } from './auth/access-guard.js';
 import { registerTokenRoute } from './auth/token-route.js';
 import { clientErrorHandler } from './errors/client-error.js';
@@ -33,6 +34,8 @@ export interface AppDeps {
     tokenService?: { tokens: TokenService; authenticator: Authenticator };
     /** Where pushes, pulls and deletes are recorded. */
     audit?: AuditLog;
+    /** The management API under /api/v1. */
+    managementApi?: ManagementApiDeps;
   };
 }
 
@@ -82,5 +85,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   else app.decorateRequest('actor', null);
   const tokenService = deps.auth?.tokenService;
   if (tokenService) registerTokenRoute(app, tokenService.tokens, tokenService.authenticator);
+  if (deps.auth?.managementApi) registerManagementApi(app, deps.auth.managementApi);
   return app;
 }

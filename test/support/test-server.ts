@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { appFromComposed } from '../../src/cli/app-from-composed.js';
 import { compose, type Composed } from '../../src/compose/compose.js';
 import type { BerthConfig } from '../../src/config/config.js';
@@ -25,6 +25,10 @@ export interface TestServerOptions {
   deleteEnabled?: boolean;
   /** Access control: off unless a test is about it. */
   auth?: BerthConfig['auth'];
+  /** Where the server logs; silent unless a test inspects the log (e.g. for leaked secrets). */
+  logger?: Logger;
+  /** Garbage collection and restore window; the shipped defaults unless a test is about them. */
+  lifecycle?: BerthConfig['lifecycle'];
 }
 
 export function testConfig(root: string, overrides: TestServerOptions = {}): BerthConfig {
@@ -37,13 +41,14 @@ export function testConfig(root: string, overrides: TestServerOptions = {}): Ber
       maintenance: { uploadpurging: { enabled: true, ageSeconds: 7 * 24 * 3600, intervalSeconds: 24 * 3600 } },
     },
     metadata: { sqlite: { path: join(root, 'berth.db') } },
+    lifecycle: overrides.lifecycle ?? { gc: { graceSeconds: 3600, intervalSeconds: 0 }, restoreWindowSeconds: 86400 },
     auth: overrides.auth ?? { mode: 'none' },
   };
 }
 
 export async function startTestServer(overrides: TestServerOptions = {}): Promise<TestServer> {
   const root = await mkdtemp(join(tmpdir(), 'berth-http-'));
-  const logger = pino({ level: 'silent' });
+  const logger = overrides.logger ?? pino({ level: 'silent' });
   const composed = await compose(testConfig(root, overrides), logger);
   const app = appFromComposed(composed, { logger });
   await app.listen({ host: '127.0.0.1', port: 0 });

@@ -39,7 +39,7 @@ export class UserAdmin {
   async create(actor: Actor, input: NewUser): Promise<{ user: UserView; generatedPassword: string | undefined }> {
     await this.ctx.requireSystemAdmin(actor, 'user.create', { detail: `user=${input.name}` });
     const name = assertUserName(input.name);
-    const password = input.password === undefined ? randomBytes(18).toString('base64url') : assertPassword(input.password);
+    const password = input.password === undefined ? generatePassword() : assertPassword(input.password);
     const record: UserRecord = {
       name,
       passwordHash: await this.ctx.deps.hasher.hash(password),
@@ -56,11 +56,12 @@ export class UserAdmin {
     return { user: userView(record), generatedPassword: input.password === undefined ? password : undefined };
   }
 
-  async setPassword(actor: Actor, name: string, password: string, currentPassword?: string): Promise<void> {
+  /** Sets `password`, or a generated one when it is undefined, which is returned (once). */
+  async setPassword(actor: Actor, name: string, password: string | undefined, currentPassword?: string): Promise<string | undefined> {
     const admin = this.ctx.isSystemAdmin(actor);
     if (!admin && !this.isSelf(actor, name)) await this.ctx.requireSystemAdmin(actor, 'user.passwd', { detail: `user=${name}` });
     const user = await this.existing(name);
-    assertPassword(password);
+    const next = password === undefined ? generatePassword() : assertPassword(password);
     if (!admin) {
       const proven = currentPassword !== undefined && (await this.ctx.deps.hasher.verify(currentPassword, user.passwordHash));
       if (!proven) {
@@ -68,8 +69,9 @@ export class UserAdmin {
         throw new DeniedError('give your current password (currentPassword) to change it');
       }
     }
-    await this.ctx.store.updateUser(name, { passwordHash: await this.ctx.deps.hasher.hash(password) });
+    await this.ctx.store.updateUser(name, { passwordHash: await this.ctx.deps.hasher.hash(next) });
     await this.ctx.record(actor, 'user.passwd', { detail: `user=${name}` });
+    return password === undefined ? next : undefined;
   }
 
   /** Grants or revokes system admin, disables or enables; audited as one event per change. */
@@ -118,6 +120,11 @@ export class UserAdmin {
     if (!user) throw unknownUser(name);
     return user;
   }
+}
+
+/** 144 random bits: as strong as a password needs to be, and short enough to type once. */
+function generatePassword(): string {
+  return randomBytes(18).toString('base64url');
 }
 
 export function unknownUser(name: string): NotFoundError {

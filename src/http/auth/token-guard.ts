@@ -14,13 +14,15 @@ import type { Authenticator } from '../../core/access/authenticator.js';
 import type { Authorizer } from '../../core/access/authorizer.js';
 import { ANONYMOUS, principalName, type Principal } from '../../core/access/principal.js';
 import type { AccessClaim, TokenService } from '../../core/access/token-service.js';
-import { DeniedError } from '../../core/errors.js';
+import { DeniedError, UnauthorizedError } from '../../core/errors.js';
 import type { AccessGuard, CallerAccess, Requirement } from './access-guard.js';
 import { parseBasic } from './basic-credentials.js';
 import { bearerChallenge, claimsAllow, describeRequirement, hasCatalogClaim } from './bearer-challenge.js';
 
 const ACCOUNT_TTL_MS = 1000;
-const BASIC_TTL_MS = 60_000;
+// Short, so a changed password or a revoked access token stops working within seconds; one
+// KDF check per credential per window is shared by every concurrent request (single flight).
+const BASIC_TTL_MS = 5_000;
 const MAX_MEMO = 10_000;
 
 interface VerifiedToken {
@@ -35,12 +37,17 @@ export interface TokenGuardOptions {
   /** Absolute realm URL; derived from each request's host when undefined. */
   realm: string | undefined;
   now: () => number;
+  /**
+   * Called before a user's allowed push proceeds, so a project that does not exist yet is
+   * created (owned by the pusher) where policy allows it.
+   */
+  beforePush?: (principal: Principal, repository: string) => Promise<unknown>;
 }
 
 export class TokenGuard implements AccessGuard {
   private readonly tokens = new Map<string, VerifiedToken>();
   private readonly accounts = new Map<string, { principal: Principal | undefined; until: number }>();
-  private readonly basics = new Map<string, { name: string; kind: 'user' | 'robot'; until: number }>();
+  private readonly basics = new Map<string, { login: Promise<Principal>; until: number }>();
 
   constructor(
     private readonly tokenService: TokenService,
@@ -59,13 +66,18 @@ export class TokenGuard implements AccessGuard {
         principal = await this.account(verified.subject, verified.kind, request, reply);
         claims = verified.access;
       } else if (/^basic /i.test(header)) {
-        principal = await this.basic(header, request, reply);
+        principal = await this.basic(header, request, reply, needed);
       } else {
         throw this.challenge(request, reply, needed, 'invalid_token', 'unsupported Authorization scheme; use Bearer or Basic');
       }
     }
     const access = this.callerAccess(principal, claims);
-    if (await this.allows(access, principal, claims, needed)) return access;
+    if (await this.allows(access, principal, claims, needed)) {
+      if (needed.kind === 'repository' && needed.action === 'push' && principal.kind === 'user') {
+        await this.options.beforePush?.(principal, needed.name);
+      }
+      return access;
+    }
 
     if (header === undefined) throw this.challenge(request, reply, needed, undefined, 'authentication required');
     // An anonymous token's caller is not a known caller: signing in might grant what the token
@@ -138,18 +150,30 @@ export class TokenGuard implements AccessGuard {
   }
 
   /** Basic credentials on /v2 itself: checked with the KDF once, then memoised by hash. */
-  private async basic(header: string, request: FastifyRequest, reply: FastifyReply): Promise<Principal> {
+  private async basic(header: string, request: FastifyRequest, reply: FastifyReply, needed: Requirement): Promise<Principal> {
     const credentials = parseBasic(header);
     if (!credentials) throw this.challenge(request, reply, undefined, 'invalid_request', 'malformed Basic credentials');
     const key = createHash('sha256').update(`${credentials.username}\0${credentials.password}`).digest('base64');
     const now = this.options.now();
-    const memo = this.basics.get(key);
-    if (memo && memo.until > now) return this.account(memo.name, memo.kind, request, reply);
-    const principal = await this.authenticator.login(credentials.username, credentials.password, request.ip);
-    if (principal.kind === 'anonymous') return principal;
-    if (this.basics.size >= MAX_MEMO) this.basics.clear();
-    this.basics.set(key, { name: principal.name, kind: principal.kind, until: now + BASIC_TTL_MS });
-    return principal;
+    let memo = this.basics.get(key);
+    if (!memo || memo.until <= now) {
+      if (this.basics.size >= MAX_MEMO) this.basics.clear();
+      memo = { login: this.authenticator.login(credentials.username, credentials.password, request.ip), until: now + BASIC_TTL_MS };
+      this.basics.set(key, memo);
+      // A failed check is not remembered: the next attempt is checked (and rate-limited) again.
+      memo.login.catch(() => this.basics.delete(key));
+    }
+    let principal: Principal;
+    try {
+      principal = await memo.login;
+    } catch (error) {
+      // A 401 must say how to authenticate (RFC 9110 §15.5.2); without a challenge, clients
+      // that sent Basic credentials report a bare failure instead of going to the token service.
+      if (error instanceof UnauthorizedError) throw this.challenge(request, reply, needed, undefined, error.message);
+      throw error;
+    }
+    // Re-read through the one-second account cache, so a disabled account is refused at once.
+    return principal.kind === 'anonymous' ? principal : this.account(principal.name, principal.kind, request, reply);
   }
 
   private challenge(

@@ -40,13 +40,22 @@ export interface Target {
   stop(): Promise<void>;
 }
 
-export async function startTarget(transport: Transport, ca: TestCa): Promise<Target> {
+export interface TargetOptions {
+  /** Berth's own accounts and token service; off (as registry:2 runs) unless a test is about logins. */
+  auth?: 'builtin';
+  /** Extra environment for the registry process (e.g. BERTH_ADMIN_PASSWORD). */
+  env?: Record<string, string>;
+}
+
+export async function startTarget(transport: Transport, ca: TestCa, options: TargetOptions = {}): Promise<Target> {
   const kind = registryKind();
   if (kind === 'berth' && !existsSync(berthCli)) {
     throw new Error(`Berth is not built: ${berthCli} is missing (run \`npx tsc -p .\`)`);
   }
+  if (options.auth && kind !== 'berth') throw new Error(`${kind} has no built-in accounts to log in to`);
   const tls = transport === 'tls' ? { certificate: ca.serverCert, key: ca.serverKey } : undefined;
-  const registry = kind === 'berth' ? await startBerth({ tls }) : await startDistribution({ tls });
+  const registry =
+    kind === 'berth' ? await startBerth({ tls, auth: options.auth, env: options.env }) : await startDistribution({ tls, env: options.env });
   const caPem = transport === 'tls' ? readFileSync(ca.caCert, 'utf8') : undefined;
   const request: Target['request'] = (path, init = {}) => httpRequest(`${registry.url}${path}`, { ...init, ca: caPem });
   const manifest = (method: string) => (name: string, reference: string) =>

@@ -1,0 +1,45 @@
+/**
+ * Dispatches `berth user|robot|project|token|audit …` and maps outcomes to exit codes:
+ * 0 done, 1 refused or failed (the registry's own message), 2 the command line was wrong.
+ */
+import { RegistryError } from '../../core/errors.js';
+import { auditCommand, auditUsage } from './audit-command.js';
+import { UsageError } from './cli-args.js';
+import { projectCommand, projectUsage } from './project-command.js';
+import { robotCommand, robotUsage } from './robot-command.js';
+import { tokenCommand, tokenUsage } from './token-command.js';
+import { userCommand, userUsage } from './user-command.js';
+
+const commands: Readonly<Record<string, { run: (args: string[]) => Promise<void>; usage: string }>> = {
+  user: { run: userCommand, usage: userUsage },
+  robot: { run: robotCommand, usage: robotUsage },
+  project: { run: projectCommand, usage: projectUsage },
+  token: { run: tokenCommand, usage: tokenUsage },
+  audit: { run: auditCommand, usage: auditUsage },
+};
+
+export function isManageCommand(name: string | undefined): boolean {
+  return name !== undefined && Object.hasOwn(commands, name);
+}
+
+export async function runManageCommand(name: string, args: string[]): Promise<number> {
+  const command = commands[name]!;
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`${command.usage}\n`);
+    return 0;
+  }
+  try {
+    await command.run(args);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`berth ${name}: ${error.message}\n${error.usage}\n`);
+      return 2;
+    }
+    if (error instanceof RegistryError) {
+      process.stderr.write(`berth ${name}: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}

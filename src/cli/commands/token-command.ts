@@ -1,0 +1,44 @@
+/** `berth token add|list|rm`: personal access tokens, used as passwords (docker login, API). */
+import { expiryFrom } from '../../core/access/lifetime.js';
+import { parse, UsageError } from './cli-args.js';
+import { print, printSecret, table, time } from './cli-output.js';
+import { withAdmin } from './admin-session.js';
+
+export const tokenUsage = `Usage:
+  berth token add USER NAME [--expires 90d]   create a token for USER; it is shown once
+  berth token list USER                       list USER's tokens
+  berth token rm ID                           revoke a token
+Every command takes --config FILE, as berth serve does.`;
+
+export async function tokenCommand(args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  switch (sub) {
+    case 'add': {
+      const { values, positionals } = parse(rest, { expires: { type: 'string' } }, tokenUsage, { min: 2, max: 2 });
+      const expiresAt = expiryFrom(values.expires, new Date());
+      return withAdmin(values.config, async ({ admin, actor }) => {
+        const { view, token } = await admin.tokens.create(actor, positionals[0]!, { name: positionals[1]!, expiresAt });
+        const until = view.expiresAt === undefined ? 'never expires' : `expires ${time(view.expiresAt)}`;
+        print(`created token ${view.id} "${view.name}" for ${view.user} (${until}); use it as the password of ${view.user}`);
+        printSecret('token', token);
+      });
+    }
+    case 'list': {
+      const { values, positionals } = parse(rest, {}, tokenUsage, { min: 1, max: 1 });
+      return withAdmin(values.config, async ({ admin, actor }) => {
+        const tokens = await admin.tokens.list(actor, positionals[0]!);
+        const rows = tokens.map((t) => [t.id, t.name, time(t.createdAt), time(t.expiresAt, 'never'), time(t.lastUsedAt, 'never')]);
+        print(table(['ID', 'NAME', 'CREATED', 'EXPIRES', 'LAST USED'], rows));
+      });
+    }
+    case 'rm': {
+      const { values, positionals } = parse(rest, {}, tokenUsage, { min: 1, max: 1 });
+      return withAdmin(values.config, async ({ admin, actor }) => {
+        await admin.tokens.revoke(actor, positionals[0]!);
+        print(`revoked token ${positionals[0]}`);
+      });
+    }
+    default:
+      throw new UsageError(sub === undefined ? 'missing subcommand' : `unknown subcommand "${sub}"`, tokenUsage);
+  }
+}

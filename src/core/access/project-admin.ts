@@ -1,0 +1,143 @@
+/**
+ * Projects: the first component of a repository name, carrying visibility and members with
+ * roles. System admins create projects; so may any user when the policy lets pushes create
+ * projects (refusing the explicit form of what a push would do anyway would only confuse).
+ * A project is visible to its members, to system admins, and (when public) to everyone the
+ * policy lets pull; to anyone else it does not exist, so private names are not disclosed.
+ */
+import type { MemberRecord, ProjectRecord, Visibility } from '../../ports/access-store.js';
+import { ConflictError, NotFoundError } from '../errors.js';
+import { projectOf, roleManages } from './actions.js';
+import type { Actor, AdminContext } from './admin-context.js';
+import { assertProjectName, assertRole, assertUserName, assertVisibility } from './admin-rules.js';
+import type { ProjectView } from './admin-views.js';
+import { unknownUser } from './user-admin.js';
+
+export class ProjectAdmin {
+  constructor(private readonly ctx: AdminContext) {}
+
+  async list(actor: Actor): Promise<ProjectView[]> {
+    const [projects, roles] = await Promise.all([this.ctx.store.listProjects(), this.rolesOf(actor)]);
+    return projects.filter((p) => this.visible(actor, p, roles)).map((p) => withRole(p, roles));
+  }
+
+  async get(actor: Actor, name: string): Promise<ProjectView> {
+    const [project, roles] = await Promise.all([this.ctx.store.project(name), this.rolesOf(actor)]);
+    if (!project || !this.visible(actor, project, roles)) throw unknownProject(name);
+    return withRole(project, roles);
+  }
+
+  async create(actor: Actor, name: string, visibility: string = 'private'): Promise<ProjectView> {
+    const mayCreate = this.ctx.isSystemAdmin(actor) || (actor.kind === 'user' && this.ctx.deps.authorizer.policy.createProjectsOnPush);
+    if (!mayCreate) throw await this.ctx.deny(actor, 'project.create', { repository: name });
+    return this.createProject(actor, assertProjectName(name), assertVisibility(visibility), 'explicit');
+  }
+
+  async setVisibility(actor: Actor, name: string, visibility: string): Promise<ProjectView> {
+    await this.ctx.requireProjectManager(actor, name, 'project.visibility');
+    const value = assertVisibility(visibility);
+    if (!(await this.ctx.store.updateProject(name, { visibility: value }))) throw unknownProject(name);
+    await this.ctx.record(actor, 'project.visibility', { repository: name, detail: `visibility=${value}` });
+    return this.get(actor, name);
+  }
+
+  /** Members are shown to the project's members and to system admins. */
+  async members(actor: Actor, name: string): Promise<MemberRecord[]> {
+    const roles = await this.rolesOf(actor);
+    if (!this.ctx.isSystemAdmin(actor) && !roles.has(name)) {
+      const project = await this.ctx.store.project(name);
+      if (!project || !this.visible(actor, project, roles)) throw unknownProject(name);
+      throw await this.ctx.deny(actor, 'member.list', { repository: name });
+    }
+    if (!(await this.ctx.store.project(name))) throw unknownProject(name);
+    return this.ctx.store.members(name);
+  }
+
+  async setMember(actor: Actor, project: string, user: string, role: string): Promise<MemberRecord> {
+    await this.ctx.requireProjectManager(actor, project, 'member.set', { detail: `user=${user}` });
+    const member: MemberRecord = { project, user: assertUserName(user), role: assertRole(role) };
+    await this.requireProject(project);
+    if (!(await this.ctx.store.user(user))) throw unknownUser(user);
+    if (!roleManages(member.role)) await this.keepAManager(actor, project, user);
+    await this.ctx.store.setMember(member);
+    await this.ctx.record(actor, 'member.set', { repository: project, detail: `user=${user} role=${member.role}` });
+    return member;
+  }
+
+  async removeMember(actor: Actor, project: string, user: string): Promise<void> {
+    await this.ctx.requireProjectManager(actor, project, 'member.remove', { detail: `user=${user}` });
+    await this.keepAManager(actor, project, user);
+    if (!(await this.ctx.store.removeMember(project, user))) {
+      throw new NotFoundError(`${user} is not a member of project ${project}`, { project, user });
+    }
+    await this.ctx.record(actor, 'member.remove', { repository: project, detail: `user=${user}` });
+  }
+
+  /**
+   * Called before a push to `repository`: when its project does not exist and the authorizer
+   * grants the pusher push anyway (projects created on push, or a system admin), creates it
+   * private with the pusher as its admin. True when it created the project.
+   */
+  async ensureProjectForPush(actor: Actor, repository: string): Promise<boolean> {
+    const name = projectOf(repository);
+    if (await this.ctx.store.project(name)) return false;
+    if (!(await this.ctx.deps.authorizer.granted(actor, repository)).has('push')) return false;
+    try {
+      await this.createProject(actor, assertProjectName(name), 'private', 'push');
+      return true;
+    } catch (error) {
+      // Two first pushes to one new project race; whoever lost finds it created, which is fine.
+      if (error instanceof ConflictError) return false;
+      throw error;
+    }
+  }
+
+  private async createProject(actor: Actor, name: string, visibility: Visibility, how: 'explicit' | 'push'): Promise<ProjectView> {
+    const record: ProjectRecord = { name, visibility, createdAt: this.ctx.deps.now() };
+    await this.ctx.createOnce(
+      () => this.ctx.store.createProject(record),
+      async () => (await this.ctx.store.project(name)) !== undefined,
+      () => new ConflictError(`project ${name} already exists`, { name }),
+    );
+    // The creator becomes its admin when they are a stored user (not the CLI, which has no account).
+    const owner = actor.kind === 'user' && (await this.ctx.store.user(actor.name)) !== undefined ? actor.name : undefined;
+    if (owner !== undefined) await this.ctx.store.setMember({ project: name, user: owner, role: 'admin' });
+    const detail = `visibility=${visibility}${owner === undefined ? '' : ` admin=${owner}`}${how === 'push' ? ' on=push' : ''}`;
+    await this.ctx.record(actor, 'project.create', { repository: name, detail });
+    return { ...record, ...(owner === undefined ? {} : { role: 'admin' as const }) };
+  }
+
+  /** A project admin may not remove or demote the project's last admin (themselves included). */
+  private async keepAManager(actor: Actor, project: string, user: string): Promise<void> {
+    if (this.ctx.isSystemAdmin(actor)) return;
+    const admins = (await this.ctx.store.members(project)).filter((m) => roleManages(m.role));
+    if (admins.length === 1 && admins[0]!.user === user) {
+      throw new ConflictError(`${user} is the last admin of project ${project}; make someone else its admin first`, { project, user });
+    }
+  }
+
+  private async rolesOf(actor: Actor): Promise<Map<string, MemberRecord['role']>> {
+    if (actor.kind !== 'user') return new Map();
+    return new Map((await this.ctx.store.memberships(actor.name)).map((m) => [m.project, m.role]));
+  }
+
+  private visible(actor: Actor, project: ProjectRecord, roles: Map<string, MemberRecord['role']>): boolean {
+    if (this.ctx.isSystemAdmin(actor) || roles.has(project.name)) return true;
+    if (actor.kind === 'robot' && actor.project === project.name) return true;
+    if (project.visibility !== 'public') return false;
+    return actor.kind !== 'anonymous' || this.ctx.deps.authorizer.policy.anonymousPull;
+  }
+
+  private async requireProject(project: string): Promise<void> {
+    if (!(await this.ctx.store.project(project))) throw unknownProject(project);
+  }
+}
+
+export function unknownProject(name: string): NotFoundError {
+  return new NotFoundError(`project ${name} does not exist`, { name });
+}
+
+function withRole(project: ProjectRecord, roles: Map<string, MemberRecord['role']>): ProjectView {
+  const role = roles.get(project.name);
+  return role === undefined ? { ...project } : { ...project, role };
+}

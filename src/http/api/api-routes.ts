@@ -1,0 +1,39 @@
+/**
+ * The management API, /api/v1: registered only when access control is on (without it there
+ * is nobody to manage). One file per resource; this one wires them and serves /me and the
+ * OpenAPI document.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { AccessAdmin } from '../../core/access/access-admin.js';
+import type { Authenticator } from '../../core/access/authenticator.js';
+import type { TokenService } from '../../core/access/token-service.js';
+import { UnauthorizedError } from '../../core/errors.js';
+import { ApiCaller } from './api-caller.js';
+import { wrapWith } from './api-route.js';
+import { registerAuditRoutes } from './audit-routes.js';
+import { openApiDocument } from './openapi.js';
+import { registerProjectRoutes } from './project-routes.js';
+import { registerUserRoutes } from './user-routes.js';
+
+export interface ManagementApiDeps {
+  admin: AccessAdmin;
+  authenticator: Authenticator;
+  tokens: TokenService;
+  /** Absolute /token URL for challenges; derived from each request when undefined. */
+  realm: string | undefined;
+}
+
+export function registerManagementApi(app: FastifyInstance, deps: ManagementApiDeps): void {
+  const wrap = wrapWith(new ApiCaller(deps));
+  app.get('/api/v1/openapi.json', async () => openApiDocument);
+  app.get(
+    '/api/v1/me',
+    wrap(async (_request, _reply, actor) => {
+      if (actor.kind === 'anonymous') throw new UnauthorizedError('sign in to see who you are');
+      return deps.admin.me(actor);
+    }),
+  );
+  registerUserRoutes(app, deps.admin, wrap);
+  registerProjectRoutes(app, deps.admin, wrap);
+  registerAuditRoutes(app, deps.admin, wrap);
+}

@@ -1,0 +1,77 @@
+/**
+ * What the /api/v1 tests share: a server with built-in auth whose bootstrap admin has a known
+ * password, and a client that speaks JSON as a given account (Basic, or a Bearer token from
+ * /token so the slow password hash is paid once per account rather than per request).
+ */
+import { strict as assert } from 'node:assert';
+import { startTestServer, type TestServer } from '../../support/test-server.js';
+import { client, expectStatus, json, type Reply } from '../support/http-client.js';
+
+export const ADMIN_PASSWORD = 'bootstrap-admin-pw';
+
+export async function startApiServer(overrides: { createProjectsOnPush?: boolean } = {}): Promise<TestServer> {
+  process.env.BERTH_ADMIN_PASSWORD = ADMIN_PASSWORD;
+  try {
+    return await startTestServer({
+      auth: {
+        mode: 'builtin',
+        service: 'berth',
+        issuer: 'berth-token-service',
+        realm: undefined,
+        anonymousPull: true,
+        createProjectsOnPush: overrides.createProjectsOnPush ?? false,
+        tokenTtlSeconds: 300,
+        auditRetentionSeconds: 0,
+      },
+    });
+  } finally {
+    delete process.env.BERTH_ADMIN_PASSWORD;
+  }
+}
+
+export function basic(username: string, password: string): string {
+  return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+}
+
+export interface Api {
+  get(path: string, headers?: Record<string, string>): Promise<Reply>;
+  delete(path: string): Promise<Reply>;
+  /** Sends `body` as JSON (a string is sent as it is, for malformed-body tests). */
+  send(method: 'POST' | 'PUT' | 'PATCH', path: string, body: unknown, headers?: Record<string, string>): Promise<Reply>;
+}
+
+/** A client acting with `authorization` (or anonymously when undefined). */
+export function api(server: TestServer, authorization: string | undefined): Api {
+  const c = client(server.url);
+  const auth: Record<string, string> = authorization === undefined ? {} : { authorization };
+  return {
+    get: (path, headers = {}) => c.get(path, { headers: { ...auth, ...headers } }),
+    delete: (path) => c.delete(path, { headers: auth }),
+    send: (method, path, body, headers = {}) =>
+      c.request(method, path, {
+        headers: { 'content-type': 'application/json', ...auth, ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      }),
+  };
+}
+
+/** A Bearer token for `username` from the token service (no scopes: identity only). */
+export async function bearer(server: TestServer, username: string, password: string): Promise<string> {
+  const reply = await client(server.url).get('/token?service=berth', { headers: { authorization: basic(username, password) } });
+  expectStatus(reply, 200, `token for ${username}`);
+  const token = json<{ token: string }>(reply).token;
+  assert.ok(token);
+  return `Bearer ${token}`;
+}
+
+/** The admin API as the bootstrap admin. */
+export async function adminApi(server: TestServer): Promise<Api> {
+  return api(server, await bearer(server, 'admin', ADMIN_PASSWORD));
+}
+
+/** Creates a user through the API and returns an API client acting as them. */
+export async function userApi(server: TestServer, admin: Api, name: string, systemAdmin = false): Promise<Api> {
+  const password = `${name}-password`;
+  expectStatus(await admin.send('POST', '/api/v1/users', { name, password, systemAdmin }), 201, `create ${name}`);
+  return api(server, await bearer(server, name, password));
+}

@@ -1,0 +1,61 @@
+/**
+ * The management use cases over a real in-memory SQLite access store, with a clock the test
+ * moves and a cheap bcrypt cost, plus an Authenticator to prove that issued secrets sign in.
+ */
+import { BcryptPasswordHasher } from '../../src/adapters/crypto/bcrypt-password-hasher.js';
+import { openSqlite } from '../../src/adapters/metadata/sqlite-database.js';
+import { AccessAdmin } from '../../src/core/access/access-admin.js';
+import type { Actor } from '../../src/core/access/admin-context.js';
+import { AuditLog } from '../../src/core/access/audit-log.js';
+import { Authenticator } from '../../src/core/access/authenticator.js';
+import { Authorizer, type AccessPolicy } from '../../src/core/access/authorizer.js';
+import { LoginLimiter } from '../../src/core/access/login-limiter.js';
+import type { AccessStore } from '../../src/ports/access-store.js';
+
+export interface AdminFixture {
+  admin: AccessAdmin;
+  store: AccessStore;
+  authenticator: Authenticator;
+  authorizer: Authorizer;
+  /** The CLI's principal: a system admin without an account. */
+  root: Actor;
+  /** Creates a user through the use case and returns them as an actor. */
+  user(name: string, options?: { systemAdmin?: boolean; password?: string }): Promise<Actor>;
+  advance(seconds: number): void;
+  now(): Date;
+  close(): Promise<void>;
+}
+
+export async function adminFixture(policy: Partial<AccessPolicy> = {}): Promise<AdminFixture> {
+  const stores = openSqlite({ path: ':memory:' });
+  await stores.access.migrate();
+  const store = stores.access;
+  let clock = Date.parse('2030-01-01T00:00:00Z');
+  const now = () => new Date(clock);
+  const hasher = new BcryptPasswordHasher(4);
+  const authorizer = new Authorizer(store, { anonymousPull: true, createProjectsOnPush: false, ...policy });
+  const audit = new AuditLog(store, now, (error) => {
+    throw error;
+  });
+  const admin = new AccessAdmin({ store, hasher, authorizer, audit, now });
+  const limiter = new LoginLimiter({ perAccount: 100, perAddress: 100, windowMs: 60_000, now: () => clock });
+  const authenticator = new Authenticator(store, hasher, limiter, audit, now);
+  const root: Actor = { kind: 'user', name: 'cli', systemAdmin: true };
+  return {
+    admin,
+    store,
+    authenticator,
+    authorizer,
+    root,
+    async user(name, options = {}) {
+      const password = options.password ?? `${name}-password`;
+      await admin.users.create(root, { name, password, systemAdmin: options.systemAdmin ?? false });
+      return { kind: 'user', name, systemAdmin: options.systemAdmin ?? false, clientIp: '192.0.2.1' };
+    },
+    advance(seconds) {
+      clock += seconds * 1000;
+    },
+    now,
+    close: () => stores.close(),
+  };
+}
