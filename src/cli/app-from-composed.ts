@@ -44,5 +44,13 @@ export function appFromComposed(composed: Composed, options: AppOptions): Fastif
       : composed.htpasswd
       ? { guard: new BasicGuard(composed.htpasswd.checker, composed.htpasswd.realm, () => Date.now()) }
       : undefined;
-  return buildApp({ registry: composed.registry, metrics: new Metrics(), ...options, auth });
+  const metrics = new Metrics();
+  const gc = () => composed.lifecycle.gcStats();
+  metrics.counter('berth_gc_runs_total', 'Garbage collections run.', () => gc().runs);
+  metrics.counter('berth_gc_failed_runs_total', 'Garbage collections that failed.', () => gc().failedRuns);
+  metrics.counter('berth_gc_bytes_freed_total', 'Blob bytes deleted by garbage collection.', () => gc().bytesFreedTotal);
+  metrics.counter('berth_gc_blobs_removed_total', 'Blobs deleted by garbage collection.', () => gc().blobsRemovedTotal);
+  metrics.counter('berth_gc_manifests_removed_total', 'Manifests deleted by garbage collection.', () => gc().manifestsRemovedTotal);
+  metrics.gauge('berth_gc_last_duration_seconds', 'Duration of the last garbage collection.', () => (gc().lastDurationMs ?? 0) / 1000);
+  return buildApp({ registry: composed.registry, metrics, ...options, auth });
 }

@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { checkConfigFile } from '../config/check-config.js';
 import { ConfigError, loadConfig } from '../config/load-config.js';
 import { isManageCommand, runManageCommand } from './commands/manage-command.js';
+import { runGc } from './gc.js';
+import { runRestore, runRm } from './restore.js';
 import { serve } from './serve.js';
 
 const usage = `Usage:
@@ -17,6 +19,9 @@ const usage = `Usage:
   berth project add|list|visibility|member      manage projects and their members
   berth token add|list|rm                       manage personal access tokens
   berth audit [prune]                           read (as a table or --json) or prune the audit log
+  berth gc [--dry-run] [--grace D] [--full]     free the space of deleted content, online
+  berth rm REPO[:TAG|@DIGEST]                   delete a repository, tag or manifest
+  berth restore REPO:TAG                        bring back a tag deleted within the restore window
   berth --version
 
 Run \`berth COMMAND --help\` for a command's options. The management commands act on the data
@@ -43,6 +48,12 @@ async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
   if (isManageCommand(command)) return runManageCommand(command!, rest);
   switch (command) {
+    case 'gc':
+      return runGc(rest);
+    case 'rm':
+      return runRm(rest);
+    case 'restore':
+      return runRestore(rest);
     case 'serve': {
       // registry:2 takes the config path as a positional argument; accept both forms.
       const file = option(rest, '--config') ?? rest.find((a) => !a.startsWith('-'));

@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { pino, type Logger } from 'pino';
 import { compose, scheduleAuditPrune, scheduleUploadPurge } from '../compose/compose.js';
+import { scheduleGc } from '../compose/schedule-gc.js';
 import type { BerthConfig } from '../config/config.js';
 import { closeApp } from '../http/close-app.js';
 import { appFromComposed } from './app-from-composed.js';
@@ -24,9 +25,11 @@ export async function serve(config: BerthConfig, warnings: readonly string[]): P
   const app = appFromComposed(composed, { logger, tls, baseUrl: config.http.host });
   const stopUploadPurge = scheduleUploadPurge(composed.registry, config, logger);
   const stopAuditPrune = scheduleAuditPrune(composed, config, logger);
+  const stopGc = scheduleGc(composed.lifecycle, config, logger);
   const stopPurge = () => {
     stopUploadPurge();
     stopAuditPrune();
+    stopGc();
   };
   const parsed = parseListenAddress(config.http.addr);
   // loadConfig has already refused an invalid address; this guard only narrows the type.

@@ -22,6 +22,7 @@ import { TokenService } from '../core/access/token-service.js';
 import type { AccessStore } from '../ports/access-store.js';
 import type { CredentialChecker } from '../ports/credential-checker.js';
 import type { PasswordHasher } from '../ports/password-hasher.js';
+import { Lifecycle } from '../core/lifecycle/lifecycle.js';
 import { Registry } from '../core/registry/registry.js';
 import { DEFAULT_MAX_MANIFEST_BYTES } from '../core/registry/registry-deps.js';
 
@@ -39,6 +40,8 @@ export interface AccessComponents {
 
 export interface Composed {
   registry: Registry;
+  /** Garbage collection, repository delete and tag restore (see core/lifecycle). */
+  lifecycle: Lifecycle;
   /** Always present: users and projects can be managed even while `auth: none` is set. */
   accessStore: AccessStore;
   access: AccessComponents | undefined;
@@ -66,12 +69,21 @@ export async function compose(config: BerthConfig, logger: Logger): Promise<Comp
     now: () => new Date(),
   });
   await startupSweep(registry, config, logger);
+  const lifecycle = new Lifecycle({
+    metadata,
+    blobs,
+    now: () => new Date(),
+    graceMs: config.lifecycle.gc.graceSeconds * 1000,
+    restoreWindowMs: config.lifecycle.restoreWindowSeconds * 1000,
+    deleteEnabled: config.storage.delete.enabled,
+  });
   const hasher = new BcryptPasswordHasher();
   const now = () => new Date();
   const bootstrap = await bootstrapAdmin(stores.access, hasher, process.env.BERTH_ADMIN_PASSWORD, now);
   const access = config.auth.mode === 'builtin' ? await composeAccess(config, stores.access, hasher, logger) : undefined;
   return {
     registry,
+    lifecycle,
     accessStore: stores.access,
     access,
     externalToken:

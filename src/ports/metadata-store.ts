@@ -7,6 +7,7 @@
  * deleteManifest) do it in one transaction so a crash never leaves a half-recorded manifest.
  */
 import type { IoOptions } from './blob-store.js';
+import type { MetadataLifecycle } from './metadata-lifecycle.js';
 
 export interface ManifestRecord {
   repository: string;
@@ -54,22 +55,27 @@ export interface ReferrerRecord {
   annotations: Record<string, string> | undefined;
 }
 
-export interface MetadataStore {
+/** Lifecycle methods (restorable deletes, garbage collection) are in metadata-lifecycle.ts. */
+export interface MetadataStore extends MetadataLifecycle {
   /** Runs pending migrations; safe to call on every start and from several instances. */
   migrate(options?: IoOptions): Promise<void>;
 
-  /** Records a committed blob's size (idempotent: the first recorded size stays). */
+  /**
+   * Records a committed blob's size (idempotent: the first recorded size stays); a new blob is
+   * a GC candidate. MetadataBlobUnavailableError when the digest is tombstoned.
+   */
   recordBlob(digest: string, size: number, options?: IoOptions): Promise<void>;
   /**
-   * Links a recorded blob into a repository (idempotent); creates the repository. Rejects,
-   * creating nothing, when the blob was never recorded: record first, then link.
+   * Links a recorded blob into a repository (idempotent; a re-link restarts the link's grace
+   * period); creates the repository. MetadataBlobUnavailableError, creating nothing, when the
+   * blob was never recorded or is tombstoned: record first, then link.
    */
   linkBlob(repository: string, digest: string, options?: IoOptions): Promise<void>;
   /** The blob's size if `repository` links it, else undefined. */
   linkedBlob(repository: string, digest: string, options?: IoOptions): Promise<{ size: number } | undefined>;
-  /** The blob's size if any repository has it recorded, else undefined. */
+  /** The blob's size if it is recorded and not tombstoned, else undefined. */
   blob(digest: string, options?: IoOptions): Promise<{ size: number } | undefined>;
-  /** Removes the link; false when it did not exist. */
+  /** Removes the link (the blob becomes a GC candidate); false when it did not exist. */
   unlinkBlob(repository: string, digest: string, options?: IoOptions): Promise<boolean>;
   /** Of `digests`, the ones `repository` does not link: each once, in first-seen order. */
   missingBlobs(repository: string, digests: string[], options?: IoOptions): Promise<string[]>;
@@ -78,6 +84,10 @@ export interface MetadataStore {
    * Stores a manifest, its references and optionally points `tag` at it, in one transaction;
    * creates the repository. Re-putting the same digest keeps the original record (createdAt,
    * annotations, references: same digest, same bytes) and only moves the tag.
+   * Inside that transaction every `refs.blobs` digest must be linked in the repository and
+   * every `refs.manifests` digest stored there, else MetadataMissingReferencesError and nothing
+   * is written: a collector cannot remove them between a caller's check and the write.
+   * A manifest stored untagged, and one a moved tag leaves, become GC candidates.
    */
   putManifest(record: ManifestRecord, refs: ManifestReferences, tag: string | undefined, options?: IoOptions): Promise<void>;
   manifest(repository: string, digest: string, options?: IoOptions): Promise<ManifestRecord | undefined>;
@@ -88,16 +98,22 @@ export interface MetadataStore {
   /**
    * Removes a manifest, every tag pointing at it and its outgoing references; false when it was
    * not there. Incoming references stay: an index may keep listing it, referrers keep it as
-   * their subject, and its blobs stay linked.
+   * their subject, and its blobs stay linked. Its blobs, children, subject and referrers
+   * become GC candidates.
    */
   deleteManifest(repository: string, digest: string, options?: IoOptions): Promise<boolean>;
 
   /** Tags in byte-wise lexical order (never locale order); `limit: 0` gives []. */
   listTags(repository: string, page: Page, options?: IoOptions): Promise<string[]>;
+  /**
+   * Removes a tag, recording it as deleted (see `restoreTag`); its manifest becomes a GC
+   * candidate. False when the tag did not exist.
+   */
   deleteTag(repository: string, tag: string, options?: IoOptions): Promise<boolean>;
   /**
    * Whether the repository exists: from the first linkBlob or putManifest into it on. Deleting
-   * its manifests, tags or links does not remove it (that is lifecycle's job, later).
+   * its manifests, tags or links does not remove it; only the collector does, after
+   * `deleteRepository`.
    */
   hasRepository(repository: string, options?: IoOptions): Promise<boolean>;
   /** Repository names in byte-wise lexical order (never locale order); `limit: 0` gives []. */
@@ -121,7 +137,8 @@ export interface MetadataStore {
   /**
    * Finishes an upload in one transaction: records the blob, links it into the session's
    * repository and removes the session. One durable write instead of three, and no state in
-   * which the session is gone but the blob is not linked.
+   * which the session is gone but the blob is not linked. MetadataBlobUnavailableError when
+   * the digest is tombstoned (callers claim first; see `claimUpload`).
    */
   completeUpload(id: string, digest: string, size: number, options?: IoOptions): Promise<void>;
   /** Sessions last updated before `before`, oldest first. */

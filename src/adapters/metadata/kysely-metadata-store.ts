@@ -8,9 +8,14 @@
  * cascades) guard the invariants: linking an unrecorded blob, tagging or referencing from a
  * manifest that is not stored, and deleting a manifest that still has tags all fail loudly
  * instead of leaving dangling rows.
+ *
+ * Lifecycle (restorable deletes, GC candidates, the collector's guarded writes) lives in
+ * KyselyLifecycle, which this class extends; the writes here record candidates and respect
+ * tombstones in the same transactions that make something unreferenced or depend on a blob.
  */
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { IoOptions } from '../../ports/blob-store.js';
+import { MetadataBlobUnavailableError } from '../../ports/metadata-lifecycle.js';
 import type {
   ManifestRecord,
   ManifestReferences,
@@ -19,6 +24,21 @@ import type {
   ReferrerRecord,
   UploadSession,
 } from '../../ports/metadata-store.js';
+import { KyselyLifecycle } from './kysely-lifecycle.js';
+import {
+  addCandidates,
+  blobCandidates,
+  ensureRepository,
+  forShare,
+  manifestCandidates,
+  missing,
+  recordDeletedTags,
+  STORE_NAME,
+  upsertLink,
+  type Executor,
+  type LifecycleContext,
+} from './lifecycle-sql.js';
+import { removeManifest, writeManifest } from './manifest-writes.js';
 import { migrateToLatest, type MetadataDialect } from './migrations.js';
 import { preparedFirst } from './prepared-query.js';
 import type { Database } from './schema.js';
@@ -28,9 +48,6 @@ export interface KyselyMetadataStoreOptions {
   /** Stamps rows the store dates itself (links, tag moves, upload progress). */
   now?: () => Date;
 }
-
-/** Keeps IN lists and multi-row inserts well under both dialects' bound-parameter limits. */
-const CHUNK = 300;
 
 const MANIFEST_COLUMNS = [
   'repository',
@@ -43,9 +60,7 @@ const MANIFEST_COLUMNS = [
   'created_at',
 ] as const;
 
-type Executor = Kysely<Database> | Transaction<Database>;
-
-export class KyselyMetadataStore implements MetadataStore {
+export class KyselyMetadataStore extends KyselyLifecycle implements MetadataStore {
   readonly #db: Kysely<Database>;
   // The pull path's lookups, compiled once (see prepared-query.ts).
   readonly #manifestByTag;
@@ -53,8 +68,13 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly #linkedBlob;
   readonly #dialect: MetadataDialect;
   readonly #now: () => Date;
+  readonly #ctx: LifecycleContext;
 
   constructor(db: Kysely<Database>, options: KyselyMetadataStoreOptions) {
+    const now = options.now ?? (() => new Date());
+    const ctx = { db, dialect: options.dialect, now };
+    super(ctx);
+    this.#ctx = ctx;
     this.#db = db;
     this.#manifestByTag = preparedFirst(
       db,
@@ -85,7 +105,7 @@ export class KyselyMetadataStore implements MetadataStore {
       ['repository', 'digest'],
     );
     this.#dialect = options.dialect;
-    this.#now = options.now ?? (() => new Date());
+    this.#now = now;
   }
 
   async migrate(options?: IoOptions): Promise<void> {
@@ -95,23 +115,25 @@ export class KyselyMetadataStore implements MetadataStore {
 
   async recordBlob(digest: string, size: number, options?: IoOptions): Promise<void> {
     options?.signal?.throwIfAborted();
-    await this.#db
-      .insertInto('blobs')
-      .values({ digest, size, created_at: this.#now().getTime() })
-      .onConflict((oc) => oc.column('digest').doNothing())
-      .execute();
+    const now = this.#now().getTime();
+    await this.#db.transaction().execute(async (trx) => {
+      await this.#insertBlob(trx, digest, size, now);
+    });
   }
 
   async linkBlob(repository: string, digest: string, options?: IoOptions): Promise<void> {
     options?.signal?.throwIfAborted();
     const now = this.#now().getTime();
     await this.#db.transaction().execute(async (trx) => {
+      const row = await forShare(
+        this.#dialect,
+        trx.selectFrom('blobs').select('deleting_at').where('digest', '=', digest),
+      ).executeTakeFirst();
+      if (row === undefined || row.deleting_at !== null) {
+        throw new MetadataBlobUnavailableError(STORE_NAME, digest, row !== undefined);
+      }
       await ensureRepository(trx, repository, now);
-      await trx
-        .insertInto('repository_blobs')
-        .values({ repository, digest, created_at: now })
-        .onConflict((oc) => oc.columns(['repository', 'digest']).doNothing())
-        .execute();
+      await upsertLink(trx, repository, digest, now);
     });
   }
 
@@ -123,18 +145,28 @@ export class KyselyMetadataStore implements MetadataStore {
 
   async blob(digest: string, options?: IoOptions): Promise<{ size: number } | undefined> {
     options?.signal?.throwIfAborted();
-    const row = await this.#db.selectFrom('blobs').select('size').where('digest', '=', digest).executeTakeFirst();
+    const row = await this.#db
+      .selectFrom('blobs')
+      .select('size')
+      .where('digest', '=', digest)
+      .where('deleting_at', 'is', null)
+      .executeTakeFirst();
     return row === undefined ? undefined : { size: Number(row.size) };
   }
 
   async unlinkBlob(repository: string, digest: string, options?: IoOptions): Promise<boolean> {
     options?.signal?.throwIfAborted();
-    const result = await this.#db
-      .deleteFrom('repository_blobs')
-      .where('repository', '=', repository)
-      .where('digest', '=', digest)
-      .executeTakeFirst();
-    return result.numDeletedRows > 0n;
+    const now = this.#now().getTime();
+    return this.#db.transaction().execute(async (trx) => {
+      const result = await trx
+        .deleteFrom('repository_blobs')
+        .where('repository', '=', repository)
+        .where('digest', '=', digest)
+        .executeTakeFirst();
+      if (result.numDeletedRows === 0n) return false;
+      await addCandidates(trx, blobCandidates([digest]), now);
+      return true;
+    });
   }
 
   async missingBlobs(repository: string, digests: string[], options?: IoOptions): Promise<string[]> {
@@ -157,55 +189,7 @@ export class KyselyMetadataStore implements MetadataStore {
     options?: IoOptions,
   ): Promise<void> {
     options?.signal?.throwIfAborted();
-    const { repository, digest } = record;
-    const now = this.#now().getTime();
-    await this.#db.transaction().execute(async (trx) => {
-      await ensureRepository(trx, repository, now);
-      const inserted = await trx
-        .insertInto('manifests')
-        .values({
-          repository,
-          digest,
-          media_type: record.mediaType,
-          artifact_type: record.artifactType ?? null,
-          subject: record.subject ?? null,
-          annotations: record.annotations === undefined ? null : JSON.stringify(record.annotations),
-          body: record.body,
-          size: record.body.length,
-          created_at: record.createdAt.getTime(),
-        })
-        .onConflict((oc) => oc.columns(['repository', 'digest']).doNothing())
-        .executeTakeFirst();
-      // Same digest means same bytes, hence the same references: a re-put has nothing to add.
-      if (inserted.numInsertedOrUpdatedRows !== undefined && inserted.numInsertedOrUpdatedRows > 0n) {
-        for (const blobs of chunks(unique(refs.blobs))) {
-          await trx
-            .insertInto('manifest_blob_refs')
-            .values(blobs.map((blob) => ({ repository, manifest: digest, blob })))
-            .onConflict((oc) => oc.doNothing())
-            .execute();
-        }
-        for (const children of chunks(unique(refs.manifests))) {
-          await trx
-            .insertInto('manifest_manifest_refs')
-            .values(children.map((child) => ({ repository, parent: digest, child })))
-            .onConflict((oc) => oc.doNothing())
-            .execute();
-        }
-      }
-      if (tag !== undefined) {
-        await trx
-          .insertInto('tags')
-          .values({ repository, name: tag, digest, updated_at: now })
-          .onConflict((oc) =>
-            oc.columns(['repository', 'name']).doUpdateSet((eb) => ({
-              digest: eb.ref('excluded.digest'),
-              updated_at: eb.ref('excluded.updated_at'),
-            })),
-          )
-          .execute();
-      }
-    });
+    await writeManifest(this.#ctx, record, refs, tag);
   }
 
   async manifest(repository: string, digest: string, options?: IoOptions): Promise<ManifestRecord | undefined> {
@@ -235,26 +219,7 @@ export class KyselyMetadataStore implements MetadataStore {
 
   async deleteManifest(repository: string, digest: string, options?: IoOptions): Promise<boolean> {
     options?.signal?.throwIfAborted();
-    return this.#db.transaction().execute(async (trx) => {
-      // Children first: the foreign keys have no cascades.
-      await trx.deleteFrom('tags').where('repository', '=', repository).where('digest', '=', digest).execute();
-      await trx
-        .deleteFrom('manifest_blob_refs')
-        .where('repository', '=', repository)
-        .where('manifest', '=', digest)
-        .execute();
-      await trx
-        .deleteFrom('manifest_manifest_refs')
-        .where('repository', '=', repository)
-        .where('parent', '=', digest)
-        .execute();
-      const result = await trx
-        .deleteFrom('manifests')
-        .where('repository', '=', repository)
-        .where('digest', '=', digest)
-        .executeTakeFirst();
-      return result.numDeletedRows > 0n;
-    });
+    return removeManifest(this.#ctx, repository, digest);
   }
 
   async listTags(repository: string, page: Page, options?: IoOptions): Promise<string[]> {
@@ -269,12 +234,20 @@ export class KyselyMetadataStore implements MetadataStore {
 
   async deleteTag(repository: string, tag: string, options?: IoOptions): Promise<boolean> {
     options?.signal?.throwIfAborted();
-    const result = await this.#db
-      .deleteFrom('tags')
-      .where('repository', '=', repository)
-      .where('name', '=', tag)
-      .executeTakeFirst();
-    return result.numDeletedRows > 0n;
+    const now = this.#now().getTime();
+    return this.#db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom('tags')
+        .select('digest')
+        .where('repository', '=', repository)
+        .where('name', '=', tag)
+        .executeTakeFirst();
+      if (row === undefined) return false;
+      await trx.deleteFrom('tags').where('repository', '=', repository).where('name', '=', tag).execute();
+      await recordDeletedTags(trx, repository, [{ name: tag, digest: row.digest }], now);
+      await addCandidates(trx, manifestCandidates(repository, [row.digest]), now);
+      return true;
+    });
   }
 
   async hasRepository(repository: string, options?: IoOptions): Promise<boolean> {
@@ -360,19 +333,30 @@ export class KyselyMetadataStore implements MetadataStore {
     await this.#db.transaction().execute(async (trx) => {
       const session = await trx.selectFrom('uploads').select('repository').where('id', '=', id).executeTakeFirst();
       if (!session) throw new Error(`metadata: upload ${id} not found`);
-      await trx
-        .insertInto('blobs')
-        .values({ digest, size, created_at: now })
-        .onConflict((oc) => oc.column('digest').doNothing())
-        .execute();
+      await this.#insertBlob(trx, digest, size, now);
       await ensureRepository(trx, session.repository, now);
-      await trx
-        .insertInto('repository_blobs')
-        .values({ repository: session.repository, digest, created_at: now })
-        .onConflict((oc) => oc.columns(['repository', 'digest']).doNothing())
-        .execute();
+      await upsertLink(trx, session.repository, digest, now);
       await trx.deleteFrom('uploads').where('id', '=', id).execute();
     });
+  }
+
+  /** Records a blob unless recorded; a new one is a candidate, a tombstoned one refused. */
+  async #insertBlob(trx: Executor, digest: string, size: number, now: number): Promise<void> {
+    const existing = await forShare(
+      this.#dialect,
+      trx.selectFrom('blobs').select('deleting_at').where('digest', '=', digest),
+    ).executeTakeFirst();
+    if (existing !== undefined) {
+      if (existing.deleting_at !== null) throw new MetadataBlobUnavailableError(STORE_NAME, digest, true);
+      return;
+    }
+    const inserted = await trx
+      .insertInto('blobs')
+      .values({ digest, size, created_at: now })
+      .onConflict((oc) => oc.column('digest').doNothing())
+      .executeTakeFirst();
+    // Unreferenced until a manifest names it: an abandoned push must not leak it.
+    if ((inserted.numInsertedOrUpdatedRows ?? 0n) > 0n) await addCandidates(trx, blobCandidates([digest]), now);
   }
 
   async staleUploads(before: Date, options?: IoOptions): Promise<UploadSession[]> {
@@ -394,14 +378,6 @@ export class KyselyMetadataStore implements MetadataStore {
   async close(): Promise<void> {
     await this.#db.destroy();
   }
-}
-
-async function ensureRepository(trx: Executor, name: string, now: number): Promise<void> {
-  await trx
-    .insertInto('repositories')
-    .values({ name, created_at: now })
-    .onConflict((oc) => oc.column('name').doNothing())
-    .execute();
 }
 
 interface ManifestRow {
@@ -448,20 +424,4 @@ function parseAnnotations(text: string | null): Record<string, string> | undefin
   if (text === null) return undefined;
   const parsed: unknown = JSON.parse(text);
   return parsed as Record<string, string>;
-}
-
-function unique(values: string[]): string[] {
-  return [...new Set(values)];
-}
-
-function* chunks(values: string[]): Generator<string[]> {
-  for (let i = 0; i < values.length; i += CHUNK) yield values.slice(i, i + CHUNK);
-}
-
-/** `digests` minus those `present` reports, each once, in first-seen order. */
-async function missing(digests: string[], present: (chunk: string[]) => Promise<string[]>): Promise<string[]> {
-  const wanted = unique(digests);
-  const found = new Set<string>();
-  for (const chunk of chunks(wanted)) for (const d of await present(chunk)) found.add(d);
-  return wanted.filter((d) => !found.has(d));
 }

@@ -259,10 +259,73 @@ function accessSchema(dialect: MetadataDialect): Migration {
   };
 }
 
+/**
+ * Storage lifecycle (see core/lifecycle/garbage-collector.ts for the protocol): a tombstone on
+ * blobs, the digest an upload is publishing, restorable deleted tags, GC candidates and the
+ * collector's lease, plus the indexes that answer "who references this?" without a scan.
+ */
+function lifecycleSchema(dialect: MetadataDialect): Migration {
+  const key = dialect.keyType;
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('blobs').addColumn('deleting_at', 'bigint').execute();
+      // Tombstones are few; a partial index finds a crashed collector's leftovers without a scan.
+      await db.schema
+        .createIndex('blobs_deleting_at')
+        .on('blobs')
+        .column('deleting_at')
+        .where(sql.ref('deleting_at'), 'is not', null)
+        .execute();
+      await db.schema.alterTable('uploads').addColumn('digest', key).execute();
+      await db.schema.createIndex('uploads_digest').on('uploads').column('digest').execute();
+      // Whether any manifest in any repository still references a blob.
+      await db.schema.createIndex('manifest_blob_refs_blob').on('manifest_blob_refs').column('blob').execute();
+      // The indexes listing a manifest as a child. Covering (parent last): SQLite's planner
+      // otherwise prefers the covering primary key and scans a whole repository's references.
+      await db.schema
+        .createIndex('manifest_manifest_refs_child')
+        .on('manifest_manifest_refs')
+        .columns(['repository', 'child', 'parent'])
+        .execute();
+
+      await db.schema
+        .createTable('deleted_tags')
+        .addColumn('repository', key, (c) => c.notNull())
+        .addColumn('name', key, (c) => c.notNull())
+        .addColumn('digest', key, (c) => c.notNull())
+        .addColumn('deleted_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('deleted_tags_pk', ['repository', 'name'])
+        .addForeignKeyConstraint('deleted_tags_repository_fk', ['repository'], 'repositories', ['name'])
+        .execute();
+      await db.schema.createIndex('deleted_tags_digest').on('deleted_tags').columns(['repository', 'digest']).execute();
+      await db.schema.createIndex('deleted_tags_deleted_at').on('deleted_tags').column('deleted_at').execute();
+
+      // No foreign keys: a candidate may name something already gone, which the collector
+      // simply forgets.
+      await db.schema
+        .createTable('gc_candidates')
+        .addColumn('kind', key, (c) => c.notNull())
+        .addColumn('repository', key, (c) => c.notNull())
+        .addColumn('digest', key, (c) => c.notNull())
+        .addColumn('since', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('gc_candidates_pk', ['kind', 'repository', 'digest'])
+        .execute();
+
+      await db.schema
+        .createTable('gc_lease')
+        .addColumn('name', key, (c) => c.notNull().primaryKey())
+        .addColumn('holder', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  };
+}
+
 function migrations(dialect: MetadataDialect): Record<string, Migration> {
   return {
     '0001_core': coreSchema(dialect),
     '0002_access': accessSchema(dialect),
+    '0003_lifecycle': lifecycleSchema(dialect),
   };
 }
 

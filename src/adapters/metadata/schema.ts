@@ -24,6 +24,8 @@ export interface BlobsTable {
   digest: string;
   size: Int64;
   created_at: Int64;
+  /** Set while a collector deletes the blob's bytes (the tombstone); null otherwise. */
+  deleting_at: ColumnType<number | string | bigint | null, number | null | undefined, number | null>;
 }
 
 export interface RepositoryBlobsTable {
@@ -71,6 +73,28 @@ export interface UploadsTable {
   size: Int64;
   created_at: Int64;
   updated_at: Int64;
+  /** The digest the upload claimed before publishing its bytes; null until then. */
+  digest: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export interface DeletedTagsTable {
+  repository: string;
+  name: string;
+  digest: string;
+  deleted_at: Int64;
+}
+
+export interface GcCandidatesTable {
+  kind: string;
+  repository: string;
+  digest: string;
+  since: Int64;
+}
+
+export interface GcLeaseTable {
+  name: string;
+  holder: string;
+  expires_at: Int64;
 }
 
 /** A 64-bit integer column that may be absent (an optional date). */
@@ -149,6 +173,9 @@ export interface Database {
   manifest_manifest_refs: ManifestManifestRefsTable;
   tags: TagsTable;
   uploads: UploadsTable;
+  deleted_tags: DeletedTagsTable;
+  gc_candidates: GcCandidatesTable;
+  gc_lease: GcLeaseTable;
   users: UsersTable;
   robots: RobotsTable;
   personal_tokens: PersonalTokensTable;

@@ -5,6 +5,7 @@
 import type { Readable } from 'node:stream';
 import type { ReadRange } from '../../ports/blob-store.js';
 import { BlobStoreNotFoundError } from '../../ports/blob-store.js';
+import { MetadataBlobUnavailableError } from '../../ports/metadata-lifecycle.js';
 import { BlobUnknownError, UnsupportedError } from '../errors.js';
 import { assertDigest, assertName } from '../reference/reference.js';
 import type { RegistryDeps } from './registry-deps.js';
@@ -64,7 +65,14 @@ export class BlobService {
     }
     if (!source) return undefined;
     if (!(await this.deps.blobs.stat(digest))) return undefined;
-    await metadata.linkBlob(repository, digest);
+    await this.deps.checkpoint?.('mount:checked', [digest]);
+    try {
+      // Refused if a collector tombstoned the blob since the checks above: its bytes are going.
+      await metadata.linkBlob(repository, digest);
+    } catch (error) {
+      if (error instanceof MetadataBlobUnavailableError) return undefined;
+      throw error;
+    }
     return source;
   }
 }

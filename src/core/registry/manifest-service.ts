@@ -2,6 +2,7 @@
  * Manifests: store byte-exact, address by the digest of those bytes, validate references
  * against the repository, record subject and reference graph in one metadata transaction.
  */
+import { MetadataMissingReferencesError } from '../../ports/metadata-lifecycle.js';
 import type { ManifestRecord } from '../../ports/metadata-store.js';
 import {
   DigestInvalidError,
@@ -41,15 +42,6 @@ export class ManifestService {
       });
     }
     const { metadata } = this.deps;
-    const missing = [
-      ...(parsed.blobs.length ? await metadata.missingBlobs(repository, parsed.blobs) : []),
-      ...(parsed.manifests.length ? await metadata.missingManifests(repository, parsed.manifests) : []),
-    ];
-    if (missing.length > 0) {
-      throw new ManifestBlobUnknownError(`manifest references ${missing.length} unknown blob(s) or manifest(s) in ${repository}`, {
-        missing,
-      });
-    }
     const record: ManifestRecord = {
       repository,
       digest,
@@ -60,7 +52,20 @@ export class ManifestService {
       annotations: parsed.annotations,
       createdAt: this.deps.now(),
     };
-    await metadata.putManifest(record, { blobs: parsed.blobs, manifests: parsed.manifests }, byDigest ? undefined : reference);
+    await this.deps.checkpoint?.('manifest:parsed', [digest]);
+    try {
+      // The store checks the references in the transaction that records them, so a collector
+      // cannot remove a blob or child between the check and the write.
+      await metadata.putManifest(record, { blobs: parsed.blobs, manifests: parsed.manifests }, byDigest ? undefined : reference);
+    } catch (error) {
+      if (!(error instanceof MetadataMissingReferencesError)) throw error;
+      const { missing } = error;
+      throw new ManifestBlobUnknownError(
+        `manifest references ${missing.length} unknown blob(s) or manifest(s) in ${repository}`,
+        { missing },
+        { cause: error },
+      );
+    }
     return { digest, subject: parsed.subject };
   }
 
@@ -73,7 +78,10 @@ export class ManifestService {
     return record;
   }
 
-  /** By tag: removes only the tag. By digest: removes the manifest and every tag on it. */
+  /**
+   * By tag: removes only the tag (restorable for the restore window; see core/lifecycle). By
+   * digest: removes the manifest and every tag on it. Space is freed by the collector.
+   */
   async delete(repository: string, reference: string): Promise<void> {
     if (!this.deps.deleteEnabled) throw new UnsupportedError('deletes are disabled on this registry');
     assertName(repository);

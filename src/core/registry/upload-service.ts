@@ -8,13 +8,26 @@
  *
  * Only the acknowledged size in metadata counts: an append that fails midway is rolled back by
  * the blob store, and two appends racing on one session cannot both win the size update.
+ *
+ * Completing claims the digest in metadata before publishing the bytes. The blob store keeps an
+ * existing blob and discards the staged copy when the digest is already there, so publishing
+ * is only safe if that existing blob cannot be deleted before the upload is recorded: the claim
+ * makes the collector leave the digest alone, and a digest the collector has already
+ * tombstoned is waited for (its bytes are being deleted) so the staged copy is published
+ * afresh. The whole protocol is at the top of core/lifecycle/garbage-collector.ts.
  */
 import { randomUUID } from 'node:crypto';
 import type { Hash } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
 import { BlobStoreNotFoundError, BlobStoreOffsetError } from '../../ports/blob-store.js';
 import type { UploadSession } from '../../ports/metadata-store.js';
-import { BlobUploadInvalidError, BlobUploadUnknownError, DigestInvalidError, RangeInvalidError } from '../errors.js';
+import {
+  BlobUploadInvalidError,
+  BlobUploadUnknownError,
+  DigestInvalidError,
+  RangeInvalidError,
+  TooManyRequestsError,
+} from '../errors.js';
 import { assertDigest, assertName, digestAlgorithm } from '../reference/reference.js';
 import { HashingStream, hashStream, newHash } from './digest-hasher.js';
 import type { RegistryDeps } from './registry-deps.js';
@@ -23,6 +36,13 @@ export interface ChunkRange {
   start: number;
   end: number;
 }
+
+/** How long a completion waits for a collector to finish deleting the same digest. */
+const CLAIM_PATIENCE_MS = 10_000;
+const CLAIM_FIRST_DELAY_MS = 5;
+const CLAIM_MAX_DELAY_MS = 250;
+
+const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface HashState {
   offset: number;
@@ -97,11 +117,31 @@ export class UploadService {
           size: session.size,
         });
       }
+      await this.claim(id, digest);
+      await this.deps.checkpoint?.('upload:claimed', [digest]);
       const stat = await this.deps.blobs.commitUpload(id, digest);
+      await this.deps.checkpoint?.('upload:committed', [digest]);
       await this.deps.metadata.completeUpload(id, digest, stat.size);
       this.hashes.delete(id);
       return { digest, size: stat.size };
     });
+  }
+
+  /**
+   * Claims `digest` for the session, waiting while a collector deletes it: once its
+   * tombstone is gone so are its bytes, and the commit then publishes this upload's copy.
+   */
+  private async claim(id: string, digest: string): Promise<void> {
+    const sleep = this.deps.sleep ?? defaultSleep;
+    let waited = 0;
+    for (let delay = CLAIM_FIRST_DELAY_MS; ; delay = Math.min(delay * 2, CLAIM_MAX_DELAY_MS)) {
+      if (await this.deps.metadata.claimUpload(id, digest)) return;
+      if (waited >= CLAIM_PATIENCE_MS) {
+        throw new TooManyRequestsError('the blob is being garbage-collected; retry the upload shortly', { digest });
+      }
+      await sleep(delay);
+      waited += delay;
+    }
   }
 
   /**
@@ -111,6 +151,9 @@ export class UploadService {
    * finish the bookkeeping the crash interrupted.
    */
   private async recoverCommitted(session: UploadSession, digest: string): Promise<{ digest: string; size: number }> {
+    // The first attempt claimed before publishing; claiming again keeps the bytes found below
+    // safe from a collector even if that claim was lost.
+    await this.claim(session.id, digest);
     const stat = await this.deps.blobs.stat(digest);
     if (stat && stat.size === session.size) {
       await this.deps.metadata.completeUpload(session.id, digest, stat.size);

@@ -15,7 +15,7 @@ export class Metrics {
   private readonly latency = new Map<string, Histogram>();
   private bytesIn = 0;
   private bytesOut = 0;
-  private readonly gauges = new Map<string, { help: string; read: () => number }>();
+  private readonly gauges = new Map<string, { help: string; read: () => number; type: 'gauge' | 'counter' }>();
 
   observeRequest(route: string, method: string, status: number, seconds: number, bytesIn: number, bytesOut: number): void {
     const key = `route="${route}",method="${method}",status="${status}"`;
@@ -35,7 +35,12 @@ export class Metrics {
 
   /** A value read at scrape time (e.g. upload sessions in flight). */
   gauge(name: string, help: string, read: () => number): void {
-    this.gauges.set(name, { help, read });
+    this.gauges.set(name, { help, read, type: 'gauge' });
+  }
+
+  /** A monotonically growing total kept elsewhere (e.g. bytes freed by GC), read at scrape time. */
+  counter(name: string, help: string, read: () => number): void {
+    this.gauges.set(name, { help, read, type: 'counter' });
   }
 
   render(): string {
@@ -63,7 +68,7 @@ export class Metrics {
       `berth_http_sent_bytes_total ${this.bytesOut}`,
     );
     for (const [name, gauge] of this.gauges) {
-      lines.push(`# HELP ${name} ${gauge.help}`, `# TYPE ${name} gauge`, `${name} ${gauge.read()}`);
+      lines.push(`# HELP ${name} ${gauge.help}`, `# TYPE ${name} ${gauge.type}`, `${name} ${gauge.read()}`);
     }
     return `${lines.join('\n')}\n`;
   }

@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { ManifestRecord, MetadataStore } from '../metadata-store.js';
+import { metadataLifecycleTests } from './metadata-lifecycle-tests.js';
 
 export interface MetadataStoreHarness {
   store: MetadataStore;
@@ -435,6 +436,8 @@ export function metadataStoreConformance(name: string, build: () => Promise<Meta
       await store().deleteUpload(stale.id);
       await store().deleteUpload(fresh.id);
     });
+
+    metadataLifecycleTests({ store, repo, uploadId, blobDigest, manifest, linkNew });
 
     test('no upload session is left behind', async () => {
       for (const id of uploadIds) assert.equal(await store().upload(id), undefined, `upload ${id} left behind`);

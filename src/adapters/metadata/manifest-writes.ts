@@ -1,0 +1,178 @@
+/**
+ * The two manifest writes that take part in lifecycle: storing one (its references checked in
+ * the same transaction, so a collector cannot remove them in between) and deleting one (what
+ * may have lived only through it recorded as GC candidates).
+ */
+import { MetadataMissingReferencesError } from '../../ports/metadata-lifecycle.js';
+import type { ManifestRecord, ManifestReferences } from '../../ports/metadata-store.js';
+import {
+  addCandidates,
+  blobCandidates,
+  chunked,
+  ensureRepository,
+  forShare,
+  manifestCandidates,
+  missing,
+  STORE_NAME,
+  VALUE_CHUNK,
+  type CandidateRow,
+  type Executor,
+  type LifecycleContext,
+} from './lifecycle-sql.js';
+
+/** See MetadataStore.putManifest. */
+export async function writeManifest(
+  ctx: LifecycleContext,
+  record: ManifestRecord,
+  refs: ManifestReferences,
+  tag: string | undefined,
+): Promise<void> {
+  const { repository, digest } = record;
+  const now = ctx.now().getTime();
+  await ctx.db.transaction().execute(async (trx) => {
+    // Checked here rather than only by the caller: a collector may remove a blob or a child
+    // between the caller's check and this write (see core/lifecycle/garbage-collector.ts).
+    const absent = await absentReferences(ctx, trx, repository, refs);
+    if (absent.length > 0) throw new MetadataMissingReferencesError(STORE_NAME, absent);
+    await ensureRepository(trx, repository, now);
+    const inserted = await trx
+      .insertInto('manifests')
+      .values({
+        repository,
+        digest,
+        media_type: record.mediaType,
+        artifact_type: record.artifactType ?? null,
+        subject: record.subject ?? null,
+        annotations: record.annotations === undefined ? null : JSON.stringify(record.annotations),
+        body: record.body,
+        size: record.body.length,
+        created_at: record.createdAt.getTime(),
+      })
+      .onConflict((oc) => oc.columns(['repository', 'digest']).doNothing())
+      .executeTakeFirst();
+    const candidates: CandidateRow[] = [];
+    // Same digest means same bytes, hence the same references: a re-put has nothing to add.
+    if (inserted.numInsertedOrUpdatedRows !== undefined && inserted.numInsertedOrUpdatedRows > 0n) {
+      for (const blobs of chunked([...new Set(refs.blobs)], VALUE_CHUNK)) {
+        await trx
+          .insertInto('manifest_blob_refs')
+          .values(blobs.map((blob) => ({ repository, manifest: digest, blob })))
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+      }
+      for (const children of chunked([...new Set(refs.manifests)], VALUE_CHUNK)) {
+        await trx
+          .insertInto('manifest_manifest_refs')
+          .values(children.map((child) => ({ repository, parent: digest, child })))
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+      }
+      // Untagged from birth: garbage after the grace period unless something comes to need it.
+      if (tag === undefined) candidates.push(...manifestCandidates(repository, [digest]));
+    }
+    if (tag !== undefined) {
+      const previous = await trx
+        .selectFrom('tags')
+        .select('digest')
+        .where('repository', '=', repository)
+        .where('name', '=', tag)
+        .executeTakeFirst();
+      if (previous !== undefined && previous.digest !== digest) {
+        candidates.push(...manifestCandidates(repository, [previous.digest]));
+      }
+      await trx
+        .insertInto('tags')
+        .values({ repository, name: tag, digest, updated_at: now })
+        .onConflict((oc) =>
+          oc.columns(['repository', 'name']).doUpdateSet((eb) => ({
+            digest: eb.ref('excluded.digest'),
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
+        )
+        .execute();
+    }
+    if (candidates.length > 0) await addCandidates(trx, candidates, now);
+  });
+}
+
+/** Referenced blobs not linked in the repository and child manifests not stored there. */
+async function absentReferences(ctx: LifecycleContext, trx: Executor, repository: string, refs: ManifestReferences): Promise<string[]> {
+  const blobs = await missing(refs.blobs, async (chunk) => {
+    const rows = await forShare(
+      ctx.dialect,
+      trx.selectFrom('repository_blobs').select('digest').where('repository', '=', repository).where('digest', 'in', chunk),
+    ).execute();
+    return rows.map((r) => r.digest);
+  });
+  const manifests = await missing(refs.manifests, async (chunk) => {
+    const rows = await forShare(
+      ctx.dialect,
+      trx.selectFrom('manifests').select('digest').where('repository', '=', repository).where('digest', 'in', chunk),
+    ).execute();
+    return rows.map((r) => r.digest);
+  });
+  return [...blobs, ...manifests];
+}
+
+/** See MetadataStore.deleteManifest. */
+export async function removeManifest(ctx: LifecycleContext, repository: string, digest: string): Promise<boolean> {
+  const now = ctx.now().getTime();
+  return ctx.db.transaction().execute(async (trx) => {
+    const row = await trx
+      .selectFrom('manifests')
+      .select('subject')
+      .where('repository', '=', repository)
+      .where('digest', '=', digest)
+      .executeTakeFirst();
+    if (row === undefined) return false;
+    // What may have lived only through this manifest, for the collector to look at.
+    const blobs = await trx
+      .selectFrom('manifest_blob_refs')
+      .select('blob')
+      .where('repository', '=', repository)
+      .where('manifest', '=', digest)
+      .execute();
+    const children = await trx
+      .selectFrom('manifest_manifest_refs')
+      .select('child')
+      .where('repository', '=', repository)
+      .where('parent', '=', digest)
+      .execute();
+    const referrers = await trx
+      .selectFrom('manifests')
+      .select('digest')
+      .where('repository', '=', repository)
+      .where('subject', '=', digest)
+      .execute();
+    // Children first: the foreign keys have no cascades.
+    await trx.deleteFrom('tags').where('repository', '=', repository).where('digest', '=', digest).execute();
+    await trx
+      .deleteFrom('manifest_blob_refs')
+      .where('repository', '=', repository)
+      .where('manifest', '=', digest)
+      .execute();
+    await trx
+      .deleteFrom('manifest_manifest_refs')
+      .where('repository', '=', repository)
+      .where('parent', '=', digest)
+      .execute();
+    await trx.deleteFrom('manifests').where('repository', '=', repository).where('digest', '=', digest).execute();
+    await trx
+      .deleteFrom('gc_candidates')
+      .where('kind', '=', 'manifest')
+      .where('repository', '=', repository)
+      .where('digest', '=', digest)
+      .execute();
+    const related = [
+      ...children.map((c) => c.child),
+      ...referrers.map((r) => r.digest),
+      ...(row.subject === null ? [] : [row.subject]),
+    ];
+    await addCandidates(
+      trx,
+      [...blobCandidates(blobs.map((b) => b.blob)), ...manifestCandidates(repository, related)],
+      now,
+    );
+    return true;
+  });
+}

@@ -1,0 +1,124 @@
+/**
+ * Restorable tag deletes, repository deletes, upload claims and the collector's lease.
+ */
+import type { DeletedTag, RestoreOutcome } from '../../ports/metadata-lifecycle.js';
+import {
+  addCandidates,
+  forShare,
+  manifestCandidates,
+  recordDeletedTags,
+  toDate,
+  type LifecycleContext,
+} from './lifecycle-sql.js';
+
+/** The one lease row; a name leaves room for other singleton jobs later. */
+const GC_LEASE = 'gc';
+
+export async function claimUpload(ctx: LifecycleContext, id: string, digest: string): Promise<boolean> {
+  const now = ctx.now().getTime();
+  return ctx.db.transaction().execute(async (trx) => {
+    const blob = await forShare(
+      ctx.dialect,
+      trx.selectFrom('blobs').select('deleting_at').where('digest', '=', digest),
+    ).executeTakeFirst();
+    if (blob !== undefined && blob.deleting_at !== null) return false;
+    const result = await trx.updateTable('uploads').set({ digest, updated_at: now }).where('id', '=', id).executeTakeFirst();
+    if (result.numUpdatedRows === 0n) throw new Error(`metadata: upload ${id} not found`);
+    return true;
+  });
+}
+
+export async function deleteRepository(ctx: LifecycleContext, repository: string): Promise<number | undefined> {
+  const now = ctx.now().getTime();
+  return ctx.db.transaction().execute(async (trx) => {
+    const repo = await trx.selectFrom('repositories').select('name').where('name', '=', repository).executeTakeFirst();
+    if (repo === undefined) return undefined;
+    const tags = await trx.selectFrom('tags').select(['name', 'digest']).where('repository', '=', repository).execute();
+    await trx.deleteFrom('tags').where('repository', '=', repository).execute();
+    await recordDeletedTags(trx, repository, tags, now);
+    await addCandidates(
+      trx,
+      [
+        ...manifestCandidates(repository, new Set(tags.map((t) => t.digest))),
+        { kind: 'repository', repository, digest: '' },
+      ],
+      now,
+    );
+    return tags.length;
+  });
+}
+
+export async function restoreTag(ctx: LifecycleContext, repository: string, tag: string, notBefore: Date): Promise<RestoreOutcome> {
+  const now = ctx.now().getTime();
+  return ctx.db.transaction().execute(async (trx) => {
+    const deleted = await trx
+      .selectFrom('deleted_tags')
+      .select(['digest', 'deleted_at'])
+      .where('repository', '=', repository)
+      .where('name', '=', tag)
+      .executeTakeFirst();
+    if (deleted === undefined) return 'unknown';
+    if (Number(deleted.deleted_at) < notBefore.getTime()) return 'expired';
+    const current = await trx
+      .selectFrom('tags')
+      .select('digest')
+      .where('repository', '=', repository)
+      .where('name', '=', tag)
+      .executeTakeFirst();
+    if (current !== undefined) return 'tag-exists';
+    // Held FOR SHARE on PostgreSQL so a collector's delete of it waits and then sees the tag.
+    const manifest = await forShare(
+      ctx.dialect,
+      trx.selectFrom('manifests').select('digest').where('repository', '=', repository).where('digest', '=', deleted.digest),
+    ).executeTakeFirst();
+    if (manifest === undefined) return 'manifest-gone';
+    await trx.insertInto('tags').values({ repository, name: tag, digest: deleted.digest, updated_at: now }).execute();
+    await trx.deleteFrom('deleted_tags').where('repository', '=', repository).where('name', '=', tag).execute();
+    return 'restored';
+  });
+}
+
+export async function deletedTags(ctx: LifecycleContext, repository: string, notBefore: Date): Promise<DeletedTag[]> {
+  const rows = await ctx.db
+    .selectFrom('deleted_tags')
+    .select(['name', 'digest', 'deleted_at'])
+    .where('repository', '=', repository)
+    .where('deleted_at', '>=', notBefore.getTime())
+    .orderBy('name')
+    .execute();
+  return rows.map((r) => ({ repository, tag: r.name, digest: r.digest, deletedAt: toDate(r.deleted_at) }));
+}
+
+export async function purgeDeletedTags(ctx: LifecycleContext, before: Date): Promise<number> {
+  const result = await ctx.db.deleteFrom('deleted_tags').where('deleted_at', '<', before.getTime()).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+export async function acquireGcLease(ctx: LifecycleContext, holder: string, until: Date): Promise<boolean> {
+  const now = ctx.now().getTime();
+  return ctx.db.transaction().execute(async (trx) => {
+    const row = await trx.selectFrom('gc_lease').select(['holder', 'expires_at']).where('name', '=', GC_LEASE).executeTakeFirst();
+    if (row === undefined) {
+      const inserted = await trx
+        .insertInto('gc_lease')
+        .values({ name: GC_LEASE, holder, expires_at: until.getTime() })
+        .onConflict((oc) => oc.column('name').doNothing())
+        .executeTakeFirst();
+      return (inserted.numInsertedOrUpdatedRows ?? 0n) > 0n;
+    }
+    // Compare-and-set on what was read, so two contenders for an expired lease cannot both win.
+    const updated = await trx
+      .updateTable('gc_lease')
+      .set({ holder, expires_at: until.getTime() })
+      .where('name', '=', GC_LEASE)
+      .where('holder', '=', row.holder)
+      .where('expires_at', '=', Number(row.expires_at))
+      .where((eb) => eb.or([eb('holder', '=', holder), eb('expires_at', '<', now)]))
+      .executeTakeFirst();
+    return updated.numUpdatedRows > 0n;
+  });
+}
+
+export async function releaseGcLease(ctx: LifecycleContext, holder: string): Promise<void> {
+  await ctx.db.deleteFrom('gc_lease').where('name', '=', GC_LEASE).where('holder', '=', holder).execute();
+}

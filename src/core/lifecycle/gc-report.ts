@@ -1,0 +1,123 @@
+/**
+ * What a collection removed (or, dry, would remove), and the progress it reports on the way.
+ * A dry run and a real run build their reports with the same function from the same kind of
+ * input (planned removals, actual removals), so "a real run removes exactly what the dry run
+ * said" is a comparison of two values.
+ */
+import type { ManifestKey } from '../../ports/metadata-lifecycle.js';
+
+export type GcPhase = 'recover' | 'mark' | 'manifests' | 'repositories' | 'blobs' | 'done';
+
+export interface GcProgress {
+  phase: GcPhase;
+  /** Items of this phase finished so far. */
+  done: number;
+  total: number;
+  /** Bytes deleted from the blob store so far in this run (0 in a dry run). */
+  bytesFreed: number;
+}
+
+export interface GcOptions {
+  dryRun?: boolean;
+  /** Overrides the configured grace period, in milliseconds. */
+  graceMs?: number;
+  /** Examine the whole registry, not only recorded candidates (cost: the registry's size). */
+  full?: boolean;
+  onProgress?: (progress: GcProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface RepositoryReport {
+  repository: string;
+  /** Manifest digests removed, sorted. */
+  manifests: string[];
+  /** Blob digests unlinked from the repository, sorted. */
+  blobs: string[];
+  /** Bytes of those blobs that left the blob store (shared blobs may count in several repositories). */
+  bytes: number;
+  /** The repository itself was removed (after `deleteRepository`, once nothing in it lived). */
+  removed: boolean;
+}
+
+export interface BlobReport {
+  digest: string;
+  size: number;
+}
+
+export interface GcReport {
+  dryRun: boolean;
+  startedAt: Date;
+  /** Only what was created, linked or unreferenced before this was eligible. */
+  cutoff: Date;
+  durationMs: number;
+  /** Repositories that lost anything, by name. */
+  repositories: RepositoryReport[];
+  /** Blobs whose bytes were (or would be) deleted, by digest. */
+  blobs: BlobReport[];
+  manifestsRemoved: number;
+  blobsRemoved: number;
+  repositoriesRemoved: number;
+  bytesFreed: number;
+  /** Candidates examined (plus what their removal made examinable). */
+  examined: number;
+  /** Removals skipped because a push gave the item a use between decision and removal. */
+  skipped: { manifests: number; blobs: number; repositories: number };
+  /** Blobs left tombstoned because deleting their bytes failed; the next run retries them. */
+  failures: Array<{ digest: string; error: string }>;
+}
+
+export interface Removals {
+  manifests: ManifestKey[];
+  repositories: Array<{ name: string; links: string[] }>;
+  blobs: Array<{ digest: string; size: number; links: string[] }>;
+}
+
+export function buildReport(
+  base: Pick<GcReport, 'dryRun' | 'startedAt' | 'cutoff' | 'durationMs' | 'examined' | 'skipped' | 'failures'>,
+  removals: Removals,
+): GcReport {
+  const repos = new Map<string, { manifests: Set<string>; blobs: Set<string>; removed: boolean }>();
+  const entry = (name: string) => {
+    let r = repos.get(name);
+    if (r === undefined) {
+      r = { manifests: new Set(), blobs: new Set(), removed: false };
+      repos.set(name, r);
+    }
+    return r;
+  };
+  for (const m of removals.manifests) entry(m.repository).manifests.add(m.digest);
+  for (const r of removals.repositories) {
+    const e = entry(r.name);
+    e.removed = true;
+    for (const d of r.links) e.blobs.add(d);
+  }
+  for (const b of removals.blobs) for (const name of b.links) entry(name).blobs.add(b.digest);
+  const sizes = new Map(removals.blobs.map((b) => [b.digest, b.size]));
+  const repositories: RepositoryReport[] = [...repos.entries()]
+    .sort(([a], [b]) => compare(a, b))
+    .map(([repository, r]) => {
+      const blobs = [...r.blobs].sort(compare);
+      return {
+        repository,
+        manifests: [...r.manifests].sort(compare),
+        blobs,
+        bytes: blobs.reduce((sum, d) => sum + (sizes.get(d) ?? 0), 0),
+        removed: r.removed,
+      };
+    });
+  const blobs = removals.blobs.map((b) => ({ digest: b.digest, size: b.size })).sort((a, b) => compare(a.digest, b.digest));
+  return {
+    ...base,
+    repositories,
+    blobs,
+    manifestsRemoved: removals.manifests.length,
+    blobsRemoved: blobs.length,
+    repositoriesRemoved: removals.repositories.length,
+    bytesFreed: blobs.reduce((sum, b) => sum + b.size, 0),
+  };
+}
+
+/** Byte-wise order, as every listing in Berth (never locale order). */
+export function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,132 @@
+/**
+ * The sweep phase: carries out a plan in batches, each removal re-checked by the store in its
+ * own transaction (see the protocol in garbage-collector.ts). What a push revived between the
+ * plan and the removal is skipped, never removed.
+ */
+import type { BlobStore } from '../../ports/blob-store.js';
+import { GC_MAX_BATCH, type ManifestKey } from '../../ports/metadata-lifecycle.js';
+import type { MetadataStore } from '../../ports/metadata-store.js';
+import type { Checkpoint } from '../checkpoint.js';
+import type { GcPhase } from './gc-report.js';
+import type { GcPlan } from './gc-plan.js';
+import { manifestKey } from './liveness.js';
+
+/** Blob files deleted at once: enough to hide a disk's latency, few enough to spare its queue. */
+const DELETE_CONCURRENCY = 16;
+
+export interface SweepContext {
+  metadata: MetadataStore;
+  blobs: BlobStore;
+  cutoff: Date;
+  restorableSince: Date;
+  checkpoint?: Checkpoint;
+  signal?: AbortSignal;
+  /** Called between batches: reports progress and keeps the collector's lease alive. */
+  between: (phase: GcPhase, done: number, total: number) => Promise<void>;
+  /** Adds to the run's freed bytes as files go. */
+  freed: (bytes: number) => void;
+}
+
+export interface RemovedBlob {
+  digest: string;
+  size: number;
+  links: string[];
+}
+
+export interface BlobSweep {
+  removed: RemovedBlob[];
+  skipped: number;
+  failures: Array<{ digest: string; error: string }>;
+}
+
+export async function sweepManifests(ctx: SweepContext, plan: GcPlan): Promise<{ deleted: ManifestKey[]; kept: number }> {
+  const garbage = new Set(plan.garbage);
+  const deleted: ManifestKey[] = [];
+  let kept = 0;
+  const check = {
+    cutoff: ctx.cutoff,
+    restorableSince: ctx.restorableSince,
+    isGarbage: (repository: string, digest: string) => garbage.has(manifestKey(repository, digest)),
+  };
+  for (let i = 0; i < plan.manifests.length; i += GC_MAX_BATCH) {
+    ctx.signal?.throwIfAborted();
+    const batch = plan.manifests.slice(i, i + GC_MAX_BATCH);
+    const result = await ctx.metadata.deleteGarbageManifests(batch, check, { signal: ctx.signal });
+    deleted.push(...result.deleted);
+    // A manifest kept lives; what it supports in later batches must see it as alive.
+    for (const k of result.kept) garbage.delete(manifestKey(k.repository, k.digest));
+    kept += result.kept.length;
+    await ctx.between('manifests', Math.min(i + GC_MAX_BATCH, plan.manifests.length), plan.manifests.length);
+  }
+  return { deleted, kept };
+}
+
+export async function sweepRepositories(
+  ctx: SweepContext,
+  plan: GcPlan,
+): Promise<{ removed: Array<{ name: string; links: string[] }>; kept: number }> {
+  const removed: Array<{ name: string; links: string[] }> = [];
+  let done = 0;
+  for (const repository of plan.repositories) {
+    ctx.signal?.throwIfAborted();
+    const result = await ctx.metadata.removeRepository(repository.name, ctx.restorableSince, { signal: ctx.signal });
+    if (result !== undefined) removed.push({ name: repository.name, links: result.links });
+    await ctx.between('repositories', ++done, plan.repositories.length);
+  }
+  return { removed, kept: plan.repositories.length - removed.length };
+}
+
+/**
+ * Tombstone, delete bytes, forget: in that order, so no metadata ever points at bytes that may
+ * be gone without also saying they are going.
+ */
+export async function sweepBlobs(ctx: SweepContext, digests: string[]): Promise<BlobSweep> {
+  const sweep: BlobSweep = { removed: [], skipped: 0, failures: [] };
+  for (let i = 0; i < digests.length; i += GC_MAX_BATCH) {
+    ctx.signal?.throwIfAborted();
+    const batch = digests.slice(i, i + GC_MAX_BATCH);
+    const tombstoned = await ctx.metadata.tombstoneBlobs(batch, ctx.cutoff, { signal: ctx.signal });
+    sweep.skipped += batch.length - tombstoned.length;
+    await ctx.checkpoint?.('gc:tombstoned', tombstoned.map((t) => t.digest));
+    const gone = await deleteBytes(ctx, tombstoned, sweep.failures);
+    await ctx.checkpoint?.('gc:bytes-deleted', gone.map((t) => t.digest));
+    await ctx.metadata.forgetBlobs(gone.map((t) => t.digest));
+    sweep.removed.push(...gone);
+    await ctx.between('blobs', Math.min(i + GC_MAX_BATCH, digests.length), digests.length);
+  }
+  return sweep;
+}
+
+/** Finishes what an interrupted run tombstoned (their links went with the tombstone). */
+export async function finishTombstones(ctx: SweepContext, pending: Array<{ digest: string; size: number }>): Promise<BlobSweep> {
+  const sweep: BlobSweep = { removed: [], skipped: 0, failures: [] };
+  for (let i = 0; i < pending.length; i += GC_MAX_BATCH) {
+    const batch = pending.slice(i, i + GC_MAX_BATCH).map((p) => ({ ...p, links: [] }));
+    const gone = await deleteBytes(ctx, batch, sweep.failures);
+    await ctx.metadata.forgetBlobs(gone.map((t) => t.digest));
+    sweep.removed.push(...gone);
+    await ctx.between('recover', Math.min(i + GC_MAX_BATCH, pending.length), pending.length);
+  }
+  return sweep;
+}
+
+/** Deletes the files; those that fail stay tombstoned for the next run. */
+async function deleteBytes(ctx: SweepContext, batch: RemovedBlob[], failures: BlobSweep['failures']): Promise<RemovedBlob[]> {
+  const gone: RemovedBlob[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < batch.length; i = next++) {
+      const blob = batch[i]!;
+      try {
+        // Absent already (a crash after the delete, or removed by hand) is as good as deleted.
+        const existed = await ctx.blobs.delete(blob.digest);
+        if (existed) ctx.freed(blob.size);
+        gone.push(blob);
+      } catch (error) {
+        failures.push({ digest: blob.digest, error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(DELETE_CONCURRENCY, batch.length) }, worker));
+  return gone;
+}

@@ -1,0 +1,79 @@
+/**
+ * Storage lifecycle use cases, for the edges (API, CLI, the scheduler): collect garbage,
+ * delete a whole repository, and restore a deleted tag within the restore window.
+ *
+ * Deleting is cheap and reversible for a while; freeing space is the collector's job. A deleted
+ * tag keeps its manifest (and so its blobs) alive for the restore window; after it, the content
+ * is ordinary garbage. A deleted repository loses its tags at once (each restorable) and the
+ * rest — manifests, links, the name itself — once the collector finds nothing in it alive.
+ */
+import type { DeletedTag } from '../../ports/metadata-lifecycle.js';
+import { ConflictError, NameUnknownError, NotFoundError, UnsupportedError } from '../errors.js';
+import { assertName, assertTag } from '../reference/reference.js';
+import { GarbageCollector, type CollectorDeps } from './garbage-collector.js';
+import type { GcOptions, GcReport } from './gc-report.js';
+import type { GcStats } from './gc-stats.js';
+
+export interface LifecycleDeps extends CollectorDeps {
+  /** Deletes are refused when false (registry:2's storage.delete); collection still runs. */
+  deleteEnabled: boolean;
+}
+
+export class Lifecycle {
+  readonly collector: GarbageCollector;
+
+  constructor(private readonly deps: LifecycleDeps) {
+    this.collector = new GarbageCollector(deps);
+  }
+
+  gc(options: GcOptions = {}): Promise<GcReport> {
+    return this.collector.collect(options);
+  }
+
+  gcStats(): GcStats {
+    return this.collector.gcStats();
+  }
+
+  /** Deletes every tag of `repository` (each restorable) and leaves the rest to the collector. */
+  async deleteRepository(repository: string): Promise<{ tags: number }> {
+    if (!this.deps.deleteEnabled) throw new UnsupportedError('deletes are disabled on this registry');
+    assertName(repository);
+    const tags = await this.deps.metadata.deleteRepository(repository);
+    if (tags === undefined) throw new NameUnknownError('repository name not known to registry', { repository });
+    return { tags };
+  }
+
+  /** Puts a deleted tag back on the manifest it named, within the restore window. */
+  async restoreTag(repository: string, tag: string): Promise<{ digest: string }> {
+    assertName(repository);
+    assertTag(tag);
+    const { metadata } = this.deps;
+    const outcome = await metadata.restoreTag(repository, tag, this.restorableSince());
+    const detail = { repository, tag };
+    switch (outcome) {
+      case 'restored': {
+        const record = await metadata.manifestByTag(repository, tag);
+        if (record === undefined) throw new NotFoundError('the restored tag was deleted again', detail);
+        return { digest: record.digest };
+      }
+      case 'unknown':
+        throw new NotFoundError('no deleted tag of that name', detail);
+      case 'expired':
+        throw new NotFoundError('the tag was deleted before the restore window; it can no longer be restored', detail);
+      case 'manifest-gone':
+        throw new NotFoundError('the manifest the tag named has been deleted', detail);
+      case 'tag-exists':
+        throw new ConflictError('the tag exists again; delete it first to restore the old one', detail);
+    }
+  }
+
+  /** Tags of `repository` that can still be restored. */
+  async deletedTags(repository: string): Promise<DeletedTag[]> {
+    assertName(repository);
+    return this.deps.metadata.deletedTags(repository, this.restorableSince());
+  }
+
+  private restorableSince(): Date {
+    return new Date(this.deps.now().getTime() - this.deps.restoreWindowMs);
+  }
+}

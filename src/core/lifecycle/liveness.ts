@@ -1,0 +1,73 @@
+/**
+ * Which manifests live, decided over the part of the reference graph the collector loaded.
+ *
+ * Liveness is reachability from roots along "supports" edges, all within one repository:
+ *   - roots: a tag points at it (for good), or a restorable deleted tag does, or it was
+ *     created or last untagged within the grace period (for now);
+ *   - an index supports each child it lists (the child lives while the index does);
+ *   - a referrer and its subject support each other: a signature lives while the image it
+ *     signs lives, and an image a live (say, tagged) referrer points at stays too.
+ * A cycle of mutual support with no root (an untagged image and its untagged signature) is
+ * garbage as a whole, which counting references could not see.
+ *
+ * The loader expands every node that is not a root to all its supporters, so the answer is
+ * exact for every loaded node: a root's own supporters need not be known to know it lives.
+ */
+import type { ManifestNode } from '../../ports/metadata-lifecycle.js';
+
+/** A map key for a manifest; NUL occurs in neither a name nor a digest. */
+export function manifestKey(repository: string, digest: string): string {
+  return `${repository}\u0000${digest}`;
+}
+
+export function isRoot(node: ManifestNode, cutoff: number): boolean {
+  return (
+    node.tagged ||
+    node.restorable ||
+    node.createdAt.getTime() >= cutoff ||
+    (node.candidateSince !== undefined && node.candidateSince.getTime() >= cutoff)
+  );
+}
+
+/** Keys of the manifests whose life keeps `node` alive. */
+export function supporterKeys(node: ManifestNode): string[] {
+  const keys = [...node.parents, ...node.referrers].map((d) => manifestKey(node.repository, d));
+  if (node.subject !== undefined) keys.push(manifestKey(node.repository, node.subject));
+  return keys;
+}
+
+export interface Liveness {
+  /** Alive through any root. */
+  live: Set<string>;
+  /** Alive through a tag: no need to look at it again until something changes. */
+  permanent: Set<string>;
+}
+
+export function decideLiveness(nodes: ReadonlyMap<string, ManifestNode>, cutoff: number): Liveness {
+  const dependents = new Map<string, string[]>();
+  for (const [key, node] of nodes) {
+    for (const supporter of supporterKeys(node)) {
+      if (!nodes.has(supporter)) continue;
+      const list = dependents.get(supporter);
+      if (list === undefined) dependents.set(supporter, [key]);
+      else list.push(key);
+    }
+  }
+  const spread = (seeds: Iterable<string>): Set<string> => {
+    const reached = new Set<string>(seeds);
+    const queue = [...reached];
+    for (let key = queue.pop(); key !== undefined; key = queue.pop()) {
+      for (const next of dependents.get(key) ?? []) {
+        if (reached.has(next)) continue;
+        reached.add(next);
+        queue.push(next);
+      }
+    }
+    return reached;
+  };
+  const all = [...nodes.entries()];
+  return {
+    live: spread(all.filter(([, n]) => isRoot(n, cutoff)).map(([k]) => k)),
+    permanent: spread(all.filter(([, n]) => n.tagged).map(([k]) => k)),
+  };
+}
