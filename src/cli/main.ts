@@ -17,6 +17,7 @@ const usage = `Usage:
   berth user add|passwd|rm|list|disable|enable  manage users
   berth robot add|rm|list                       manage robot accounts
   berth project add|list|visibility|member      manage projects and their members
+  berth policy set|show                         manage a project's write policy and immutable tags
   berth token add|list|rm                       manage personal access tokens
   berth audit [prune]                           read (as a table or --json) or prune the audit log
   berth gc [--dry-run] [--grace D] [--full]     free the space of deleted content, online

@@ -11,10 +11,12 @@ import { AccessAdmin } from '../core/access/access-admin.js';
 import { AuditLog } from '../core/access/audit-log.js';
 import { Authorizer, type AccessPolicy } from '../core/access/authorizer.js';
 import type { AccessStore } from '../ports/access-store.js';
+import type { PolicyStore } from '../ports/policy-store.js';
 
 export interface ComposedAdmin {
   admin: AccessAdmin;
   store: AccessStore;
+  policies: PolicyStore;
   close(): Promise<void>;
 }
 
@@ -41,5 +43,5 @@ export async function composeAdmin(config: BerthConfig, onAuditError: (error: un
     audit: new AuditLog(stores.access, now, onAuditError),
     now,
   });
-  return { admin, store: stores.access, close: () => stores.close() };
+  return { admin, store: stores.access, policies: stores.policies, close: () => stores.close() };
 }

@@ -22,6 +22,7 @@ import { TokenService } from '../core/access/token-service.js';
 import type { AccessStore } from '../ports/access-store.js';
 import type { CredentialChecker } from '../ports/credential-checker.js';
 import type { PasswordHasher } from '../ports/password-hasher.js';
+import type { PolicyStore } from '../ports/policy-store.js';
 import { Lifecycle } from '../core/lifecycle/lifecycle.js';
 import { Registry } from '../core/registry/registry.js';
 import { DEFAULT_MAX_MANIFEST_BYTES } from '../core/registry/registry-deps.js';
@@ -42,6 +43,8 @@ export interface Composed {
   registry: Registry;
   /** Garbage collection, repository delete and tag restore (see core/lifecycle). */
   lifecycle: Lifecycle;
+  /** Per-project write policies, enforced by the registry whatever the auth mode. */
+  policies: PolicyStore;
   /** Always present: users and projects can be managed even while `auth: none` is set. */
   accessStore: AccessStore;
   access: AccessComponents | undefined;
@@ -67,6 +70,7 @@ export async function compose(config: BerthConfig, logger: Logger): Promise<Comp
     deleteEnabled: config.storage.delete.enabled,
     maxManifestBytes: DEFAULT_MAX_MANIFEST_BYTES,
     now: () => new Date(),
+    policies: stores.policies,
   });
   await startupSweep(registry, config, logger);
   const lifecycle = new Lifecycle({
@@ -84,6 +88,7 @@ export async function compose(config: BerthConfig, logger: Logger): Promise<Comp
   return {
     registry,
     lifecycle,
+    policies: stores.policies,
     accessStore: stores.access,
     access,
     externalToken:

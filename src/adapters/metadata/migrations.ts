@@ -321,11 +321,31 @@ function lifecycleSchema(dialect: MetadataDialect): Migration {
   };
 }
 
+/**
+ * Per-project write policies. Keyed by project name without a foreign key to `projects`:
+ * with `auth: none` there are no project rows, yet a policy must still apply.
+ */
+function writePolicySchema(dialect: MetadataDialect): Migration {
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('project_policies')
+        .addColumn('project', dialect.keyType, (c) => c.notNull().primaryKey())
+        .addColumn('write_policy', 'text', (c) => c.notNull())
+        // A JSON array: the patterns are only ever read whole, with the policy.
+        .addColumn('immutable_tags', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  };
+}
+
 function migrations(dialect: MetadataDialect): Record<string, Migration> {
   return {
     '0001_core': coreSchema(dialect),
     '0002_access': accessSchema(dialect),
     '0003_lifecycle': lifecycleSchema(dialect),
+    '0004_write_policy': writePolicySchema(dialect),
   };
 }
 

@@ -164,6 +164,14 @@ export interface AuditLogTable {
   detail: string | null;
 }
 
+export interface ProjectPoliciesTable {
+  project: string;
+  write_policy: string;
+  /** JSON array of glob patterns. */
+  immutable_tags: string;
+  updated_at: Int64;
+}
+
 export interface Database {
   repositories: RepositoriesTable;
   blobs: BlobsTable;
@@ -182,4 +190,5 @@ export interface Database {
   projects: ProjectsTable;
   project_members: ProjectMembersTable;
   audit_log: AuditLogTable;
+  project_policies: ProjectPoliciesTable;
 }

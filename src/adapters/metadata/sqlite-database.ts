@@ -1,6 +1,6 @@
 /**
- * The embedded default: one better-sqlite3 connection serving both Kysely stores
- * (MetadataStore and AccessStore), which share one file, one schema and one migration list.
+ * The embedded default: one better-sqlite3 connection serving the Kysely stores
+ * (MetadataStore, AccessStore and PolicyStore), which share one file, one schema and one migration list.
  *
  * Durability: WAL, with synchronous=FULL by default. In WAL mode NORMAL already survives a
  * killed process (a commit is in the WAL, in the OS page cache) but may roll back the last
@@ -22,6 +22,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import { KyselyAccessStore } from './kysely-access-store.js';
 import { KyselyMetadataStore } from './kysely-metadata-store.js';
+import { KyselyPolicyStore } from './kysely-policy-store.js';
 import { sqliteMetadataDialect } from './migrations.js';
 import type { Database } from './schema.js';
 
@@ -39,6 +40,8 @@ export interface SqliteOptions {
 export interface SqliteStores {
   metadata: KyselyMetadataStore;
   access: KyselyAccessStore;
+  /** Per-project write policies; migrated by either store's `migrate()`. */
+  policies: KyselyPolicyStore;
   /**
    * Closes the shared connection, once however often it is called. `metadata.close()` closes
    * it too (for callers that only know the metadata store); both together are harmless.
@@ -54,6 +57,7 @@ export function openSqlite(options: SqliteOptions): SqliteStores {
   return {
     metadata: new KyselyMetadataStore(db, { dialect: sqliteMetadataDialect, now: options.now }),
     access: new KyselyAccessStore(db, { dialect: sqliteMetadataDialect }),
+    policies: new KyselyPolicyStore(db, { now: options.now }),
     close() {
       closing ??= (async () => {
         await db.destroy();

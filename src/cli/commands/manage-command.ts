@@ -1,10 +1,11 @@
 /**
- * Dispatches `berth user|robot|project|token|audit …` and maps outcomes to exit codes:
+ * Dispatches `berth user|robot|project|policy|token|audit …` and maps outcomes to exit codes:
  * 0 done, 1 refused or failed (the registry's own message), 2 the command line was wrong.
  */
 import { RegistryError } from '../../core/errors.js';
 import { auditCommand, auditUsage } from './audit-command.js';
 import { UsageError } from './cli-args.js';
+import { policyCommand, policyUsage } from './policy-command.js';
 import { projectCommand, projectUsage } from './project-command.js';
 import { robotCommand, robotUsage } from './robot-command.js';
 import { tokenCommand, tokenUsage } from './token-command.js';
@@ -14,6 +15,7 @@ const commands: Readonly<Record<string, { run: (args: string[]) => Promise<void>
   user: { run: userCommand, usage: userUsage },
   robot: { run: robotCommand, usage: robotUsage },
   project: { run: projectCommand, usage: projectUsage },
+  policy: { run: policyCommand, usage: policyUsage },
   token: { run: tokenCommand, usage: tokenUsage },
   audit: { run: auditCommand, usage: auditUsage },
 };

@@ -4,6 +4,8 @@
  */
 import { MetadataMissingReferencesError } from '../../ports/metadata-lifecycle.js';
 import type { ManifestRecord } from '../../ports/metadata-store.js';
+import type { ProjectPolicy } from '../../ports/policy-store.js';
+import { projectOf } from '../access/actions.js';
 import {
   DigestInvalidError,
   ManifestBlobUnknownError,
@@ -11,6 +13,7 @@ import {
   ManifestUnknownError,
   UnsupportedError,
 } from '../errors.js';
+import { checkManifestPush, checkTagDelete, checkWritable, immutablePatternOf, tagPushIsRestricted } from '../lifecycle/write-policy.js';
 import { parseManifest } from '../manifest/parse-manifest.js';
 import { assertName, assertReference, digestAlgorithm } from '../reference/reference.js';
 import { digestOf } from './digest-hasher.js';
@@ -27,6 +30,8 @@ export class ManifestService {
   async put(repository: string, reference: string, body: Buffer, contentType: string | undefined): Promise<PutManifestResult> {
     assertName(repository);
     const { byDigest } = assertReference(reference);
+    const policy = await this.policyOf(repository);
+    checkWritable(policy, repository);
     if (body.length > this.deps.maxManifestBytes) {
       throw new ManifestTooLargeError(`manifest is ${body.length} bytes; the limit is ${this.deps.maxManifestBytes}`, {
         size: body.length,
@@ -42,6 +47,12 @@ export class ManifestService {
       });
     }
     const { metadata } = this.deps;
+    if (!byDigest && tagPushIsRestricted(policy, reference)) {
+      // Checked before the write, not inside its transaction: two first pushes of one tag racing
+      // may both pass, which is the same outcome as one landing just after the other.
+      const current = await metadata.manifestByTag(repository, reference);
+      checkManifestPush(policy, repository, reference, current?.digest, digest);
+    }
     const record: ManifestRecord = {
       repository,
       digest,
@@ -87,7 +98,28 @@ export class ManifestService {
     assertName(repository);
     const { byDigest } = assertReference(reference);
     const { metadata } = this.deps;
+    const policy = await this.policyOf(repository);
+    checkTagDelete(policy, repository, byDigest ? undefined : reference);
+    if (byDigest) await this.refuseUntaggingImmutable(policy, repository, reference);
     const deleted = byDigest ? await metadata.deleteManifest(repository, reference) : await metadata.deleteTag(repository, reference);
     if (!deleted) throw new ManifestUnknownError('manifest unknown to registry', { repository, reference });
+  }
+
+  private async policyOf(repository: string): Promise<ProjectPolicy | undefined> {
+    return this.deps.policies?.get(projectOf(repository));
+  }
+
+  /**
+   * A delete by digest removes every tag on the manifest, so it must not be a way around an
+   * immutable tag. Walks the tags only when the project has patterns (deletes by digest are rare).
+   */
+  private async refuseUntaggingImmutable(policy: ProjectPolicy | undefined, repository: string, digest: string): Promise<void> {
+    if (policy === undefined || policy.immutableTags.length === 0) return;
+    const tags = await this.deps.metadata.listTags(repository, {});
+    for (const tag of tags) {
+      if (immutablePatternOf(policy, tag) === undefined) continue;
+      const current = await this.deps.metadata.manifestByTag(repository, tag);
+      if (current?.digest === digest) checkTagDelete(policy, repository, tag);
+    }
   }
 }

@@ -1,6 +1,7 @@
 /** What the registry use cases need from the outside world, passed in by the composition root. */
 import type { BlobStore } from '../../ports/blob-store.js';
 import type { MetadataStore } from '../../ports/metadata-store.js';
+import type { PolicyStore } from '../../ports/policy-store.js';
 import type { Checkpoint } from '../checkpoint.js';
 
 export interface RegistryDeps {
@@ -11,6 +12,8 @@ export interface RegistryDeps {
   /** Largest manifest body accepted, in bytes. */
   maxManifestBytes: number;
   now: () => Date;
+  /** Per-project write policies (core/lifecycle/write-policy.ts); absent means none apply. */
+  policies?: PolicyStore;
   /** Waits between attempts to claim a digest a collector is deleting; setTimeout by default. */
   sleep?: (ms: number) => Promise<void>;
   /** Test hooks between steps (see core/checkpoint.ts); absent in production. */

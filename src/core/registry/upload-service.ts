@@ -28,6 +28,8 @@ import {
   RangeInvalidError,
   TooManyRequestsError,
 } from '../errors.js';
+import { projectOf } from '../access/actions.js';
+import { checkWritable } from '../lifecycle/write-policy.js';
 import { assertDigest, assertName, digestAlgorithm } from '../reference/reference.js';
 import { HashingStream, hashStream, newHash } from './digest-hasher.js';
 import type { RegistryDeps } from './registry-deps.js';
@@ -64,6 +66,9 @@ export class UploadService {
 
   async start(repository: string, algorithm: 'sha256' | 'sha512' = 'sha256'): Promise<UploadSession> {
     assertName(repository);
+    // Only the start is checked: a session begun before the project turned read-only may
+    // finish, but its blobs can no longer be tagged into the repository.
+    checkWritable(await this.deps.policies?.get(projectOf(repository)), repository);
     const id = randomUUID();
     const now = this.deps.now();
     // Staging first: a crash between the two leaves an orphan file the sweep removes, never a

@@ -1,0 +1,59 @@
+/**
+ * PolicyStore over the shared metadata database (table `project_policies`, migration 0004).
+ * Migrations are run by the metadata or access store's `migrate()`, which share the schema.
+ */
+import type { Kysely } from 'kysely';
+import type { IoOptions } from '../../ports/blob-store.js';
+import { WRITE_POLICIES, type PolicyStore, type ProjectPolicy, type WritePolicy } from '../../ports/policy-store.js';
+import type { Database } from './schema.js';
+
+export class KyselyPolicyStore implements PolicyStore {
+  readonly #db: Kysely<Database>;
+  readonly #now: () => Date;
+
+  constructor(db: Kysely<Database>, options: { now?: () => Date } = {}) {
+    this.#db = db;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  async get(project: string, options?: IoOptions): Promise<ProjectPolicy | undefined> {
+    options?.signal?.throwIfAborted();
+    const row = await this.#db
+      .selectFrom('project_policies')
+      .select(['write_policy', 'immutable_tags'])
+      .where('project', '=', project)
+      .executeTakeFirst();
+    if (row === undefined) return undefined;
+    return { writePolicy: parseWritePolicy(row.write_policy), immutableTags: parsePatterns(row.immutable_tags) };
+  }
+
+  async set(project: string, policy: ProjectPolicy, options?: IoOptions): Promise<void> {
+    options?.signal?.throwIfAborted();
+    const values = {
+      write_policy: policy.writePolicy,
+      immutable_tags: JSON.stringify([...policy.immutableTags]),
+      updated_at: this.#now().getTime(),
+    };
+    await this.#db
+      .insertInto('project_policies')
+      .values({ project, ...values })
+      .onConflict((oc) => oc.column('project').doUpdateSet(values))
+      .execute();
+  }
+}
+
+// A row written by a newer version, or edited by hand, must fail loudly rather than quietly
+// relax a policy.
+function parseWritePolicy(value: string): WritePolicy {
+  const known = WRITE_POLICIES.find((p) => p === value);
+  if (known === undefined) throw new Error(`project_policies: unknown write policy "${value}"`);
+  return known;
+}
+
+function parsePatterns(text: string): string[] {
+  const parsed: unknown = JSON.parse(text);
+  if (!Array.isArray(parsed) || !parsed.every((p): p is string => typeof p === 'string')) {
+    throw new Error('project_policies: immutable_tags is not a JSON array of strings');
+  }
+  return parsed;
+}

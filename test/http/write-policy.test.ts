@@ -1,0 +1,100 @@
+// Project write policies over /v2: allow / disallow redeploy, read-only, immutable tag
+// patterns. Refusals are 403 DENIED with a message naming the rule.
+import { strict as assert } from 'node:assert';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import type { ProjectPolicy } from '../../src/ports/policy-store.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+import { OCI_MANIFEST, sha256, uniqueRepo } from './support/content.js';
+import { client, expectError, expectStatus, type Client, type Reply } from './support/http-client.js';
+import { pushImage } from './support/push.js';
+
+describe('write policies', () => {
+  let server: TestServer;
+  let c: Client;
+  before(async () => {
+    server = await startTestServer();
+    c = client(server.url);
+  });
+  after(() => server.close());
+
+  /** A fresh project (and a repository in it) with `policy` set. */
+  async function repoWith(policy: ProjectPolicy): Promise<string> {
+    const project = `wp${randomBytes(4).toString('hex')}`;
+    await server.composed.policies.set(project, policy);
+    return uniqueRepo(project);
+  }
+
+  function put(repo: string, reference: string, body: Buffer): Promise<Reply> {
+    return c.put(`/v2/${repo}/manifests/${reference}`, { headers: { 'content-type': OCI_MANIFEST }, body });
+  }
+
+  async function tagDigest(repo: string, tag: string): Promise<string | null> {
+    const reply = await c.head(`/v2/${repo}/manifests/${tag}`, { headers: { accept: OCI_MANIFEST } });
+    expectStatus(reply, 200, `head ${repo}:${tag}`);
+    return reply.headers.get('docker-content-digest');
+  }
+
+  test('allow-redeploy moves a tag', async () => {
+    const repo = await repoWith({ writePolicy: 'allow-redeploy', immutableTags: [] });
+    await pushImage(c, repo, 'latest');
+    const second = await pushImage(c, repo, 'latest');
+    assert.equal(await tagDigest(repo, 'latest'), second.digest);
+  });
+
+  test('disallow-redeploy refuses moving a tag, accepts the same digest again and new tags', async () => {
+    const repo = await repoWith({ writePolicy: 'disallow-redeploy', immutableTags: [] });
+    const first = await pushImage(c, repo, 'latest');
+    expectStatus(await put(repo, 'latest', first.body), 201, 'identical re-push');
+
+    const other = await pushImage(c, repo, 'other');
+    const error = expectError(await put(repo, 'latest', other.body), 403, 'DENIED');
+    assert.match(error.message, /redeploy is disallowed/);
+    assert.equal(await tagDigest(repo, 'latest'), first.digest);
+
+    expectStatus(await put(repo, 'fresh', other.body), 201, 'new tag');
+    expectStatus(await put(repo, other.digest, other.body), 201, 'by digest');
+  });
+
+  test('immutable v*: v1 cannot be moved or deleted, latest can', async () => {
+    const repo = await repoWith({ writePolicy: 'allow-redeploy', immutableTags: ['v*'] });
+    const first = await pushImage(c, repo, 'v1');
+    await put(repo, 'latest', first.body);
+    const second = await pushImage(c, repo, 'scratch');
+
+    const moved = expectError(await put(repo, 'v1', second.body), 403, 'DENIED');
+    assert.match(moved.message, /v1.*immutable.*"v\*"/);
+    expectStatus(await put(repo, 'v1', first.body), 201, 'identical re-push of v1');
+    const deleted = expectError(await c.delete(`/v2/${repo}/manifests/v1`), 403, 'DENIED');
+    assert.match(deleted.message, /v1.*immutable.*"v\*".*deleted/);
+    const byDigest = expectError(await c.delete(`/v2/${repo}/manifests/${first.digest}`), 403, 'DENIED');
+    assert.match(byDigest.message, /v1.*immutable/, 'a delete by digest must not remove an immutable tag');
+    assert.equal(await tagDigest(repo, 'v1'), first.digest);
+
+    expectStatus(await put(repo, 'latest', second.body), 201, 'latest moves');
+    expectStatus(await c.delete(`/v2/${repo}/manifests/latest`), 202, 'latest deletes');
+  });
+
+  test('read-only refuses blob upload start, manifest put and delete', async () => {
+    const project = `wp${randomBytes(4).toString('hex')}`;
+    const repo = uniqueRepo(project);
+    const image = await pushImage(c, repo, 'latest');
+    await server.composed.policies.set(project, { writePolicy: 'read-only', immutableTags: [] });
+    const message = new RegExp(`^repository ${repo} is read-only \\(project policy\\)$`);
+
+    const upload = expectError(await c.post(`/v2/${repo}/blobs/uploads/`), 403, 'DENIED');
+    assert.match(upload.message, message);
+    const bytes = randomBytes(64);
+    const monolithic = await c.post(`/v2/${repo}/blobs/uploads/?digest=${sha256(bytes)}`, {
+      headers: { 'content-type': 'application/octet-stream' },
+      body: bytes,
+    });
+    assert.match(expectError(monolithic, 403, 'DENIED').message, message);
+    assert.match(expectError(await put(repo, 'other', image.body), 403, 'DENIED').message, message);
+    assert.match(expectError(await put(repo, image.digest, image.body), 403, 'DENIED').message, message);
+    assert.match(expectError(await c.delete(`/v2/${repo}/manifests/latest`), 403, 'DENIED').message, message);
+    assert.match(expectError(await c.delete(`/v2/${repo}/manifests/${image.digest}`), 403, 'DENIED').message, message);
+    // Pulls still work.
+    assert.equal(await tagDigest(repo, 'latest'), image.digest);
+  });
+});
