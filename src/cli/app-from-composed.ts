@@ -7,6 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Composed } from '../compose/compose.js';
 import { AccessAdmin } from '../core/access/access-admin.js';
+import { AdminContext } from '../core/access/admin-context.js';
+import { StorageAdmin } from '../core/lifecycle/storage-admin.js';
 import { BasicGuard } from '../http/auth/basic-guard.js';
 import { ExternalTokenGuard } from '../http/auth/external-token-guard.js';
 import { TokenGuard } from '../http/auth/token-guard.js';
@@ -21,7 +23,19 @@ export interface AppOptions {
 
 export function appFromComposed(composed: Composed, options: AppOptions): FastifyInstance {
   const access = composed.access;
-  const admin = access ? new AccessAdmin({ ...access, now: () => new Date() }) : undefined;
+  const adminDeps = access ? { ...access, now: () => new Date() } : undefined;
+  const admin = adminDeps ? new AccessAdmin(adminDeps) : undefined;
+  const storage = adminDeps
+    ? new StorageAdmin({
+        ctx: new AdminContext(adminDeps),
+        policies: composed.policies,
+        metadata: composed.registry.deps.metadata,
+        lifecycle: composed.lifecycle,
+        retention: composed.retention,
+        registry: composed.registry,
+        deleteEnabled: composed.registry.deps.deleteEnabled,
+      })
+    : undefined;
   const auth = access && admin
     ? {
         guard: new TokenGuard(access.tokens, access.authenticator, access.authorizer, {
@@ -34,6 +48,7 @@ export function appFromComposed(composed: Composed, options: AppOptions): Fastif
         audit: access.audit,
         managementApi: {
           admin,
+          storage,
           authenticator: access.authenticator,
           tokens: access.tokens,
           realm: access.realm,

@@ -69,14 +69,4 @@ export async function runLifecycleCommand(
   }
 }
 
-/** 1536 → "1.5 KiB": sizes as people read them. */
-export function bytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = n;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${n} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
+export { formatBytes as bytes } from '../core/lifecycle/quota.js';

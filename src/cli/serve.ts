@@ -25,7 +25,7 @@ export async function serve(config: BerthConfig, warnings: readonly string[]): P
   const app = appFromComposed(composed, { logger, tls, baseUrl: config.http.host });
   const stopUploadPurge = scheduleUploadPurge(composed.registry, config, logger);
   const stopAuditPrune = scheduleAuditPrune(composed, config, logger);
-  const stopGc = scheduleGc(composed.lifecycle, config, logger);
+  const stopGc = scheduleGc(composed.lifecycle, config, logger, composed.retention);
   const stopPurge = () => {
     stopUploadPurge();
     stopAuditPrune();

@@ -24,6 +24,8 @@ import type { CredentialChecker } from '../ports/credential-checker.js';
 import type { PasswordHasher } from '../ports/password-hasher.js';
 import type { PolicyStore } from '../ports/policy-store.js';
 import { Lifecycle } from '../core/lifecycle/lifecycle.js';
+import { PullRecorder } from '../core/lifecycle/pull-recorder.js';
+import { Retention } from '../core/lifecycle/retention.js';
 import { Registry } from '../core/registry/registry.js';
 import { DEFAULT_MAX_MANIFEST_BYTES } from '../core/registry/registry-deps.js';
 
@@ -45,6 +47,10 @@ export interface Composed {
   lifecycle: Lifecycle;
   /** Per-project write policies, enforced by the registry whatever the auth mode. */
   policies: PolicyStore;
+  /** Retention rules per project (core/lifecycle/retention.ts), run by the scheduled job. */
+  retention: Retention;
+  /** Pull stamps for retention, written in batches; close() writes what is pending. */
+  pulls: PullRecorder;
   /** Always present: users and projects can be managed even while `auth: none` is set. */
   accessStore: AccessStore;
   access: AccessComponents | undefined;
@@ -57,30 +63,48 @@ export interface Composed {
   close(): Promise<void>;
 }
 
-export async function compose(config: BerthConfig, logger: Logger): Promise<Composed> {
+export interface ComposeOptions {
+  /**
+   * The storage clock (push and pull times, retention, collection). Tests set it to make
+   * "40 days ago" without waiting; access control keeps the real clock (tokens, rate limits).
+   */
+  now?: () => Date;
+}
+
+export async function compose(config: BerthConfig, logger: Logger, options: ComposeOptions = {}): Promise<Composed> {
+  const clock = options.now ?? (() => new Date());
   const root = config.storage.filesystem.rootdirectory;
   const blobs = new FilesystemBlobStore({ root });
   // WAL with synchronous=NORMAL: a committed push survives kill -9; see ARCHITECTURE.md.
-  const stores = openSqlite({ path: config.metadata.sqlite.path, synchronous: 'normal' });
+  const stores = openSqlite({ path: config.metadata.sqlite.path, synchronous: 'normal', now: options.now });
   const metadata = stores.metadata;
   await metadata.migrate();
+  const pulls = new PullRecorder(metadata, clock);
   const registry = new Registry({
+    pulls,
     blobs,
     metadata,
     deleteEnabled: config.storage.delete.enabled,
     maxManifestBytes: DEFAULT_MAX_MANIFEST_BYTES,
-    now: () => new Date(),
+    now: clock,
     policies: stores.policies,
   });
   await startupSweep(registry, config, logger);
   const lifecycle = new Lifecycle({
     metadata,
     blobs,
-    now: () => new Date(),
+    now: clock,
     graceMs: config.lifecycle.gc.graceSeconds * 1000,
     restoreWindowMs: config.lifecycle.restoreWindowSeconds * 1000,
     deleteEnabled: config.storage.delete.enabled,
   });
+  const retention = new Retention({
+    metadata,
+    policies: stores.policies,
+    now: clock,
+    restoreWindowMs: config.lifecycle.restoreWindowSeconds * 1000,
+  });
+  const stopPullFlush = schedulePullFlush(pulls, logger);
   const hasher = new BcryptPasswordHasher();
   const now = () => new Date();
   const bootstrap = await bootstrapAdmin(stores.access, hasher, process.env.BERTH_ADMIN_PASSWORD, now);
@@ -89,6 +113,8 @@ export async function compose(config: BerthConfig, logger: Logger): Promise<Comp
     registry,
     lifecycle,
     policies: stores.policies,
+    retention,
+    pulls,
     accessStore: stores.access,
     access,
     externalToken:
@@ -104,10 +130,23 @@ export async function compose(config: BerthConfig, logger: Logger): Promise<Comp
         : undefined,
     bootstrap,
     async close() {
+      stopPullFlush();
+      await pulls.flush().catch((error: unknown) => logger.error({ err: error }, 'could not write pull times'));
       await stores.close();
       await blobs.close();
     },
   };
+}
+
+/** How often pull times reach the database; see core/lifecycle/pull-recorder.ts. */
+const PULL_FLUSH_MS = 10_000;
+
+function schedulePullFlush(pulls: PullRecorder, logger: Logger): () => void {
+  const timer = setInterval(() => {
+    pulls.flush().catch((error: unknown) => logger.error({ err: error }, 'could not write pull times'));
+  }, PULL_FLUSH_MS);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 async function composeAccess(config: BerthConfig, store: AccessStore, hasher: PasswordHasher, logger: Logger): Promise<AccessComponents> {

@@ -1,5 +1,6 @@
 /**
- * The collector `berth serve` runs on its own, every `lifecycle.gc.interval`. Runs never
+ * The collector `berth serve` runs on its own, every `lifecycle.gc.interval`, after applying
+ * every project's retention rules (so what they remove is freed once restorable no more). Runs never
  * overlap in this process, and the metadata lease keeps them from overlapping a `berth gc`
  * started by hand (that run is skipped, not failed loudly).
  */
@@ -7,9 +8,22 @@ import type { Logger } from 'pino';
 import type { BerthConfig } from '../config/config.js';
 import type { Lifecycle } from '../core/lifecycle/lifecycle.js';
 import { RegistryError } from '../core/errors.js';
+import type { Retention } from '../core/lifecycle/retention.js';
+
+async function applyRetention(retention: Retention, logger: Logger): Promise<void> {
+  try {
+    for (const report of await retention.runAll()) {
+      if (report.removed.length > 0 || report.skipped.length > 0) {
+        logger.info({ project: report.project, removed: report.removed.length, skipped: report.skipped.length, rules: report.rules }, 'retention applied');
+      }
+    }
+  } catch (error) {
+    logger.error({ err: error }, 'retention failed');
+  }
+}
 
 /** Starts the schedule; returns a function that stops it (an ongoing run finishes). */
-export function scheduleGc(lifecycle: Lifecycle, config: BerthConfig, logger: Logger): () => void {
+export function scheduleGc(lifecycle: Lifecycle, config: BerthConfig, logger: Logger, retention?: Retention): () => void {
   const intervalMs = config.lifecycle.gc.intervalSeconds * 1000;
   if (intervalMs <= 0) return () => undefined;
   let running = false;
@@ -17,6 +31,7 @@ export function scheduleGc(lifecycle: Lifecycle, config: BerthConfig, logger: Lo
     if (running) return;
     running = true;
     try {
+      if (retention !== undefined && config.storage.delete.enabled) await applyRetention(retention, logger);
       const report = await lifecycle.gc();
       if (report.manifestsRemoved + report.blobsRemoved + report.repositoriesRemoved > 0 || report.failures.length > 0) {
         logger.info(

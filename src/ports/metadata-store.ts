@@ -8,6 +8,7 @@
  */
 import type { IoOptions } from './blob-store.js';
 import type { MetadataLifecycle } from './metadata-lifecycle.js';
+import type { MetadataUsage } from './metadata-usage.js';
 
 export interface ManifestRecord {
   repository: string;
@@ -56,7 +57,18 @@ export interface ReferrerRecord {
 }
 
 /** Lifecycle methods (restorable deletes, garbage collection) are in metadata-lifecycle.ts. */
-export interface MetadataStore extends MetadataLifecycle {
+/**
+ * Conditions a manifest put re-checks inside its transaction, so that two writers racing
+ * cannot both pass a check made before either wrote.
+ */
+export interface PutManifestOptions extends IoOptions {
+  /** Judges the tag's current digest (undefined: no such tag); throwing refuses the put. */
+  checkTag?: (current: string | undefined) => void;
+  /** Refuse (MetadataQuotaExceededError) when the project would hold more than this. */
+  quotaBytes?: number;
+}
+
+export interface MetadataStore extends MetadataLifecycle, MetadataUsage {
   /** Runs pending migrations; safe to call on every start and from several instances. */
   migrate(options?: IoOptions): Promise<void>;
 
@@ -87,9 +99,10 @@ export interface MetadataStore extends MetadataLifecycle {
    * Inside that transaction every `refs.blobs` digest must be linked in the repository and
    * every `refs.manifests` digest stored there, else MetadataMissingReferencesError and nothing
    * is written: a collector cannot remove them between a caller's check and the write.
-   * A manifest stored untagged, and one a moved tag leaves, become GC candidates.
+   * A manifest stored untagged, and one a moved tag leaves, become GC candidates. The
+   * project's usage counter moves in the same transaction; `options` adds conditions to it.
    */
-  putManifest(record: ManifestRecord, refs: ManifestReferences, tag: string | undefined, options?: IoOptions): Promise<void>;
+  putManifest(record: ManifestRecord, refs: ManifestReferences, tag: string | undefined, options?: PutManifestOptions): Promise<void>;
   manifest(repository: string, digest: string, options?: IoOptions): Promise<ManifestRecord | undefined>;
   /** The manifest a tag points at, in one lookup (the hot path of every pull). */
   manifestByTag(repository: string, tag: string, options?: IoOptions): Promise<ManifestRecord | undefined>;

@@ -29,6 +29,8 @@ export interface TestServerOptions {
   logger?: Logger;
   /** Garbage collection and restore window; the shipped defaults unless a test is about them. */
   lifecycle?: BerthConfig['lifecycle'];
+  /** The storage clock (push/pull times, retention, collection); the real one by default. */
+  now?: () => Date;
 }
 
 export function testConfig(root: string, overrides: TestServerOptions = {}): BerthConfig {
@@ -49,7 +51,7 @@ export function testConfig(root: string, overrides: TestServerOptions = {}): Ber
 export async function startTestServer(overrides: TestServerOptions = {}): Promise<TestServer> {
   const root = await mkdtemp(join(tmpdir(), 'berth-http-'));
   const logger = overrides.logger ?? pino({ level: 'silent' });
-  const composed = await compose(testConfig(root, overrides), logger);
+  const composed = await compose(testConfig(root, overrides), logger, { now: overrides.now });
   const app = appFromComposed(composed, { logger });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();

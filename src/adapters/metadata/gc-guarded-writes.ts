@@ -25,6 +25,7 @@ import {
   type Executor,
   type LifecycleContext,
 } from './lifecycle-sql.js';
+import { removeManifestUsage } from './usage-counters.js';
 
 /** Candidates the collector records for itself carry no grace of their own. */
 const NO_GRACE = 0;
@@ -166,13 +167,23 @@ function push(map: Map<string, string[]>, key: string, value: string): void {
 async function removeManifests(trx: Executor, keys: ManifestKey[]): Promise<void> {
   const blobs = new Set<string>();
   const children: CandidateRow[] = [];
+  const usage = new Map<string, { repository: string; blobs: string[]; manifestBytes: number }>();
   for (const chunk of chunked(keys, PAIR_CHUNK)) {
+    const sizes = await trx
+      .selectFrom('manifests')
+      .select(['repository', 'digest', 'size'])
+      .where((eb) => eb(eb.refTuple('repository', 'digest'), 'in', chunk.map((k) => eb.tuple(k.repository, k.digest))))
+      .execute();
+    for (const m of sizes) usage.set(pairKey(m.repository, m.digest), { repository: m.repository, blobs: [], manifestBytes: Number(m.size) });
     const refs = await trx
       .selectFrom('manifest_blob_refs')
-      .select('blob')
+      .select(['repository', 'manifest', 'blob'])
       .where((eb) => eb(eb.refTuple('repository', 'manifest'), 'in', chunk.map((k) => eb.tuple(k.repository, k.digest))))
       .execute();
-    for (const r of refs) blobs.add(r.blob);
+    for (const r of refs) {
+      blobs.add(r.blob);
+      usage.get(pairKey(r.repository, r.manifest))?.blobs.push(r.blob);
+    }
     const listed = await trx
       .selectFrom('manifest_manifest_refs')
       .select(['repository', 'child'])
@@ -202,6 +213,7 @@ async function removeManifests(trx: Executor, keys: ManifestKey[]): Promise<void
       .where((eb) => eb(eb.refTuple('repository', 'digest'), 'in', chunk.map((k) => eb.tuple(k.repository, k.digest))))
       .execute();
   }
+  await removeManifestUsage(trx, [...usage.values()]);
   await addCandidatesKeepingSince(trx, [...blobCandidates(blobs), ...children], NO_GRACE);
 }
 

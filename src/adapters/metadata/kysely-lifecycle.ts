@@ -22,12 +22,14 @@ import type {
 import * as guarded from './gc-guarded-writes.js';
 import * as reads from './gc-read-queries.js';
 import type { LifecycleContext } from './lifecycle-sql.js';
+import { KyselyUsage } from './kysely-usage.js';
 import * as tags from './tag-lifecycle-queries.js';
 
-export class KyselyLifecycle implements MetadataLifecycle {
+export class KyselyLifecycle extends KyselyUsage implements MetadataLifecycle {
   readonly #ctx: LifecycleContext;
 
   constructor(ctx: LifecycleContext) {
+    super(ctx);
     this.#ctx = ctx;
   }
 

@@ -17,6 +17,7 @@ import { sql, type Kysely } from 'kysely';
 import type { IoOptions } from '../../ports/blob-store.js';
 import { MetadataBlobUnavailableError } from '../../ports/metadata-lifecycle.js';
 import type {
+  PutManifestOptions,
   ManifestRecord,
   ManifestReferences,
   MetadataStore,
@@ -186,10 +187,10 @@ export class KyselyMetadataStore extends KyselyLifecycle implements MetadataStor
     record: ManifestRecord,
     refs: ManifestReferences,
     tag: string | undefined,
-    options?: IoOptions,
+    options?: PutManifestOptions,
   ): Promise<void> {
     options?.signal?.throwIfAborted();
-    await writeManifest(this.#ctx, record, refs, tag);
+    await writeManifest(this.#ctx, record, refs, tag, options);
   }
 
   async manifest(repository: string, digest: string, options?: IoOptions): Promise<ManifestRecord | undefined> {

@@ -4,7 +4,14 @@
  */
 import type { Kysely } from 'kysely';
 import type { IoOptions } from '../../ports/blob-store.js';
-import { WRITE_POLICIES, type PolicyStore, type ProjectPolicy, type WritePolicy } from '../../ports/policy-store.js';
+import {
+  RETENTION_KINDS,
+  WRITE_POLICIES,
+  type PolicyStore,
+  type ProjectPolicy,
+  type RetentionRule,
+  type WritePolicy,
+} from '../../ports/policy-store.js';
 import type { Database } from './schema.js';
 
 export class KyselyPolicyStore implements PolicyStore {
@@ -18,13 +25,14 @@ export class KyselyPolicyStore implements PolicyStore {
 
   async get(project: string, options?: IoOptions): Promise<ProjectPolicy | undefined> {
     options?.signal?.throwIfAborted();
-    const row = await this.#db
-      .selectFrom('project_policies')
-      .select(['write_policy', 'immutable_tags'])
-      .where('project', '=', project)
-      .executeTakeFirst();
-    if (row === undefined) return undefined;
-    return { writePolicy: parseWritePolicy(row.write_policy), immutableTags: parsePatterns(row.immutable_tags) };
+    const row = await this.#db.selectFrom('project_policies').selectAll().where('project', '=', project).executeTakeFirst();
+    return row === undefined ? undefined : toPolicy(row);
+  }
+
+  async list(options?: IoOptions): Promise<Array<{ project: string; policy: ProjectPolicy }>> {
+    options?.signal?.throwIfAborted();
+    const rows = await this.#db.selectFrom('project_policies').selectAll().orderBy('project').execute();
+    return rows.map((row) => ({ project: row.project, policy: toPolicy(row) }));
   }
 
   async set(project: string, policy: ProjectPolicy, options?: IoOptions): Promise<void> {
@@ -32,6 +40,8 @@ export class KyselyPolicyStore implements PolicyStore {
     const values = {
       write_policy: policy.writePolicy,
       immutable_tags: JSON.stringify([...policy.immutableTags]),
+      quota_bytes: policy.quotaBytes ?? null,
+      retention: JSON.stringify(policy.retention ?? []),
       updated_at: this.#now().getTime(),
     };
     await this.#db
@@ -40,6 +50,23 @@ export class KyselyPolicyStore implements PolicyStore {
       .onConflict((oc) => oc.column('project').doUpdateSet(values))
       .execute();
   }
+}
+
+function toPolicy(row: { write_policy: string; immutable_tags: string; quota_bytes: number | string | bigint | null; retention: string }): ProjectPolicy {
+  return {
+    writePolicy: parseWritePolicy(row.write_policy),
+    immutableTags: parsePatterns(row.immutable_tags),
+    quotaBytes: row.quota_bytes === null ? undefined : Number(row.quota_bytes),
+    retention: parseRetention(row.retention),
+  };
+}
+
+function parseRetention(text: string): RetentionRule[] {
+  const parsed: unknown = JSON.parse(text);
+  if (!Array.isArray(parsed) || !parsed.every((r) => typeof r === 'object' && r !== null && RETENTION_KINDS.includes((r as RetentionRule).kind))) {
+    throw new Error('project_policies: retention is not a JSON array of known rules');
+  }
+  return parsed as RetentionRule[];
 }
 
 // A row written by a newer version, or edited by hand, must fail loudly rather than quietly

@@ -4,13 +4,14 @@
  * may have lived only through it recorded as GC candidates).
  */
 import { MetadataMissingReferencesError } from '../../ports/metadata-lifecycle.js';
-import type { ManifestRecord, ManifestReferences } from '../../ports/metadata-store.js';
+import type { ManifestRecord, ManifestReferences, PutManifestOptions } from '../../ports/metadata-store.js';
 import {
   addCandidates,
   blobCandidates,
   chunked,
   ensureRepository,
   forShare,
+  forUpdate,
   manifestCandidates,
   missing,
   STORE_NAME,
@@ -19,6 +20,7 @@ import {
   type Executor,
   type LifecycleContext,
 } from './lifecycle-sql.js';
+import { addManifestUsage, removeManifestUsage } from './usage-counters.js';
 
 /** See MetadataStore.putManifest. */
 export async function writeManifest(
@@ -26,6 +28,7 @@ export async function writeManifest(
   record: ManifestRecord,
   refs: ManifestReferences,
   tag: string | undefined,
+  options: PutManifestOptions = {},
 ): Promise<void> {
   const { repository, digest } = record;
   const now = ctx.now().getTime();
@@ -34,6 +37,24 @@ export async function writeManifest(
     // between the caller's check and this write (see core/lifecycle/garbage-collector.ts).
     const absent = await absentReferences(ctx, trx, repository, refs);
     if (absent.length > 0) throw new MetadataMissingReferencesError(STORE_NAME, absent);
+    const previous =
+      tag === undefined
+        ? undefined
+        : await forUpdate(
+            ctx.dialect,
+            trx.selectFrom('tags').select('digest').where('repository', '=', repository).where('name', '=', tag),
+          ).executeTakeFirst();
+    // Judged here, in the transaction, so two first pushes of one tag cannot both pass.
+    options.checkTag?.(previous?.digest);
+    const exists = await trx
+      .selectFrom('manifests')
+      .select('digest')
+      .where('repository', '=', repository)
+      .where('digest', '=', digest)
+      .executeTakeFirst();
+    if (exists === undefined) {
+      await addManifestUsage(trx, { repository, blobs: refs.blobs, manifestBytes: record.body.length }, options.quotaBytes);
+    }
     await ensureRepository(trx, repository, now);
     const inserted = await trx
       .insertInto('manifests')
@@ -71,12 +92,6 @@ export async function writeManifest(
       if (tag === undefined) candidates.push(...manifestCandidates(repository, [digest]));
     }
     if (tag !== undefined) {
-      const previous = await trx
-        .selectFrom('tags')
-        .select('digest')
-        .where('repository', '=', repository)
-        .where('name', '=', tag)
-        .executeTakeFirst();
       if (previous !== undefined && previous.digest !== digest) {
         candidates.push(...manifestCandidates(repository, [previous.digest]));
       }
@@ -116,63 +131,66 @@ async function absentReferences(ctx: LifecycleContext, trx: Executor, repository
 
 /** See MetadataStore.deleteManifest. */
 export async function removeManifest(ctx: LifecycleContext, repository: string, digest: string): Promise<boolean> {
-  const now = ctx.now().getTime();
-  return ctx.db.transaction().execute(async (trx) => {
-    const row = await trx
-      .selectFrom('manifests')
-      .select('subject')
-      .where('repository', '=', repository)
-      .where('digest', '=', digest)
-      .executeTakeFirst();
-    if (row === undefined) return false;
-    // What may have lived only through this manifest, for the collector to look at.
-    const blobs = await trx
-      .selectFrom('manifest_blob_refs')
-      .select('blob')
-      .where('repository', '=', repository)
-      .where('manifest', '=', digest)
-      .execute();
-    const children = await trx
-      .selectFrom('manifest_manifest_refs')
-      .select('child')
-      .where('repository', '=', repository)
-      .where('parent', '=', digest)
-      .execute();
-    const referrers = await trx
-      .selectFrom('manifests')
-      .select('digest')
-      .where('repository', '=', repository)
-      .where('subject', '=', digest)
-      .execute();
-    // Children first: the foreign keys have no cascades.
-    await trx.deleteFrom('tags').where('repository', '=', repository).where('digest', '=', digest).execute();
-    await trx
-      .deleteFrom('manifest_blob_refs')
-      .where('repository', '=', repository)
-      .where('manifest', '=', digest)
-      .execute();
-    await trx
-      .deleteFrom('manifest_manifest_refs')
-      .where('repository', '=', repository)
-      .where('parent', '=', digest)
-      .execute();
-    await trx.deleteFrom('manifests').where('repository', '=', repository).where('digest', '=', digest).execute();
-    await trx
-      .deleteFrom('gc_candidates')
-      .where('kind', '=', 'manifest')
-      .where('repository', '=', repository)
-      .where('digest', '=', digest)
-      .execute();
-    const related = [
-      ...children.map((c) => c.child),
-      ...referrers.map((r) => r.digest),
-      ...(row.subject === null ? [] : [row.subject]),
-    ];
-    await addCandidates(
-      trx,
-      [...blobCandidates(blobs.map((b) => b.blob)), ...manifestCandidates(repository, related)],
-      now,
-    );
-    return true;
-  });
+  return ctx.db.transaction().execute((trx) => removeManifestIn(trx, repository, digest, ctx.now().getTime()));
+}
+
+/** removeManifest inside a transaction the caller holds. */
+export async function removeManifestIn(trx: Executor, repository: string, digest: string, now: number): Promise<boolean> {
+  const row = await trx
+    .selectFrom('manifests')
+    .select(['subject', 'size'])
+    .where('repository', '=', repository)
+    .where('digest', '=', digest)
+    .executeTakeFirst();
+  if (row === undefined) return false;
+  // What may have lived only through this manifest, for the collector to look at.
+  const blobs = await trx
+    .selectFrom('manifest_blob_refs')
+    .select('blob')
+    .where('repository', '=', repository)
+    .where('manifest', '=', digest)
+    .execute();
+  const children = await trx
+    .selectFrom('manifest_manifest_refs')
+    .select('child')
+    .where('repository', '=', repository)
+    .where('parent', '=', digest)
+    .execute();
+  const referrers = await trx
+    .selectFrom('manifests')
+    .select('digest')
+    .where('repository', '=', repository)
+    .where('subject', '=', digest)
+    .execute();
+  await removeManifestUsage(trx, [{ repository, blobs: blobs.map((b) => b.blob), manifestBytes: Number(row.size) }]);
+  // Children first: the foreign keys have no cascades.
+  await trx.deleteFrom('tags').where('repository', '=', repository).where('digest', '=', digest).execute();
+  await trx
+    .deleteFrom('manifest_blob_refs')
+    .where('repository', '=', repository)
+    .where('manifest', '=', digest)
+    .execute();
+  await trx
+    .deleteFrom('manifest_manifest_refs')
+    .where('repository', '=', repository)
+    .where('parent', '=', digest)
+    .execute();
+  await trx.deleteFrom('manifests').where('repository', '=', repository).where('digest', '=', digest).execute();
+  await trx
+    .deleteFrom('gc_candidates')
+    .where('kind', '=', 'manifest')
+    .where('repository', '=', repository)
+    .where('digest', '=', digest)
+    .execute();
+  const related = [
+    ...children.map((c) => c.child),
+    ...referrers.map((r) => r.digest),
+    ...(row.subject === null ? [] : [row.subject]),
+  ];
+  await addCandidates(
+    trx,
+    [...blobCandidates(blobs.map((b) => b.blob)), ...manifestCandidates(repository, related)],
+    now,
+  );
+  return true;
 }

@@ -24,6 +24,7 @@ import {
   type MigrationProvider,
   type RawBuilder,
 } from 'kysely';
+import { projectOf } from '../../ports/project-name.js';
 
 /** The only places the two dialects' DDL differ. */
 export interface MetadataDialect {
@@ -340,12 +341,94 @@ function writePolicySchema(dialect: MetadataDialect): Migration {
   };
 }
 
+/**
+ * Storage accounting and retention: per-project reference counts of blobs and their totals
+ * (kept by the writes that add or remove manifest references; backfilled here from what
+ * exists), quotas and retention rules on the project policy, and the last pull of a manifest.
+ * The backfill reads in pages and computes in JS, so it is the same code on both dialects.
+ */
+function usageSchema(dialect: MetadataDialect): Migration {
+  const key = dialect.keyType;
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('manifests').addColumn('last_pulled_at', 'bigint').execute();
+      await db.schema.alterTable('project_policies').addColumn('quota_bytes', 'bigint').execute();
+      await db.schema
+        .alterTable('project_policies')
+        .addColumn('retention', 'text', (c) => c.notNull().defaultTo('[]'))
+        .execute();
+      await db.schema
+        .createTable('project_blobs')
+        .addColumn('project', key, (c) => c.notNull())
+        .addColumn('digest', key, (c) => c.notNull())
+        .addColumn('refs', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('project_blobs_pk', ['project', 'digest'])
+        .execute();
+      await db.schema
+        .createTable('project_usage')
+        .addColumn('project', key, (c) => c.notNull().primaryKey())
+        .addColumn('blobs', 'bigint', (c) => c.notNull())
+        .addColumn('blob_bytes', 'bigint', (c) => c.notNull())
+        .addColumn('manifests', 'bigint', (c) => c.notNull())
+        .addColumn('manifest_bytes', 'bigint', (c) => c.notNull())
+        .execute();
+      await backfillUsage(db);
+    },
+  };
+}
+
+async function backfillUsage(db: Kysely<unknown>): Promise<void> {
+  const refs = new Map<string, Map<string, number>>();
+  const totals = new Map<string, { blobs: number; blob_bytes: number; manifests: number; manifest_bytes: number }>();
+  const totalsOf = (p: string) => {
+    let t = totals.get(p);
+    if (t === undefined) totals.set(p, (t = { blobs: 0, blob_bytes: 0, manifests: 0, manifest_bytes: 0 }));
+    return t;
+  };
+  const { rows: manifestRows } = await sql<{ repository: string; size: number | string }>`select repository, size from manifests`.execute(db);
+  for (const m of manifestRows) {
+    const t = totalsOf(projectOf(m.repository));
+    t.manifests++;
+    t.manifest_bytes += Number(m.size);
+  }
+  const { rows: refRows } = await sql<{ repository: string; blob: string; size: number | string }>`
+    select r.repository, r.blob, b.size from manifest_blob_refs r join blobs b on b.digest = r.blob`.execute(db);
+  for (const r of refRows) {
+    const p = projectOf(r.repository);
+    let counts = refs.get(p);
+    if (counts === undefined) refs.set(p, (counts = new Map()));
+    const before = counts.get(r.blob) ?? 0;
+    counts.set(r.blob, before + 1);
+    if (before === 0) {
+      const t = totalsOf(p);
+      t.blobs++;
+      t.blob_bytes += Number(r.size);
+    }
+  }
+  for (const [p, counts] of refs) {
+    const rows = [...counts].map(([digest, n]) => ({ project: p, digest, refs: n }));
+    for (let i = 0; i < rows.length; i += 300) {
+      await (db as Kysely<{ project_blobs: { project: string; digest: string; refs: number } }>)
+        .insertInto('project_blobs')
+        .values(rows.slice(i, i + 300))
+        .execute();
+    }
+  }
+  for (const [p, t] of totals) {
+    await (db as Kysely<{ project_usage: { project: string; blobs: number; blob_bytes: number; manifests: number; manifest_bytes: number } }>)
+      .insertInto('project_usage')
+      .values({ project: p, ...t })
+      .execute();
+  }
+}
+
 function migrations(dialect: MetadataDialect): Record<string, Migration> {
   return {
     '0001_core': coreSchema(dialect),
     '0002_access': accessSchema(dialect),
     '0003_lifecycle': lifecycleSchema(dialect),
     '0004_write_policy': writePolicySchema(dialect),
+    '0005_usage_retention': usageSchema(dialect),
   };
 }
 

@@ -46,6 +46,8 @@ export interface ManifestsTable {
   /** Length of `body`, kept so referrers never read bodies. */
   size: Int64;
   created_at: Int64;
+  /** Newest recorded pull (GET or HEAD), written in batches; null when never pulled. */
+  last_pulled_at: ColumnType<number | string | bigint | null, number | null | undefined, number | null>;
 }
 
 export interface ManifestBlobRefsTable {
@@ -170,6 +172,25 @@ export interface ProjectPoliciesTable {
   /** JSON array of glob patterns. */
   immutable_tags: string;
   updated_at: Int64;
+  quota_bytes: ColumnType<number | string | bigint | null, number | null | undefined, number | null>;
+  /** JSON array of retention rules. */
+  retention: ColumnType<string, string | undefined, string>;
+}
+
+/** How many manifest references in a project point at a blob (migration 0005). */
+export interface ProjectBlobsTable {
+  project: string;
+  digest: string;
+  refs: Int64;
+}
+
+/** A project's deduplicated totals, kept with project_blobs. */
+export interface ProjectUsageTable {
+  project: string;
+  blobs: Int64;
+  blob_bytes: Int64;
+  manifests: Int64;
+  manifest_bytes: Int64;
 }
 
 export interface Database {
@@ -191,4 +212,6 @@ export interface Database {
   project_members: ProjectMembersTable;
   audit_log: AuditLogTable;
   project_policies: ProjectPoliciesTable;
+  project_blobs: ProjectBlobsTable;
+  project_usage: ProjectUsageTable;
 }

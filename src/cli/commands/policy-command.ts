@@ -38,6 +38,7 @@ export async function policyCommand(args: string[]): Promise<void> {
       return withAdmin(values.config, async ({ policies }) => {
         const current = (await policies.get(project)) ?? OPEN;
         const next: ProjectPolicy = {
+          ...current,
           writePolicy: writePolicy ?? current.writePolicy,
           immutableTags: immutableTags ?? current.immutableTags,
         };

@@ -24,8 +24,4 @@ export function isAction(value: string): value is Action {
   return (ALL_ACTIONS as readonly string[]).includes(value);
 }
 
-/** The project a repository belongs to: its first path segment (`team` in `team/app`). */
-export function projectOf(repository: string): string {
-  const slash = repository.indexOf('/');
-  return slash === -1 ? repository : repository.slice(0, slash);
-}
+export { projectOf } from '../../ports/project-name.js';

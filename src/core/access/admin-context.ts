@@ -105,6 +105,16 @@ const PHRASES: Readonly<Record<string, string>> = {
   'member.remove': "change this project's members",
   'audit.read': 'read the audit log',
   'audit.prune': 'prune the audit log',
+  'policy.set': "change this project's policy",
+  'quota.set': 'set storage quotas (system admins only)',
+  'usage.read': "see every project's usage",
+  'retention.run': "run this project's retention rules",
+  'gc.run': 'run garbage collection',
+  'gc.read': 'see garbage collection status',
+  'repository.delete': 'delete this repository',
+  delete: 'delete in this repository',
+  restore: 'restore tags in this repository',
+  'deleted-tags.read': "see this repository's deleted tags",
 };
 
 function describeAction(action: string): string {

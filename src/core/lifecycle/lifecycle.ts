@@ -11,7 +11,7 @@ import type { DeletedTag } from '../../ports/metadata-lifecycle.js';
 import { ConflictError, NameUnknownError, NotFoundError, UnsupportedError } from '../errors.js';
 import { assertName, assertTag } from '../reference/reference.js';
 import { GarbageCollector, type CollectorDeps } from './garbage-collector.js';
-import type { GcOptions, GcReport } from './gc-report.js';
+import type { GcOptions, GcProgress, GcReport } from './gc-report.js';
 import type { GcStats } from './gc-stats.js';
 
 export interface LifecycleDeps extends CollectorDeps {
@@ -19,15 +19,42 @@ export interface LifecycleDeps extends CollectorDeps {
   deleteEnabled: boolean;
 }
 
+/** A collection as the API and /metrics show it: the run in progress, and the last one. */
+export interface GcStatus {
+  running: { startedAt: Date; dryRun: boolean; progress: GcProgress | undefined } | undefined;
+  last: GcReport | undefined;
+}
+
 export class Lifecycle {
   readonly collector: GarbageCollector;
+  private running: GcStatus['running'];
+  private last: GcReport | undefined;
 
   constructor(private readonly deps: LifecycleDeps) {
     this.collector = new GarbageCollector(deps);
   }
 
-  gc(options: GcOptions = {}): Promise<GcReport> {
-    return this.collector.collect(options);
+  async gc(options: GcOptions = {}): Promise<GcReport> {
+    const run = { startedAt: this.deps.now(), dryRun: options.dryRun === true, progress: undefined as GcProgress | undefined };
+    // Only this process's runs are seen here; a `berth gc` in another process shows in its own output.
+    if (this.running === undefined) this.running = run;
+    try {
+      const report = await this.collector.collect({
+        ...options,
+        onProgress: (progress) => {
+          run.progress = progress;
+          options.onProgress?.(progress);
+        },
+      });
+      if (!run.dryRun) this.last = report;
+      return report;
+    } finally {
+      if (this.running === run) this.running = undefined;
+    }
+  }
+
+  gcStatus(): GcStatus {
+    return { running: this.running === undefined ? undefined : { ...this.running }, last: this.last };
   }
 
   gcStats(): GcStats {

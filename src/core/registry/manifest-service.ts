@@ -4,6 +4,7 @@
  */
 import { MetadataMissingReferencesError } from '../../ports/metadata-lifecycle.js';
 import type { ManifestRecord } from '../../ports/metadata-store.js';
+import { MetadataQuotaExceededError } from '../../ports/metadata-usage.js';
 import type { ProjectPolicy } from '../../ports/policy-store.js';
 import { projectOf } from '../access/actions.js';
 import {
@@ -14,6 +15,7 @@ import {
   UnsupportedError,
 } from '../errors.js';
 import { checkManifestPush, checkTagDelete, checkWritable, immutablePatternOf, tagPushIsRestricted } from '../lifecycle/write-policy.js';
+import { quotaExceeded } from '../lifecycle/quota.js';
 import { parseManifest } from '../manifest/parse-manifest.js';
 import { assertName, assertReference, digestAlgorithm } from '../reference/reference.js';
 import { digestOf } from './digest-hasher.js';
@@ -47,12 +49,12 @@ export class ManifestService {
       });
     }
     const { metadata } = this.deps;
-    if (!byDigest && tagPushIsRestricted(policy, reference)) {
-      // Checked before the write, not inside its transaction: two first pushes of one tag racing
-      // may both pass, which is the same outcome as one landing just after the other.
-      const current = await metadata.manifestByTag(repository, reference);
-      checkManifestPush(policy, repository, reference, current?.digest, digest);
-    }
+    // Judged by the store inside the write's transaction, so two first pushes of one tag
+    // cannot both pass under disallow-redeploy or an immutable pattern.
+    const checkTag =
+      !byDigest && tagPushIsRestricted(policy, reference)
+        ? (current: string | undefined) => checkManifestPush(policy, repository, reference, current, digest)
+        : undefined;
     const record: ManifestRecord = {
       repository,
       digest,
@@ -67,8 +69,14 @@ export class ManifestService {
     try {
       // The store checks the references in the transaction that records them, so a collector
       // cannot remove a blob or child between the check and the write.
-      await metadata.putManifest(record, { blobs: parsed.blobs, manifests: parsed.manifests }, byDigest ? undefined : reference);
+      await metadata.putManifest(record, { blobs: parsed.blobs, manifests: parsed.manifests }, byDigest ? undefined : reference, {
+        checkTag,
+        quotaBytes: policy?.quotaBytes,
+      });
     } catch (error) {
+      if (error instanceof MetadataQuotaExceededError) {
+        throw quotaExceeded(error.project, error.usedBytes, error.addingBytes, error.limitBytes);
+      }
       if (!(error instanceof MetadataMissingReferencesError)) throw error;
       const { missing } = error;
       throw new ManifestBlobUnknownError(
@@ -86,6 +94,7 @@ export class ManifestService {
     const { metadata } = this.deps;
     const record = byDigest ? await metadata.manifest(repository, reference) : await metadata.manifestByTag(repository, reference);
     if (!record) throw new ManifestUnknownError('manifest unknown to registry', { repository, reference });
+    this.deps.pulls?.record(repository, record.digest);
     return record;
   }
 

@@ -3,6 +3,7 @@ import type { BlobStore } from '../../ports/blob-store.js';
 import type { MetadataStore } from '../../ports/metadata-store.js';
 import type { PolicyStore } from '../../ports/policy-store.js';
 import type { Checkpoint } from '../checkpoint.js';
+import type { PullLog } from '../lifecycle/pull-recorder.js';
 
 export interface RegistryDeps {
   blobs: BlobStore;
@@ -14,6 +15,8 @@ export interface RegistryDeps {
   now: () => Date;
   /** Per-project write policies (core/lifecycle/write-policy.ts); absent means none apply. */
   policies?: PolicyStore;
+  /** Told of every manifest read (GET or HEAD), for retention by last pull; absent: nothing kept. */
+  pulls?: PullLog;
   /** Waits between attempts to claim a digest a collector is deleting; setTimeout by default. */
   sleep?: (ms: number) => Promise<void>;
   /** Test hooks between steps (see core/checkpoint.ts); absent in production. */

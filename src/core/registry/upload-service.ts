@@ -29,6 +29,7 @@ import {
   TooManyRequestsError,
 } from '../errors.js';
 import { projectOf } from '../access/actions.js';
+import { checkQuotaRoom } from '../lifecycle/quota.js';
 import { checkWritable } from '../lifecycle/write-policy.js';
 import { assertDigest, assertName, digestAlgorithm } from '../reference/reference.js';
 import { HashingStream, hashStream, newHash } from './digest-hasher.js';
@@ -84,10 +85,14 @@ export class UploadService {
     return this.session(repository, id);
   }
 
-  /** Appends a chunk; `range` (from Content-Range) must start at the acknowledged size. */
-  async append(repository: string, id: string, body: Readable, range?: ChunkRange): Promise<UploadSession> {
+  /**
+   * Appends a chunk; `range` (from Content-Range) must start at the acknowledged size.
+   * `declaredBytes` (the request's Content-Length) lets a quota refuse it before it is stored.
+   */
+  async append(repository: string, id: string, body: Readable, range?: ChunkRange, declaredBytes?: number): Promise<UploadSession> {
     return this.exclusive(id, async () => {
       const session = await this.session(repository, id);
+      await this.checkRoom(session, declaredBytes);
       return this.appendTo(session, body, range);
     });
   }
@@ -102,11 +107,15 @@ export class UploadService {
     digest: string,
     body?: Readable,
     range?: ChunkRange,
+    declaredBytes?: number,
   ): Promise<{ digest: string; size: number }> {
     assertDigest(digest);
     return this.exclusive(id, async () => {
       let session = await this.session(repository, id);
-      if (body) session = await this.appendTo(session, body, range);
+      if (body) {
+        await this.checkRoom(session, declaredBytes);
+        session = await this.appendTo(session, body, range);
+      }
       let computed: string;
       try {
         computed = await this.computeDigest(session, digestAlgorithm(digest));
@@ -170,11 +179,11 @@ export class UploadService {
   }
 
   /** A whole blob in one request (POST with `?digest=`). */
-  async monolithic(repository: string, digest: string, body: Readable): Promise<{ digest: string; size: number }> {
+  async monolithic(repository: string, digest: string, body: Readable, declaredBytes?: number): Promise<{ digest: string; size: number }> {
     assertDigest(digest);
     const session = await this.start(repository, digestAlgorithm(digest));
     try {
-      return await this.complete(repository, session.id, digest, body);
+      return await this.complete(repository, session.id, digest, body, undefined, declaredBytes);
     } catch (error) {
       await this.discard(session.id).catch(() => undefined);
       throw error;
@@ -204,6 +213,17 @@ export class UploadService {
       if (await this.deps.blobs.abortUpload(id)) removed++;
     }
     return removed;
+  }
+
+  /**
+   * Refuses a chunk the project's quota cannot hold, before a byte of it is stored: the
+   * session's bytes so far plus the declared length count as if the blob were new to the
+   * project. The manifest put makes the exact check later (see core/lifecycle/quota.ts).
+   */
+  private async checkRoom(session: UploadSession, declaredBytes: number | undefined): Promise<void> {
+    if (declaredBytes === undefined || this.deps.policies === undefined) return;
+    const policy = await this.deps.policies.get(projectOf(session.repository));
+    await checkQuotaRoom(this.deps.metadata, policy, session.repository, session.size + declaredBytes);
   }
 
   private async appendTo(session: UploadSession, body: Readable, range?: ChunkRange): Promise<UploadSession> {

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AccessAdmin } from '../../core/access/access-admin.js';
 import type { Authenticator } from '../../core/access/authenticator.js';
 import type { TokenService } from '../../core/access/token-service.js';
+import type { StorageAdmin } from '../../core/lifecycle/storage-admin.js';
 import { UnauthorizedError } from '../../core/errors.js';
 import { ApiCaller } from './api-caller.js';
 import { wrapWith } from './api-route.js';
@@ -17,6 +18,8 @@ import { registerUserRoutes } from './user-routes.js';
 
 export interface ManagementApiDeps {
   admin: AccessAdmin;
+  /** Policies, quotas, usage, retention, collection, deletes and restores (core/lifecycle). */
+  storage?: StorageAdmin;
   authenticator: Authenticator;
   tokens: TokenService;
   /** Absolute /token URL for challenges; derived from each request when undefined. */

@@ -45,6 +45,14 @@ function body(context: OciContext): Readable {
   return context.request.raw;
 }
 
+/** The body's length when the client declared it (Content-Length), so a quota can judge it first. */
+function declaredLength(context: OciContext): number | undefined {
+  const length = context.request.headers['content-length'];
+  if (length === undefined || context.request.headers['transfer-encoding'] !== undefined) return undefined;
+  const n = Number(length);
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
 /** True when the request carries a body (a length above zero, or chunked framing). */
 function hasBody(context: OciContext): boolean {
   const { headers } = context.request;
@@ -69,13 +77,13 @@ export const startUpload: OciHandler = async (context) => {
     const mounted = allowed ? await context.registry.blobs.mount(name, mount, from) : undefined;
     if (mounted) return created(context, mount);
   } else if (digest !== undefined) {
-    const result = await context.registry.uploads.monolithic(name, digest, body(context));
+    const result = await context.registry.uploads.monolithic(name, digest, body(context), declaredLength(context));
     return created(context, result.digest);
   }
   const session = await context.registry.uploads.start(name);
   if (hasBody(context)) {
     // Some clients send the first chunk with the POST; keep it rather than drop it.
-    const appended = await context.registry.uploads.append(name, session.id, body(context));
+    const appended = await context.registry.uploads.append(name, session.id, body(context), undefined, declaredLength(context));
     return sessionReply(context, appended, 202);
   }
   return sessionReply(context, session, 202);
@@ -91,7 +99,7 @@ export const patchUpload: OciHandler = async (context) => {
       contentRange: `${range.start}-${range.end}`,
     });
   }
-  const session = await context.registry.uploads.append(context.params.name, context.params.id, body(context), range);
+  const session = await context.registry.uploads.append(context.params.name, context.params.id, body(context), range, declaredLength(context));
   return sessionReply(context, session, 202);
 };
 
@@ -103,7 +111,7 @@ export const completeUpload: OciHandler = async (context) => {
   }
   const range = parseContentRange(context.request.headers['content-range']);
   const final = hasBody(context) ? body(context) : undefined;
-  const result = await context.registry.uploads.complete(context.params.name, context.params.id, digest, final, range);
+  const result = await context.registry.uploads.complete(context.params.name, context.params.id, digest, final, range, declaredLength(context));
   return created(context, result.digest);
 };
 

@@ -35,7 +35,30 @@ export function policyStoreConformance(name: string, build: () => Promise<Policy
     test('set then get returns the policy, patterns in order', async () => {
       const project = `${prefix}-team`;
       await store().set(project, { writePolicy: 'disallow-redeploy', immutableTags: ['v*', 'release-?'] });
-      assert.deepEqual(await store().get(project), { writePolicy: 'disallow-redeploy', immutableTags: ['v*', 'release-?'] });
+      assert.deepEqual(await store().get(project), {
+        writePolicy: 'disallow-redeploy',
+        immutableTags: ['v*', 'release-?'],
+        quotaBytes: undefined,
+        retention: [],
+      });
+    });
+
+    test('quota and retention rules round-trip, and list names every project with a policy', async () => {
+      const project = `${prefix}-quota`;
+      const retention = [
+        { kind: 'keep-matching', pattern: 'v*' },
+        { kind: 'keep-newest', count: 3, repositories: `${project}/app*` },
+        { kind: 'not-pulled-for', days: 30 },
+        { kind: 'untagged-older-than', days: 7 },
+      ] as const;
+      await store().set(project, { writePolicy: 'allow-redeploy', immutableTags: [], quotaBytes: 5 * 2 ** 30, retention: [...retention] });
+      const got = await store().get(project);
+      assert.equal(got?.quotaBytes, 5 * 2 ** 30);
+      assert.deepEqual(got?.retention, retention);
+      const listed = (await store().list()).find((p) => p.project === project);
+      assert.deepEqual(listed?.policy, got);
+      await store().set(project, { ...got!, quotaBytes: undefined });
+      assert.equal((await store().get(project))?.quotaBytes, undefined);
     });
 
     test('set replaces the whole policy, and projects are independent', async () => {
@@ -44,8 +67,8 @@ export function policyStoreConformance(name: string, build: () => Promise<Policy
       await store().set(a, { writePolicy: 'read-only', immutableTags: ['x'] });
       await store().set(b, { writePolicy: 'allow-redeploy', immutableTags: [] });
       await store().set(a, { writePolicy: 'allow-redeploy', immutableTags: [] });
-      assert.deepEqual(await store().get(a), { writePolicy: 'allow-redeploy', immutableTags: [] });
-      assert.deepEqual(await store().get(b), { writePolicy: 'allow-redeploy', immutableTags: [] });
+      assert.deepEqual(await store().get(a), { writePolicy: 'allow-redeploy', immutableTags: [], quotaBytes: undefined, retention: [] });
+      assert.deepEqual(await store().get(b), { writePolicy: 'allow-redeploy', immutableTags: [], quotaBytes: undefined, retention: [] });
     });
 
     test('project names are exact keys (no case folding, no prefix match)', async () => {

@@ -1,0 +1,168 @@
+/**
+ * Keeps `project_blobs` (how many manifest references each project holds to each blob) and
+ * `project_usage` (the deduplicated totals) in step with `manifest_blob_refs` and `manifests`.
+ * Called inside the transactions that add or remove those rows, so the counters can never
+ * disagree with the references they summarize; `recountProjectUsage` recomputes them from
+ * scratch to prove it.
+ */
+import { sql } from 'kysely';
+import { MetadataQuotaExceededError } from '../../ports/metadata-usage.js';
+import { projectOf } from '../../ports/project-name.js';
+import { chunked, STORE_NAME, VALUE_CHUNK, type Executor } from './lifecycle-sql.js';
+
+/** One manifest being added or removed: its repository, distinct blob references and size. */
+export interface ManifestUsageChange {
+  repository: string;
+  blobs: readonly string[];
+  manifestBytes: number;
+}
+
+interface Totals {
+  blobs: number;
+  blobBytes: number;
+  manifests: number;
+  manifestBytes: number;
+}
+
+const ZERO: Totals = { blobs: 0, blobBytes: 0, manifests: 0, manifestBytes: 0 };
+
+export async function currentUsage(trx: Executor, project: string): Promise<Totals> {
+  const row = await trx
+    .selectFrom('project_usage')
+    .select(['blobs', 'blob_bytes', 'manifests', 'manifest_bytes'])
+    .where('project', '=', project)
+    .executeTakeFirst();
+  if (row === undefined) return ZERO;
+  return {
+    blobs: Number(row.blobs),
+    blobBytes: Number(row.blob_bytes),
+    manifests: Number(row.manifests),
+    manifestBytes: Number(row.manifest_bytes),
+  };
+}
+
+/**
+ * Counts a new manifest. With `quotaBytes`, first refuses (writing nothing) when the bytes it
+ * adds — blobs the project did not reference yet, plus its own body — would take the project
+ * past the quota.
+ */
+export async function addManifestUsage(trx: Executor, change: ManifestUsageChange, quotaBytes: number | undefined): Promise<void> {
+  const project = projectOf(change.repository);
+  const blobs = [...new Set(change.blobs)];
+  const held = new Set<string>();
+  for (const chunk of chunked(blobs, VALUE_CHUNK)) {
+    const rows = await trx.selectFrom('project_blobs').select('digest').where('project', '=', project).where('digest', 'in', chunk).execute();
+    for (const r of rows) held.add(r.digest);
+  }
+  const fresh = blobs.filter((d) => !held.has(d));
+  let freshBytes = 0;
+  for (const chunk of chunked(fresh, VALUE_CHUNK)) {
+    const rows = await trx.selectFrom('blobs').select('size').where('digest', 'in', chunk).execute();
+    for (const r of rows) freshBytes += Number(r.size);
+  }
+  const before = await currentUsage(trx, project);
+  if (quotaBytes !== undefined) {
+    const used = before.blobBytes + before.manifestBytes;
+    const adding = freshBytes + change.manifestBytes;
+    if (adding > 0 && used + adding > quotaBytes) {
+      throw new MetadataQuotaExceededError(STORE_NAME, project, used, adding, quotaBytes);
+    }
+  }
+  for (const chunk of chunked([...held], VALUE_CHUNK)) {
+    await trx
+      .updateTable('project_blobs')
+      .set({ refs: sql<number>`refs + 1` })
+      .where('project', '=', project)
+      .where('digest', 'in', chunk)
+      .execute();
+  }
+  for (const chunk of chunked(fresh, VALUE_CHUNK)) {
+    await trx
+      .insertInto('project_blobs')
+      .values(chunk.map((digest) => ({ project, digest, refs: 1 })))
+      .execute();
+  }
+  await writeUsage(trx, project, {
+    blobs: before.blobs + fresh.length,
+    blobBytes: before.blobBytes + freshBytes,
+    manifests: before.manifests + 1,
+    manifestBytes: before.manifestBytes + change.manifestBytes,
+  });
+}
+
+/** Uncounts removed manifests; a blob leaves a project's usage with its last reference there. */
+export async function removeManifestUsage(trx: Executor, changes: readonly ManifestUsageChange[]): Promise<void> {
+  const byProject = new Map<string, { refs: Map<string, number>; manifests: number; manifestBytes: number }>();
+  for (const change of changes) {
+    const project = projectOf(change.repository);
+    let entry = byProject.get(project);
+    if (entry === undefined) byProject.set(project, (entry = { refs: new Map(), manifests: 0, manifestBytes: 0 }));
+    entry.manifests++;
+    entry.manifestBytes += change.manifestBytes;
+    for (const blob of new Set(change.blobs)) entry.refs.set(blob, (entry.refs.get(blob) ?? 0) + 1);
+  }
+  for (const [project, entry] of byProject) {
+    // Grouped by how many references go, so the common case (one) is one UPDATE per chunk.
+    const byCount = new Map<number, string[]>();
+    for (const [digest, count] of entry.refs) {
+      const list = byCount.get(count);
+      if (list === undefined) byCount.set(count, [digest]);
+      else list.push(digest);
+    }
+    for (const [count, digests] of byCount) {
+      for (const chunk of chunked(digests, VALUE_CHUNK)) {
+        await trx
+          .updateTable('project_blobs')
+          .set({ refs: sql<number>`refs - ${count}` })
+          .where('project', '=', project)
+          .where('digest', 'in', chunk)
+          .execute();
+      }
+    }
+    let gone = 0;
+    let goneBytes = 0;
+    for (const chunk of chunked([...entry.refs.keys()], VALUE_CHUNK)) {
+      const rows = await trx
+        .selectFrom('project_blobs as pb')
+        .innerJoin('blobs as b', 'b.digest', 'pb.digest')
+        .select(['pb.digest', 'b.size'])
+        .where('pb.project', '=', project)
+        .where('pb.digest', 'in', chunk)
+        .where('pb.refs', '<=', 0)
+        .execute();
+      if (rows.length === 0) continue;
+      gone += rows.length;
+      for (const r of rows) goneBytes += Number(r.size);
+      await trx
+        .deleteFrom('project_blobs')
+        .where('project', '=', project)
+        .where('digest', 'in', rows.map((r) => r.digest))
+        .execute();
+    }
+    const before = await currentUsage(trx, project);
+    await writeUsage(trx, project, {
+      blobs: before.blobs - gone,
+      blobBytes: before.blobBytes - goneBytes,
+      manifests: before.manifests - entry.manifests,
+      manifestBytes: before.manifestBytes - entry.manifestBytes,
+    });
+  }
+}
+
+async function writeUsage(trx: Executor, project: string, totals: Totals): Promise<void> {
+  if (totals.manifests <= 0 && totals.blobs <= 0) {
+    await trx.deleteFrom('project_usage').where('project', '=', project).execute();
+    return;
+  }
+  const values = {
+    blobs: totals.blobs,
+    blob_bytes: totals.blobBytes,
+    manifests: totals.manifests,
+    manifest_bytes: totals.manifestBytes,
+  };
+  await trx
+    .insertInto('project_usage')
+    .values({ project, ...values })
+    .onConflict((oc) => oc.column('project').doUpdateSet(values))
+    .execute();
+}

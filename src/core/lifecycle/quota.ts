@@ -1,0 +1,56 @@
+/**
+ * Project storage quotas. Usage is what the project's manifests hold, deduplicated (see
+ * ports/metadata-usage.ts). The authoritative check runs inside the manifest write's
+ * transaction; uploads are checked earlier, against their declared length, so a push that
+ * cannot fit is refused before its bytes are stored, where the client said how many.
+ */
+import type { MetadataUsage } from '../../ports/metadata-usage.js';
+import type { ProjectPolicy } from '../../ports/policy-store.js';
+import { projectOf } from '../../ports/project-name.js';
+import { DeniedError } from '../errors.js';
+
+export function quotaExceeded(project: string, usedBytes: number, addingBytes: number, limitBytes: number): DeniedError {
+  return new DeniedError(
+    `project ${project} is over its storage quota: ${formatBytes(usedBytes)} used of ${formatBytes(limitBytes)}, ` +
+      `this push needs ${formatBytes(addingBytes)} more`,
+    { rule: 'quota', project, usedBytes, addingBytes, limitBytes },
+  );
+}
+
+/** Refuses `addingBytes` more in `repository`'s project when its quota cannot hold them. */
+export async function checkQuotaRoom(
+  usage: MetadataUsage,
+  policy: ProjectPolicy | undefined,
+  repository: string,
+  addingBytes: number,
+): Promise<void> {
+  const limit = policy?.quotaBytes;
+  if (limit === undefined || addingBytes <= 0) return;
+  const project = projectOf(repository);
+  const [current] = await usage.projectUsage(project);
+  const used = current === undefined ? 0 : current.blobBytes + current.manifestBytes;
+  if (used + addingBytes > limit) throw quotaExceeded(project, used, addingBytes, limit);
+}
+
+/** 1536 → "1.5 KiB": sizes as people read them, in messages and reports. */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = n;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${n} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** "10GiB", "500 MB", "1.5g", "2048" (bytes) → bytes; undefined when it is not a size. */
+export function parseBytes(text: string): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([kmgtp]?)(?:i?b)?\s*$/i.exec(text);
+  if (match === null) return undefined;
+  const [, number, prefix] = match;
+  // KB and KiB alike mean 1024: quotas are read as binary sizes, as du and docker show them.
+  const power = ' kmgtp'.indexOf(prefix!.toLowerCase() || ' ');
+  const bytes = Math.round(Number(number) * 1024 ** power);
+  return Number.isSafeInteger(bytes) ? bytes : undefined;
+}
