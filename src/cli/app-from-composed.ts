@@ -14,6 +14,7 @@ import { ExternalTokenGuard } from '../http/auth/external-token-guard.js';
 import { TokenGuard } from '../http/auth/token-guard.js';
 import { buildApp } from '../http/build-app.js';
 import { Metrics } from '../http/ops/metrics.js';
+import { registerStorageMetrics } from './storage-metrics.js';
 
 export interface AppOptions {
   logger: Logger;
@@ -67,5 +68,6 @@ export function appFromComposed(composed: Composed, options: AppOptions): Fastif
   metrics.counter('berth_gc_blobs_removed_total', 'Blobs deleted by garbage collection.', () => gc().blobsRemovedTotal);
   metrics.counter('berth_gc_manifests_removed_total', 'Manifests deleted by garbage collection.', () => gc().manifestsRemovedTotal);
   metrics.gauge('berth_gc_last_duration_seconds', 'Duration of the last garbage collection.', () => (gc().lastDurationMs ?? 0) / 1000);
+  registerStorageMetrics(metrics, composed);
   return buildApp({ registry: composed.registry, metrics, ...options, auth });
 }

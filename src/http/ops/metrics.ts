@@ -4,6 +4,18 @@
  */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
+/** One labelled sample of a family read at scrape time. */
+export interface Sample {
+  labels: Readonly<Record<string, string>>;
+  value: number;
+}
+
+interface Family {
+  help: string;
+  type: 'gauge' | 'counter';
+  read: () => Promise<readonly Sample[]>;
+}
+
 interface Histogram {
   buckets: number[];
   sum: number;
@@ -16,6 +28,7 @@ export class Metrics {
   private bytesIn = 0;
   private bytesOut = 0;
   private readonly gauges = new Map<string, { help: string; read: () => number; type: 'gauge' | 'counter' }>();
+  private readonly families = new Map<string, Family>();
 
   observeRequest(route: string, method: string, status: number, seconds: number, bytesIn: number, bytesOut: number): void {
     const key = `route="${route}",method="${method}",status="${status}"`;
@@ -41,6 +54,30 @@ export class Metrics {
   /** A monotonically growing total kept elsewhere (e.g. bytes freed by GC), read at scrape time. */
   counter(name: string, help: string, read: () => number): void {
     this.gauges.set(name, { help, read, type: 'counter' });
+  }
+
+  /**
+   * Labelled values read asynchronously at scrape time (e.g. usage per project from the
+   * database). A family whose read fails is left out of that scrape rather than failing it.
+   */
+  family(name: string, help: string, type: 'gauge' | 'counter', read: () => Promise<readonly Sample[]>): void {
+    this.families.set(name, { help, type, read });
+  }
+
+  /** The whole exposition: render() plus every family. */
+  async collect(): Promise<string> {
+    const lines: string[] = [];
+    for (const [name, family] of this.families) {
+      let samples: readonly Sample[];
+      try {
+        samples = await family.read();
+      } catch {
+        continue;
+      }
+      lines.push(`# HELP ${name} ${family.help}`, `# TYPE ${name} ${family.type}`);
+      for (const sample of samples) lines.push(`${name}${labelText(sample.labels)} ${sample.value}`);
+    }
+    return this.render() + (lines.length === 0 ? '' : `${lines.join('\n')}\n`);
   }
 
   render(): string {
@@ -72,4 +109,9 @@ export class Metrics {
     }
     return `${lines.join('\n')}\n`;
   }
+}
+
+function labelText(labels: Readonly<Record<string, string>>): string {
+  const pairs = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`);
+  return pairs.length === 0 ? '' : `{${pairs.join(',')}}`;
 }

@@ -15,6 +15,6 @@ export function registerOpsRoutes(app: FastifyInstance, registry: Registry, metr
     }
   });
   app.get('/metrics', async (_request, reply) =>
-    reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(metrics.render()),
+    reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(await metrics.collect()),
   );
 }
