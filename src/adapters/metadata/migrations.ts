@@ -377,7 +377,8 @@ function usageSchema(dialect: MetadataDialect): Migration {
   };
 }
 
-async function backfillUsage(db: Kysely<unknown>): Promise<void> {
+/** Exported for its test: the counters it writes must equal what the writes keep. */
+export async function backfillUsage(db: Kysely<unknown>): Promise<void> {
   const refs = new Map<string, Map<string, number>>();
   const totals = new Map<string, { blobs: number; blob_bytes: number; manifests: number; manifest_bytes: number }>();
   const totalsOf = (p: string) => {
