@@ -9,12 +9,21 @@ import type { ProjectPolicy } from '../../ports/policy-store.js';
 import { projectOf } from '../../ports/project-name.js';
 import { DeniedError } from '../errors.js';
 
+/**
+ * The refusal. The project is usually not over its quota yet (this push would take it over),
+ * and rounded sizes alone can read "1.0 KiB used of 1.0 KiB": each size is given exactly, with
+ * the readable form beside it once it reaches a KiB.
+ */
 export function quotaExceeded(project: string, usedBytes: number, addingBytes: number, limitBytes: number): DeniedError {
   return new DeniedError(
-    `project ${project} is over its storage quota: ${formatBytes(usedBytes)} used of ${formatBytes(limitBytes)}, ` +
-      `this push needs ${formatBytes(addingBytes)} more`,
+    `project ${project} would exceed its storage quota of ${exactBytes(limitBytes)}: ${exactBytes(usedBytes)} used, ` +
+      `this push needs ${exactBytes(addingBytes)} more`,
     { rule: 'quota', project, usedBytes, addingBytes, limitBytes },
   );
+}
+
+function exactBytes(n: number): string {
+  return n < 1024 ? `${n} B` : `${formatBytes(n)} (${n} bytes)`;
 }
 
 /** Refuses `addingBytes` more in `repository`'s project when its quota cannot hold them. */
