@@ -1,9 +1,17 @@
 /**
  * The wire shapes of /api/v1 (described in openapi.ts): times as RFC 3339 strings, absent
- * optional fields left out, and never a hash.
+ * optional fields left out, and never a hash. Storage views say "none" with null rather than
+ * leaving the field out (a quota of null, an untagged manifest's tag), so a client can tell
+ * "no limit" from "not sent".
  */
 import type { MemberRecord } from '../../ports/access-store.js';
+import type { DeletedTag } from '../../ports/metadata-lifecycle.js';
+import type { ProjectPolicy } from '../../ports/policy-store.js';
 import type { ProjectView, RobotView, TokenView, UserView } from '../../core/access/admin-views.js';
+import type { GcReport } from '../../core/lifecycle/gc-report.js';
+import type { GcStatus } from '../../core/lifecycle/lifecycle.js';
+import type { RetentionRemoval, RetentionReport } from '../../core/lifecycle/retention.js';
+import type { ProjectUsageView } from '../../core/lifecycle/storage-admin.js';
 
 type Json = Record<string, unknown>;
 
@@ -39,4 +47,79 @@ export function projectJson(project: ProjectView): Json {
 
 export function memberJson(member: MemberRecord): Json {
   return { user: member.user, role: member.role };
+}
+
+export function policyJson(policy: ProjectPolicy): Json {
+  return {
+    writePolicy: policy.writePolicy,
+    immutableTags: [...policy.immutableTags],
+    quotaBytes: policy.quotaBytes ?? null,
+    retention: (policy.retention ?? []).map((rule) => ({ ...rule })),
+  };
+}
+
+export function usageJson(view: ProjectUsageView | Omit<ProjectUsageView, 'repositories'>): Json {
+  const { blobs, blobBytes, manifests, manifestBytes } = view.usage;
+  return {
+    project: view.project,
+    usedBytes: view.usedBytes,
+    quotaBytes: view.quotaBytes ?? null,
+    usage: { blobs, blobBytes, manifests, manifestBytes },
+    ...('repositories' in view ? { repositories: view.repositories.map((r) => ({ ...r })) } : {}),
+  };
+}
+
+function removalJson(removal: RetentionRemoval): Json {
+  return { repository: removal.repository, tag: removal.tag ?? null, digest: removal.digest, rule: removal.rule };
+}
+
+export function retentionJson(report: RetentionReport): Json {
+  return {
+    project: report.project,
+    dryRun: report.dryRun,
+    removed: report.removed.map(removalJson),
+    skipped: report.skipped.map(removalJson),
+    rules: report.rules.map((r) => ({ rule: r.rule, removes: r.removes })),
+    repositories: report.repositories,
+  };
+}
+
+/** A collection without its per-repository and per-blob lists (for status, which may be polled). */
+export function gcSummaryJson(report: GcReport): Json {
+  return {
+    dryRun: report.dryRun,
+    startedAt: report.startedAt.toISOString(),
+    cutoff: report.cutoff.toISOString(),
+    durationMs: report.durationMs,
+    manifestsRemoved: report.manifestsRemoved,
+    blobsRemoved: report.blobsRemoved,
+    repositoriesRemoved: report.repositoriesRemoved,
+    bytesFreed: report.bytesFreed,
+    examined: report.examined,
+    skipped: { ...report.skipped },
+    failures: report.failures.map((f) => ({ digest: f.digest, error: f.error })),
+  };
+}
+
+export function gcReportJson(report: GcReport): Json {
+  return {
+    ...gcSummaryJson(report),
+    repositories: report.repositories.map((r) => ({ ...r })),
+    blobs: report.blobs.map((b) => ({ digest: b.digest, size: b.size })),
+  };
+}
+
+export function gcStatusJson(status: GcStatus): Json {
+  const running = status.running;
+  return {
+    running:
+      running === undefined
+        ? null
+        : { startedAt: running.startedAt.toISOString(), dryRun: running.dryRun, progress: running.progress === undefined ? null : { ...running.progress } },
+    last: status.last === undefined ? null : gcSummaryJson(status.last),
+  };
+}
+
+export function deletedTagJson(tag: DeletedTag): Json {
+  return { tag: tag.tag, digest: tag.digest, deletedAt: tag.deletedAt.toISOString() };
 }

@@ -14,6 +14,8 @@ import { wrapWith } from './api-route.js';
 import { registerAuditRoutes } from './audit-routes.js';
 import { openApiDocument } from './openapi.js';
 import { registerProjectRoutes } from './project-routes.js';
+import { registerRepositoryRoutes } from './repository-routes.js';
+import { registerStorageRoutes } from './storage-routes.js';
 import { registerUserRoutes } from './user-routes.js';
 
 export interface ManagementApiDeps {
@@ -39,4 +41,8 @@ export function registerManagementApi(app: FastifyInstance, deps: ManagementApiD
   registerUserRoutes(app, deps.admin, wrap);
   registerProjectRoutes(app, deps.admin, wrap);
   registerAuditRoutes(app, deps.admin, wrap);
+  if (deps.storage) {
+    registerStorageRoutes(app, deps.storage, wrap);
+    registerRepositoryRoutes(app, deps.storage, wrap);
+  }
 }

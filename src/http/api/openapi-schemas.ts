@@ -9,6 +9,25 @@ const password = { type: 'string', minLength: 8, description: 'At least 8 charac
 const expiresAt = { ...time, description: 'When it stops working; must be in the future. Give this or expiresIn, not both.' } as const;
 const expiresIn = { type: 'string', pattern: '^([0-9]+[smhdwy])+$', examples: ['90d', '12h', '1y'], description: 'Lifetime from now.' } as const;
 
+const writePolicy = {
+  type: 'string',
+  enum: ['allow-redeploy', 'disallow-redeploy', 'read-only'],
+  description: 'allow-redeploy: tags move; disallow-redeploy: a pushed tag never points elsewhere; read-only: no pushes or deletes.',
+} as const;
+const tagGlob = { type: 'string', pattern: '^[\\w.\\-*?]{1,128}$', examples: ['v*', 'release-?'], description: 'A glob over tag names.' } as const;
+const count = { type: 'integer', minimum: 0 } as const;
+const bytes = { type: 'integer', minimum: 0, description: 'Bytes.' } as const;
+const digest = { type: 'string', pattern: '^sha(256|512):[a-f0-9]+$' } as const;
+const quotaBytes = { type: ['integer', 'null'], minimum: 1, description: 'The quota in bytes; null when the project has none.' } as const;
+const repositoryGlob = {
+  type: 'string',
+  pattern: '^[a-z0-9._\\-/*?]{1,255}$',
+  description: 'Only repositories whose full name matches this glob (`*` any run, `?` one character); all of the project when absent.',
+} as const;
+const days = { type: 'integer', minimum: 1, maximum: 36500 } as const;
+const usageTotals = { blobs: count, blobBytes: bytes, manifests: count, manifestBytes: bytes } as const;
+const usageKeys = ['blobs', 'blobBytes', 'manifests', 'manifestBytes'];
+
 function object(properties: Record<string, unknown>, required: string[], description?: string) {
   return { type: 'object', properties, required, additionalProperties: false, ...(description ? { description } : {}) };
 }
@@ -107,4 +126,163 @@ export const schemas = {
       object({ kind: { const: 'robot' }, name: { type: 'string' }, project: { type: 'string' }, actions }, ['kind', 'name', 'project', 'actions']),
     ],
   },
+  RetentionRule: {
+    oneOf: [
+      object(
+        { kind: { const: 'keep-newest' }, count: { type: 'integer', minimum: 1, maximum: 100000 }, repositories: repositoryGlob },
+        ['kind', 'count'],
+        'Remove tags beyond the `count` most recently pushed.',
+      ),
+      object(
+        { kind: { const: 'keep-matching' }, pattern: tagGlob, repositories: repositoryGlob },
+        ['kind', 'pattern'],
+        'Protect tags matching `pattern` from every other rule; removes nothing itself.',
+      ),
+      object({ kind: { const: 'untagged-older-than' }, days, repositories: repositoryGlob }, ['kind', 'days'], 'Remove untagged manifests created more than `days` ago.'),
+      object({ kind: { const: 'not-pulled-for' }, days, repositories: repositoryGlob }, ['kind', 'days'], 'Remove tags neither pulled nor pushed for `days`.'),
+    ],
+  },
+  Policy: object(
+    {
+      writePolicy,
+      immutableTags: { type: 'array', items: tagGlob },
+      quotaBytes,
+      retention: { type: 'array', items: ref('RetentionRule'), description: 'Applied in order; a tag several rules remove is counted under the first.' },
+    },
+    ['writePolicy', 'immutableTags', 'quotaBytes', 'retention'],
+    'A project without a policy has allow-redeploy, no immutable tags, no quota and no rules.',
+  ),
+  PolicyChanges: {
+    ...object(
+      {
+        writePolicy,
+        immutableTags: { type: 'array', items: tagGlob, description: 'Replaces the list; [] clears it.' },
+        quota: {
+          oneOf: [
+            { type: 'string', examples: ['10GiB', '500MiB', 'none'], description: 'A size (K, M, G, T, P are powers of 1024) or `none`.' },
+            { type: 'integer', minimum: 1, description: 'Bytes.' },
+            { type: 'null', description: 'Remove the quota.' },
+          ],
+          description: 'System admins only.',
+        },
+        retention: { type: 'array', items: ref('RetentionRule'), description: 'Replaces the rules; [] clears them.' },
+      },
+      [],
+      'What is left out keeps its value. writePolicy, immutableTags and retention need a project admin; quota a system admin.',
+    ),
+    minProperties: 1,
+  },
+  Usage: object(usageTotals, usageKeys, 'Distinct blobs referenced by manifests (a layer shared by repositories counts once) and the manifests themselves.'),
+  RepositoryUsage: object({ repository: { type: 'string' }, ...usageTotals }, ['repository', ...usageKeys]),
+  ProjectUsageSummary: object({ project: { type: 'string' }, usedBytes: bytes, quotaBytes, usage: ref('Usage') }, ['project', 'usedBytes', 'quotaBytes', 'usage']),
+  ProjectUsage: object(
+    { project: { type: 'string' }, usedBytes: bytes, quotaBytes, usage: ref('Usage'), repositories: { type: 'array', items: ref('RepositoryUsage') } },
+    ['project', 'usedBytes', 'quotaBytes', 'usage', 'repositories'],
+    'usedBytes = blobBytes + manifestBytes, what the quota is checked against.',
+  ),
+  RetentionRun: object({ dryRun: { type: 'boolean', default: false, description: 'List what would be removed; remove nothing.' } }, []),
+  RetentionRemoval: object(
+    {
+      repository: { type: 'string' },
+      tag: { type: ['string', 'null'], description: 'null for an untagged manifest.' },
+      digest,
+      rule: { type: 'string', examples: ['keep-newest 10'] },
+    },
+    ['repository', 'tag', 'digest', 'rule'],
+  ),
+  RetentionReport: object(
+    {
+      project: { type: 'string' },
+      dryRun: { type: 'boolean' },
+      removed: { type: 'array', items: ref('RetentionRemoval'), description: 'Removed (restorable, as a tag delete), or in a dry run what would be.' },
+      skipped: { type: 'array', items: ref('RetentionRemoval'), description: 'Planned removals not made because a push changed them meanwhile.' },
+      rules: { type: 'array', items: object({ rule: { type: 'string' }, removes: count }, ['rule', 'removes']) },
+      repositories: { ...count, description: 'Repositories examined.' },
+    },
+    ['project', 'dryRun', 'removed', 'skipped', 'rules', 'repositories'],
+  ),
+  GcRun: object(
+    {
+      dryRun: { type: 'boolean', default: false, description: 'Report what would be removed; remove nothing.' },
+      grace: { type: 'number', minimum: 0, description: 'Grace period in seconds, instead of the configured one.' },
+      full: { type: 'boolean', default: false, description: 'Examine the whole registry, not only recorded candidates (costs the registry’s size).' },
+    },
+    [],
+  ),
+  GcSummary: object(
+    {
+      dryRun: { type: 'boolean' },
+      startedAt: time,
+      cutoff: { ...time, description: 'Only what became unreferenced before this was eligible.' },
+      durationMs: count,
+      manifestsRemoved: count,
+      blobsRemoved: count,
+      repositoriesRemoved: count,
+      bytesFreed: bytes,
+      examined: count,
+      skipped: object(
+        { manifests: count, blobs: count, repositories: count },
+        ['manifests', 'blobs', 'repositories'],
+        'Removals skipped because a push gave the item a use meanwhile.',
+      ),
+      failures: {
+        type: 'array',
+        items: object({ digest, error: { type: 'string' } }, ['digest', 'error']),
+        description: 'Blobs whose bytes could not be deleted; the next run retries.',
+      },
+    },
+    ['dryRun', 'startedAt', 'cutoff', 'durationMs', 'manifestsRemoved', 'blobsRemoved', 'repositoriesRemoved', 'bytesFreed', 'examined', 'skipped', 'failures'],
+  ),
+  GcReport: {
+    allOf: [
+      ref('GcSummary'),
+      {
+        type: 'object',
+        properties: {
+          repositories: {
+            type: 'array',
+            items: object(
+              { repository: { type: 'string' }, manifests: { type: 'array', items: digest }, blobs: { type: 'array', items: digest }, bytes, removed: { type: 'boolean' } },
+              ['repository', 'manifests', 'blobs', 'bytes', 'removed'],
+            ),
+            description: 'Repositories that lost anything, by name.',
+          },
+          blobs: { type: 'array', items: object({ digest, size: bytes }, ['digest', 'size']), description: 'Blobs whose bytes were (or would be) deleted.' },
+        },
+        required: ['repositories', 'blobs'],
+      },
+    ],
+  },
+  GcStatus: object(
+    {
+      running: {
+        oneOf: [
+          { type: 'null' },
+          object(
+            {
+              startedAt: time,
+              dryRun: { type: 'boolean' },
+              progress: {
+                oneOf: [
+                  { type: 'null' },
+                  object(
+                    { phase: { type: 'string', enum: ['recover', 'mark', 'manifests', 'repositories', 'blobs', 'done'] }, done: count, total: count, bytesFreed: bytes },
+                    ['phase', 'done', 'total', 'bytesFreed'],
+                  ),
+                ],
+              },
+            },
+            ['startedAt', 'dryRun', 'progress'],
+          ),
+        ],
+        description: 'A collection running in this server process (a `berth gc` elsewhere is not seen).',
+      },
+      last: { oneOf: [{ type: 'null' }, ref('GcSummary')], description: 'The last real (not dry) collection this process ran.' },
+    },
+    ['running', 'last'],
+  ),
+  DeletedTag: object({ tag: { type: 'string' }, digest, deletedAt: time }, ['tag', 'digest', 'deletedAt']),
+  RepositoryDeleted: object({ tags: { ...count, description: 'Tags deleted (each restorable within the restore window).' } }, ['tags']),
+  Restored: object({ digest }, ['digest']),
+  Empty: object({}, [], 'An empty JSON object: the Content-Type is what is required (see the API description).'),
 } as const;

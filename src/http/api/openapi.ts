@@ -22,6 +22,7 @@ const errors = {
   '404': { $ref: '#/components/responses/NotFound' },
 };
 const withConflict = { '409': { $ref: '#/components/responses/Conflict' } };
+const withUnsupported = { '405': { $ref: '#/components/responses/Unsupported' } };
 
 function op(summary: string, responses: Record<string, unknown>, extra: Operation = {}): Operation {
   return { summary, ...extra, responses: { ...responses, ...errors } };
@@ -34,6 +35,11 @@ function body(name: string) {
 const pathParam = (name: string, description: string) => ({ name, in: 'path', required: true, schema: { type: 'string' }, description });
 const userParam = pathParam('name', 'User name.');
 const projectParam = pathParam('name', 'Project name.');
+const repositoryParam = pathParam(
+  'name',
+  'Repository name, e.g. team/app: percent-encoded (team%2Fapp) or with its slashes as they are; `/-/` separates it from what follows.',
+);
+const tagParam = pathParam('tag', 'Tag.');
 const queryParam = (name: string, schema: unknown, description: string) => ({ name, in: 'query', required: false, schema, description });
 
 export const openApiDocument = {
@@ -42,7 +48,8 @@ export const openApiDocument = {
     title: 'Berth management API',
     version: '1',
     description:
-      'Users, personal access tokens, projects, members, robot accounts and the audit log. Authenticate with HTTP Basic ' +
+      'Users, personal access tokens, projects, members, robot accounts, the audit log, and storage: project policies, ' +
+      'quotas, usage, retention, garbage collection, deletes and restores. Authenticate with HTTP Basic ' +
       '(a password, a personal access token `bpat_…`, or a robot secret) or with a Bearer token from /token. Bodies are ' +
       'JSON (`Content-Type: application/json` is required) and unknown fields are refused. Errors use the OCI envelope.',
   },
@@ -124,6 +131,65 @@ export const openApiDocument = {
         },
       ),
     },
+    '/api/v1/projects/{name}/policy': {
+      parameters: [projectParam],
+      get: op("The project's write policy, immutable tags, quota and retention rules (whoever may pull from it)", ok('The policy.', ref('Policy'))),
+      patch: op(
+        'Change the policy: write policy, immutable tags and retention (project admins), quota (system admins); audited as policy.set',
+        ok('The policy after the change.', ref('Policy')),
+        body('PolicyChanges'),
+      ),
+    },
+    '/api/v1/projects/{name}/usage': {
+      parameters: [projectParam],
+      get: op('What the project holds, in all and per repository (whoever may pull from it)', ok('Usage and quota.', ref('ProjectUsage'))),
+    },
+    '/api/v1/usage': {
+      get: op('Every project’s usage and quota (system admins)', ok('Projects holding anything or having a quota, by name.', list('projects', 'ProjectUsageSummary'))),
+    },
+    '/api/v1/projects/{name}/retention/run': {
+      parameters: [projectParam],
+      post: op(
+        'Apply the project’s retention rules, or with dryRun list exactly what they would remove (project admins)',
+        { ...ok('What was (or would be) removed; removed tags are restorable.', ref('RetentionReport')), ...withUnsupported },
+        body('RetentionRun'),
+      ),
+    },
+    '/api/v1/gc': {
+      get: op('The collection running in this process and the last one (system admins)', ok('Collection status.', ref('GcStatus'))),
+      post: op(
+        'Collect garbage, or with dryRun report what would go (system admins); 409 while another collection runs',
+        { ...ok('What was (or would be) removed.', ref('GcReport')), ...withConflict },
+        body('GcRun'),
+      ),
+    },
+    '/api/v1/repositories/{name}': {
+      parameters: [repositoryParam],
+      delete: op(
+        'Delete every tag of a repository (each restorable); the collector removes the rest (delete permission)',
+        { ...ok('Deleted.', ref('RepositoryDeleted')), ...withUnsupported },
+      ),
+    },
+    '/api/v1/repositories/{name}/-/tags/{tag}': {
+      parameters: [repositoryParam, tagParam],
+      delete: op('Delete a tag, restorable within the restore window (delete permission)', { ...ok('Deleted.', undefined, '204'), ...withUnsupported }),
+    },
+    '/api/v1/repositories/{name}/-/manifests/{digest}': {
+      parameters: [repositoryParam, pathParam('digest', 'Manifest digest, e.g. sha256:…')],
+      delete: op('Delete a manifest and every tag on it, as DELETE /v2/…/manifests/<digest> (delete permission)', { ...ok('Deleted.', undefined, '204'), ...withUnsupported }),
+    },
+    '/api/v1/repositories/{name}/-/deleted-tags': {
+      parameters: [repositoryParam],
+      get: op('Deleted tags that can still be restored (pull permission)', ok('Deleted tags.', list('deletedTags', 'DeletedTag'))),
+    },
+    '/api/v1/repositories/{name}/-/tags/{tag}/restore': {
+      parameters: [repositoryParam, tagParam],
+      post: op(
+        'Put a deleted tag back on the manifest it named (delete permission); 409 when the tag exists again',
+        { ...ok('Restored.', ref('Restored')), ...withConflict },
+        body('Empty'),
+      ),
+    },
     '/api/v1/openapi.json': {
       get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1', content: json({ type: 'object' }) } } },
     },
@@ -134,11 +200,18 @@ export const openApiDocument = {
       bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token from /token.' },
     },
     responses: {
-      BadRequest: { description: 'Malformed body or an invalid value (BAD_REQUEST, NAME_INVALID, SIZE_INVALID).', content: json(ref('Error')) },
+      BadRequest: { description: 'Malformed body or an invalid value (BAD_REQUEST, NAME_INVALID, TAG_INVALID, DIGEST_INVALID, SIZE_INVALID).', content: json(ref('Error')) },
       Unauthorized: { description: 'No or wrong credentials (UNAUTHORIZED); 429 TOOMANYREQUESTS after repeated failures.', content: json(ref('Error')) },
       Denied: { description: 'The caller may not do this (DENIED).', content: json(ref('Error')) },
-      NotFound: { description: 'No such user, project, member, robot or token (NOT_FOUND).', content: json(ref('Error')) },
-      Conflict: { description: 'The name is taken, or the change would leave no admin (CONFLICT).', content: json(ref('Error')) },
+      NotFound: {
+        description: 'No such user, project, member, robot, token or restorable tag (NOT_FOUND); no such repository (NAME_UNKNOWN) or manifest (MANIFEST_UNKNOWN).',
+        content: json(ref('Error')),
+      },
+      Conflict: {
+        description: 'The name is taken, the change would leave no admin, another garbage collection is running, or a restored tag exists again (CONFLICT).',
+        content: json(ref('Error')),
+      },
+      Unsupported: { description: 'Deletes are disabled on this registry (UNSUPPORTED).', content: json(ref('Error')) },
     },
     schemas,
   },
