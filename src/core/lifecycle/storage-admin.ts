@@ -49,13 +49,15 @@ export class StorageAdmin {
   async setPolicy(actor: Actor, project: string, change: PolicyChange): Promise<ProjectPolicy> {
     const { ctx, policies } = this.deps;
     const detail = describeChange(change);
+    const quotaOnly = change.quotaBytes !== undefined && Object.values({ ...change, quotaBytes: undefined }).every((v) => v === undefined);
+    // Audited as quota.set when only the quota changes, so one filter finds grants and refusals alike.
+    const action = quotaOnly ? 'quota.set' : 'policy.set';
     if (change.quotaBytes !== undefined) await ctx.requireSystemAdmin(actor, 'quota.set', { repository: project, detail });
-    if (change.writePolicy !== undefined || change.immutableTags !== undefined || change.retention !== undefined) {
-      await ctx.requireProjectManager(actor, project, 'policy.set', { detail });
-    }
+    // Always checked, even for an empty change: writing a row is a change.
+    await ctx.requireProjectManager(actor, project, action, { detail });
     const next = applyChange(await policies.get(project), change);
     await policies.set(project, next);
-    await ctx.record(actor, 'policy.set', { repository: project, detail });
+    await ctx.record(actor, action, { repository: project, detail });
     return next;
   }
 

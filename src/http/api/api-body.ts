@@ -39,7 +39,10 @@ export async function readJsonObject(request: FastifyRequest, allowed: readonly 
   const body = value as JsonObject;
   const unknown = Object.keys(body).filter((key) => !allowed.includes(key));
   if (unknown.length > 0) {
-    throw new InvalidInputError(`unknown field(s): ${unknown.slice(0, 5).join(', ')}; expected ${allowed.join(', ')}`, { allowed });
+    throw new InvalidInputError(
+      `unknown field(s): ${unknown.slice(0, 5).join(', ')}; ${allowed.length === 0 ? 'this request takes no fields' : `expected ${allowed.join(', ')}`}`,
+      { allowed },
+    );
   }
   return body;
 }

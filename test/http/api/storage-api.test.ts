@@ -137,11 +137,11 @@ test('policy: a project admin sets write policy, immutable tags and retention; o
     'anonymous policy.set denied write=read-only',
     'dev quota.set denied quota=1073741824',
     'lead quota.set denied write=read-only quota=107374182400',
-    'admin policy.set success quota=10737418240',
-    'admin policy.set success quota=4096',
-    'admin policy.set success quota=none',
-    'admin policy.set success quota=524288000',
-    'admin policy.set success quota=none',
+    'admin quota.set success quota=10737418240',
+    'admin quota.set success quota=4096',
+    'admin quota.set success quota=none',
+    'admin quota.set success quota=524288000',
+    'admin quota.set success quota=none',
   ]);
   const filtered = await audit('action=policy.set&actor=lead');
   assert.equal(filtered[0]?.repository, 'rules');
