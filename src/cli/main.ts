@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { checkConfigFile } from '../config/check-config.js';
 import { ConfigError, loadConfig } from '../config/load-config.js';
 import { isManageCommand, runManageCommand } from './commands/manage-command.js';
+import { isStorageCommand, runStorageCommand } from './commands/storage-commands.js';
 import { runGc } from './gc.js';
 import { runRestore, runRm } from './restore.js';
 import { serve } from './serve.js';
@@ -17,7 +18,11 @@ const usage = `Usage:
   berth user add|passwd|rm|list|disable|enable  manage users
   berth robot add|rm|list                       manage robot accounts
   berth project add|list|visibility|member      manage projects and their members
-  berth policy set|show                         manage a project's write policy and immutable tags
+  berth policy set|show                         set a project's write policy and immutable tags;
+                                                show them with its quota and retention rules
+  berth quota set|show                          limit what a project may store (10GiB, none)
+  berth usage [PROJECT] [--json]                what each project (or repository) stores
+  berth retention set|show|run                  rules that remove old tags; run or --dry-run
   berth token add|list|rm                       manage personal access tokens
   berth audit [prune]                           read (as a table or --json) or prune the audit log
   berth gc [--dry-run] [--grace D] [--full]     free the space of deleted content, online
@@ -48,6 +53,7 @@ function option(args: string[], name: string): string | undefined {
 async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
   if (isManageCommand(command)) return runManageCommand(command!, rest);
+  if (isStorageCommand(command)) return runStorageCommand(command!, rest);
   switch (command) {
     case 'gc':
       return runGc(rest);

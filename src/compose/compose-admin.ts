@@ -1,20 +1,34 @@
 /**
- * The management use cases for one-shot commands (`berth user …`, `berth audit …`): opens
- * only the metadata database, never the blob store, and runs none of `compose()`'s start-up
- * work (sweeps, admin bootstrap, signing keys), which would be wrong while a server is
- * running on the same data. SQLite's WAL lets both share the file.
+ * The management use cases for one-shot commands (`berth user …`, `berth audit …`,
+ * `berth quota …`, `berth retention …`): the metadata database and none of `compose()`'s
+ * start-up work (sweeps, admin bootstrap, signing keys), which would be wrong while a server
+ * is running on the same data. SQLite's WAL lets both share the file.
+ *
+ * The storage use cases need a Registry and a Lifecycle, which hold a blob store; the
+ * filesystem store does no I/O until asked, and policies, usage and retention only touch the
+ * metadata (retention's deletes are restorable metadata changes; the collector frees bytes
+ * later), so a command that never deletes by digest never touches the blob tree.
  */
+import { FilesystemBlobStore } from '../adapters/blob/filesystem-blob-store.js';
 import { BcryptPasswordHasher } from '../adapters/crypto/bcrypt-password-hasher.js';
 import { openSqlite } from '../adapters/metadata/sqlite-database.js';
 import type { BerthConfig } from '../config/config.js';
 import { AccessAdmin } from '../core/access/access-admin.js';
+import { AdminContext, type AdminDeps } from '../core/access/admin-context.js';
 import { AuditLog } from '../core/access/audit-log.js';
 import { Authorizer, type AccessPolicy } from '../core/access/authorizer.js';
+import { Lifecycle } from '../core/lifecycle/lifecycle.js';
+import { Retention } from '../core/lifecycle/retention.js';
+import { StorageAdmin } from '../core/lifecycle/storage-admin.js';
+import { Registry } from '../core/registry/registry.js';
+import { DEFAULT_MAX_MANIFEST_BYTES } from '../core/registry/registry-deps.js';
 import type { AccessStore } from '../ports/access-store.js';
 import type { PolicyStore } from '../ports/policy-store.js';
 
 export interface ComposedAdmin {
   admin: AccessAdmin;
+  /** Policies, quotas, usage and retention, with the same permissions and audit trail. */
+  storage: StorageAdmin;
   store: AccessStore;
   policies: PolicyStore;
   close(): Promise<void>;
@@ -36,12 +50,51 @@ export async function composeAdmin(config: BerthConfig, onAuditError: (error: un
     throw error;
   }
   const now = () => new Date();
-  const admin = new AccessAdmin({
+  const deps: AdminDeps = {
     store: stores.access,
     hasher: new BcryptPasswordHasher(),
     authorizer: new Authorizer(stores.access, accessPolicy(config)),
     audit: new AuditLog(stores.access, now, onAuditError),
     now,
+  };
+  const blobs = new FilesystemBlobStore({ root: config.storage.filesystem.rootdirectory });
+  const deleteEnabled = config.storage.delete.enabled;
+  const restoreWindowMs = config.lifecycle.restoreWindowSeconds * 1000;
+  // With the policies, so a delete by reference obeys the write policy as it does on /v2.
+  const registry = new Registry({
+    blobs,
+    metadata: stores.metadata,
+    deleteEnabled,
+    maxManifestBytes: DEFAULT_MAX_MANIFEST_BYTES,
+    now,
+    policies: stores.policies,
   });
-  return { admin, store: stores.access, policies: stores.policies, close: () => stores.close() };
+  const lifecycle = new Lifecycle({
+    metadata: stores.metadata,
+    blobs,
+    now,
+    graceMs: config.lifecycle.gc.graceSeconds * 1000,
+    restoreWindowMs,
+    deleteEnabled,
+  });
+  const retention = new Retention({ metadata: stores.metadata, policies: stores.policies, now, restoreWindowMs });
+  const storage = new StorageAdmin({
+    ctx: new AdminContext(deps),
+    policies: stores.policies,
+    metadata: stores.metadata,
+    lifecycle,
+    retention,
+    registry,
+    deleteEnabled,
+  });
+  return {
+    admin: new AccessAdmin(deps),
+    storage,
+    store: stores.access,
+    policies: stores.policies,
+    async close() {
+      await stores.close();
+      await blobs.close();
+    },
+  };
 }

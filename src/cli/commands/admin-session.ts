@@ -8,14 +8,15 @@ import { composeAdmin } from '../../compose/compose-admin.js';
 import { loadConfig } from '../../config/load-config.js';
 import type { AccessAdmin } from '../../core/access/access-admin.js';
 import type { Actor } from '../../core/access/admin-context.js';
-import type { PolicyStore } from '../../ports/policy-store.js';
+import type { StorageAdmin } from '../../core/lifecycle/storage-admin.js';
 
 export const CLI_ACTOR: Actor = { kind: 'user', name: 'cli', systemAdmin: true };
 
 export interface Session {
   admin: AccessAdmin;
+  /** Policies, quotas, usage and retention; every change is audited, as on the API. */
+  storage: StorageAdmin;
   actor: Actor;
-  policies: PolicyStore;
   /** Config-derived defaults a command may need (audit retention). */
   auditRetentionSeconds: number | undefined;
 }
@@ -26,7 +27,7 @@ export async function withAdmin(configFile: string | undefined, run: (session: S
   const composed = await composeAdmin(config, (error) => process.stderr.write(`warning: the audit log could not be written: ${String(error)}\n`));
   const retention = config.auth.mode === 'builtin' && config.auth.auditRetentionSeconds > 0 ? config.auth.auditRetentionSeconds : undefined;
   try {
-    await run({ admin: composed.admin, actor: CLI_ACTOR, policies: composed.policies, auditRetentionSeconds: retention });
+    await run({ admin: composed.admin, storage: composed.storage, actor: CLI_ACTOR, auditRetentionSeconds: retention });
   } finally {
     await composed.close();
   }
