@@ -13,6 +13,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { ManifestRecord, MetadataStore } from '../metadata-store.js';
 import { metadataLifecycleTests } from './metadata-lifecycle-tests.js';
+import { metadataUsageTests } from './metadata-usage-tests.js';
 
 export interface MetadataStoreHarness {
   store: MetadataStore;
@@ -438,6 +439,7 @@ export function metadataStoreConformance(name: string, build: () => Promise<Meta
     });
 
     metadataLifecycleTests({ store, repo, uploadId, blobDigest, manifest, linkNew });
+    metadataUsageTests({ store, repo, uploadId, blobDigest, manifest, linkNew });
 
     test('no upload session is left behind', async () => {
       for (const id of uploadIds) assert.equal(await store().upload(id), undefined, `upload ${id} left behind`);
