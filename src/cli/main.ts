@@ -7,7 +7,6 @@ import { readFileSync } from 'node:fs';
 import { checkConfigFile } from '../config/check-config.js';
 import { ConfigError, loadConfig } from '../config/load-config.js';
 import { isManageCommand, runManageCommand } from './commands/manage-command.js';
-import { isStorageCommand, runStorageCommand } from './commands/storage-commands.js';
 import { runGc } from './gc.js';
 import { runRestore, runRm } from './restore.js';
 import { serve } from './serve.js';
@@ -53,7 +52,6 @@ function option(args: string[], name: string): string | undefined {
 async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
   if (isManageCommand(command)) return runManageCommand(command!, rest);
-  if (isStorageCommand(command)) return runStorageCommand(command!, rest);
   switch (command) {
     case 'gc':
       return runGc(rest);

@@ -76,6 +76,7 @@ export async function composeAdmin(config: BerthConfig, onAuditError: (error: un
     graceMs: config.lifecycle.gc.graceSeconds * 1000,
     restoreWindowMs,
     deleteEnabled,
+    policies: stores.policies,
   });
   const retention = new Retention({ metadata: stores.metadata, policies: stores.policies, now, restoreWindowMs });
   const storage = new StorageAdmin({

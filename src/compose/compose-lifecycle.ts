@@ -31,7 +31,8 @@ export async function composeLifecycle(config: BerthConfig): Promise<ComposedLif
   }
   const now = () => new Date();
   const deleteEnabled = config.storage.delete.enabled;
-  const registry = new Registry({ blobs, metadata: stores.metadata, deleteEnabled, maxManifestBytes: DEFAULT_MAX_MANIFEST_BYTES, now });
+  // The policies apply here as on /v2: the command line is not a way around an immutable tag.
+  const registry = new Registry({ blobs, metadata: stores.metadata, deleteEnabled, maxManifestBytes: DEFAULT_MAX_MANIFEST_BYTES, now, policies: stores.policies });
   const lifecycle = new Lifecycle({
     metadata: stores.metadata,
     blobs,
@@ -39,6 +40,7 @@ export async function composeLifecycle(config: BerthConfig): Promise<ComposedLif
     graceMs: config.lifecycle.gc.graceSeconds * 1000,
     restoreWindowMs: config.lifecycle.restoreWindowSeconds * 1000,
     deleteEnabled,
+    policies: stores.policies,
   });
   return {
     lifecycle,

@@ -97,6 +97,7 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
     graceMs: config.lifecycle.gc.graceSeconds * 1000,
     restoreWindowMs: config.lifecycle.restoreWindowSeconds * 1000,
     deleteEnabled: config.storage.delete.enabled,
+    policies: stores.policies,
   });
   const retention = new Retention({
     metadata,

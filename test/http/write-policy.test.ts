@@ -56,6 +56,24 @@ describe('write policies', () => {
     expectStatus(await put(repo, other.digest, other.body), 201, 'by digest');
   });
 
+  test('a repository delete obeys read-only and immutable tags; an unprotected one goes', async () => {
+    const readOnly = await repoWith({ writePolicy: 'allow-redeploy', immutableTags: [] });
+    await pushImage(c, readOnly, 'latest');
+    await server.composed.policies.set(readOnly.split('/')[0]!, { writePolicy: 'read-only', immutableTags: [] });
+    await assert.rejects(server.composed.lifecycle.deleteRepository(readOnly), { kind: 'denied', message: /read-only/ });
+
+    const immutable = await repoWith({ writePolicy: 'allow-redeploy', immutableTags: ['v*'] });
+    await pushImage(c, immutable, 'latest');
+    await pushImage(c, immutable, 'v1');
+    await assert.rejects(server.composed.lifecycle.deleteRepository(immutable), { kind: 'denied', message: /v1 .*immutable/ });
+    assert.ok(await tagDigest(immutable, 'v1'));
+    assert.ok(await tagDigest(immutable, 'latest'), 'a refused delete removes nothing');
+
+    const open = await repoWith({ writePolicy: 'allow-redeploy', immutableTags: ['v*'] });
+    await pushImage(c, open, 'latest');
+    assert.deepEqual(await server.composed.lifecycle.deleteRepository(open), { tags: 1 });
+  });
+
   test('immutable v*: v1 cannot be moved or deleted, latest can', async () => {
     const repo = await repoWith({ writePolicy: 'allow-redeploy', immutableTags: ['v*'] });
     const first = await pushImage(c, repo, 'v1');

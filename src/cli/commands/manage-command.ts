@@ -1,5 +1,5 @@
 /**
- * Dispatches `berth user|robot|project|policy|token|audit …` and maps outcomes to exit codes:
+ * Dispatches `berth user|robot|project|policy|quota|usage|retention|token|audit …` and maps outcomes to exit codes:
  * 0 done, 1 refused or failed (the registry's own message), 2 the command line was wrong.
  */
 import { RegistryError } from '../../core/errors.js';
@@ -7,8 +7,11 @@ import { auditCommand, auditUsage } from './audit-command.js';
 import { UsageError } from './cli-args.js';
 import { policyCommand, policyUsage } from './policy-command.js';
 import { projectCommand, projectUsage } from './project-command.js';
+import { quotaCommand, quotaUsage } from './quota-command.js';
+import { retentionCommand, retentionUsage } from './retention-command.js';
 import { robotCommand, robotUsage } from './robot-command.js';
 import { tokenCommand, tokenUsage } from './token-command.js';
+import { usageCommand, usageUsage } from './usage-command.js';
 import { userCommand, userUsage } from './user-command.js';
 
 const commands: Readonly<Record<string, { run: (args: string[]) => Promise<void>; usage: string }>> = {
@@ -16,6 +19,9 @@ const commands: Readonly<Record<string, { run: (args: string[]) => Promise<void>
   robot: { run: robotCommand, usage: robotUsage },
   project: { run: projectCommand, usage: projectUsage },
   policy: { run: policyCommand, usage: policyUsage },
+  quota: { run: quotaCommand, usage: quotaUsage },
+  usage: { run: usageCommand, usage: usageUsage },
+  retention: { run: retentionCommand, usage: retentionUsage },
   token: { run: tokenCommand, usage: tokenUsage },
   audit: { run: auditCommand, usage: auditUsage },
 };

@@ -9,7 +9,10 @@
  */
 import type { DeletedTag } from '../../ports/metadata-lifecycle.js';
 import { ConflictError, NameUnknownError, NotFoundError, UnsupportedError } from '../errors.js';
+import type { PolicyStore } from '../../ports/policy-store.js';
+import { projectOf } from '../../ports/project-name.js';
 import { assertName, assertTag } from '../reference/reference.js';
+import { checkTagDelete, checkWritable } from './write-policy.js';
 import { GarbageCollector, type CollectorDeps } from './garbage-collector.js';
 import type { GcOptions, GcProgress, GcReport } from './gc-report.js';
 import type { GcStats } from './gc-stats.js';
@@ -17,6 +20,8 @@ import type { GcStats } from './gc-stats.js';
 export interface LifecycleDeps extends CollectorDeps {
   /** Deletes are refused when false (registry:2's storage.delete); collection still runs. */
   deleteEnabled: boolean;
+  /** Write policies: a read-only project, or an immutable tag, refuses a repository delete. */
+  policies?: PolicyStore;
 }
 
 /** A collection as the API and /metrics show it: the run in progress, and the last one. */
@@ -65,6 +70,13 @@ export class Lifecycle {
   async deleteRepository(repository: string): Promise<{ tags: number }> {
     if (!this.deps.deleteEnabled) throw new UnsupportedError('deletes are disabled on this registry');
     assertName(repository);
+    const policy = await this.deps.policies?.get(projectOf(repository));
+    checkWritable(policy, repository);
+    if (policy !== undefined && policy.immutableTags.length > 0) {
+      // Checked before, not inside, the delete: an immutable tag pushed in between is a race
+      // the caller could equally have lost by deleting a moment earlier.
+      for (const tag of await this.deps.metadata.listTags(repository, {})) checkTagDelete(policy, repository, tag);
+    }
     const tags = await this.deps.metadata.deleteRepository(repository);
     if (tags === undefined) throw new NameUnknownError('repository name not known to registry', { repository });
     return { tags };

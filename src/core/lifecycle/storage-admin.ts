@@ -12,6 +12,7 @@ import type { MetadataStore } from '../../ports/metadata-store.js';
 import type { ProjectUsage, RepositoryUsage } from '../../ports/metadata-usage.js';
 import type { PolicyStore, ProjectPolicy } from '../../ports/policy-store.js';
 import type { AdminContext, Actor } from '../access/admin-context.js';
+import { assertProjectName } from '../access/admin-rules.js';
 import { NotFoundError, UnsupportedError } from '../errors.js';
 import type { Registry } from '../registry/registry.js';
 import { assertName, assertReference, assertTag } from '../reference/reference.js';
@@ -47,6 +48,8 @@ export class StorageAdmin {
   }
 
   async setPolicy(actor: Actor, project: string, change: PolicyChange): Promise<ProjectPolicy> {
+    // A policy under a name that is not a project (`a/b`) would be stored and never apply.
+    assertProjectName(project);
     const { ctx, policies } = this.deps;
     const detail = describeChange(change);
     const quotaOnly = change.quotaBytes !== undefined && Object.values({ ...change, quotaBytes: undefined }).every((v) => v === undefined);
