@@ -25,20 +25,28 @@ export class PullRecorder implements PullLog {
     this.pending.set(`${repository}\u0000${digest}`, { repository, digest, at: this.now() });
   }
 
-  /** Writes what was recorded since the last flush; a failed write puts it back for the next. */
+  /**
+   * Writes what was recorded before the call, one write at a time; resolves once it is
+   * written. A failed write puts its records back for the next flush and rejects only the flush
+   * that made it: a flush that waited for it goes on to write what is pending.
+   */
   async flush(): Promise<void> {
-    await this.flushing;
+    // A loop, not one wait: several flushes may be waiting for the same write, and the first to
+    // wake starts the next; the others must then wait for that one rather than return early.
+    while (this.flushing !== undefined) await this.flushing.catch(() => undefined);
     if (this.pending.size === 0) return;
     const batch = this.pending;
     this.pending = new Map();
-    this.flushing = this.usage.recordPulls([...batch.values()]).catch((error: unknown) => {
+    const writing = this.usage.recordPulls([...batch.values()]).catch((error: unknown) => {
+      // A record made since is newer than the failed one and stays.
       for (const [key, value] of batch) if (!this.pending.has(key)) this.pending.set(key, value);
       throw error;
     });
+    this.flushing = writing;
     try {
-      await this.flushing;
+      await writing;
     } finally {
-      this.flushing = undefined;
+      if (this.flushing === writing) this.flushing = undefined;
     }
   }
 }
