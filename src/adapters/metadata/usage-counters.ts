@@ -4,6 +4,14 @@
  * Called inside the transactions that add or remove those rows, so the counters can never
  * disagree with the references they summarize; `recountProjectUsage` recomputes them from
  * scratch to prove it.
+ *
+ * Every change starts by locking the project's `project_usage` row (lockProjectUsage). SQLite
+ * runs one transaction at a time, so there it changes nothing; PostgreSQL runs them side by side
+ * under READ COMMITTED, where two pushes into one project would otherwise both read the same
+ * totals (one update lost, and both passing a quota only one fits), or both insert the same new
+ * `project_blobs` row (a unique violation). With the lock the second waits for the first to
+ * commit and then reads its result. Projects are locked in name order, so a write touching
+ * several (a collector's batch) cannot deadlock with another.
  */
 import { sql } from 'kysely';
 import { MetadataQuotaExceededError } from '../../ports/metadata-usage.js';
@@ -24,15 +32,26 @@ interface Totals {
   manifestBytes: number;
 }
 
-const ZERO: Totals = { blobs: 0, blobBytes: 0, manifests: 0, manifestBytes: 0 };
+const ZERO_ROW = { blobs: 0, blob_bytes: 0, manifests: 0, manifest_bytes: 0 };
 
-export async function currentUsage(trx: Executor, project: string): Promise<Totals> {
+/**
+ * Locks the project's usage row until the transaction ends and reads its totals (see the file
+ * comment). Portable: an upsert that changes nothing still takes the row lock on PostgreSQL,
+ * and creates the row (zeros) when the project has none, so a first push is serialized too; a
+ * zero row left at the end is removed by writeUsage. Callers that decide from the project's
+ * usage in a transaction (a manifest put deciding whether its manifest is new) take it first.
+ */
+export async function lockProjectUsage(trx: Executor, project: string): Promise<Totals> {
   const row = await trx
-    .selectFrom('project_usage')
-    .select(['blobs', 'blob_bytes', 'manifests', 'manifest_bytes'])
-    .where('project', '=', project)
-    .executeTakeFirst();
-  if (row === undefined) return ZERO;
+    .insertInto('project_usage')
+    .values({ project, ...ZERO_ROW })
+    .onConflict((oc) => oc.column('project').doUpdateSet({ blobs: sql<number>`${sql.ref('project_usage.blobs')}` }))
+    .returning(['blobs', 'blob_bytes', 'manifests', 'manifest_bytes'])
+    .executeTakeFirstOrThrow();
+  return totalsOf(row);
+}
+
+function totalsOf(row: { blobs: unknown; blob_bytes: unknown; manifests: unknown; manifest_bytes: unknown }): Totals {
   return {
     blobs: Number(row.blobs),
     blobBytes: Number(row.blob_bytes),
@@ -42,12 +61,13 @@ export async function currentUsage(trx: Executor, project: string): Promise<Tota
 }
 
 /**
- * Counts a new manifest. With `quotaBytes`, first refuses (writing nothing) when the bytes it
- * adds — blobs the project did not reference yet, plus its own body — would take the project
- * past the quota.
+ * Counts a new manifest. With `quotaBytes`, refuses (MetadataQuotaExceededError, before
+ * changing a counter; the caller's transaction then rolls back) when the bytes it adds — blobs
+ * the project did not reference yet, plus its own body — would take the project past the quota.
  */
 export async function addManifestUsage(trx: Executor, change: ManifestUsageChange, quotaBytes: number | undefined): Promise<void> {
   const project = projectOf(change.repository);
+  const before = await lockProjectUsage(trx, project);
   const blobs = [...new Set(change.blobs)];
   const held = new Set<string>();
   for (const chunk of chunked(blobs, VALUE_CHUNK)) {
@@ -60,7 +80,6 @@ export async function addManifestUsage(trx: Executor, change: ManifestUsageChang
     const rows = await trx.selectFrom('blobs').select('size').where('digest', 'in', chunk).execute();
     for (const r of rows) freshBytes += Number(r.size);
   }
-  const before = await currentUsage(trx, project);
   if (quotaBytes !== undefined) {
     const used = before.blobBytes + before.manifestBytes;
     const adding = freshBytes + change.manifestBytes;
@@ -101,7 +120,12 @@ export async function removeManifestUsage(trx: Executor, changes: readonly Manif
     entry.manifestBytes += change.manifestBytes;
     for (const blob of new Set(change.blobs)) entry.refs.set(blob, (entry.refs.get(blob) ?? 0) + 1);
   }
-  for (const [project, entry] of byProject) {
+  const projects = [...byProject.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  // All locked before any is changed, in name order (see the file comment).
+  const before = new Map<string, Totals>();
+  for (const project of projects) before.set(project, await lockProjectUsage(trx, project));
+  for (const project of projects) {
+    const entry = byProject.get(project)!;
     // Grouped by how many references go, so the common case (one) is one UPDATE per chunk.
     const byCount = new Map<number, string[]>();
     for (const [digest, count] of entry.refs) {
@@ -139,12 +163,12 @@ export async function removeManifestUsage(trx: Executor, changes: readonly Manif
         .where('digest', 'in', rows.map((r) => r.digest))
         .execute();
     }
-    const before = await currentUsage(trx, project);
+    const was = before.get(project)!;
     await writeUsage(trx, project, {
-      blobs: before.blobs - gone,
-      blobBytes: before.blobBytes - goneBytes,
-      manifests: before.manifests - entry.manifests,
-      manifestBytes: before.manifestBytes - entry.manifestBytes,
+      blobs: was.blobs - gone,
+      blobBytes: was.blobBytes - goneBytes,
+      manifests: was.manifests - entry.manifests,
+      manifestBytes: was.manifestBytes - entry.manifestBytes,
     });
   }
 }
