@@ -404,7 +404,7 @@ describe('storage quotas', () => {
 
     for (let step = 0; step < 70; step++) {
       const repo = repos[random(repos.length)]!;
-      const op = random(9);
+      const op = random(10);
       switch (op) {
         case 0:
         case 1:
@@ -459,6 +459,13 @@ describe('storage quotas', () => {
           log.push('gc');
           await collect();
           break;
+        case 9: {
+          // Every tag deleted restorably; the manifests go with the next collection.
+          if ((await tags(repo)).length === 0) break;
+          log.push(`delete repository ${repo}`);
+          await server.composed.lifecycle.deleteRepository(repo);
+          break;
+        }
         case 8: {
           const project = projects[random(projects.length)]!;
           const quota = random(2) === 0 ? undefined : (await used(project)) + random(1500);

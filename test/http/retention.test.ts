@@ -121,6 +121,27 @@ describe('retention', () => {
     assert.deepEqual((await run(project, [repo])).removed, []);
   });
 
+  test(
+    'a tag restored after retention removed it keeps its push time, so the next run does not remove a newer tag instead',
+    { todo: 'restoreTag (tag-lifecycle-queries.ts) stamps the restored tag as pushed now' },
+    async () => {
+      startDay();
+      const project = newProject('ret');
+      const repo = `${project}/app`;
+      for (const [day, tag] of ['t1', 't2', 't3'].entries()) {
+        setDay(day);
+        await push(repo, tag);
+      }
+      setDay(10);
+      await setRules(project, [{ kind: 'keep-newest', count: 2 }]);
+      assert.deepEqual(removals(await run(project, [repo])), [`${repo}:t1 by keep-newest 2`]);
+      await server.composed.lifecycle.restoreTag(repo, 't1');
+      // The restored tag is again the oldest: the next run removes it again, not t2.
+      setDay(11);
+      assert.deepEqual(removals(await run(project, [repo])), [`${repo}:t1 by keep-newest 2`]);
+    },
+  );
+
   test('keep-matching protects matching tags from keep-newest and not-pulled-for, whatever the rule order', async () => {
     startDay();
     const project = newProject('ret');
