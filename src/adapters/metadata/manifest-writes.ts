@@ -46,15 +46,6 @@ export async function writeManifest(
           ).executeTakeFirst();
     // Judged here, in the transaction, so two first pushes of one tag cannot both pass.
     options.checkTag?.(previous?.digest);
-    const exists = await trx
-      .selectFrom('manifests')
-      .select('digest')
-      .where('repository', '=', repository)
-      .where('digest', '=', digest)
-      .executeTakeFirst();
-    if (exists === undefined) {
-      await addManifestUsage(trx, { repository, blobs: refs.blobs, manifestBytes: record.body.length }, options.quotaBytes);
-    }
     await ensureRepository(trx, repository, now);
     const inserted = await trx
       .insertInto('manifests')
@@ -74,6 +65,10 @@ export async function writeManifest(
     const candidates: CandidateRow[] = [];
     // Same digest means same bytes, hence the same references: a re-put has nothing to add.
     if (inserted.numInsertedOrUpdatedRows !== undefined && inserted.numInsertedOrUpdatedRows > 0n) {
+      // Counted only when this put inserted the row: on PostgreSQL a concurrent put of the same
+      // digest waits on the insert and then inserts nothing, so it is never counted twice. A
+      // quota refusal here rolls the whole put back.
+      await addManifestUsage(trx, { repository, blobs: refs.blobs, manifestBytes: record.body.length }, options.quotaBytes);
       for (const blobs of chunked([...new Set(refs.blobs)], VALUE_CHUNK)) {
         await trx
           .insertInto('manifest_blob_refs')
