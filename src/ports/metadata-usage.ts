@@ -66,6 +66,8 @@ export interface MetadataUsage {
   recountProjectUsage(project?: string, options?: IoOptions): Promise<ProjectUsage[]>;
   /** Usage of each repository of `project` (of all, when undefined), by name. */
   repositoryUsage(project?: string, options?: IoOptions): Promise<RepositoryUsage[]>;
+  /** Whether a manifest in `project` references the blob (so it adds no bytes to the project). */
+  projectHoldsBlob(project: string, digest: string, options?: IoOptions): Promise<boolean>;
   /** Repositories whose name starts with `project/`, or equals it, by name. */
   projectRepositories(project: string, options?: IoOptions): Promise<string[]>;
 

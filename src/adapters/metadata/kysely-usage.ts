@@ -30,6 +30,11 @@ export class KyselyUsage implements MetadataUsage {
     return usage.repositoryUsage(this.#ctx, project);
   }
 
+  async projectHoldsBlob(project: string, digest: string, options?: IoOptions): Promise<boolean> {
+    options?.signal?.throwIfAborted();
+    return usage.projectHoldsBlob(this.#ctx, project, digest);
+  }
+
   async projectRepositories(project: string, options?: IoOptions): Promise<string[]> {
     options?.signal?.throwIfAborted();
     return usage.projectRepositories(this.#ctx, project);

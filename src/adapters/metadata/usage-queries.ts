@@ -93,6 +93,11 @@ export async function recountProjectUsage(ctx: LifecycleContext, project: string
   return [...totals.values()].filter((u) => project === undefined || u.project === project).sort((a, b) => (a.project < b.project ? -1 : 1));
 }
 
+export async function projectHoldsBlob(ctx: LifecycleContext, project: string, digest: string): Promise<boolean> {
+  const row = await ctx.db.selectFrom('project_blobs').select('refs').where('project', '=', project).where('digest', '=', digest).executeTakeFirst();
+  return row !== undefined && Number(row.refs) > 0;
+}
+
 export async function projectRepositories(ctx: LifecycleContext, project: string): Promise<string[]> {
   const scope = inProject(project);
   const rows = await ctx.db

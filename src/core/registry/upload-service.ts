@@ -113,7 +113,7 @@ export class UploadService {
     return this.exclusive(id, async () => {
       let session = await this.session(repository, id);
       if (body) {
-        await this.checkRoom(session, declaredBytes);
+        await this.checkRoom(session, declaredBytes, digest);
         session = await this.appendTo(session, body, range);
       }
       let computed: string;
@@ -220,10 +220,10 @@ export class UploadService {
    * session's bytes so far plus the declared length count as if the blob were new to the
    * project. The manifest put makes the exact check later (see core/lifecycle/quota.ts).
    */
-  private async checkRoom(session: UploadSession, declaredBytes: number | undefined): Promise<void> {
+  private async checkRoom(session: UploadSession, declaredBytes: number | undefined, digest?: string): Promise<void> {
     if (declaredBytes === undefined || this.deps.policies === undefined) return;
     const policy = await this.deps.policies.get(projectOf(session.repository));
-    await checkQuotaRoom(this.deps.metadata, policy, session.repository, session.size + declaredBytes);
+    await checkQuotaRoom(this.deps.metadata, policy, session.repository, session.size + declaredBytes, digest);
   }
 
   private async appendTo(session: UploadSession, body: Readable, range?: ChunkRange): Promise<UploadSession> {

@@ -64,6 +64,8 @@ export function metadataUsageTests(ctx: LifecycleSuiteContext): void {
     const both = usage(p, 3, 1500, 2, m1.body.length + m2.body.length);
     assert.deepEqual(await counted(p), [both]);
     assert.deepEqual(await counted(q), [usage(q, 1, 1000, 1, m3.body.length)]);
+    assert.equal(await store().projectHoldsBlob(p, x), true);
+    assert.equal(await store().projectHoldsBlob(q, x), false, 'linked is not held: no manifest of q references it');
     assert.deepEqual(await store().repositoryUsage(p), [
       { repository: pa, blobs: 2, blobBytes: 1200, manifests: 1, manifestBytes: m1.body.length },
       { repository: pb, blobs: 2, blobBytes: 1300, manifests: 1, manifestBytes: m2.body.length },
@@ -89,6 +91,7 @@ export function metadataUsageTests(ctx: LifecycleSuiteContext): void {
     assert.deepEqual(await counted(p), [usage(p, 2, 1300, 1, m2.body.length)]);
     assert.equal(await store().deleteManifest(pb, m2.digest), true);
     assert.deepEqual(await counted(p), [], 'a project holding nothing has no usage row');
+    assert.equal(await store().projectHoldsBlob(p, shared), false);
     assert.deepEqual(await counted(q), [usage(q, 1, 1000, 1, m3.body.length)], 'other projects are untouched');
     assert.ok(!(await store().projectUsage()).some((u) => u.project === p));
   });
