@@ -123,7 +123,6 @@ describe('retention', () => {
 
   test(
     'a tag restored after retention removed it keeps its push time, so the next run does not remove a newer tag instead',
-    { todo: 'restoreTag (tag-lifecycle-queries.ts) stamps the restored tag as pushed now' },
     async () => {
       startDay();
       const project = newProject('ret');

@@ -14,20 +14,21 @@ import { pushBlob, pushManifest } from '../http/support/push.js';
 import { makeRoot, startServerOnRoot, type ServerOnRoot } from '../http/support/server-on-root.js';
 import { assertUsageInStep, buildImage, newProject, pushBuilt, usageOf, type BuiltImage } from '../http/support/storage.js';
 
-/** Takes the database back to what 0004 left: no 0005 tables or columns, 0005 not recorded. */
+/** Takes the database back to what 0004 left: no 0005/0006 tables or columns, neither recorded. */
 function downgradeTo0004(path: string): void {
   const db = new Database(path);
   try {
     const applied = db.prepare('select name from berth_migration order by name').all() as Array<{ name: string }>;
-    assert.equal(applied.at(-1)?.name, '0005_usage_retention', 'this test knows how to undo 0005 only; a newer migration needs undoing too');
+    assert.equal(applied.at(-1)?.name, '0006_deleted_tag_push_time', 'this test knows how to undo 0006 and 0005 only; a newer migration needs undoing too');
     db.exec(`
+      alter table deleted_tags drop column pushed_at;
       drop table project_blobs;
       drop table project_usage;
       alter table manifests drop column last_pulled_at;
       alter table project_policies drop column quota_bytes;
       alter table project_policies drop column retention;
     `);
-    db.prepare('delete from berth_migration where name = ?').run('0005_usage_retention');
+    db.prepare('delete from berth_migration where name in (?, ?)').run('0005_usage_retention', '0006_deleted_tag_push_time');
     const tables = (db.prepare(`select name from sqlite_master where type = 'table'`).all() as Array<{ name: string }>).map((t) => t.name);
     assert.ok(!tables.includes('project_usage') && !tables.includes('project_blobs'));
   } finally {

@@ -239,13 +239,13 @@ export class KyselyMetadataStore extends KyselyLifecycle implements MetadataStor
     return this.#db.transaction().execute(async (trx) => {
       const row = await trx
         .selectFrom('tags')
-        .select('digest')
+        .select(['digest', 'updated_at'])
         .where('repository', '=', repository)
         .where('name', '=', tag)
         .executeTakeFirst();
       if (row === undefined) return false;
       await trx.deleteFrom('tags').where('repository', '=', repository).where('name', '=', tag).execute();
-      await recordDeletedTags(trx, repository, [{ name: tag, digest: row.digest }], now);
+      await recordDeletedTags(trx, repository, [{ name: tag, ...row }], now);
       await addCandidates(trx, manifestCandidates(repository, [row.digest]), now);
       return true;
     });

@@ -104,21 +104,26 @@ export async function addCandidatesKeepingSince(ex: Executor, rows: readonly Can
   return added;
 }
 
-/** Records tags as deleted at `now`; a tag deleted again takes its latest digest and time. */
+/**
+ * Records tags as deleted at `now`, with when they were pushed (a restore puts that back, so
+ * retention's "newest" does not count a restored tag as just pushed); a tag deleted again takes
+ * its latest digest and times.
+ */
 export async function recordDeletedTags(
   ex: Executor,
   repository: string,
-  tags: ReadonlyArray<{ name: string; digest: string }>,
+  tags: ReadonlyArray<{ name: string; digest: string; updated_at: number | string | bigint }>,
   now: number,
 ): Promise<void> {
   for (const chunk of chunked(tags, VALUE_CHUNK)) {
     await ex
       .insertInto('deleted_tags')
-      .values(chunk.map((t) => ({ repository, name: t.name, digest: t.digest, deleted_at: now })))
+      .values(chunk.map((t) => ({ repository, name: t.name, digest: t.digest, deleted_at: now, pushed_at: Number(t.updated_at) })))
       .onConflict((oc) =>
         oc.columns(['repository', 'name']).doUpdateSet((eb) => ({
           digest: eb.ref('excluded.digest'),
           deleted_at: eb.ref('excluded.deleted_at'),
+          pushed_at: eb.ref('excluded.pushed_at'),
         })),
       )
       .execute();

@@ -423,6 +423,13 @@ export async function backfillUsage(db: Kysely<unknown>): Promise<void> {
   }
 }
 
+/** A deleted tag remembers when it was pushed, so a restore does not make it "newest". */
+const restoredPushTimeSchema: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('deleted_tags').addColumn('pushed_at', 'bigint').execute();
+  },
+};
+
 function migrations(dialect: MetadataDialect): Record<string, Migration> {
   return {
     '0001_core': coreSchema(dialect),
@@ -430,6 +437,7 @@ function migrations(dialect: MetadataDialect): Record<string, Migration> {
     '0003_lifecycle': lifecycleSchema(dialect),
     '0004_write_policy': writePolicySchema(dialect),
     '0005_usage_retention': usageSchema(dialect),
+    '0006_deleted_tag_push_time': restoredPushTimeSchema,
   };
 }
 

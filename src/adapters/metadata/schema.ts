@@ -84,6 +84,8 @@ export interface DeletedTagsTable {
   name: string;
   digest: string;
   deleted_at: Int64;
+  /** When the tag had been pushed (migration 0006); null for tags deleted before it. */
+  pushed_at: ColumnType<number | string | bigint | null, number | null | undefined, number | null>;
 }
 
 export interface GcCandidatesTable {

@@ -33,7 +33,7 @@ export async function deleteRepository(ctx: LifecycleContext, repository: string
   return ctx.db.transaction().execute(async (trx) => {
     const repo = await trx.selectFrom('repositories').select('name').where('name', '=', repository).executeTakeFirst();
     if (repo === undefined) return undefined;
-    const tags = await trx.selectFrom('tags').select(['name', 'digest']).where('repository', '=', repository).execute();
+    const tags = await trx.selectFrom('tags').select(['name', 'digest', 'updated_at']).where('repository', '=', repository).execute();
     await trx.deleteFrom('tags').where('repository', '=', repository).execute();
     await recordDeletedTags(trx, repository, tags, now);
     await addCandidates(
@@ -53,7 +53,7 @@ export async function restoreTag(ctx: LifecycleContext, repository: string, tag:
   return ctx.db.transaction().execute(async (trx) => {
     const deleted = await trx
       .selectFrom('deleted_tags')
-      .select(['digest', 'deleted_at'])
+      .select(['digest', 'deleted_at', 'pushed_at'])
       .where('repository', '=', repository)
       .where('name', '=', tag)
       .executeTakeFirst();
@@ -72,7 +72,7 @@ export async function restoreTag(ctx: LifecycleContext, repository: string, tag:
       trx.selectFrom('manifests').select('digest').where('repository', '=', repository).where('digest', '=', deleted.digest),
     ).executeTakeFirst();
     if (manifest === undefined) return 'manifest-gone';
-    await trx.insertInto('tags').values({ repository, name: tag, digest: deleted.digest, updated_at: now }).execute();
+    await trx.insertInto('tags').values({ repository, name: tag, digest: deleted.digest, updated_at: deleted.pushed_at === null ? now : Number(deleted.pushed_at) }).execute();
     await trx.deleteFrom('deleted_tags').where('repository', '=', repository).where('name', '=', tag).execute();
     return 'restored';
   });

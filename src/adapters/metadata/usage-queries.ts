@@ -190,14 +190,16 @@ async function untaggedManifests(ctx: LifecycleContext, repository: string, rest
 export async function deleteTagIf(ctx: LifecycleContext, repository: string, tag: string, digest: string): Promise<boolean> {
   const now = ctx.now().getTime();
   return ctx.db.transaction().execute(async (trx) => {
-    const result = await trx
-      .deleteFrom('tags')
+    const row = await trx
+      .selectFrom('tags')
+      .select('updated_at')
       .where('repository', '=', repository)
       .where('name', '=', tag)
       .where('digest', '=', digest)
       .executeTakeFirst();
-    if (result.numDeletedRows === 0n) return false;
-    await recordDeletedTags(trx, repository, [{ name: tag, digest }], now);
+    if (row === undefined) return false;
+    await trx.deleteFrom('tags').where('repository', '=', repository).where('name', '=', tag).execute();
+    await recordDeletedTags(trx, repository, [{ name: tag, digest, updated_at: row.updated_at }], now);
     await addCandidates(trx, manifestCandidates(repository, [digest]), now);
     return true;
   });
