@@ -6,6 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, test } from 'node:test';
 import type { MetadataStore } from '../../src/ports/metadata-store.js';
+import { seededRandom } from '../support/seeded-random.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { OCI_INDEX, OCI_MANIFEST, descriptorOf, indexManifest, randomBlob, sha256 } from './support/content.js';
 import { client, expectError, expectStatus, json, type Client, type Reply } from './support/http-client.js';
@@ -348,15 +349,8 @@ describe('storage quotas', () => {
 
   test('kept counters equal a recount after every step of a random sequence', async (t) => {
     const seed = Number(process.env.BERTH_TEST_SEED ?? Date.now() % 1_000_000);
-    let state = seed >>> 0;
-    /** mulberry32: a small PRNG whose every bit is usable (an LCG's low bits are not). */
-    const random = (n: number): number => {
-      state = (state + 0x6d2b79f5) >>> 0;
-      let x = state;
-      x = Math.imul(x ^ (x >>> 15), x | 1);
-      x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-      return Math.floor((((x ^ (x >>> 14)) >>> 0) / 4294967296) * n);
-    };
+    const next = seededRandom(seed);
+    const random = (n: number): number => Math.floor(next() * n);
     const projects = [newProject('qr'), newProject('qr')];
     const repos = projects.flatMap((p) => [`${p}/one`, `${p}/two/deep`]);
     const pool = Array.from({ length: 6 }, (_, i) => randomBlob(100 + 97 * i));

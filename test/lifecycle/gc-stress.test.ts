@@ -9,20 +9,12 @@ import { RegistryError } from '../../src/core/errors.js';
 import { parseManifest } from '../../src/core/manifest/parse-manifest.js';
 import { checkBlobTree } from '../crash/support/store-check.js';
 import { Fixture, HOUR, sha256 } from './support/fixture.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 const REPOS = ['stress/a', 'stress/b', 'stress/c', 'stress/d'];
 const TAGS = ['t0', 't1', 't2', 't3', 't4'];
 
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 /** Errors a client can get in a race and answers by retrying or moving on. */
 function expected(error: unknown, kinds: string[]): boolean {

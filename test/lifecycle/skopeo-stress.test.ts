@@ -28,6 +28,7 @@ import { OCI_CONFIG, OCI_INDEX, OCI_LAYER, OCI_MANIFEST, imageManifest, indexMan
 import { assertEnvelope, client, expectStatus, json, type Reply } from '../http/support/http-client.js';
 import { withDigest } from '../http/support/push.js';
 import { startTestServer } from '../support/test-server.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 const GRACE_SECONDS = 1;
 const REPOS = ['stress/alpha', 'stress/beta', 'stress/gamma'];
@@ -40,16 +41,7 @@ const CLIENT_BUDGET_MS = 20_000;
 const MAX_ATTEMPTS = 100;
 const ACCEPT = [OCI_MANIFEST, OCI_INDEX].join(', ');
 
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 /** One stream of choices per client (and one for the collector), so each replays from the seed whatever the others do. */
 interface Dice {
