@@ -15,20 +15,30 @@ export const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+
 export const DOCKER_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
 export const MANIFEST_ACCEPT = [OCI_MANIFEST, OCI_INDEX, DOCKER_MANIFEST, DOCKER_LIST].join(', ');
 
-export class ProtocolError extends Error {}
+export class ProtocolError extends Error {
+  constructor(
+    message: string,
+    /** The HTTP status, when the registry answered at all. */
+    readonly status?: number,
+    /** The first error code of the registry's error envelope, e.g. MANIFEST_BLOB_UNKNOWN. */
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
 
 export function expectStatus(res: HttpResponse, expected: number | number[], what: string): void {
   const ok = Array.isArray(expected) ? expected.includes(res.status) : res.status === expected;
   if (ok) return;
-  let code = '';
+  let code: string | undefined;
   try {
     const parsed: unknown = JSON.parse(res.body.toString('utf8'));
     const first = (parsed as { errors?: { code?: unknown }[] }).errors?.[0]?.code;
-    if (typeof first === 'string') code = ` (${first})`;
+    if (typeof first === 'string') code = first;
   } catch {
     // Not an error envelope; the status alone has to do.
   }
-  throw new ProtocolError(`${res.status} on ${what}${code}`);
+  throw new ProtocolError(`${res.status} on ${what}${code === undefined ? '' : ` (${code})`}`, res.status, code);
 }
 
 function location(res: HttpResponse, what: string): string {
@@ -135,6 +145,12 @@ export class Registry {
       body,
     });
     expectStatus(res, 201, 'PUT manifest');
+  }
+
+  /** DELETE by digest (the manifest and every tag on it); registries answer 202. */
+  async deleteManifest(repo: string, digest: string): Promise<void> {
+    const res = await this.http.request('DELETE', `/v2/${repo}/manifests/${digest}`);
+    expectStatus(res, 202, 'DELETE manifest');
   }
 
   /**

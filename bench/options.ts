@@ -24,6 +24,12 @@ export interface Profile {
   listingRuns: number;
   skopeoLayers: number;
   skopeoRuns: number;
+  /** Small images (config + 2 small layers) seeded, deleted by digest, then collected (row 14). */
+  gcImages: number;
+  /** Tagged images seeded beside them that the collection must leave alone. */
+  gcLiveImages: number;
+  /** Images (three 256 KiB–1 MiB layers) pushed in each of rows 15–15c; also the old images they delete. */
+  gcPushImages: number;
 }
 
 const full: Profile = {
@@ -41,6 +47,9 @@ const full: Profile = {
   listingRuns: 5,
   skopeoLayers: 10,
   skopeoRuns: 3,
+  gcImages: 2000,
+  gcLiveImages: 200,
+  gcPushImages: 600,
 };
 
 const quick: Profile = {
@@ -58,6 +67,9 @@ const quick: Profile = {
   listingRuns: 2,
   skopeoLayers: 10,
   skopeoRuns: 1,
+  gcImages: 300,
+  gcLiveImages: 30,
+  gcPushImages: 100,
 };
 
 export interface Options {

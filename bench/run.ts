@@ -18,11 +18,13 @@ import { machineInfo } from './machine.js';
 import { parseOptions, selectRows, type Options } from './options.js';
 import { rssRow } from './rss.js';
 import { renderTable, type Outcome, type Results, type Target } from './table.js';
-import { BenchContext, type Row } from './workload.js';
+import { BenchContext, NotApplicable, type Launcher, type Row } from './workload.js';
 import { blobPullRows } from './workloads/blob-pull.js';
 import { blobPushRows } from './workloads/blob-push.js';
+import { gcTimeRows } from './workloads/gc-time.js';
 import { listingRows } from './workloads/listing.js';
 import { manifestRows } from './workloads/manifests.js';
+import { pushDuringGcRows } from './workloads/push-during-gc.js';
 import { skopeoRows } from './workloads/skopeo.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -46,17 +48,26 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 }
 
 let running: RegistryProcess | undefined;
+let runningCtx: BenchContext | undefined;
 const BENCH_ADMIN_PASSWORD = 'bench-admin-password';
+
+/** Starts `target` as every row sees it; rows that need a registry of their own get the same. */
+function launcher(target: Target, options: Options): Launcher {
+  if (target === 'distribution') return { auth: 'none', start: (env) => startDistribution({ env }) };
+  if (!options.auth) return { auth: 'none', start: (env) => startBerth({ env }) };
+  return {
+    auth: 'builtin',
+    start: (env) => startBerth({ auth: 'builtin', env: { BERTH_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD, ...env } }),
+  };
+}
 
 async function runTarget(target: Target, rows: Row[], options: Options, scratch: string): Promise<Map<string, Outcome>> {
   const outcomes = new Map<string, Outcome>();
   log(`starting ${target}`);
+  const launch = launcher(target, options);
   let registry: RegistryProcess;
   try {
-    registry =
-      target === 'berth'
-        ? await startBerth(options.auth ? { auth: 'builtin', env: { BERTH_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD } } : {})
-        : await startDistribution();
+    registry = await launch.start();
   } catch (error) {
     log(`${target} did not start: ${error instanceof Error ? error.message : String(error)}`);
     for (const row of rows) outcomes.set(row.id, { ok: false, error: `did not start: ${message(error)}` });
@@ -66,7 +77,8 @@ async function runTarget(target: Target, rows: Row[], options: Options, scratch:
   // Distribution runs open (its htpasswd mode would measure bcrypt, not a registry).
   const authorization =
     target === 'berth' && options.auth ? `Basic ${Buffer.from(`admin:${BENCH_ADMIN_PASSWORD}`).toString('base64')}` : undefined;
-  const ctx = new BenchContext(registry, options.profile, scratch, log, authorization);
+  const ctx = new BenchContext(registry, options.profile, scratch, log, authorization, launch);
+  runningCtx = ctx;
   const rowTimeoutMs = options.profile.name === 'quick' ? 120_000 : 300_000;
   try {
     for (const row of rows) {
@@ -79,12 +91,17 @@ async function runTarget(target: Target, rows: Row[], options: Options, scratch:
       // Earlier rows' writes (gigabytes, in the push rows) must not be flushed during this one.
       execFileSync('sync');
       try {
-        const measurement = await withTimeout(row.run(ctx), rowTimeoutMs);
+        const measurement = await withTimeout(row.run(ctx), row.timeoutMs ?? rowTimeoutMs);
         outcomes.set(row.id, { ok: true, measurement });
         log(`  ${measurement.value.toFixed(2)} ${row.unit}${measurement.detail ? ` (${measurement.detail})` : ''}`);
       } catch (error) {
-        outcomes.set(row.id, { ok: false, error: message(error) });
-        log(`  error: ${message(error)}`);
+        if (error instanceof NotApplicable) {
+          outcomes.set(row.id, { ok: false, notApplicable: error.message });
+          log(`  n/a: ${error.message}`);
+        } else {
+          outcomes.set(row.id, { ok: false, error: message(error) });
+          log(`  error: ${message(error)}`);
+        }
       } finally {
         ctx.closeClients();
       }
@@ -94,6 +111,8 @@ async function runTarget(target: Target, rows: Row[], options: Options, scratch:
     }
   } finally {
     running = undefined;
+    runningCtx = undefined;
+    await ctx.stopRegistries();
     await registry.stop();
     execFileSync('sync');
   }
@@ -103,7 +122,15 @@ async function runTarget(target: Target, rows: Row[], options: Options, scratch:
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const p = options.profile;
-  const all = [...blobPushRows(p), ...blobPullRows(p), ...manifestRows(p), ...listingRows(p), ...skopeoRows(p)];
+  const all = [
+    ...blobPushRows(p),
+    ...blobPullRows(p),
+    ...manifestRows(p),
+    ...listingRows(p),
+    ...skopeoRows(p),
+    ...gcTimeRows(p),
+    ...pushDuringGcRows(p),
+  ];
   const rows = selectRows(options, all);
   if (rows.length === 0) {
     process.stderr.write(`--only matched no row; rows are:\n${all.map((r) => `  ${r.id} ${r.title}\n`).join('')}`);
@@ -114,7 +141,7 @@ async function main(): Promise<void> {
   const scratch = await mkdtemp(join(tmpdir(), 'berth-bench-'));
   const stopOnSignal = (signal: NodeJS.Signals): void => {
     log(`${signal}: stopping`);
-    const stopping = running?.stop() ?? Promise.resolve();
+    const stopping = Promise.all([running?.stop(), runningCtx?.stopRegistries()]);
     void stopping.finally(() => rm(scratch, { recursive: true, force: true })).finally(() => process.exit(130));
   };
   process.once('SIGINT', stopOnSignal);

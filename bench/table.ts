@@ -8,7 +8,11 @@ import type { MachineInfo } from './machine.js';
 import type { Profile } from './options.js';
 import type { Measurement, Row } from './workload.js';
 
-export type Outcome = { ok: true; measurement: Measurement } | { ok: false; error: string };
+export type Outcome =
+  | { ok: true; measurement: Measurement }
+  | { ok: false; error: string }
+  /** The workload cannot exist on this registry (e.g. an online GC on an offline-GC registry). */
+  | { ok: false; notApplicable: string };
 
 export type Target = 'distribution' | 'berth';
 
@@ -24,11 +28,14 @@ function cell(text: string): string {
 
 function value(outcome: Outcome | undefined): string {
   if (outcome === undefined) return 'not run';
-  return outcome.ok ? formatNumber(outcome.measurement.value) : `error: ${outcome.error}`;
+  if (outcome.ok) return formatNumber(outcome.measurement.value);
+  return 'notApplicable' in outcome ? 'n/a' : `error: ${outcome.error}`;
 }
 
 function note(outcome: Outcome | undefined): string {
-  return outcome?.ok ? (outcome.measurement.detail ?? '') : '';
+  if (outcome === undefined) return '';
+  if (outcome.ok) return outcome.measurement.detail ?? '';
+  return 'notApplicable' in outcome ? outcome.notApplicable : '';
 }
 
 function ratio(row: Row, distribution: Outcome | undefined, berth: Outcome | undefined): string {

@@ -22,12 +22,28 @@ export interface Row {
   unit: string;
   /** Throughput rows are better higher, time and memory rows better lower. */
   better: 'higher' | 'lower';
+  /** Overrides the harness's per-row timeout (rows that seed thousands of objects first). */
+  timeoutMs?: number;
   run(ctx: BenchContext): Promise<Measurement>;
+}
+
+/**
+ * Thrown by a row whose workload cannot exist on this registry (not a failure): the cell says
+ * "n/a" and the note gives the reason, instead of a number that would mean something else.
+ */
+export class NotApplicable extends Error {}
+
+/** Starts another instance of the target registry, configured as the target (auth included). */
+export interface Launcher {
+  start(env?: Record<string, string>): Promise<RegistryProcess>;
+  /** How the target's Berth runs its access control ('none' for Distribution). */
+  auth: 'none' | 'builtin';
 }
 
 export class BenchContext {
   private readonly clients: HttpClient[] = [];
   private readonly fixtures = new Map<string, Promise<unknown>>();
+  private readonly extra = new Set<RegistryProcess>();
 
   constructor(
     readonly target: RegistryProcess,
@@ -37,6 +53,7 @@ export class BenchContext {
     readonly log: (message: string) => void,
     /** An Authorization header value every request carries (the --auth run). */
     readonly authorization?: string,
+    readonly launcher?: Launcher,
   ) {}
 
   /** Headers every request must carry, for the raw load generator's prebuilt requests. */
@@ -46,9 +63,37 @@ export class BenchContext {
 
   /** A protocol client whose socket pool matches the row's concurrency. */
   registry(concurrency: number): Registry {
-    const http = new HttpClient(this.target.url, concurrency, this.authHeaders);
+    return this.registryAt(this.target, concurrency);
+  }
+
+  /** The same, for a registry the row started itself with `startRegistry`. */
+  registryAt(target: RegistryProcess, concurrency: number): Registry {
+    const http = new HttpClient(target.url, concurrency, this.authHeaders);
     this.clients.push(http);
     return new Registry(http);
+  }
+
+  /**
+   * A fresh instance of the target on its own root, for rows that must control the whole
+   * registry's contents (a collection would otherwise also sweep other rows' blobs, and
+   * Distribution's collector needs its registry stopped). Stopped by `stopRegistries` at the
+   * latest; it does not count in the target's peak RSS row.
+   */
+  async startRegistry(env?: Record<string, string>): Promise<RegistryProcess> {
+    if (this.launcher === undefined) throw new Error('this run cannot start another registry');
+    const registry = await this.launcher.start(env);
+    this.extra.add(registry);
+    return registry;
+  }
+
+  /** Stops one registry from `startRegistry` (and removes its root, unless `keepData`). */
+  async stopRegistry(registry: RegistryProcess, options?: { keepData?: boolean }): Promise<void> {
+    this.extra.delete(registry);
+    await registry.stop(options);
+  }
+
+  async stopRegistries(): Promise<void> {
+    await Promise.all([...this.extra].map((r) => this.stopRegistry(r)));
   }
 
   fixture<T>(key: string, build: () => Promise<T>): Promise<T> {
