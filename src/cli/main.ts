@@ -89,9 +89,17 @@ async function main(args: string[]): Promise<number> {
   return 2;
 }
 
+/**
+ * Exits once stdout and stderr have handed everything over: a report piped to another program
+ * (`berth gc --json | jq`) can exceed the pipe's buffer, and exiting at once would cut it off.
+ */
+function exitAfterOutput(code: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
-    if (code >= 0) process.exit(code);
+    if (code >= 0) exitAfterOutput(code);
   },
   (error: unknown) => {
     if (error instanceof ConfigError) {
@@ -101,6 +109,6 @@ main(process.argv.slice(2)).then(
     } else {
       console.error(`berth: ${(error as Error).stack ?? String(error)}`);
     }
-    process.exit(1);
+    exitAfterOutput(1);
   },
 );

@@ -61,7 +61,8 @@ export class ValueReader {
     if (value === undefined || value === null || value === '') return undefined;
     let seconds: number | undefined;
     if (typeof value === 'number') {
-      if (form === 'duration-string') {
+      // Zero needs no unit (Go's time.ParseDuration accepts "0" too): `interval: 0` turns a job off.
+      if (form === 'duration-string' && value !== 0) {
         this.problem(path, `expected a duration with a unit such as "168h", got ${value}`);
         return undefined;
       }

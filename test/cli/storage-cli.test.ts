@@ -207,7 +207,7 @@ test('retention: set, show, a dry run, then a real run removing exactly what it 
   assert.equal(await ok(['retention', 'run', 'ret', '--dry-run']), 'project ret has no retention rules; nothing to do\n');
 });
 
-test('policy show includes quota and retention; every change is audited as policy.set', async () => {
+test('policy show includes quota and retention; every change is audited (quota-only changes as quota.set)', async () => {
   assert.equal(
     await ok(['policy', 'set', 'pol', '--write', 'disallow-redeploy', '--immutable', 'v*, rel-?']),
     [
@@ -249,9 +249,11 @@ test('policy show includes quota and retention; every change is audited as polic
   assert.deepEqual(events.map((e) => [e.actor, e.action, e.result, e.repository, e.detail]), [
     ['cli', 'policy.set', 'success', 'pol', 'immutable='],
     ['cli', 'policy.set', 'success', 'pol', 'retention=keep-newest 10;untagged-older-than 7d in pol/ci-*'],
-    ['cli', 'policy.set', 'success', 'pol', 'quota=2147483648'],
     ['cli', 'policy.set', 'success', 'pol', 'write=disallow-redeploy immutable=v*,rel-?'],
   ]);
+  // A change of the quota alone is audited as quota.set, as its refusals are.
+  const quotaEvents = (await ok(['audit', '--json', '--action', 'quota.set', '--repository', 'pol'])).trimEnd().split('\n');
+  assert.deepEqual(quotaEvents.map((l) => (JSON.parse(l) as Record<string, unknown>).detail), ['quota=2147483648']);
   assert.match(await ok(['audit', '--limit', '1', '--action', 'policy.set']), /\n\S+ \S+ +cli +policy\.set +success +pol +immutable=\n$/);
 });
 

@@ -50,7 +50,7 @@ export const berthCli = join(repoRoot, 'bin/berth.js');
  */
 const shebang = (readFileSync(berthCli, 'utf8').split('\n')[0] ?? '').replace(/^#!\S*env -S\s*/, '').split(/\s+/);
 const nodeAt = shebang.indexOf('node');
-const berthNodeFlags = nodeAt === -1 ? [] : shebang.slice(nodeAt + 1).filter(Boolean);
+export const berthNodeFlags = nodeAt === -1 ? [] : shebang.slice(nodeAt + 1).filter(Boolean);
 const berthShebangEnv = Object.fromEntries(
   (nodeAt === -1 ? [] : shebang.slice(0, nodeAt)).map((pair) => pair.split('=', 2) as [string, string]),
 );

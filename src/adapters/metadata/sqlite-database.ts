@@ -93,7 +93,13 @@ function cachingStatements(sqlite: BetterSqlite3.Database): SqliteDatabase {
   const cache = new Map<string, BetterSqlite3.Statement>();
   return {
     close: () => sqlite.close(),
-    prepare(text: string): SqliteStatement {
+    prepare(sql: string): SqliteStatement {
+      // Kysely opens transactions with a plain (deferred) BEGIN. A deferred transaction that
+      // reads and then writes fails at once with SQLITE_BUSY_SNAPSHOT when another process
+      // (`berth gc` beside `berth serve`) committed in between: the busy timeout cannot help,
+      // since waiting would not make its snapshot current. BEGIN IMMEDIATE takes the write lock
+      // first, waiting up to the busy timeout, so the transaction always sees the latest data.
+      const text = sql === 'begin' ? 'begin immediate' : sql;
       const cached = cache.get(text);
       // A statement still being iterated (Kysely's streamQuery) cannot be re-run.
       if (cached !== undefined && !cached.busy) {
