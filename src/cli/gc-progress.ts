@@ -3,7 +3,7 @@
  * a CI job) plain lines — one per phase and per tenth of it — that stay readable when captured.
  */
 import type { GcPhase, GcProgress } from '../core/lifecycle/gc-report.js';
-import { bytes } from './lifecycle-command.js';
+import { formatBytes } from '../core/lifecycle/quota.js';
 
 const BAR_WIDTH = 30;
 
@@ -21,7 +21,7 @@ export function progressReporter(sink: ProgressSink): { report: (p: GcProgress) 
     if (sink.isTTY === true) {
       const filled = Math.round(fraction * BAR_WIDTH);
       const bar = `${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}`;
-      sink.write(`\r\x1b[2K${p.phase.padEnd(12)} [${bar}] ${p.done}/${p.total}  freed ${bytes(p.bytesFreed)}`);
+      sink.write(`\r\x1b[2K${p.phase.padEnd(12)} [${bar}] ${p.done}/${p.total}  freed ${formatBytes(p.bytesFreed)}`);
       drawn = true;
       return;
     }
@@ -29,7 +29,7 @@ export function progressReporter(sink: ProgressSink): { report: (p: GcProgress) 
     if (p.phase === phase && tenth === step) return;
     phase = p.phase;
     step = tenth;
-    sink.write(`gc: ${p.phase} ${p.done}/${p.total}, freed ${bytes(p.bytesFreed)}\n`);
+    sink.write(`gc: ${p.phase} ${p.done}/${p.total}, freed ${formatBytes(p.bytesFreed)}\n`);
   };
   return {
     report,

@@ -6,7 +6,8 @@
 import { parseGoDuration } from '../config/go-duration.js';
 import type { GcReport } from '../core/lifecycle/gc-report.js';
 import { progressReporter } from './gc-progress.js';
-import { bytes, LifecycleUsageError, runLifecycleCommand } from './lifecycle-command.js';
+import { formatBytes } from '../core/lifecycle/quota.js';
+import { LifecycleUsageError, runLifecycleCommand } from './lifecycle-command.js';
 
 export const GC_USAGE = `Usage: berth gc [--dry-run] [--grace DURATION] [--full] [--json] [--config FILE]
 
@@ -58,7 +59,7 @@ export function summary(report: GcReport): string {
       r.repository,
       String(r.manifests.length),
       String(r.blobs.length),
-      bytes(r.bytes),
+      formatBytes(r.bytes),
       r.removed ? 'yes' : '',
     ]);
     const headers = ['REPOSITORY', 'MANIFESTS', 'BLOBS', 'BYTES', 'REMOVED'];
@@ -68,7 +69,7 @@ export function summary(report: GcReport): string {
   }
   lines.push(
     `${report.dryRun ? 'Dry run: ' : ''}${verb} ${report.manifestsRemoved} manifest(s), ${report.blobsRemoved} blob(s) ` +
-      `(${bytes(report.bytesFreed)}) and ${report.repositoriesRemoved} repositor${report.repositoriesRemoved === 1 ? 'y' : 'ies'} ` +
+      `(${formatBytes(report.bytesFreed)}) and ${report.repositoriesRemoved} repositor${report.repositoriesRemoved === 1 ? 'y' : 'ies'} ` +
       `in ${report.durationMs} ms; examined ${report.examined}.`,
   );
   const skipped = report.skipped.manifests + report.skipped.blobs + report.skipped.repositories;

@@ -69,4 +69,3 @@ export async function runLifecycleCommand(
   }
 }
 
-export { formatBytes as bytes } from '../core/lifecycle/quota.js';

@@ -21,7 +21,7 @@
 import type { RetentionView } from '../../ports/metadata-usage.js';
 import type { MetadataStore } from '../../ports/metadata-store.js';
 import type { PolicyStore, RetentionRule } from '../../ports/policy-store.js';
-import { immutablePatternOf, matchesTagPattern } from './write-policy.js';
+import { matchesTagPattern } from './write-policy.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -81,8 +81,7 @@ export function planRepository(
 ): RetentionRemoval[] {
   const here = rules.map((rule, index) => ({ rule, index })).filter(({ rule }) => applies(rule, view.repository));
   const keepPatterns = here.flatMap(({ rule }) => (rule.kind === 'keep-matching' ? [rule.pattern] : []));
-  const isProtected = (tag: string) =>
-    keepPatterns.some((p) => matchesTagPattern(p, tag)) || immutablePatternOf({ writePolicy: 'allow-redeploy', immutableTags }, tag) !== undefined;
+  const isProtected = (tag: string) => [...keepPatterns, ...immutableTags].some((p) => matchesTagPattern(p, tag));
   const candidates = view.tags.filter((t) => !isProtected(t.tag));
   const removals = new Map<string, RetentionRemoval>();
   const remove = (tag: string | undefined, digest: string, index: number, rule: RetentionRule) => {

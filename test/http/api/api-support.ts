@@ -9,10 +9,14 @@ import { client, expectStatus, json, type Reply } from '../support/http-client.j
 
 export const ADMIN_PASSWORD = 'bootstrap-admin-pw';
 
-export async function startApiServer(overrides: { createProjectsOnPush?: boolean } = {}): Promise<TestServer> {
+export async function startApiServer(
+  overrides: { createProjectsOnPush?: boolean; now?: () => Date; deleteEnabled?: boolean } = {},
+): Promise<TestServer> {
   process.env.BERTH_ADMIN_PASSWORD = ADMIN_PASSWORD;
   try {
     return await startTestServer({
+      now: overrides.now,
+      deleteEnabled: overrides.deleteEnabled,
       auth: {
         mode: 'builtin',
         service: 'berth',

@@ -7,7 +7,8 @@ import { OCI_MANIFEST } from '../support/content.js';
 import { client, expectError, expectStatus, json, type Client } from '../support/http-client.js';
 import { pushImage } from '../support/push.js';
 import { adminApi } from './api-support.js';
-import { Clock, makeTeam, projectWithTeam, registryAsAdmin, startStorageServer, type Team } from './storage-support.js';
+import { ManualClock } from '../support/storage.js';
+import { makeTeam, projectWithTeam, registryAsAdmin, startStorageServer, type Team } from './storage-support.js';
 
 interface DeletedTag {
   tag: string;
@@ -15,7 +16,7 @@ interface DeletedTag {
   deletedAt: string;
 }
 
-const clock = new Clock();
+const clock = new ManualClock(Date.now());
 let server: TestServer;
 let team: Team;
 let registry: Client;
@@ -51,7 +52,7 @@ test('a tag deleted through the API is listed as deleted and restored, and resol
   expectError(await team.anonymous.delete(path), 404, 'NOT_FOUND');
   assert.equal(await resolves(repo, 'v1'), image.digest, 'refused deletes change nothing');
 
-  clock.tick();
+  clock.advance(60_000);
   expectStatus(await team.lead.delete(path), 204);
   assert.equal(await resolves(repo, 'v1'), null);
   expectError(await team.lead.delete(path), 404, 'MANIFEST_UNKNOWN');
@@ -159,7 +160,7 @@ test('bad names, tags and digests are 400s; unknown paths under a repository are
 });
 
 test('deletes disabled: 405 UNSUPPORTED, and listing still works', async () => {
-  const off = await startStorageServer(new Clock(), { deleteEnabled: false });
+  const off = await startStorageServer(new ManualClock(Date.now()), { deleteEnabled: false });
   try {
     const admin = await adminApi(off);
     expectStatus(await admin.send('POST', '/api/v1/projects', { name: 'ro' }), 201);

@@ -6,7 +6,8 @@ import type { TestServer } from '../../support/test-server.js';
 import { OCI_MANIFEST } from '../support/content.js';
 import { client, expectError, expectStatus, json, type Client } from '../support/http-client.js';
 import { pushImage } from '../support/push.js';
-import { Clock, makeTeam, projectWithTeam, registryAsAdmin, startStorageServer, type Team } from './storage-support.js';
+import { ManualClock } from '../support/storage.js';
+import { makeTeam, projectWithTeam, registryAsAdmin, startStorageServer, type Team } from './storage-support.js';
 
 interface Policy {
   writePolicy: string;
@@ -39,7 +40,7 @@ interface AuditEvent {
   detail?: string;
 }
 
-const clock = new Clock();
+const clock = new ManualClock(Date.now());
 let server: TestServer;
 let team: Team;
 let registry: Client;
@@ -222,7 +223,7 @@ test('retention: the dry run lists exactly what the real run then removes', asyn
   const digests: Record<string, string> = {};
   for (const tag of ['t1', 't2', 't3', 't4']) {
     digests[tag] = (await pushImage(registry, 'ret/app', tag)).digest;
-    clock.tick();
+    clock.advance(60_000);
   }
   await pushImage(registry, 'ret/base', 'only');
   const rules = [{ kind: 'keep-newest', count: 2 }];
@@ -282,7 +283,7 @@ test('gc: only system admins; the dry run reports what the real run then removes
   await pushImage(registry, 'gcp/app', 'kept');
   expectStatus(await team.lead.delete(`/api/v1/repositories/gcp/app/-/manifests/${byDigest.digest}`), 204);
   expectStatus(await team.lead.delete('/api/v1/repositories/gcp/app/-/tags/b'), 204);
-  clock.tick(RESTORE_WINDOW_MS + 1000);
+  clock.advance(RESTORE_WINDOW_MS + 1000);
 
   expectError(await team.lead.send('POST', '/api/v1/gc', { dryRun: true }), 403, 'DENIED');
   expectError(await team.anonymous.send('POST', '/api/v1/gc', { dryRun: true }), 401, 'UNAUTHORIZED');

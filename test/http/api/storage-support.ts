@@ -5,38 +5,13 @@
  */
 import { client, expectStatus, type Client } from '../support/http-client.js';
 import { withHeaders } from '../support/auth.js';
-import { startTestServer, type TestServer } from '../../support/test-server.js';
-import { ADMIN_PASSWORD, api, basic, bearer, type Api } from './api-support.js';
+import type { TestServer } from '../../support/test-server.js';
+import type { ManualClock } from '../support/storage.js';
+import { ADMIN_PASSWORD, api, basic, bearer, startApiServer, type Api } from './api-support.js';
 
-/** The storage clock: starts at the real time and moves only when a test says so. */
-export class Clock {
-  private at = Date.now();
-  readonly now = (): Date => new Date(this.at);
-  tick(ms = 60_000): void {
-    this.at += ms;
-  }
-}
-
-export async function startStorageServer(clock: Clock, options: { deleteEnabled?: boolean } = {}): Promise<TestServer> {
-  process.env.BERTH_ADMIN_PASSWORD = ADMIN_PASSWORD;
-  try {
-    return await startTestServer({
-      ...options,
-      now: clock.now,
-      auth: {
-        mode: 'builtin',
-        service: 'berth',
-        issuer: 'berth-token-service',
-        realm: undefined,
-        anonymousPull: true,
-        createProjectsOnPush: false,
-        tokenTtlSeconds: 300,
-        auditRetentionSeconds: 0,
-      },
-    });
-  } finally {
-    delete process.env.BERTH_ADMIN_PASSWORD;
-  }
+/** An API server on a storage clock that starts at the real time and moves when the test says. */
+export async function startStorageServer(clock: ManualClock, options: { deleteEnabled?: boolean } = {}): Promise<TestServer> {
+  return startApiServer({ ...options, now: clock.now });
 }
 
 export const ROLES = { lead: 'admin', maint: 'maintainer', dev: 'developer', guest: 'guest' } as const;
