@@ -216,6 +216,22 @@ export class MetadataBlobUnavailableError extends Error {
 }
 
 /**
+ * A blob cannot be unlinked from a repository because manifests there reference it: unlinking
+ * would leave them unpullable. Names (some of) those manifests and the tags on them.
+ */
+export class MetadataBlobInUseError extends Error {
+  override readonly name = 'MetadataBlobInUseError';
+  constructor(
+    readonly store: string,
+    readonly digest: string,
+    readonly manifests: string[],
+    readonly tags: string[],
+  ) {
+    super(`${store}: blob ${digest} is referenced by ${manifests.length} manifest(s)`);
+  }
+}
+
+/**
  * A manifest names blobs its repository does not link or manifests it does not hold; checked
  * inside the transaction that stores it, so a collector cannot remove them in between.
  */

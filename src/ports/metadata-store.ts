@@ -87,7 +87,11 @@ export interface MetadataStore extends MetadataLifecycle, MetadataUsage {
   linkedBlob(repository: string, digest: string, options?: IoOptions): Promise<{ size: number } | undefined>;
   /** The blob's size if it is recorded and not tombstoned, else undefined. */
   blob(digest: string, options?: IoOptions): Promise<{ size: number } | undefined>;
-  /** Removes the link (the blob becomes a GC candidate); false when it did not exist. */
+  /**
+   * Removes the link (the blob becomes a GC candidate); false when it did not exist.
+   * MetadataBlobInUseError, removing nothing, while a manifest in `repository` references the
+   * blob (checked in the transaction that unlinks, so a manifest put cannot slip in between).
+   */
   unlinkBlob(repository: string, digest: string, options?: IoOptions): Promise<boolean>;
   /** Of `digests`, the ones `repository` does not link: each once, in first-seen order. */
   missingBlobs(repository: string, digests: string[], options?: IoOptions): Promise<string[]>;

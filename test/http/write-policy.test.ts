@@ -7,7 +7,7 @@ import type { ProjectPolicy } from '../../src/ports/policy-store.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { OCI_MANIFEST, sha256, uniqueRepo } from './support/content.js';
 import { client, expectError, expectStatus, type Client, type Reply } from './support/http-client.js';
-import { pushImage } from './support/push.js';
+import { pushBlob, pushImage } from './support/push.js';
 
 describe('write policies', () => {
   let server: TestServer;
@@ -114,5 +114,37 @@ describe('write policies', () => {
     assert.match(expectError(await c.delete(`/v2/${repo}/manifests/${image.digest}`), 403, 'DENIED').message, message);
     // Pulls still work.
     assert.equal(await tagDigest(repo, 'latest'), image.digest);
+  });
+  test('read-only with immutable v*: a layer of v1 cannot be deleted over /v2, v1 still pulls', async () => {
+    const project = `wp${randomBytes(4).toString('hex')}`;
+    const repo = uniqueRepo(project);
+    const v1 = await pushImage(c, repo, 'v1');
+    await server.composed.policies.set(project, { writePolicy: 'read-only', immutableTags: ['v*'] });
+    const layer = v1.layers[0]!.digest;
+    const refused = expectError(await c.delete(`/v2/${repo}/blobs/${layer}`), 403, 'DENIED');
+    assert.match(refused.message, new RegExp(`^repository ${repo} is read-only \\(project policy\\)$`));
+    expectStatus(await c.get(`/v2/${repo}/blobs/${layer}`), 200, 'the layer still pulls');
+    expectStatus(await c.get(`/v2/${repo}/blobs/${v1.config.digest}`), 200, 'the config still pulls');
+    await assert.rejects(server.composed.retention.run(project), { kind: 'denied', message: /read-only/ });
+  });
+
+  test('a blob a manifest references is not deletable over /v2; an unreferenced one is, and a freed one after its manifest', async () => {
+    const repo = await repoWith({ writePolicy: 'allow-redeploy', immutableTags: ['v*'] });
+    const v1 = await pushImage(c, repo, 'v1');
+    const layer = v1.layers[0]!.digest;
+    const refused = expectError(await c.delete(`/v2/${repo}/blobs/${layer}`), 403, 'DENIED');
+    assert.match(refused.message, new RegExp(`${layer}.*${v1.digest}.*tags: v1.*delete those manifests first`));
+    assert.deepEqual((refused.detail as { rule: string; tags: string[] }).tags, ['v1']);
+    expectStatus(await c.get(`/v2/${repo}/blobs/${layer}`), 200, 'the layer still pulls');
+    expectStatus(await c.get(`/v2/${repo}/manifests/v1`, { headers: { accept: OCI_MANIFEST } }), 200);
+
+    const loose = randomBytes(100);
+    await pushBlob(c, repo, loose);
+    expectStatus(await c.delete(`/v2/${repo}/blobs/${sha256(loose)}`), 202, 'an unreferenced blob deletes');
+    expectStatus(await c.head(`/v2/${repo}/blobs/${sha256(loose)}`), 404);
+
+    const scratch = await pushImage(c, repo, 'scratch');
+    expectStatus(await c.delete(`/v2/${repo}/manifests/${scratch.digest}`), 202);
+    expectStatus(await c.delete(`/v2/${repo}/blobs/${scratch.layers[0]!.digest}`), 202, 'its manifest is gone, so the layer may go');
   });
 });

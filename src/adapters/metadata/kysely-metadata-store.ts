@@ -15,7 +15,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { IoOptions } from '../../ports/blob-store.js';
-import { MetadataBlobUnavailableError } from '../../ports/metadata-lifecycle.js';
+import { MetadataBlobInUseError, MetadataBlobUnavailableError } from '../../ports/metadata-lifecycle.js';
 import type {
   PutManifestOptions,
   ManifestRecord,
@@ -31,6 +31,7 @@ import {
   blobCandidates,
   ensureRepository,
   forShare,
+  forUpdate,
   manifestCandidates,
   missing,
   recordDeletedTags,
@@ -49,6 +50,9 @@ export interface KyselyMetadataStoreOptions {
   /** Stamps rows the store dates itself (links, tag moves, upload progress). */
   now?: () => Date;
 }
+
+/** How many of the manifests (and tags) keeping a blob a refused unlink names. */
+const BLOB_USERS_NAMED = 10;
 
 const MANIFEST_COLUMNS = [
   'repository',
@@ -159,6 +163,33 @@ export class KyselyMetadataStore extends KyselyLifecycle implements MetadataStor
     options?.signal?.throwIfAborted();
     const now = this.#now().getTime();
     return this.#db.transaction().execute(async (trx) => {
+      // The link FOR UPDATE first (PostgreSQL): a manifest put holding it FOR SHARE commits
+      // before the reference check below reads, so that check sees the put's references.
+      const link = await forUpdate(
+        this.#dialect,
+        trx.selectFrom('repository_blobs').select('digest').where('repository', '=', repository).where('digest', '=', digest),
+      ).executeTakeFirst();
+      if (link === undefined) return false;
+      const users = await trx
+          .selectFrom('manifest_blob_refs')
+          .select('manifest')
+          .where('repository', '=', repository)
+          .where('blob', '=', digest)
+          .orderBy('manifest')
+          .limit(BLOB_USERS_NAMED)
+          .execute();
+      if (users.length > 0) {
+        const manifests = users.map((u) => u.manifest);
+        const tags = await trx
+          .selectFrom('tags')
+          .select('name')
+          .where('repository', '=', repository)
+          .where('digest', 'in', manifests)
+          .orderBy('name')
+          .limit(BLOB_USERS_NAMED)
+          .execute();
+        throw new MetadataBlobInUseError(STORE_NAME, digest, manifests, tags.map((t) => t.name));
+      }
       const result = await trx
         .deleteFrom('repository_blobs')
         .where('repository', '=', repository)

@@ -86,6 +86,8 @@ export class Lifecycle {
   async restoreTag(repository: string, tag: string): Promise<{ digest: string }> {
     assertName(repository);
     assertTag(tag);
+    // A restore writes a tag: a read-only project refuses it like a push.
+    checkWritable(await this.deps.policies?.get(projectOf(repository)), repository);
     const { metadata } = this.deps;
     const outcome = await metadata.restoreTag(repository, tag, this.restorableSince());
     const detail = { repository, tag };

@@ -22,6 +22,7 @@ import type { RetentionView } from '../../ports/metadata-usage.js';
 import type { MetadataStore } from '../../ports/metadata-store.js';
 import type { PolicyStore, RetentionRule } from '../../ports/policy-store.js';
 import { matchesTagPattern } from './write-policy.js';
+import { DeniedError } from '../errors.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -123,6 +124,13 @@ export class Retention {
   async run(project: string, options: { dryRun?: boolean } = {}): Promise<RetentionReport> {
     const dryRun = options.dryRun === true;
     const policy = await this.deps.policies.get(project);
+    // Retention deletes are writes: a read-only project keeps everything until it is writable.
+    if (!dryRun && policy?.writePolicy === 'read-only') {
+      throw new DeniedError(`project ${project} is read-only (project policy); retention removes nothing there until its write policy allows writes`, {
+        rule: 'read-only',
+        project,
+      });
+    }
     const rules = policy?.retention ?? [];
     const repositories = rules.length === 0 ? [] : await this.deps.metadata.projectRepositories(project);
     const now = this.deps.now();
@@ -150,7 +158,9 @@ export class Retention {
   async runAll(options: { dryRun?: boolean } = {}): Promise<RetentionReport[]> {
     const reports: RetentionReport[] = [];
     for (const { project, policy } of await this.deps.policies.list()) {
-      if ((policy.retention ?? []).length > 0) reports.push(await this.run(project, options));
+      if ((policy.retention ?? []).length === 0) continue;
+      if (options.dryRun !== true && policy.writePolicy === 'read-only') continue;
+      reports.push(await this.run(project, options));
     }
     return reports;
   }

@@ -5,8 +5,10 @@
 import type { Readable } from 'node:stream';
 import type { ReadRange } from '../../ports/blob-store.js';
 import { BlobStoreNotFoundError } from '../../ports/blob-store.js';
-import { MetadataBlobUnavailableError } from '../../ports/metadata-lifecycle.js';
-import { BlobUnknownError, UnsupportedError } from '../errors.js';
+import { MetadataBlobInUseError, MetadataBlobUnavailableError } from '../../ports/metadata-lifecycle.js';
+import { projectOf } from '../../ports/project-name.js';
+import { BlobUnknownError, DeniedError, UnsupportedError } from '../errors.js';
+import { checkWritable } from '../lifecycle/write-policy.js';
 import { assertDigest, assertName } from '../reference/reference.js';
 import type { RegistryDeps } from './registry-deps.js';
 
@@ -39,12 +41,27 @@ export class BlobService {
     }
   }
 
-  /** Unlinks a blob from a repository; its bytes go when garbage collection finds it unused. */
+  /**
+   * Unlinks a blob from a repository; its bytes go when garbage collection finds it unused.
+   * Refused in a read-only project, and while a manifest there references the blob: the
+   * distribution spec lets a registry refuse blob deletes, and unlinking a layer in use only
+   * breaks pulls of that manifest (immutable tags included). No override, not even for admins:
+   * deleting the manifests first does the same thing without leaving anything unpullable, and
+   * the collector frees the bytes once nothing references them.
+   */
   async delete(repository: string, digest: string): Promise<void> {
     if (!this.deps.deleteEnabled) throw new UnsupportedError('deletes are disabled on this registry');
     assertName(repository);
     assertDigest(digest);
-    if (!(await this.deps.metadata.unlinkBlob(repository, digest))) throw unknown(repository, digest);
+    checkWritable(await this.deps.policies?.get(projectOf(repository)), repository);
+    let unlinked: boolean;
+    try {
+      unlinked = await this.deps.metadata.unlinkBlob(repository, digest);
+    } catch (error) {
+      if (error instanceof MetadataBlobInUseError) throw inUse(repository, error);
+      throw error;
+    }
+    if (!unlinked) throw unknown(repository, digest);
   }
 
   /**
@@ -75,6 +92,16 @@ export class BlobService {
     }
     return source;
   }
+}
+
+function inUse(repository: string, error: MetadataBlobInUseError) {
+  const tags = error.tags.length > 0 ? ` (tags: ${error.tags.join(', ')})` : '';
+  return new DeniedError(
+    `blob ${error.digest} is used by manifest(s) ${error.manifests.join(', ')}${tags} in ${repository}; ` +
+      `delete those manifests first (DELETE /v2/${repository}/manifests/<digest>), then the blob`,
+    { rule: 'blob-in-use', repository, digest: error.digest, manifests: error.manifests, tags: error.tags },
+    { cause: error },
+  );
 }
 
 function unknown(repository: string, digest: string, cause?: unknown) {

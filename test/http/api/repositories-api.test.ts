@@ -176,3 +176,22 @@ test('deletes disabled: 405 UNSUPPORTED, and listing still works', async () => {
     await off.close();
   }
 });
+
+test('a read-only project refuses a restore through the API (and the use case `berth restore` calls): a restore writes a tag', async () => {
+  const repo = 'repos/frozen/app';
+  const image = await pushImage(registry, repo, 'v1');
+  const path = `/api/v1/repositories/${repo}/-/tags/v1`;
+  expectStatus(await team.lead.delete(path), 204);
+  await server.composed.policies.set('repos', { writePolicy: 'read-only', immutableTags: ['v*'] });
+  try {
+    const refused = expectError(await team.lead.send('POST', `${path}/restore`, {}), 403, 'DENIED');
+    assert.match(refused.message, /read-only/);
+    await assert.rejects(server.composed.lifecycle.restoreTag(repo, 'v1'), { kind: 'denied', message: /read-only/ });
+    assert.equal(await resolves(repo, 'v1'), null, 'nothing was restored');
+    assert.deepEqual((await deletedTags(repo)).map((t) => t.tag), ['v1'], 'still restorable once writable');
+  } finally {
+    await server.composed.policies.set('repos', { writePolicy: 'allow-redeploy', immutableTags: [] });
+  }
+  expectStatus(await team.lead.send('POST', `${path}/restore`, {}), 200);
+  assert.equal(await resolves(repo, 'v1'), image.digest);
+});
