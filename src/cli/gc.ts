@@ -4,7 +4,9 @@
  * summary per repository on stdout (or the whole report as JSON).
  */
 import { parseGoDuration } from '../config/go-duration.js';
-import type { GcReport } from '../core/lifecycle/gc-report.js';
+import { composeLifecycle } from '../compose/compose-lifecycle.js';
+import type { Checkpoint } from '../core/checkpoint.js';
+import { describeInterruption, type GcReport } from '../core/lifecycle/gc-report.js';
 import { progressReporter } from './gc-progress.js';
 import { formatBytes } from '../core/lifecycle/quota.js';
 import { LifecycleUsageError, runLifecycleCommand } from './lifecycle-command.js';
@@ -19,7 +21,8 @@ deleted with \`berth rm\` once nothing in them lives, while the registry keeps s
   --full            examine the whole registry, not only what deletes recorded (slower)
   --json            print the report as JSON`;
 
-export async function runGc(args: string[]): Promise<number> {
+/** `checkpoint`: only for tests that hold this command at a step (test/lifecycle/support). */
+export async function runGc(args: string[], hooks: { checkpoint?: Checkpoint } = {}): Promise<number> {
   const options = {
     'dry-run': { type: 'boolean' },
     grace: { type: 'string' },
@@ -42,13 +45,17 @@ export async function runGc(args: string[]): Promise<number> {
         full: values.full === true,
         graceMs,
         onProgress: progress.report,
+        onInterrupted: (interrupted) =>
+          process.stderr.write(
+            `berth: ${describeInterruption({ pid: interrupted.pid, host: interrupted.host, startedAt: interrupted.startedAt, stoppedAt: interrupted.lastSeenAt, cleanedAt: undefined })}\n`,
+          ),
       });
     } finally {
       progress.finish();
     }
     process.stdout.write(values.json === true ? `${JSON.stringify(report, null, 2)}\n` : `${summary(report)}\n`);
     return report.failures.length > 0 ? 1 : 0;
-  });
+  }, (config) => composeLifecycle(config, hooks));
 }
 
 export function summary(report: GcReport): string {

@@ -31,6 +31,7 @@ export async function runLifecycleCommand(
   args: string[],
   options: Options,
   work: (composed: ComposedLifecycle, parsed: ReturnType<typeof parseCommand>, config: BerthConfig) => Promise<number>,
+  compose: (config: BerthConfig) => Promise<ComposedLifecycle> = composeLifecycle,
 ): Promise<number> {
   let parsed: ReturnType<typeof parseCommand>;
   try {
@@ -48,7 +49,7 @@ export async function runLifecycleCommand(
     const file = typeof parsed.values.config === 'string' ? parsed.values.config : undefined;
     const { config, warnings } = loadConfig({ file, env: process.env });
     for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
-    composed = await composeLifecycle(config);
+    composed = await compose(config);
     return await work(composed, parsed, config);
   } catch (error) {
     if (error instanceof LifecycleUsageError) {

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { pino, type Logger } from 'pino';
 import { compose, scheduleAuditPrune, scheduleUploadPurge } from '../compose/compose.js';
-import { scheduleGc } from '../compose/schedule-gc.js';
+import { scheduleGc, watchInterruptedGc } from '../compose/schedule-gc.js';
 import type { BerthConfig } from '../config/config.js';
 import { closeApp } from '../http/close-app.js';
 import { appFromComposed } from './app-from-composed.js';
@@ -26,10 +26,12 @@ export async function serve(config: BerthConfig, warnings: readonly string[]): P
   const stopUploadPurge = scheduleUploadPurge(composed.registry, config, logger);
   const stopAuditPrune = scheduleAuditPrune(composed, config, logger);
   const stopGc = scheduleGc(composed.lifecycle, config, logger, composed.retention);
+  const stopGcWatch = watchInterruptedGc(composed.lifecycle, logger);
   const stopPurge = () => {
     stopUploadPurge();
     stopAuditPrune();
     stopGc();
+    stopGcWatch();
   };
   const parsed = parseListenAddress(config.http.addr);
   // loadConfig has already refused an invalid address; this guard only narrows the type.

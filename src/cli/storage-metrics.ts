@@ -38,7 +38,7 @@ export function registerStorageMetrics(metrics: Metrics, composed: Composed): vo
   );
   metrics.family('berth_repository_usage_bytes', 'Bytes a repository holds: distinct referenced blobs plus manifests.', 'gauge', async () => (await usage()).repositories);
 
-  const running = () => composed.lifecycle.gcStatus().running;
+  const running = () => composed.lifecycle.runningHere();
   metrics.gauge('berth_gc_running', 'Whether a garbage collection is running in this process (1) or not (0).', () => (running() === undefined ? 0 : 1));
   metrics.family('berth_gc_progress', 'Items done and to do in the running collection, by phase.', 'gauge', async () => {
     const progress = running()?.progress;

@@ -9,6 +9,7 @@
 import { FilesystemBlobStore } from '../adapters/blob/filesystem-blob-store.js';
 import { openSqlite } from '../adapters/metadata/sqlite-database.js';
 import type { BerthConfig } from '../config/config.js';
+import type { Checkpoint } from '../core/checkpoint.js';
 import { Lifecycle } from '../core/lifecycle/lifecycle.js';
 import { Registry } from '../core/registry/registry.js';
 import { DEFAULT_MAX_MANIFEST_BYTES } from '../core/registry/registry-deps.js';
@@ -20,7 +21,8 @@ export interface ComposedLifecycle {
   close(): Promise<void>;
 }
 
-export async function composeLifecycle(config: BerthConfig): Promise<ComposedLifecycle> {
+/** `checkpoint`: for tests that hold a real `berth gc` process at a step (core/checkpoint.ts). */
+export async function composeLifecycle(config: BerthConfig, options: { checkpoint?: Checkpoint } = {}): Promise<ComposedLifecycle> {
   const blobs = new FilesystemBlobStore({ root: config.storage.filesystem.rootdirectory });
   const stores = openSqlite({ path: config.metadata.sqlite.path, synchronous: 'normal' });
   try {
@@ -41,6 +43,7 @@ export async function composeLifecycle(config: BerthConfig): Promise<ComposedLif
     restoreWindowMs: config.lifecycle.restoreWindowSeconds * 1000,
     deleteEnabled,
     policies: stores.policies,
+    checkpoint: options.checkpoint,
   });
   return {
     lifecycle,

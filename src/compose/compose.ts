@@ -98,6 +98,7 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
     restoreWindowMs: config.lifecycle.restoreWindowSeconds * 1000,
     deleteEnabled: config.storage.delete.enabled,
     policies: stores.policies,
+    onRecoveryError: (error) => logger.error({ err: error }, 'cleaning up after an interrupted garbage collection failed; retried shortly'),
   });
   const retention = new Retention({
     metadata,

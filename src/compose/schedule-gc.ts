@@ -9,6 +9,47 @@ import type { BerthConfig } from '../config/config.js';
 import type { Lifecycle } from '../core/lifecycle/lifecycle.js';
 import { RegistryError } from '../core/errors.js';
 import type { Retention } from '../core/lifecycle/retention.js';
+import type { GcRecovery } from '../core/lifecycle/garbage-collector.js';
+import { describeInterruption } from '../core/lifecycle/gc-report.js';
+
+/**
+ * How often the server looks for a collection that stopped without finishing (a killed
+ * `berth gc`): its lease goes stale at once on this host, 30 s after its last heartbeat
+ * elsewhere. A check is two indexed reads.
+ */
+const INTERRUPTED_CHECK_MS = 10_000;
+
+/**
+ * Settles what an interrupted collection left, at start-up (then also retrying tombstones a
+ * finished run failed to delete) and every INTERRUPTED_CHECK_MS; returns a function that stops.
+ */
+export function watchInterruptedGc(lifecycle: Lifecycle, logger: Logger): () => void {
+  const check = async (evenFailedDeletes: boolean): Promise<void> => {
+    try {
+      logRecovery(await lifecycle.recoverInterrupted({ evenFailedDeletes }), logger);
+    } catch (error) {
+      logger.error({ err: error }, 'cleaning up after an interrupted garbage collection failed; retried shortly');
+    }
+  };
+  void check(true);
+  const timer = setInterval(() => void check(false), INTERRUPTED_CHECK_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+function logRecovery(recovery: GcRecovery | undefined, logger: Logger): void {
+  if (recovery === undefined) return;
+  const settled = { forgotten: recovery.forgotten, revived: recovery.revived, failures: recovery.failures.length };
+  if (recovery.interrupted === undefined) {
+    if (recovery.forgotten + recovery.revived + recovery.failures.length > 0) logger.info(settled, 'finished blob deletes an earlier collection left');
+    return;
+  }
+  const i = recovery.interrupted;
+  logger.warn(
+    { ...settled, pid: i.pid, host: i.host },
+    describeInterruption({ pid: i.pid, host: i.host, startedAt: i.startedAt, stoppedAt: i.lastSeenAt, cleanedAt: recovery.failures.length === 0 ? new Date() : undefined }),
+  );
+}
 
 async function applyRetention(retention: Retention, logger: Logger): Promise<void> {
   try {

@@ -121,11 +121,43 @@ export interface TombstonedBlob {
   links: string[];
 }
 
+/** The collector's lease, as `gcLease` reads it. */
+export interface GcLeaseState {
+  holder: string;
+  pid: number | undefined;
+  host: string | undefined;
+  startedAt: Date | undefined;
+  /** When the holder last renewed it. */
+  heartbeatAt: Date | undefined;
+  expiresAt: Date;
+  /** Expired, or its holder is a process on this host that no longer runs. */
+  stale: boolean;
+}
+
+/** A collection found stopped without finishing (its lease stale, taken over). */
+export interface GcInterruption {
+  holder: string;
+  pid: number | undefined;
+  host: string | undefined;
+  startedAt: Date | undefined;
+  /** Its last heartbeat: when it stopped, as closely as anyone can tell. */
+  lastSeenAt: Date;
+  foundAt: Date;
+  /** Blobs it left tombstoned when it was found. */
+  tombstones: number;
+  /** When its leftovers were finished or revived; undefined while that is still to do. */
+  cleanedAt: Date | undefined;
+}
+
 export interface MetadataLifecycle {
   /**
    * Records that upload `id` is about to publish `digest`, before its bytes are committed.
-   * False (nothing changed) when the digest is tombstoned: the caller must wait until
-   * `tombstonedBlobs` no longer lists it before committing bytes. Rejects when the session is gone.
+   * False (nothing changed) when the digest is tombstoned by a live collector: the caller must
+   * wait until `tombstonedBlobs` no longer lists it before committing bytes. A tombstone no
+   * live collector holds the lease for (the collector was killed, or its delete failed) is
+   * orphaned: nobody is deleting those bytes, so the claim lifts it (the blob is recorded again,
+   * unlinked, a GC candidate) and succeeds; the commit then keeps the bytes if they are still
+   * there or publishes the staged copy if they are gone. Rejects when the session is gone.
    */
   claimUpload(id: string, digest: string, options?: IoOptions): Promise<boolean>;
 
@@ -151,6 +183,25 @@ export interface MetadataLifecycle {
    */
   acquireGcLease(holder: string, until: Date, options?: IoOptions): Promise<boolean>;
   releaseGcLease(holder: string, options?: IoOptions): Promise<void>;
+  /**
+   * The lease as stored, with who holds it (the store records the acquiring process's pid and
+   * host) and whether it is stale: expired, or held by a process on this host that is gone.
+   * Taking over a stale lease records the holder as an interruption (`lastGcInterruption`).
+   */
+  gcLease(options?: IoOptions): Promise<GcLeaseState | undefined>;
+  /** The collection most recently found stopped without finishing, if any. */
+  lastGcInterruption(options?: IoOptions): Promise<GcInterruption | undefined>;
+  /** Records that the work interrupted collections left (their tombstones) is done. */
+  markGcInterruptionsCleaned(at: Date, options?: IoOptions): Promise<void>;
+  /**
+   * For a collector holding the lease, before it deletes the bytes of tombstones an earlier run
+   * left: of `digests` (whose bytes the caller found present), lifts the tombstone of those an
+   * upload has claimed or a manifest references (wanted again; each becomes a GC candidate)
+   * and lists those still tombstoned, which no claim can lift any more while the lease is held.
+   * Rows locked FOR UPDATE on PostgreSQL, so a claim lifting an orphaned tombstone at the same
+   * moment is seen: only `tombstoned` may have its bytes deleted.
+   */
+  reviveTombstones(digests: string[], options?: IoOptions): Promise<{ revived: string[]; tombstoned: string[] }>;
 
   /**
    * Full mode: records as candidates every untagged manifest, every blob no manifest references

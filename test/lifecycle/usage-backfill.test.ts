@@ -14,21 +14,36 @@ import { pushBlob, pushManifest } from '../http/support/push.js';
 import { makeRoot, startServerOnRoot, type ServerOnRoot } from '../http/support/server-on-root.js';
 import { assertUsageInStep, buildImage, newProject, pushBuilt, usageOf, type BuiltImage } from '../http/support/storage.js';
 
-/** Takes the database back to what 0004 left: no 0005/0006 tables or columns, neither recorded. */
+/** How to undo each migration after 0004; a new migration adds its undo here. */
+const UNDO: Record<string, string> = {
+  '0005_usage_retention': `
+    drop table project_blobs;
+    drop table project_usage;
+    alter table manifests drop column last_pulled_at;
+    alter table project_policies drop column quota_bytes;
+    alter table project_policies drop column retention;`,
+  '0006_deleted_tag_push_time': 'alter table deleted_tags drop column pushed_at;',
+  '0010_gc_lease_holder': `
+    drop table gc_interruptions;
+    alter table gc_lease drop column pid;
+    alter table gc_lease drop column host;
+    alter table gc_lease drop column instance;
+    alter table gc_lease drop column started_at;
+    alter table gc_lease drop column heartbeat_at;`,
+};
+
+/** Takes the database back to what 0004 left: no later tables or columns, none recorded. */
 function downgradeTo0004(path: string): void {
   const db = new Database(path);
   try {
-    const applied = db.prepare('select name from berth_migration order by name').all() as Array<{ name: string }>;
-    assert.equal(applied.at(-1)?.name, '0006_deleted_tag_push_time', 'this test knows how to undo 0006 and 0005 only; a newer migration needs undoing too');
-    db.exec(`
-      alter table deleted_tags drop column pushed_at;
-      drop table project_blobs;
-      drop table project_usage;
-      alter table manifests drop column last_pulled_at;
-      alter table project_policies drop column quota_bytes;
-      alter table project_policies drop column retention;
-    `);
-    db.prepare('delete from berth_migration where name in (?, ?)').run('0005_usage_retention', '0006_deleted_tag_push_time');
+    const applied = (db.prepare('select name from berth_migration order by name').all() as Array<{ name: string }>).map((m) => m.name);
+    const later = applied.filter((name) => name > '0004_write_policy').reverse();
+    for (const name of later) {
+      const undo = UNDO[name];
+      assert.ok(undo !== undefined, `this test does not know how to undo ${name}; add it to UNDO`);
+      db.exec(undo);
+      db.prepare('delete from berth_migration where name = ?').run(name);
+    }
     const tables = (db.prepare(`select name from sqlite_master where type = 'table'`).all() as Array<{ name: string }>).map((t) => t.name);
     assert.ok(!tables.includes('project_usage') && !tables.includes('project_blobs'));
   } finally {

@@ -1,6 +1,6 @@
 /**
- * MetadataLifecycle over Kysely, the base of KyselyMetadataStore. The queries live in three
- * modules by concern (tag-lifecycle-queries, gc-read-queries, gc-guarded-writes); this class
+ * MetadataLifecycle over Kysely, the base of KyselyMetadataStore. The queries live in modules
+ * by concern (tag-lifecycle-queries, gc-lease, gc-read-queries, gc-guarded-writes); this class
  * only honours the common contract (an aborted signal rejects before any I/O).
  */
 import type { IoOptions } from '../../ports/blob-store.js';
@@ -11,6 +11,8 @@ import type {
   GarbageCheck,
   GarbageManifestResult,
   GcCandidate,
+  GcInterruption,
+  GcLeaseState,
   ManifestKey,
   ManifestNode,
   ManifestOutgoing,
@@ -20,6 +22,7 @@ import type {
   TombstonedBlob,
 } from '../../ports/metadata-lifecycle.js';
 import * as guarded from './gc-guarded-writes.js';
+import * as lease from './gc-lease.js';
 import * as reads from './gc-read-queries.js';
 import type { LifecycleContext } from './lifecycle-sql.js';
 import { KyselyUsage } from './kysely-usage.js';
@@ -60,12 +63,32 @@ export class KyselyLifecycle extends KyselyUsage implements MetadataLifecycle {
 
   async acquireGcLease(holder: string, until: Date, options?: IoOptions): Promise<boolean> {
     options?.signal?.throwIfAborted();
-    return tags.acquireGcLease(this.#ctx, holder, until);
+    return lease.acquireGcLease(this.#ctx, holder, until);
   }
 
   async releaseGcLease(holder: string, options?: IoOptions): Promise<void> {
     options?.signal?.throwIfAborted();
-    await tags.releaseGcLease(this.#ctx, holder);
+    await lease.releaseGcLease(this.#ctx, holder);
+  }
+
+  async gcLease(options?: IoOptions): Promise<GcLeaseState | undefined> {
+    options?.signal?.throwIfAborted();
+    return lease.gcLease(this.#ctx);
+  }
+
+  async lastGcInterruption(options?: IoOptions): Promise<GcInterruption | undefined> {
+    options?.signal?.throwIfAborted();
+    return lease.lastGcInterruption(this.#ctx);
+  }
+
+  async markGcInterruptionsCleaned(at: Date, options?: IoOptions): Promise<void> {
+    options?.signal?.throwIfAborted();
+    await lease.markGcInterruptionsCleaned(this.#ctx, at);
+  }
+
+  async reviveTombstones(digests: string[], options?: IoOptions): Promise<{ revived: string[]; tombstoned: string[] }> {
+    options?.signal?.throwIfAborted();
+    return lease.reviveTombstones(this.#ctx, digests);
   }
 
   async rebuildGcCandidates(since: Date, options?: IoOptions): Promise<number> {

@@ -430,6 +430,40 @@ const restoredPushTimeSchema: Migration = {
   },
 };
 
+/**
+ * Who holds the collector's lease (pid, host, and an instance key that says whether that pid
+ * can be probed from here) and when it last renewed it, so a killed collector is recognised at
+ * once on its own host and within the lease's expiry elsewhere; and the collections found
+ * stopped without finishing, so the status can say so and what became of their work.
+ */
+function gcLeaseHolderSchema(dialect: MetadataDialect): Migration {
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      for (const [column, type] of [
+        ['pid', 'bigint'],
+        ['host', 'text'],
+        ['instance', 'text'],
+        ['started_at', 'bigint'],
+        ['heartbeat_at', 'bigint'],
+      ] as const) {
+        await db.schema.alterTable('gc_lease').addColumn(column, type).execute();
+      }
+      await db.schema
+        .createTable('gc_interruptions')
+        .addColumn('holder', dialect.keyType, (c) => c.notNull().primaryKey())
+        .addColumn('pid', 'bigint')
+        .addColumn('host', 'text')
+        .addColumn('started_at', 'bigint')
+        .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+        .addColumn('found_at', 'bigint', (c) => c.notNull())
+        .addColumn('tombstones', 'bigint', (c) => c.notNull())
+        .addColumn('cleaned_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('gc_interruptions_found_at').on('gc_interruptions').column('found_at').execute();
+    },
+  };
+}
+
 function migrations(dialect: MetadataDialect): Record<string, Migration> {
   return {
     '0001_core': coreSchema(dialect),
@@ -438,6 +472,7 @@ function migrations(dialect: MetadataDialect): Record<string, Migration> {
     '0004_write_policy': writePolicySchema(dialect),
     '0005_usage_retention': usageSchema(dialect),
     '0006_deleted_tag_push_time': restoredPushTimeSchema,
+    '0010_gc_lease_holder': gcLeaseHolderSchema(dialect),
   };
 }
 

@@ -99,6 +99,22 @@ export interface GcLeaseTable {
   name: string;
   holder: string;
   expires_at: Int64;
+  pid: NullableInt64;
+  host: string | null;
+  instance: string | null;
+  started_at: NullableInt64;
+  heartbeat_at: NullableInt64;
+}
+
+export interface GcInterruptionsTable {
+  holder: string;
+  pid: NullableInt64;
+  host: string | null;
+  started_at: NullableInt64;
+  last_seen_at: Int64;
+  found_at: Int64;
+  tombstones: Int64;
+  cleaned_at: NullableInt64;
 }
 
 /** A 64-bit integer column that may be absent (an optional date). */
@@ -207,6 +223,7 @@ export interface Database {
   deleted_tags: DeletedTagsTable;
   gc_candidates: GcCandidatesTable;
   gc_lease: GcLeaseTable;
+  gc_interruptions: GcInterruptionsTable;
   users: UsersTable;
   robots: RobotsTable;
   personal_tokens: PersonalTokensTable;

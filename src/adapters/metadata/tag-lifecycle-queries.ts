@@ -1,5 +1,5 @@
 /**
- * Restorable tag deletes, repository deletes, upload claims and the collector's lease.
+ * Restorable tag deletes, repository deletes and upload claims.
  */
 import type { DeletedTag, RestoreOutcome } from '../../ports/metadata-lifecycle.js';
 import {
@@ -10,9 +10,7 @@ import {
   toDate,
   type LifecycleContext,
 } from './lifecycle-sql.js';
-
-/** The one lease row; a name leaves room for other singleton jobs later. */
-const GC_LEASE = 'gc';
+import { liftTombstone, liveCollector } from './gc-lease.js';
 
 export async function claimUpload(ctx: LifecycleContext, id: string, digest: string): Promise<boolean> {
   const now = ctx.now().getTime();
@@ -21,7 +19,12 @@ export async function claimUpload(ctx: LifecycleContext, id: string, digest: str
       ctx.dialect,
       trx.selectFrom('blobs').select('deleting_at').where('digest', '=', digest),
     ).executeTakeFirst();
-    if (blob !== undefined && blob.deleting_at !== null) return false;
+    if (blob !== undefined && blob.deleting_at !== null) {
+      // A live collector is deleting the bytes: wait. An orphaned tombstone nobody is
+      // deleting is lifted, so a re-push never waits on a collector that is gone.
+      if (await liveCollector(trx, now)) return false;
+      await liftTombstone(trx, digest, now);
+    }
     const result = await trx.updateTable('uploads').set({ digest, updated_at: now }).where('id', '=', id).executeTakeFirst();
     if (result.numUpdatedRows === 0n) throw new Error(`metadata: upload ${id} not found`);
     return true;
@@ -92,33 +95,4 @@ export async function deletedTags(ctx: LifecycleContext, repository: string, not
 export async function purgeDeletedTags(ctx: LifecycleContext, before: Date): Promise<number> {
   const result = await ctx.db.deleteFrom('deleted_tags').where('deleted_at', '<', before.getTime()).executeTakeFirst();
   return Number(result.numDeletedRows);
-}
-
-export async function acquireGcLease(ctx: LifecycleContext, holder: string, until: Date): Promise<boolean> {
-  const now = ctx.now().getTime();
-  return ctx.db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom('gc_lease').select(['holder', 'expires_at']).where('name', '=', GC_LEASE).executeTakeFirst();
-    if (row === undefined) {
-      const inserted = await trx
-        .insertInto('gc_lease')
-        .values({ name: GC_LEASE, holder, expires_at: until.getTime() })
-        .onConflict((oc) => oc.column('name').doNothing())
-        .executeTakeFirst();
-      return (inserted.numInsertedOrUpdatedRows ?? 0n) > 0n;
-    }
-    // Compare-and-set on what was read, so two contenders for an expired lease cannot both win.
-    const updated = await trx
-      .updateTable('gc_lease')
-      .set({ holder, expires_at: until.getTime() })
-      .where('name', '=', GC_LEASE)
-      .where('holder', '=', row.holder)
-      .where('expires_at', '=', Number(row.expires_at))
-      .where((eb) => eb.or([eb('holder', '=', holder), eb('expires_at', '<', now)]))
-      .executeTakeFirst();
-    return updated.numUpdatedRows > 0n;
-  });
-}
-
-export async function releaseGcLease(ctx: LifecycleContext, holder: string): Promise<void> {
-  await ctx.db.deleteFrom('gc_lease').where('name', '=', GC_LEASE).where('holder', '=', holder).execute();
 }

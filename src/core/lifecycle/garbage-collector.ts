@@ -36,28 +36,36 @@
  *       and the client pushes the blob again.
  *     A reader streaming a blob while it is deleted keeps its open file to the end.
  *  4. Repositories are removed in a transaction that re-checks they hold nothing alive.
- * One collector runs at a time (a lease in the metadata store, renewed as it goes): a run
- * finishes the tombstones an interrupted run left before planning, which is only safe if no
- * other collector is still working on them. A collector paused beyond its lease (10 minutes)
- * could, in principle, delete bytes of a digest re-pushed after another collector finished
- * that tombstone; nothing else can make a manifest point at missing bytes.
+ * One collector runs at a time: a lease in the metadata store naming its holder's process,
+ * renewed by a heartbeat every 5 s and expiring 30 s after the last one (gc-lease-keeper.ts);
+ * a holder on the same host whose pid is gone is stale at once. Every tombstone and every
+ * delete first checks the lease is still held, renewing it if the heartbeat is late.
+ * A collector that dies mid-sweep leaves tombstones. Nothing is deleting their bytes, so:
+ *  - an upload claiming such a digest while no live collector holds the lease lifts the
+ *    tombstone in its claim transaction (metadata-lifecycle.ts `claimUpload`) and goes on at
+ *    once: its commit keeps the bytes if they are there, publishes its own if they are gone;
+ *  - the next holder of the lease (`berth gc`, the schedule, or `recoverInterrupted`, which
+ *    the server runs at start-up and whenever it finds the lease stale) settles the rest
+ *    before planning: bytes gone, the row is forgotten; bytes there, the blob is revived if an
+ *    upload claims it or a manifest references it, else deleted as the dead run meant to.
+ *    Taking over a stale lease records the dead run, which the status reports.
+ * A collector paused beyond its lease (not killed: stopped, or starved for 30 s) could, in
+ * principle, delete bytes of a digest a claim revived meanwhile; its next lease check stops it.
  *
  * Dry run: the same plan, no lease and no writes (except `--full`, which records candidates,
  * hints only); its report lists exactly what a real run started at the same moment removes.
  */
-import { randomUUID } from 'node:crypto';
 import type { BlobStore } from '../../ports/blob-store.js';
+import type { GcInterruption } from '../../ports/metadata-lifecycle.js';
 import type { MetadataStore } from '../../ports/metadata-store.js';
 import type { Checkpoint } from '../checkpoint.js';
 import { ConflictError } from '../errors.js';
+import { GcLeaseKeeper } from './gc-lease-keeper.js';
 import { planCollection, type GcPlan } from './gc-plan.js';
 import { buildReport, type GcOptions, type GcPhase, type GcReport } from './gc-report.js';
 import { GcStatsRecorder, type GcStats } from './gc-stats.js';
-import { finishTombstones, sweepBlobs, sweepManifests, sweepRepositories, type SweepContext } from './gc-sweep.js';
+import { recoverTombstones, sweepBlobs, sweepManifests, sweepRepositories, type BlobSweep, type RemovedBlob, type SweepContext } from './gc-sweep.js';
 
-const LEASE_MS = 10 * 60_000;
-/** Renewed well before it runs out, between batches. */
-const RENEW_AFTER_MS = LEASE_MS / 4;
 const RECOVER_SINCE = new Date(0);
 
 export interface CollectorDeps {
@@ -71,14 +79,30 @@ export interface CollectorDeps {
   checkpoint?: Checkpoint;
 }
 
+/** What settling an interrupted collection's leftovers did. */
+export interface GcRecovery {
+  interrupted: GcInterruption | undefined;
+  /** Tombstoned blobs whose bytes were deleted (or were gone) and whose rows were forgotten. */
+  forgotten: number;
+  /** Tombstoned blobs wanted again (claimed or referenced), whose tombstone was lifted. */
+  revived: number;
+  failures: BlobSweep['failures'];
+}
+
 export class GarbageCollector {
   private readonly stats = new GcStatsRecorder();
+  private holding: GcLeaseKeeper | undefined;
 
   constructor(private readonly deps: CollectorDeps) {}
 
   /** Counters for /metrics. */
   gcStats(): GcStats {
     return this.stats.snapshot();
+  }
+
+  /** The lease holder of the run in progress in this process, if any. */
+  currentHolder(): string | undefined {
+    return this.holding?.holder;
   }
 
   /** Collects (or, dry, reports) garbage. ConflictError while another collector holds the lease. */
@@ -88,36 +112,14 @@ export class GarbageCollector {
     const cutoff = new Date(started.getTime() - graceMs);
     const restorableSince = new Date(started.getTime() - this.deps.restoreWindowMs);
     const dryRun = options.dryRun === true;
-    const holder = `gc-${randomUUID()}`;
-    const { metadata } = this.deps;
-    if (!dryRun && !(await metadata.acquireGcLease(holder, new Date(started.getTime() + LEASE_MS)))) {
-      const busy = new ConflictError('another garbage collection is running');
+    const lease = dryRun ? undefined : await this.takeLease();
+    if (lease === false) {
+      const busy = await this.busy();
       this.stats.fail(started, busy);
       throw busy;
     }
-    let renewed = Date.now();
     let bytesFreed = 0;
-    const between = async (phase: GcPhase, done: number, total: number): Promise<void> => {
-      options.onProgress?.({ phase, done, total, bytesFreed });
-      if (!dryRun && Date.now() - renewed > RENEW_AFTER_MS) {
-        renewed = Date.now();
-        if (!(await metadata.acquireGcLease(holder, new Date(this.deps.now().getTime() + LEASE_MS)))) {
-          throw new ConflictError('the garbage collection lease was lost to another collector');
-        }
-      }
-    };
-    const ctx: SweepContext = {
-      metadata,
-      blobs: this.deps.blobs,
-      cutoff,
-      restorableSince,
-      checkpoint: this.deps.checkpoint,
-      signal: options.signal,
-      between,
-      freed: (bytes) => {
-        bytesFreed += bytes;
-      },
-    };
+    const ctx = this.context(lease, { cutoff, restorableSince, signal: options.signal, onProgress: options.onProgress, freed: (bytes) => (bytesFreed += bytes), bytesFreed: () => bytesFreed });
     try {
       const report = await this.run(ctx, options, { started, dryRun });
       if (!dryRun) this.stats.record(report);
@@ -126,15 +128,111 @@ export class GarbageCollector {
       if (!dryRun) this.stats.fail(started, error);
       throw error;
     } finally {
-      if (!dryRun) await metadata.releaseGcLease(holder).catch(() => undefined);
+      if (lease !== undefined) await this.dropLease(lease);
     }
+  }
+
+  /**
+   * Settles what a collection that stopped without finishing left (its tombstones), when no
+   * live collector holds the lease: at start-up, and whenever its lease is found stale.
+   * Undefined when there was nothing to do or a live collector will do it.
+   */
+  async recoverInterrupted(options: { evenFailedDeletes?: boolean } = {}): Promise<GcRecovery | undefined> {
+    const { metadata } = this.deps;
+    const current = await metadata.gcLease();
+    if (current !== undefined && !current.stale) return undefined;
+    if (current === undefined) {
+      const last = await metadata.lastGcInterruption();
+      const unsettled = last !== undefined && last.cleanedAt === undefined;
+      // Tombstones a finished run could not delete wait for the next collection, unless asked
+      // (at start-up): retrying a failing delete on every check would only repeat the failure.
+      if (!unsettled && !(options.evenFailedDeletes === true && (await metadata.tombstonedBlobs()).length > 0)) return undefined;
+    }
+    const lease = await this.takeLease();
+    if (lease === false) return undefined;
+    const now = this.deps.now();
+    const ctx = this.context(lease, { cutoff: now, restorableSince: now, freed: () => undefined, bytesFreed: () => 0 });
+    try {
+      const { removed: _, ...recovery } = await this.settle(ctx);
+      return recovery;
+    } finally {
+      await this.dropLease(lease);
+    }
+  }
+
+  private async settle(ctx: SweepContext, onInterrupted?: (interruption: GcInterruption) => void): Promise<GcRecovery & { removed: RemovedBlob[] }> {
+    const { metadata } = this.deps;
+    const last = await metadata.lastGcInterruption();
+    const interrupted = last !== undefined && last.cleanedAt === undefined ? last : undefined;
+    if (interrupted !== undefined) onInterrupted?.(interrupted);
+    const sweep = await recoverTombstones(ctx, await metadata.tombstonedBlobs({ signal: ctx.signal }));
+    if (interrupted !== undefined && sweep.failures.length === 0) await metadata.markGcInterruptionsCleaned(this.deps.now());
+    return { interrupted, forgotten: sweep.removed.length, revived: sweep.revived.length, failures: sweep.failures, removed: sweep.removed };
+  }
+
+  private async takeLease(): Promise<GcLeaseKeeper | false> {
+    const keeper = new GcLeaseKeeper(this.deps.metadata, this.deps.now);
+    if (!(await keeper.acquire())) return false;
+    this.holding = keeper;
+    return keeper;
+  }
+
+  private async dropLease(keeper: GcLeaseKeeper): Promise<void> {
+    if (this.holding === keeper) this.holding = undefined;
+    await keeper.release();
+  }
+
+  /** The refusal while another collector runs, naming it so an operator can find it. */
+  private async busy(): Promise<ConflictError> {
+    const lease = await this.deps.metadata.gcLease().catch(() => undefined);
+    if (lease === undefined) return new ConflictError('another garbage collection is running; try again when it finishes');
+    const who = lease.pid === undefined ? 'another collector' : `pid ${lease.pid}${lease.host === undefined ? '' : ` on ${lease.host}`}`;
+    const since = lease.startedAt === undefined ? '' : `, started ${lease.startedAt.toISOString()}`;
+    const beat = lease.heartbeatAt === undefined ? '' : `, last heartbeat ${lease.heartbeatAt.toISOString()}`;
+    return new ConflictError(`another garbage collection is running (${who}${since}${beat}); try again when it finishes`, {
+      pid: lease.pid,
+      host: lease.host,
+      startedAt: lease.startedAt?.toISOString(),
+      heartbeatAt: lease.heartbeatAt?.toISOString(),
+    });
+  }
+
+  private context(
+    lease: GcLeaseKeeper | undefined,
+    run: {
+      cutoff: Date;
+      restorableSince: Date;
+      signal?: AbortSignal;
+      onProgress?: GcOptions['onProgress'];
+      freed: (bytes: number) => void;
+      bytesFreed: () => number;
+    },
+  ): SweepContext {
+    const assertHeld = async (): Promise<void> => {
+      if (lease === undefined) throw new Error('a dry run deletes nothing');
+      await lease.assertHeld();
+    };
+    return {
+      metadata: this.deps.metadata,
+      blobs: this.deps.blobs,
+      cutoff: run.cutoff,
+      restorableSince: run.restorableSince,
+      checkpoint: this.deps.checkpoint,
+      signal: run.signal,
+      between: async (phase: GcPhase, done: number, total: number) => {
+        run.onProgress?.({ phase, done, total, bytesFreed: run.bytesFreed() });
+        if (lease !== undefined) await lease.assertHeld();
+      },
+      freed: run.freed,
+      assertHeld,
+    };
   }
 
   private async run(ctx: SweepContext, options: GcOptions, run: { started: Date; dryRun: boolean }): Promise<GcReport> {
     const { metadata } = this.deps;
     const signal = options.signal;
     if (options.full === true) await metadata.rebuildGcCandidates(RECOVER_SINCE, { signal });
-    const recovered = run.dryRun ? undefined : await finishTombstones(ctx, await metadata.tombstonedBlobs({ signal }));
+    const recovered = run.dryRun ? undefined : await this.settle(ctx, options.onInterrupted);
     if (!run.dryRun) await metadata.purgeDeletedTags(ctx.restorableSince, { signal });
     const plan = await planCollection({
       metadata,

@@ -4,7 +4,7 @@
  * input (planned removals, actual removals), so "a real run removes exactly what the dry run
  * said" is a comparison of two values.
  */
-import type { ManifestKey } from '../../ports/metadata-lifecycle.js';
+import type { GcInterruption, ManifestKey } from '../../ports/metadata-lifecycle.js';
 
 export type GcPhase = 'recover' | 'mark' | 'manifests' | 'repositories' | 'blobs' | 'done';
 
@@ -24,6 +24,8 @@ export interface GcOptions {
   /** Examine the whole registry, not only recorded candidates (cost: the registry's size). */
   full?: boolean;
   onProgress?: (progress: GcProgress) => void;
+  /** Called when the run finds a collection that stopped without finishing (it settles its leftovers first). */
+  onInterrupted?: (interruption: GcInterruption) => void;
   signal?: AbortSignal;
 }
 
@@ -120,4 +122,25 @@ export function buildReport(
 /** Byte-wise order, as every listing in Berth (never locale order). */
 export function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A collection that stopped without finishing, as the status and `berth gc` report it. */
+export interface InterruptedRun {
+  pid: number | undefined;
+  host: string | undefined;
+  startedAt: Date | undefined;
+  /** Its last heartbeat. */
+  stoppedAt: Date | undefined;
+  /** When its leftovers were settled; undefined while that is still to do. */
+  cleanedAt: Date | undefined;
+}
+
+export function describeInterruption(run: InterruptedRun): string {
+  const who = run.pid === undefined ? 'a previous collection' : `a previous collection by pid ${run.pid}${run.host === undefined ? '' : ` on ${run.host}`}`;
+  const when = run.stoppedAt === undefined ? '' : ` at ${run.stoppedAt.toISOString()}`;
+  const outcome =
+    run.cleanedAt === undefined
+      ? 'its unfinished work (blobs it had marked for deletion) is being cleaned up now, without waiting for the next scheduled collection'
+      : `its unfinished work was cleaned up at ${run.cleanedAt.toISOString()}`;
+  return `${who} stopped without finishing${when}; ${outcome}`;
 }

@@ -25,6 +25,8 @@ export interface SweepContext {
   between: (phase: GcPhase, done: number, total: number) => Promise<void>;
   /** Adds to the run's freed bytes as files go. */
   freed: (bytes: number) => void;
+  /** Throws unless this run still holds the lease; called before every tombstone and delete. */
+  assertHeld: () => Promise<void>;
 }
 
 export interface RemovedBlob {
@@ -85,9 +87,11 @@ export async function sweepBlobs(ctx: SweepContext, digests: string[]): Promise<
   for (let i = 0; i < digests.length; i += GC_MAX_BATCH) {
     ctx.signal?.throwIfAborted();
     const batch = digests.slice(i, i + GC_MAX_BATCH);
+    await ctx.assertHeld();
     const tombstoned = await ctx.metadata.tombstoneBlobs(batch, ctx.cutoff, { signal: ctx.signal });
     sweep.skipped += batch.length - tombstoned.length;
     await ctx.checkpoint?.('gc:tombstoned', tombstoned.map((t) => t.digest));
+    await ctx.assertHeld();
     const gone = await deleteBytes(ctx, tombstoned, sweep.failures);
     await ctx.checkpoint?.('gc:bytes-deleted', gone.map((t) => t.digest));
     await ctx.metadata.forgetBlobs(gone.map((t) => t.digest));
@@ -97,14 +101,27 @@ export async function sweepBlobs(ctx: SweepContext, digests: string[]): Promise<
   return sweep;
 }
 
-/** Finishes what an interrupted run tombstoned (their links went with the tombstone). */
-export async function finishTombstones(ctx: SweepContext, pending: Array<{ digest: string; size: number }>): Promise<BlobSweep> {
-  const sweep: BlobSweep = { removed: [], skipped: 0, failures: [] };
+/**
+ * Settles what an interrupted run (or a failed delete) left tombstoned. Their links went with
+ * the tombstone. Bytes already gone: the row is forgotten, so a re-upload simply writes the
+ * blob again. Bytes still there: a blob an upload claims or a manifest references is revived;
+ * the rest was garbage when tombstoned and is deleted as the interrupted run meant to.
+ */
+export async function recoverTombstones(ctx: SweepContext, pending: Array<{ digest: string; size: number }>): Promise<BlobSweep & { revived: string[] }> {
+  const sweep: BlobSweep & { revived: string[] } = { removed: [], skipped: 0, failures: [], revived: [] };
   for (let i = 0; i < pending.length; i += GC_MAX_BATCH) {
-    const batch = pending.slice(i, i + GC_MAX_BATCH).map((p) => ({ ...p, links: [] }));
-    const gone = await deleteBytes(ctx, batch, sweep.failures);
-    await ctx.metadata.forgetBlobs(gone.map((t) => t.digest));
-    sweep.removed.push(...gone);
+    ctx.signal?.throwIfAborted();
+    const batch = pending.slice(i, i + GC_MAX_BATCH).map((p) => ({ ...p, links: [] as string[] }));
+    const present: RemovedBlob[] = [];
+    const absent: RemovedBlob[] = [];
+    for (const blob of batch) ((await ctx.blobs.stat(blob.digest)) === undefined ? absent : present).push(blob);
+    await ctx.assertHeld();
+    const { revived, tombstoned } = await ctx.metadata.reviveTombstones(present.map((b) => b.digest), { signal: ctx.signal });
+    sweep.revived.push(...revived);
+    const still = new Set(tombstoned);
+    const gone = await deleteBytes(ctx, present.filter((b) => still.has(b.digest)), sweep.failures);
+    await ctx.metadata.forgetBlobs([...absent, ...gone].map((t) => t.digest));
+    sweep.removed.push(...absent, ...gone);
     await ctx.between('recover', Math.min(i + GC_MAX_BATCH, pending.length), pending.length);
   }
   return sweep;

@@ -13,8 +13,8 @@ import type { PolicyStore } from '../../ports/policy-store.js';
 import { projectOf } from '../../ports/project-name.js';
 import { assertName, assertTag } from '../reference/reference.js';
 import { checkTagDelete, checkWritable } from './write-policy.js';
-import { GarbageCollector, type CollectorDeps } from './garbage-collector.js';
-import type { GcOptions, GcProgress, GcReport } from './gc-report.js';
+import { GarbageCollector, type CollectorDeps, type GcRecovery } from './garbage-collector.js';
+import { describeInterruption, type GcOptions, type GcProgress, type GcReport, type InterruptedRun } from './gc-report.js';
 import type { GcStats } from './gc-stats.js';
 
 export interface LifecycleDeps extends CollectorDeps {
@@ -22,11 +22,18 @@ export interface LifecycleDeps extends CollectorDeps {
   deleteEnabled: boolean;
   /** Write policies: a read-only project, or an immutable tag, refuses a repository delete. */
   policies?: PolicyStore;
+  /** Told when cleaning up after an interrupted collection fails (the next attempt retries). */
+  onRecoveryError?: (error: unknown) => void;
 }
 
-/** A collection as the API and /metrics show it: the run in progress, and the last one. */
+/**
+ * Collections as the API shows them: the run in progress here, one running in another process
+ * (from the lease), the last one that stopped without finishing, and the last one here.
+ */
 export interface GcStatus {
   running: { startedAt: Date; dryRun: boolean; progress: GcProgress | undefined } | undefined;
+  elsewhere: { pid: number | undefined; host: string | undefined; startedAt: Date | undefined; heartbeatAt: Date | undefined } | undefined;
+  interrupted: (InterruptedRun & { message: string }) | undefined;
   last: GcReport | undefined;
 }
 
@@ -34,6 +41,7 @@ export class Lifecycle {
   readonly collector: GarbageCollector;
   private running: GcStatus['running'];
   private last: GcReport | undefined;
+  private recovering: Promise<GcRecovery | undefined> | undefined;
 
   constructor(private readonly deps: LifecycleDeps) {
     this.collector = new GarbageCollector(deps);
@@ -58,8 +66,54 @@ export class Lifecycle {
     }
   }
 
-  gcStatus(): GcStatus {
-    return { running: this.running === undefined ? undefined : { ...this.running }, last: this.last };
+  /** The run in progress in this process, for /metrics (no I/O). */
+  runningHere(): GcStatus['running'] {
+    return this.running === undefined ? undefined : { ...this.running };
+  }
+
+  /**
+   * Reads the lease as well as this process's runs, so a collection running elsewhere, or one
+   * that died, is reported as such. Finding a stale lease starts the clean-up of its leftovers.
+   */
+  async gcStatus(): Promise<GcStatus> {
+    const { metadata } = this.deps;
+    const lease = await metadata.gcLease();
+    let elsewhere: GcStatus['elsewhere'];
+    let interrupted: InterruptedRun | undefined;
+    if (lease !== undefined && !lease.stale && lease.holder !== this.collector.currentHolder()) {
+      elsewhere = { pid: lease.pid, host: lease.host, startedAt: lease.startedAt, heartbeatAt: lease.heartbeatAt };
+    }
+    if (lease?.stale === true) {
+      interrupted = { pid: lease.pid, host: lease.host, startedAt: lease.startedAt, stoppedAt: lease.heartbeatAt, cleanedAt: undefined };
+      this.recoverInBackground();
+    } else {
+      const last = await metadata.lastGcInterruption();
+      if (last !== undefined) {
+        interrupted = { pid: last.pid, host: last.host, startedAt: last.startedAt, stoppedAt: last.lastSeenAt, cleanedAt: last.cleanedAt };
+        if (last.cleanedAt === undefined && lease === undefined) this.recoverInBackground();
+      }
+    }
+    return {
+      running: this.runningHere(),
+      elsewhere,
+      interrupted: interrupted === undefined ? undefined : { ...interrupted, message: describeInterruption(interrupted) },
+      last: this.last,
+    };
+  }
+
+  /**
+   * Settles what a collection that stopped without finishing left, unless a live collector
+   * holds the lease (it will). One at a time in this process; the lease guards the rest.
+   */
+  async recoverInterrupted(options: { evenFailedDeletes?: boolean } = {}): Promise<GcRecovery | undefined> {
+    this.recovering ??= this.collector.recoverInterrupted(options).finally(() => {
+      this.recovering = undefined;
+    });
+    return this.recovering;
+  }
+
+  private recoverInBackground(): void {
+    void this.recoverInterrupted().catch((error: unknown) => this.deps.onRecoveryError?.(error));
   }
 
   gcStats(): GcStats {

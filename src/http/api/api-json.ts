@@ -116,6 +116,26 @@ export function gcStatusJson(status: GcStatus): Json {
       running === undefined
         ? null
         : { startedAt: running.startedAt.toISOString(), dryRun: running.dryRun, progress: running.progress === undefined ? null : { ...running.progress } },
+    elsewhere:
+      status.elsewhere === undefined
+        ? null
+        : {
+            pid: status.elsewhere.pid ?? null,
+            host: status.elsewhere.host ?? null,
+            startedAt: status.elsewhere.startedAt?.toISOString() ?? null,
+            heartbeatAt: status.elsewhere.heartbeatAt?.toISOString() ?? null,
+          },
+    interrupted:
+      status.interrupted === undefined
+        ? null
+        : {
+            pid: status.interrupted.pid ?? null,
+            host: status.interrupted.host ?? null,
+            startedAt: status.interrupted.startedAt?.toISOString() ?? null,
+            stoppedAt: status.interrupted.stoppedAt?.toISOString() ?? null,
+            cleanedAt: status.interrupted.cleanedAt?.toISOString() ?? null,
+            message: status.interrupted.message,
+          },
     last: status.last === undefined ? null : gcSummaryJson(status.last),
   };
 }

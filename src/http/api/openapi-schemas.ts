@@ -16,6 +16,7 @@ const writePolicy = {
 } as const;
 const tagGlob = { type: 'string', pattern: '^[\\w.\\-*?]{1,128}$', examples: ['v*', 'release-?'], description: 'A glob over tag names.' } as const;
 const count = { type: 'integer', minimum: 0 } as const;
+const orNull = (schema: object) => ({ oneOf: [{ type: 'null' }, schema] });
 const bytes = { type: 'integer', minimum: 0, description: 'Bytes.' } as const;
 const digest = { type: 'string', pattern: '^sha(256|512):[a-f0-9]+$' } as const;
 const quotaBytes = { type: ['integer', 'null'], minimum: 1, description: 'The quota in bytes; null when the project has none.' } as const;
@@ -275,11 +276,38 @@ export const schemas = {
             ['startedAt', 'dryRun', 'progress'],
           ),
         ],
-        description: 'A collection running in this server process (a `berth gc` elsewhere is not seen).',
+        description: 'A collection running in this server process.',
+      },
+      elsewhere: {
+        oneOf: [
+          { type: 'null' },
+          object(
+            { pid: orNull({ type: 'integer' }), host: orNull({ type: 'string' }), startedAt: orNull(time), heartbeatAt: orNull(time) },
+            ['pid', 'host', 'startedAt', 'heartbeatAt'],
+          ),
+        ],
+        description: 'A live collection in another process (a `berth gc`, another instance), from the collector lease.',
+      },
+      interrupted: {
+        oneOf: [
+          { type: 'null' },
+          object(
+            {
+              pid: orNull({ type: 'integer' }),
+              host: orNull({ type: 'string' }),
+              startedAt: orNull(time),
+              stoppedAt: { ...orNull(time), description: 'Its last heartbeat.' },
+              cleanedAt: { ...orNull(time), description: 'When its leftovers were settled; null while that is still to do.' },
+              message: { type: 'string' },
+            },
+            ['pid', 'host', 'startedAt', 'stoppedAt', 'cleanedAt', 'message'],
+          ),
+        ],
+        description: 'The last collection found stopped without finishing (killed, crashed), and whether its leftovers are cleaned up.',
       },
       last: { oneOf: [{ type: 'null' }, ref('GcSummary')], description: 'The last real (not dry) collection this process ran.' },
     },
-    ['running', 'last'],
+    ['running', 'elsewhere', 'interrupted', 'last'],
   ),
   DeletedTag: object({ tag: { type: 'string' }, digest, deletedAt: time }, ['tag', 'digest', 'deletedAt']),
   RepositoryDeleted: object({ tags: { ...count, description: 'Tags deleted (each restorable within the restore window).' } }, ['tags']),

@@ -5,7 +5,7 @@
  *   GET   /api/v1/usage                           every project's usage (system admins)
  *   POST  /api/v1/projects/{name}/retention/run   {dryRun?}: apply (or list) the retention rules
  *   POST  /api/v1/gc                              {dryRun?, grace?, full?}: collect garbage
- *   GET   /api/v1/gc                              the collection running here, and the last one
+ *   GET   /api/v1/gc                              the collection running here or elsewhere, an interrupted one, the last one
  *
  * Who may do what is core's (core/lifecycle/storage-admin.ts); this file reads and checks the
  * JSON with the same validators as the CLI (core/lifecycle/policy-input.ts). The POSTs take a

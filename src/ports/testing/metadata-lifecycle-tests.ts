@@ -169,6 +169,8 @@ export function metadataLifecycleTests(ctx: LifecycleSuiteContext): void {
   });
 
   test('lifecycle: tombstoneBlobs re-checks, then refuses links, claims and completions until forgotten', async () => {
+    // A live collector holds the lease, as every tombstoning collector does.
+    assert.equal(await store().acquireGcLease('suite-tombstoner', FUTURE()), true);
     const r = repo('tombstone');
     const referenced = await linkNew(r);
     await store().putManifest(manifest(r), { blobs: [referenced], manifests: [] }, 'keep');
@@ -198,7 +200,65 @@ export function metadataLifecycleTests(ctx: LifecycleSuiteContext): void {
     assert.equal(await store().claimUpload(waiting, loose), true, 'forgotten: the digest can be published afresh');
     await store().completeUpload(waiting, loose, 11);
     assert.deepEqual(await store().linkedBlob(r, loose), { size: 11 });
+    await store().releaseGcLease('suite-tombstoner');
     await store().deleteUpload(id);
+  });
+
+  test('lifecycle: an orphaned tombstone (no live collector) is lifted by a claim; a collector revives the wanted ones', async () => {
+    const r = repo('orphan');
+    assert.equal(await store().acquireGcLease('suite-dead', FUTURE()), true);
+    const orphan = await linkNew(r, 7);
+    const wanted = await linkNew(r, 8);
+    const unwanted = await linkNew(r, 9);
+    const tombstoned = await store().tombstoneBlobs([orphan, wanted, unwanted], FUTURE());
+    assert.equal(tombstoned.length, 3);
+    const id = uploadId();
+    await store().createUpload({ id, repository: r, size: 0, createdAt: new Date(), updatedAt: new Date() });
+    assert.equal(await store().claimUpload(id, orphan), false, 'the collector is alive: wait');
+    await store().releaseGcLease('suite-dead');
+    assert.equal(await store().claimUpload(id, orphan), true, 'nobody is deleting it: the claim lifts the tombstone');
+    assert.ok(!(await store().tombstonedBlobs()).some((b) => b.digest === orphan));
+    await store().completeUpload(id, orphan, 7);
+    assert.deepEqual(await store().linkedBlob(r, orphan), { size: 7 });
+
+    assert.equal(await store().acquireGcLease('suite-recoverer', FUTURE()), true);
+    try {
+      // An upload claimed `wanted` before the tombstone could not have; put one on it as a
+      // session from before the crash would be, then let the recovering collector judge.
+      const claimer = uploadId();
+      await store().createUpload({ id: claimer, repository: r, size: 0, createdAt: new Date(), updatedAt: new Date() });
+      assert.equal(await store().claimUpload(claimer, wanted), false);
+      await store().releaseGcLease('suite-recoverer');
+      assert.equal(await store().claimUpload(claimer, wanted), true);
+      assert.equal(await store().acquireGcLease('suite-recoverer', FUTURE()), true);
+      const settled = await store().reviveTombstones([wanted, unwanted, blobDigest('never')]);
+      assert.deepEqual(settled, { revived: [], tombstoned: [unwanted] }, 'the claim already lifted `wanted`');
+      await store().forgetBlobs([unwanted]);
+      assert.equal(await store().blob(unwanted), undefined);
+      await store().deleteUpload(claimer);
+    } finally {
+      await store().releaseGcLease('suite-recoverer');
+    }
+  });
+
+  test('lifecycle: the lease records its holder; a stale one taken over is recorded as an interruption', async () => {
+    assert.equal(await store().acquireGcLease('suite-first', new Date(Date.now() - 1)), true);
+    const stale = await store().gcLease();
+    assert.equal(stale?.holder, 'suite-first');
+    assert.equal(stale?.stale, true, 'expired');
+    assert.equal(typeof stale?.pid, 'number');
+    assert.ok(stale?.startedAt instanceof Date && stale.heartbeatAt instanceof Date);
+    assert.equal(await store().acquireGcLease('suite-second', FUTURE()), true);
+    const live = await store().gcLease();
+    assert.equal(live?.holder, 'suite-second');
+    assert.equal(live?.stale, false);
+    const interruption = await store().lastGcInterruption();
+    assert.equal(interruption?.holder, 'suite-first');
+    assert.equal(interruption?.cleanedAt, undefined);
+    await store().markGcInterruptionsCleaned(new Date());
+    assert.ok((await store().lastGcInterruption())?.cleanedAt instanceof Date);
+    await store().releaseGcLease('suite-second');
+    assert.equal(await store().gcLease(), undefined);
   });
 
   test('lifecycle: putManifest refuses missing references and writes nothing', async () => {

@@ -292,7 +292,7 @@ test('gc: only system admins; the dry run reports what the real run then removes
   for (const body of [{ grace: -1 }, { grace: '1h' }, { dryRun: 'yes' }, { full: 1 }, { sweep: true }]) {
     expectError(await team.admin.send('POST', '/api/v1/gc', body), 400, 'BAD_REQUEST');
   }
-  assert.deepEqual(json(await team.admin.get('/api/v1/gc')), { running: null, last: null });
+  assert.deepEqual(json(await team.admin.get('/api/v1/gc')), { running: null, elsewhere: null, interrupted: null, last: null });
 
   const dry = await team.admin.send('POST', '/api/v1/gc', { dryRun: true, grace: 0 });
   expectStatus(dry, 200);
@@ -307,13 +307,16 @@ test('gc: only system admins; the dry run reports what the real run then removes
   for (const digest of garbage) assert.ok(planned.blobs.some((b) => b.digest === digest), `${digest} would be freed`);
   expectStatus(await registry.get(`/v2/gcp/app/blobs/${byDigest.layers[0]!.digest}`), 200, 'a dry run frees nothing');
   expectStatus(await registry.get(`/v2/gcp/app/manifests/${byTag.digest}`), 200, 'a dry run frees nothing');
-  assert.deepEqual(json(await team.admin.get('/api/v1/gc')), { running: null, last: null }, 'a dry run is not the last collection');
+  assert.deepEqual(json(await team.admin.get('/api/v1/gc')), { running: null, elsewhere: null, interrupted: null, last: null }, 'a dry run is not the last collection');
 
   const metadata = server.composed.registry.deps.metadata;
   assert.ok(await metadata.acquireGcLease('another-collector', new Date(clock.now().getTime() + 60_000)));
   try {
     const busy = expectError(await team.admin.send('POST', '/api/v1/gc', { grace: 0 }), 409, 'CONFLICT');
-    assert.match(busy.message, /another garbage collection is running/);
+    assert.match(busy.message, new RegExp(`another garbage collection is running \\(pid ${process.pid} on \\S+, started \\S+Z, last heartbeat \\S+Z\\)`));
+    const status = json<{ elsewhere: { pid: number } | null; interrupted: unknown }>(await team.admin.get('/api/v1/gc'));
+    assert.equal(status.elsewhere?.pid, process.pid, 'the lease names who holds it');
+    assert.equal(status.interrupted, null);
   } finally {
     await metadata.releaseGcLease('another-collector');
   }
