@@ -6,6 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
@@ -16,7 +17,7 @@ import { OCI_MANIFEST, sha256, uniqueRepo } from '../http/support/content.js';
 import { withHeaders, basic } from '../http/support/auth.js';
 import { client, expectStatus, json, type Client } from '../http/support/http-client.js';
 import { pushBlob, pushImage, type PushedImage } from '../http/support/push.js';
-import { berthCli, berthNodeFlags, startBerth } from '../support/registry-process.js';
+import { berthCli, berthNodeFlags, startBerth, type RegistryProcess } from '../support/registry-process.js';
 
 const heldChild = fileURLToPath(new URL('./support/gc-held-child.js', import.meta.url));
 const ADMIN_PASSWORD = `admin-${randomBytes(6).toString('hex')}`;
@@ -147,3 +148,63 @@ test('berth gc killed after tombstoning a batch: re-push at once, next gc at onc
 
 test('berth gc killed after deleting a batch’s bytes: the re-push writes the blob again', () => killedMidSweep('gc:bytes-deleted'));
 
+
+/** Pushes images and deletes them by digest with a server that is then stopped; resolves to the root. */
+async function garbageWithoutServer(): Promise<{ root: string; layer: Buffer; remove: () => Promise<void> }> {
+  const server = await startBerth({ auth: 'builtin', env: { BERTH_ADMIN_PASSWORD: ADMIN_PASSWORD, BERTH_LIFECYCLE_RESTOREWINDOW: '0s' } });
+  const c = withHeaders(client(server.url), { authorization: basic('admin', ADMIN_PASSWORD) });
+  const repo = uniqueRepo('offline');
+  let layer: Buffer | undefined;
+  for (let i = 0; i < 20; i++) {
+    const image = await pushImage(c, repo, `t${i}`);
+    layer ??= image.layerBytes[0];
+    expectStatus(await c.delete(`/v2/${repo}/manifests/${image.digest}`), 202);
+  }
+  await server.stop({ keepData: true });
+  return { root: server.root, layer: layer!, remove: () => rm(server.root, { recursive: true, force: true }) };
+}
+
+test('a collection killed while no server runs: the next berth gc says so and finishes its work at once', async () => {
+  const data = await garbageWithoutServer();
+  try {
+    const gc = await heldGc(data.root, 'gc:tombstoned');
+    const pid = gc.child.pid!;
+    const exited = new Promise((resolve) => gc.child.once('exit', resolve));
+    gc.child.kill('SIGKILL');
+    await exited;
+    assert.equal(tombstones(data.root), gc.held);
+    const next = await gcOnce(data.root);
+    assert.equal(next.code, 0, next.stderr);
+    assert.match(next.stderr, new RegExp(`berth: a previous collection by pid ${pid} on \\S+ stopped without finishing at \\S+Z`));
+    assert.equal(tombstones(data.root), 0);
+  } finally {
+    await data.remove();
+  }
+});
+
+test('a collection killed while no server runs: the server cleans up at start-up, unasked, and reports it', async () => {
+  const data = await garbageWithoutServer();
+  let server: RegistryProcess | undefined;
+  try {
+    const gc = await heldGc(data.root, 'gc:bytes-deleted');
+    const pid = gc.child.pid!;
+    const exited = new Promise((resolve) => gc.child.once('exit', resolve));
+    gc.child.kill('SIGKILL');
+    await exited;
+    assert.equal(tombstones(data.root), gc.held);
+    server = await startBerth({ root: data.root, auth: 'builtin', env: { BERTH_ADMIN_PASSWORD: ADMIN_PASSWORD, BERTH_LIFECYCLE_RESTOREWINDOW: '0s' } });
+    const deadline = Date.now() + 30_000;
+    while (tombstones(data.root) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(tombstones(data.root), 0, 'the server settled the tombstones by itself');
+    const c = withHeaders(client(server.url), { authorization: basic('admin', ADMIN_PASSWORD) });
+    const status = await gcStatus(c);
+    assert.equal(status.interrupted?.pid, pid);
+    assert.notEqual(status.interrupted?.cleanedAt, null);
+    assert.match(server.output(), new RegExp(`a previous collection by pid ${pid} .*stopped without finishing`));
+    const ms = await rePush(c, uniqueRepo('offline'), data.layer);
+    assert.ok(ms < PROMPT_MS, `re-push took ${ms} ms`);
+  } finally {
+    await server?.stop();
+    await data.remove();
+  }
+});
