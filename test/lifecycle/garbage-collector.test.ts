@@ -7,7 +7,8 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { checkBlobTree } from '../crash/support/store-check.js';
 import type { GcProgress } from '../../src/core/lifecycle/gc-report.js';
-import { Fixture, HOUR, sha256 as sha } from './support/fixture.js';
+import { GC_LEASE_MS } from '../../src/core/lifecycle/gc-lease-keeper.js';
+import { Fixture, Gate, gates, HOUR, sha256 as sha } from './support/fixture.js';
 
 describe('garbage collection', () => {
   let f: Fixture;
@@ -225,6 +226,27 @@ describe('garbage collection', () => {
     assert.deepEqual(report.blobs.map((b) => b.digest), [...digests].sort());
     for (const d of digests) assert.equal(await f.fileExists(d), false);
     assert.deepEqual(await f.metadata.tombstonedBlobs(), []);
+  });
+
+  test('a collector whose lease was taken over while it stalled stops before deleting a byte', async () => {
+    const image = await f.pushImage('stalled/a', undefined);
+    f.clock.advance(2 * HOUR);
+    const gate = new Gate('gc:tombstoned');
+    f.checkpoint = gates(gate);
+    const run = f.lifecycle.gc();
+    await gate.reached;
+    // Stalled past its lease: another collector may take it (a heartbeat in between only
+    // pushes the expiry on, so move the clock past whatever it last wrote).
+    let taken = false;
+    for (let i = 0; i < 5 && !taken; i++) {
+      f.clock.advance(GC_LEASE_MS + 1);
+      taken = await f.metadata.acquireGcLease('usurper', new Date(f.clock.now().getTime() + HOUR));
+    }
+    assert.ok(taken);
+    gate.open();
+    await assert.rejects(run, { kind: 'conflict', message: /lease was lost/ });
+    for (const blob of image.blobs) assert.equal(await f.fileExists(blob.digest), true, `${blob.digest} kept its bytes`);
+    await f.metadata.releaseGcLease('usurper');
   });
 
   test('one collector at a time', async () => {

@@ -39,7 +39,7 @@
  * One collector runs at a time: a lease in the metadata store naming its holder's process,
  * renewed by a heartbeat every 5 s and expiring 30 s after the last one (gc-lease-keeper.ts);
  * a holder on the same host whose pid is gone is stale at once. Every tombstone and every
- * delete first checks the lease is still held, renewing it if the heartbeat is late.
+ * byte delete first renews the lease and stops the run if another collector has taken it.
  * A collector that dies mid-sweep leaves tombstones. Nothing is deleting their bytes, so:
  *  - an upload claiming such a digest while no live collector holds the lease lifts the
  *    tombstone in its claim transaction (metadata-lifecycle.ts `claimUpload`) and goes on at
@@ -221,7 +221,7 @@ export class GarbageCollector {
       signal: run.signal,
       between: async (phase: GcPhase, done: number, total: number) => {
         run.onProgress?.({ phase, done, total, bytesFreed: run.bytesFreed() });
-        if (lease !== undefined) await lease.assertHeld();
+        lease?.check();
       },
       freed: run.freed,
       assertHeld,

@@ -13,12 +13,10 @@ import { ConflictError } from '../errors.js';
 export const GC_LEASE_MS = 30_000;
 /** How often the holder renews it: several heartbeats fit in one lease, so one slow write is harmless. */
 export const GC_HEARTBEAT_MS = 5_000;
-/** `assertHeld` renews first when the last renewal is older than this. */
-const FRESH_MS = GC_LEASE_MS / 3;
 
 export class GcLeaseKeeper {
   readonly holder = `gc-${randomUUID()}`;
-  private renewedAt = 0;
+  private acquired = false;
   private lost = false;
   private timer: ReturnType<typeof setInterval> | undefined;
 
@@ -37,10 +35,15 @@ export class GcLeaseKeeper {
     return true;
   }
 
-  /** Throws unless the lease is still this run's, renewing it first if the heartbeat is late. */
-  async assertHeld(): Promise<void> {
-    if (!this.lost && Date.now() - this.renewedAt > FRESH_MS) await this.renew();
+  /** Throws if a heartbeat found the lease taken over (no I/O: called between every batch). */
+  check(): void {
     if (this.lost) throw new ConflictError('the garbage collection lease was lost to another collector; this run stopped');
+  }
+
+  /** Renews the lease; throws if it is no longer this run's. Called before deleting bytes. */
+  async assertHeld(): Promise<void> {
+    await this.renew();
+    this.check();
   }
 
   async release(): Promise<void> {
@@ -51,10 +54,9 @@ export class GcLeaseKeeper {
 
   private async renew(): Promise<boolean> {
     if (this.lost) return false;
-    const started = Date.now();
     const held = await this.metadata.acquireGcLease(this.holder, new Date(this.now().getTime() + GC_LEASE_MS));
-    if (held) this.renewedAt = started;
-    else if (this.renewedAt > 0) this.lost = true;
+    if (held) this.acquired = true;
+    else if (this.acquired) this.lost = true;
     return held;
   }
 }

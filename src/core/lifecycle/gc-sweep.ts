@@ -25,7 +25,7 @@ export interface SweepContext {
   between: (phase: GcPhase, done: number, total: number) => Promise<void>;
   /** Adds to the run's freed bytes as files go. */
   freed: (bytes: number) => void;
-  /** Throws unless this run still holds the lease; called before every tombstone and delete. */
+  /** Renews the lease, throwing if this run lost it; called before every tombstone and byte delete. */
   assertHeld: () => Promise<void>;
 }
 
