@@ -54,18 +54,28 @@ export async function acquireGcLease(ctx: LifecycleContext, holder: string, unti
         .executeTakeFirst();
       return (inserted.numInsertedOrUpdatedRows ?? 0n) > 0n;
     }
-    const renewal = row.holder === holder;
-    if (!renewal && !isStale(row, now)) return false;
+    if (row.holder === holder) {
+      // A renewal only needs the lease to be still ours (a heartbeat and a pre-delete renewal
+      // may race; neither must make the other look like a takeover).
+      const renewed = await trx
+        .updateTable('gc_lease')
+        .set({ expires_at: mine.expires_at, heartbeat_at: now })
+        .where('name', '=', GC_LEASE)
+        .where('holder', '=', holder)
+        .executeTakeFirst();
+      return renewed.numUpdatedRows > 0n;
+    }
+    if (!isStale(row, now)) return false;
     // Compare-and-set on what was read, so two contenders for a stale lease cannot both win.
     const updated = await trx
       .updateTable('gc_lease')
-      .set(renewal ? { expires_at: mine.expires_at, heartbeat_at: now } : { ...mine, started_at: now })
+      .set({ ...mine, started_at: now })
       .where('name', '=', GC_LEASE)
       .where('holder', '=', row.holder)
       .where('expires_at', '=', Number(row.expires_at))
       .executeTakeFirst();
     if (updated.numUpdatedRows === 0n) return false;
-    if (!renewal) await recordInterruption(trx, row, now);
+    await recordInterruption(trx, row, now);
     return true;
   });
 }
