@@ -30,10 +30,15 @@ const RSS_GROWTH_LIMIT = 64 * 1024 * 1024;
 const LOGIN_ATTEMPTS = 500;
 /** The login flood stops after this long even if not every attempt went out (each costs a password hash until throttled). */
 const LOGIN_FLOOD_SECONDS = 25;
-/** Audit rows the whole login flood may add, and bytes their export may grow by. */
+/**
+ * Audit rows the whole login flood may add (room for the failures before the throttle and a
+ * few aggregate rows; an unaggregated log adds one per attempt), and bytes their export may
+ * grow by (an uncapped actor field adds 8 kB per row).
+ */
 const AUDIT_ROWS_LIMIT = 100;
 const AUDIT_BYTES_LIMIT = 256 * 1024;
-const FLOOD_ADDRESSES = ['127.0.0.21', '127.0.0.22'];
+/** One address, as one attacker would send from; the login throttle then keeps the password hashing short. */
+const FLOOD_ADDRESS = '127.0.0.21';
 
 let server: RegistryProcess;
 let seeded: Seeded;
@@ -106,7 +111,7 @@ test(`${LOGIN_ATTEMPTS} bad logins with 8 kB usernames add at most ${AUDIT_ROWS_
     // Distinct names, with control characters a terminal would act on.
     const username = `${i}\u001b[2J\r${'u'.repeat(8000)}`;
     const head = `GET /v2/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: ${basicOf({ username, password: 'wrong' })}\r\n\r\n`;
-    const outcome = await sendRaw(server, Buffer.from(head, 'latin1'), { localAddress: FLOOD_ADDRESSES[i % FLOOD_ADDRESSES.length] });
+    const outcome = await sendRaw(server, Buffer.from(head, 'latin1'), { localAddress: FLOOD_ADDRESS });
     tally.add(outcome.kind === 'answer' ? outcome.status : outcome.kind);
     if (outcome.kind !== 'answer' || outcome.status >= 500 || !isEnvelope(outcome.body.toString('utf8'))) {
       if (bad.length < 5) bad.push(outcome.kind === 'answer' ? `${outcome.status} ${outcome.body.toString('utf8').slice(0, 200)}` : outcome.kind);
