@@ -186,14 +186,12 @@ export interface Seeded {
   devPat: string;
   /** robot$team+ci, pull and push in `team`. */
   robot: { username: string; password: string };
-  /** Another user, for membership changes. */
-  other: string;
 }
 
 /**
  * Accounts and projects made the way an operator would, through /api/v1 as the bootstrap
  * admin: projects `team` (private) and `pub` (public), user `dev` (admin of team, developer of
- * pub), a PAT of dev's, a robot in team, and a bystander user `other`.
+ * pub), a PAT of dev's, a robot in team, and a bystander user `other` (no memberships).
  */
 export async function seedAccounts(server: RegistryProcess): Promise<Seeded> {
   const admin = withHeaders(client(server.url), { authorization: basicOf(ADMIN), 'content-type': 'application/json' });
@@ -217,6 +215,5 @@ export async function seedAccounts(server: RegistryProcess): Promise<Seeded> {
     dev,
     devPat: String(pat.token),
     robot: { username: String(robot.name), password: String(robot.secret) },
-    other: 'other',
   };
 }
