@@ -44,8 +44,12 @@ export class ApiCaller {
     if (/^bearer /i.test(header)) {
       const token = header.slice(7).trim();
       if (!token.startsWith(TOKEN_PREFIX)) throw new UnauthorizedError(REGISTRY_TOKEN_REFUSED);
-      const principal = await this.options.authenticator.loginWithToken(token, clientIp);
-      return { ...principal, clientIp };
+      try {
+        return { ...(await this.options.authenticator.loginWithToken(token, clientIp)), clientIp };
+      } catch (error) {
+        if (error instanceof UnauthorizedError) throw new UnauthorizedError('invalid, expired or revoked personal access token');
+        throw error;
+      }
     }
     throw new UnauthorizedError('unsupported Authorization scheme; use Basic (password or personal access token) or Bearer <personal access token>');
   }
