@@ -44,6 +44,8 @@ test('a scoped pull token from /token is refused on /api/v1 with 401 naming what
   assert.equal(created.headers.get('www-authenticate'), 'Bearer realm="berth API"');
   expectError(await asToken.send('POST', '/api/v1/users/admin/tokens', { name: 'forever' }), 401, 'UNAUTHORIZED');
   expectError(await asToken.get('/api/v1/me'), 401, 'UNAUTHORIZED');
+  expectError(await asToken.get('/api/v1/openapi.json'), 401, 'UNAUTHORIZED');
+  expectStatus(await api(server, undefined).get('/api/v1/openapi.json'), 200, 'the document itself stays public');
   assert.equal(await userCount(), before, 'no user was created');
   const tokens = json<{ tokens: { name: string }[] }>(await admin.get('/api/v1/users/admin/tokens')).tokens;
   assert.deepEqual(tokens.map((t) => t.name), ['script'], 'no token was created');
