@@ -37,22 +37,25 @@ export function appFromComposed(composed: Composed, options: AppOptions): Fastif
         deleteEnabled: composed.registry.deps.deleteEnabled,
       })
     : undefined;
+  // Challenges name the configured realm, else the configured base URL's /token; only without
+  // either is it derived from the request (and then from a validated Host: http/auth/realm.ts).
+  const realm = access?.realm ?? (options.baseUrl ? `${options.baseUrl}/token` : undefined);
   const auth = access && admin
     ? {
         guard: new TokenGuard(access.tokens, access.authenticator, access.authorizer, {
           service: access.service,
-          realm: access.realm,
+          realm,
           now: () => Date.now(),
           beforePush: (principal, repository) => admin.projects.ensureProjectForPush(principal, repository),
         }),
-        tokenService: { tokens: access.tokens, authenticator: access.authenticator },
+        tokenService: { tokens: access.tokens, authenticator: access.authenticator, refreshTokens: access.refreshTokens },
         audit: access.audit,
         managementApi: {
           admin,
           storage,
           authenticator: access.authenticator,
           tokens: access.tokens,
-          realm: access.realm,
+          realm,
         },
       }
     : composed.externalToken

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { checkConfigFile } from '../config/check-config.js';
 import { ConfigError, loadConfig } from '../config/load-config.js';
+import { RegistryError } from '../core/errors.js';
 import { isManageCommand, runManageCommand } from './commands/manage-command.js';
 import { runGc } from './gc.js';
 import { runRestore, runRm } from './restore.js';
@@ -22,7 +23,8 @@ const usage = `Usage:
   berth quota set|show                          limit what a project may store (10GiB, none)
   berth usage [PROJECT] [--json]                what each project (or repository) stores
   berth retention set|show|run                  rules that remove old tags; run or --dry-run
-  berth token add|list|rm                       manage personal access tokens
+  berth token add|list|rm|refresh-list|refresh-rm
+                                                manage personal access tokens and refresh tokens
   berth audit [prune]                           read (as a table or --json) or prune the audit log
   berth gc [--dry-run] [--grace D] [--full]     free the space of deleted content, online
   berth rm REPO[:TAG|@DIGEST]                   delete a repository, tag or manifest
@@ -106,6 +108,9 @@ main(process.argv.slice(2)).then(
       console.error('berth: invalid configuration:');
       for (const problem of error.problems) console.error(`  - ${problem}`);
       for (const warning of error.warnings) console.error(`  (warning) ${warning}`);
+    } else if (error instanceof RegistryError) {
+      // A refusal with a message written for the operator (BERTH_ADMIN_PASSWORD, …): no stack.
+      console.error(`berth: ${error.message}`);
     } else {
       console.error(`berth: ${(error as Error).stack ?? String(error)}`);
     }

@@ -18,6 +18,7 @@ import { Authorizer } from '../core/access/authorizer.js';
 import { bootstrapAdmin } from '../core/access/bootstrap-admin.js';
 import { keyIdOf } from '../core/access/jwt.js';
 import { LoginLimiter } from '../core/access/login-limiter.js';
+import { DEFAULT_MAX_REFRESH_TOKENS_PER_ACCOUNT, DEFAULT_REFRESH_TTL_SECONDS, RefreshTokens } from '../core/access/refresh-tokens.js';
 import { TokenService } from '../core/access/token-service.js';
 import type { AccessStore } from '../ports/access-store.js';
 import type { CredentialChecker } from '../ports/credential-checker.js';
@@ -36,6 +37,8 @@ export interface AccessComponents {
   authorizer: Authorizer;
   authenticator: Authenticator;
   tokens: TokenService;
+  /** docker login's refresh tokens, as records tied to their credential. */
+  refreshTokens: RefreshTokens;
   audit: AuditLog;
   service: string;
   realm: string | undefined;
@@ -167,10 +170,14 @@ async function composeAccess(config: BerthConfig, store: AccessStore, hasher: Pa
     issuer: config.auth.issuer,
     service: config.auth.service,
     accessTtlSeconds: config.auth.tokenTtlSeconds,
-    refreshTtlSeconds: 30 * 24 * 3600,
     now,
   });
-  return { store, hasher, authorizer, authenticator, tokens, audit, service: config.auth.service, realm: config.auth.realm };
+  const refreshTokens = new RefreshTokens(store, authenticator, audit, {
+    ttlSeconds: DEFAULT_REFRESH_TTL_SECONDS,
+    maxPerAccount: DEFAULT_MAX_REFRESH_TOKENS_PER_ACCOUNT,
+    now,
+  });
+  return { store, hasher, authorizer, authenticator, tokens, refreshTokens, audit, service: config.auth.service, realm: config.auth.realm };
 }
 
 /**

@@ -11,7 +11,7 @@ import { installAuditHook } from './auth/audit-hook.js';
 import type { TokenService } from '../core/access/token-service.js';
 import { registerManagementApi, type ManagementApiDeps } from './api/api-routes.js';
 import { openAccess, type AccessGuard } from './auth/access-guard.js';
-import { registerTokenRoute } from './auth/token-route.js';
+import { registerTokenRoute, type TokenRouteDeps } from './auth/token-route.js';
 import { clientErrorHandler } from './errors/client-error.js';
 import { installErrorHandler, replyWithError, sendError } from './errors/error-handler.js';
 import { createOciDispatch, registerOciRoutes } from './oci/routes.js';
@@ -31,7 +31,7 @@ export interface AppDeps {
   auth?: {
     guard: AccessGuard;
     /** The built-in token service, served at /token when present. */
-    tokenService?: { tokens: TokenService; authenticator: Authenticator };
+    tokenService?: TokenRouteDeps;
     /** Where pushes, pulls and deletes are recorded. */
     audit?: AuditLog;
     /** The management API under /api/v1. */
@@ -84,7 +84,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   if (deps.auth?.audit) installAuditHook(app, deps.auth.audit, () => Date.now());
   else app.decorateRequest('actor', null);
   const tokenService = deps.auth?.tokenService;
-  if (tokenService) registerTokenRoute(app, tokenService.tokens, tokenService.authenticator);
+  if (tokenService) registerTokenRoute(app, tokenService);
   if (deps.auth?.managementApi) registerManagementApi(app, deps.auth.managementApi);
   return app;
 }

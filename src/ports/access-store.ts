@@ -51,6 +51,35 @@ export interface PersonalTokenRecord {
   lastUsedAt: Date | undefined;
 }
 
+/**
+ * A refresh token (docker login's offline token): a server-side record, so it can be listed,
+ * revoked, and tied to the credential that obtained it. Only a hash of its secret is kept.
+ */
+export interface RefreshTokenRecord {
+  /** Public identifier, shown in listings and used to revoke. */
+  id: string;
+  accountKind: 'user' | 'robot';
+  /** User name, or a robot's full name. */
+  account: string;
+  /** The credential it was obtained with: a password or robot secret (by fingerprint) or a PAT (by id). */
+  credentialKind: 'password' | 'pat' | 'robot';
+  credentialRef: string;
+  secretHash: string;
+  createdAt: Date;
+  expiresAt: Date;
+  lastUsedAt: Date | undefined;
+  revokedAt: Date | undefined;
+}
+
+/** Which refresh tokens a revocation covers: every given field must match. */
+export interface RefreshTokenMatch {
+  id?: string;
+  accountKind?: 'user' | 'robot';
+  account?: string;
+  credentialKind?: 'password' | 'pat' | 'robot';
+  credentialRef?: string;
+}
+
 export interface ProjectRecord {
   name: string;
   visibility: Visibility;
@@ -97,7 +126,7 @@ export interface AccessStore {
   user(name: string, options?: IoOptions): Promise<UserRecord | undefined>;
   /** Updates the given fields (none: only reports existence); false when the user does not exist. */
   updateUser(name: string, changes: Partial<Pick<UserRecord, 'passwordHash' | 'systemAdmin' | 'disabled'>>, options?: IoOptions): Promise<boolean>;
-  /** Removes the user, their memberships and tokens; false when absent. */
+  /** Removes the user, their memberships, tokens and refresh tokens; false when absent. */
   deleteUser(name: string, options?: IoOptions): Promise<boolean>;
   /** By name. */
   listUsers(options?: IoOptions): Promise<UserRecord[]>;
@@ -118,6 +147,21 @@ export interface AccessStore {
   deleteToken(id: string, options?: IoOptions): Promise<boolean>;
   /** Sets lastUsedAt; does nothing when the token does not exist (it may just have been deleted). */
   touchToken(id: string, at: Date, options?: IoOptions): Promise<void>;
+
+  /** Rejects when the id is taken. */
+  createRefreshToken(token: RefreshTokenRecord, options?: IoOptions): Promise<void>;
+  refreshToken(id: string, options?: IoOptions): Promise<RefreshTokenRecord | undefined>;
+  /** One account's refresh tokens, revoked ones included; oldest first (by createdAt, then id). */
+  listRefreshTokens(accountKind: 'user' | 'robot', account: string, options?: IoOptions): Promise<RefreshTokenRecord[]>;
+  /** Sets lastUsedAt; does nothing when the token does not exist. */
+  touchRefreshToken(id: string, at: Date, options?: IoOptions): Promise<void>;
+  /**
+   * Sets revokedAt on the matching tokens not revoked yet (a match with no field matches
+   * nothing); returns their ids.
+   */
+  revokeRefreshTokens(match: RefreshTokenMatch, at: Date, options?: IoOptions): Promise<string[]>;
+  /** Deletes the account's tokens that expired or were revoked before `before`; returns how many. */
+  pruneRefreshTokens(accountKind: 'user' | 'robot', account: string, before: Date, options?: IoOptions): Promise<number>;
 
   createProject(project: ProjectRecord, options?: IoOptions): Promise<void>;
   project(name: string, options?: IoOptions): Promise<ProjectRecord | undefined>;

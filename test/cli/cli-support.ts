@@ -23,9 +23,16 @@ function cleanEnv(): Record<string, string> {
   return env;
 }
 
-export function berth(root: string | undefined, args: string[], input?: string): Promise<CliResult> {
-  const env = { ...cleanEnv(), ...(root === undefined ? {} : { REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: root }) };
-  const child = spawn(process.execPath, [berthCli, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+export interface CliOptions {
+  /** Extra environment (e.g. BERTH_ADMIN_PASSWORD for `serve`). */
+  env?: Record<string, string>;
+  /** Kills the command (SIGTERM) after this long, for one that should have refused to start; code is then null. */
+  timeoutMs?: number;
+}
+
+export function berth(root: string | undefined, args: string[], input?: string, options: CliOptions = {}): Promise<CliResult> {
+  const env = { ...cleanEnv(), ...(root === undefined ? {} : { REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: root }), ...options.env };
+  const child = spawn(process.execPath, [berthCli, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'], timeout: options.timeoutMs });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -30,7 +30,7 @@ test('--password-stdin takes the password from stdin and prints none', async () 
   assert.equal(added.stdout, 'created user bob\n');
   const short = await run(['user', 'add', 'bobby', '--password-stdin'], 'short\n');
   assert.equal(short.code, 1);
-  assert.match(short.stderr, /at least 8 characters/);
+  assert.match(short.stderr, /at least 12 characters/);
 });
 
 test('passwd sets a given or generated password', async () => {

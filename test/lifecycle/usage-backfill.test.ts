@@ -23,6 +23,7 @@ const UNDO: Record<string, string> = {
     alter table project_policies drop column quota_bytes;
     alter table project_policies drop column retention;`,
   '0006_deleted_tag_push_time': 'alter table deleted_tags drop column pushed_at;',
+  '0007_refresh_tokens': 'drop table refresh_tokens;',
   '0010_gc_lease_holder': `
     drop table gc_interruptions;
     alter table gc_lease drop column pid;

@@ -40,7 +40,7 @@ export async function adminFixture(policy: Partial<AccessPolicy> = {}): Promise<
   const admin = new AccessAdmin({ store, hasher, authorizer, audit, now });
   const limiter = new LoginLimiter({ perAccount: 100, perAddress: 100, windowMs: 60_000, now: () => clock });
   const authenticator = new Authenticator(store, hasher, limiter, audit, now);
-  const root: Actor = { kind: 'user', name: 'cli', systemAdmin: true };
+  const root: Actor = { kind: 'user', name: 'cli', systemAdmin: true, credential: { kind: 'cli' } };
   return {
     admin,
     store,
@@ -50,7 +50,9 @@ export async function adminFixture(policy: Partial<AccessPolicy> = {}): Promise<
     async user(name, options = {}) {
       const password = options.password ?? `${name}-password`;
       await admin.users.create(root, { name, password, systemAdmin: options.systemAdmin ?? false });
-      return { kind: 'user', name, systemAdmin: options.systemAdmin ?? false, clientIp: '192.0.2.1' };
+      // As if signed in with that password (what creating credentials needs).
+      const credential = { kind: 'password' as const, fingerprint: 'fixture' };
+      return { kind: 'user', name, systemAdmin: options.systemAdmin ?? false, clientIp: '192.0.2.1', credential };
     },
     advance(seconds) {
       clock += seconds * 1000;

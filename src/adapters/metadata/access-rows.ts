@@ -11,6 +11,7 @@ import type {
   PersonalTokenRecord,
   ProjectRecord,
   ProjectRole,
+  RefreshTokenRecord,
   RobotRecord,
   UserRecord,
   Visibility,
@@ -21,6 +22,7 @@ import type {
   PersonalTokensTable,
   ProjectMembersTable,
   ProjectsTable,
+  RefreshTokensTable,
   RobotsTable,
   UsersTable,
 } from './schema.js';
@@ -100,6 +102,24 @@ export function toToken(row: Selectable<PersonalTokensTable>): PersonalTokenReco
     expiresAt: optionalDate(row.expires_at),
     createdAt: date(row.created_at),
     lastUsedAt: optionalDate(row.last_used_at),
+  };
+}
+
+const ACCOUNT_KINDS: readonly RefreshTokenRecord['accountKind'][] = ['user', 'robot'];
+const CREDENTIAL_KINDS: readonly RefreshTokenRecord['credentialKind'][] = ['password', 'pat', 'robot'];
+
+export function toRefreshToken(row: Selectable<RefreshTokensTable>): RefreshTokenRecord {
+  return {
+    id: row.id,
+    accountKind: oneOf(ACCOUNT_KINDS, row.account_kind, 'refresh token account kind'),
+    account: row.account,
+    credentialKind: oneOf(CREDENTIAL_KINDS, row.credential_kind, 'refresh token credential kind'),
+    credentialRef: row.credential_ref,
+    secretHash: row.secret_hash,
+    createdAt: date(row.created_at),
+    expiresAt: date(row.expires_at),
+    lastUsedAt: optionalDate(row.last_used_at),
+    revokedAt: optionalDate(row.revoked_at),
   };
 }
 

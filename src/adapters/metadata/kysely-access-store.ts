@@ -17,11 +17,13 @@ import type {
   MemberRecord,
   PersonalTokenRecord,
   ProjectRecord,
+  RefreshTokenMatch,
+  RefreshTokenRecord,
   RobotRecord,
   UserRecord,
 } from '../../ports/access-store.js';
 import type { IoOptions } from '../../ports/blob-store.js';
-import { encodeActions, flag, millis, toAuditEvent, toMember, toProject, toRobot, toToken, toUser } from './access-rows.js';
+import { encodeActions, flag, millis, toAuditEvent, toMember, toProject, toRefreshToken, toRobot, toToken, toUser } from './access-rows.js';
 import { migrateToLatest, type MetadataDialect } from './migrations.js';
 import type { Database, UsersTable } from './schema.js';
 
@@ -85,6 +87,7 @@ export class KyselyAccessStore implements AccessStore {
       // Children first: the foreign keys have no cascades.
       await trx.deleteFrom('project_members').where('user_name', '=', name).execute();
       await trx.deleteFrom('personal_tokens').where('user_name', '=', name).execute();
+      await trx.deleteFrom('refresh_tokens').where('account_kind', '=', 'user').where('account', '=', name).execute();
       const result = await trx.deleteFrom('users').where('name', '=', name).executeTakeFirst();
       return result.numDeletedRows > 0n;
     });
@@ -130,8 +133,11 @@ export class KyselyAccessStore implements AccessStore {
 
   async deleteRobot(name: string, options?: IoOptions): Promise<boolean> {
     options?.signal?.throwIfAborted();
-    const result = await this.#db.deleteFrom('robots').where('name', '=', name).executeTakeFirst();
-    return result.numDeletedRows > 0n;
+    return this.#db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('refresh_tokens').where('account_kind', '=', 'robot').where('account', '=', name).execute();
+      const result = await trx.deleteFrom('robots').where('name', '=', name).executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    });
   }
 
   async listRobots(project: string | undefined, options?: IoOptions): Promise<RobotRecord[]> {
@@ -185,6 +191,80 @@ export class KyselyAccessStore implements AccessStore {
   async touchToken(id: string, at: Date, options?: IoOptions): Promise<void> {
     options?.signal?.throwIfAborted();
     await this.#db.updateTable('personal_tokens').set({ last_used_at: at.getTime() }).where('id', '=', id).execute();
+  }
+
+  async createRefreshToken(token: RefreshTokenRecord, options?: IoOptions): Promise<void> {
+    options?.signal?.throwIfAborted();
+    await this.#db
+      .insertInto('refresh_tokens')
+      .values({
+        id: token.id,
+        account_kind: token.accountKind,
+        account: token.account,
+        credential_kind: token.credentialKind,
+        credential_ref: token.credentialRef,
+        secret_hash: token.secretHash,
+        created_at: token.createdAt.getTime(),
+        expires_at: token.expiresAt.getTime(),
+        last_used_at: millis(token.lastUsedAt),
+        revoked_at: millis(token.revokedAt),
+      })
+      .execute();
+  }
+
+  async refreshToken(id: string, options?: IoOptions): Promise<RefreshTokenRecord | undefined> {
+    options?.signal?.throwIfAborted();
+    const row = await this.#db.selectFrom('refresh_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? undefined : toRefreshToken(row);
+  }
+
+  async listRefreshTokens(accountKind: 'user' | 'robot', account: string, options?: IoOptions): Promise<RefreshTokenRecord[]> {
+    options?.signal?.throwIfAborted();
+    const rows = await this.#db
+      .selectFrom('refresh_tokens')
+      .selectAll()
+      .where('account', '=', account)
+      .where('account_kind', '=', accountKind)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(toRefreshToken);
+  }
+
+  async touchRefreshToken(id: string, at: Date, options?: IoOptions): Promise<void> {
+    options?.signal?.throwIfAborted();
+    await this.#db.updateTable('refresh_tokens').set({ last_used_at: at.getTime() }).where('id', '=', id).execute();
+  }
+
+  async revokeRefreshTokens(match: RefreshTokenMatch, at: Date, options?: IoOptions): Promise<string[]> {
+    options?.signal?.throwIfAborted();
+    const filters = Object.values(match).filter((v) => v !== undefined);
+    if (filters.length === 0) return [];
+    return this.#db.transaction().execute(async (trx) => {
+      let select = trx.selectFrom('refresh_tokens').select('id').where('revoked_at', 'is', null);
+      if (match.id !== undefined) select = select.where('id', '=', match.id);
+      if (match.accountKind !== undefined) select = select.where('account_kind', '=', match.accountKind);
+      if (match.account !== undefined) select = select.where('account', '=', match.account);
+      if (match.credentialKind !== undefined) select = select.where('credential_kind', '=', match.credentialKind);
+      if (match.credentialRef !== undefined) select = select.where('credential_ref', '=', match.credentialRef);
+      const ids = (await select.orderBy('id').execute()).map((r) => r.id);
+      if (ids.length > 0) {
+        await trx.updateTable('refresh_tokens').set({ revoked_at: at.getTime() }).where('id', 'in', ids).execute();
+      }
+      return ids;
+    });
+  }
+
+  async pruneRefreshTokens(accountKind: 'user' | 'robot', account: string, before: Date, options?: IoOptions): Promise<number> {
+    options?.signal?.throwIfAborted();
+    const cutoff = before.getTime();
+    const result = await this.#db
+      .deleteFrom('refresh_tokens')
+      .where('account', '=', account)
+      .where('account_kind', '=', accountKind)
+      .where((eb) => eb.or([eb('expires_at', '<', cutoff), eb('revoked_at', '<', cutoff)]))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   async createProject(project: ProjectRecord, options?: IoOptions): Promise<void> {

@@ -431,6 +431,35 @@ const restoredPushTimeSchema: Migration = {
 };
 
 /**
+ * Refresh tokens become records (issue 9): listable, revocable, and tied to the credential that
+ * obtained them. No foreign key to users: a robot's tokens live here too, and the store
+ * removes an account's rows itself when it deletes the account.
+ */
+function refreshTokensSchema(dialect: MetadataDialect): Migration {
+  const key = dialect.keyType;
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('refresh_tokens')
+        .addColumn('id', key, (c) => c.notNull().primaryKey())
+        .addColumn('account_kind', 'text', (c) => c.notNull())
+        .addColumn('account', key, (c) => c.notNull())
+        .addColumn('credential_kind', 'text', (c) => c.notNull())
+        .addColumn('credential_ref', key, (c) => c.notNull())
+        .addColumn('secret_hash', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_used_at', 'bigint')
+        .addColumn('revoked_at', 'bigint')
+        .execute();
+      // An account's tokens (listing, revocation on disable or password change) and a PAT's.
+      await db.schema.createIndex('refresh_tokens_account').on('refresh_tokens').columns(['account', 'account_kind']).execute();
+      await db.schema.createIndex('refresh_tokens_credential').on('refresh_tokens').columns(['credential_ref']).execute();
+    },
+  };
+}
+
+/**
  * Who holds the collector's lease (pid, host, and an instance key that says whether that pid
  * can be probed from here) and when it last renewed it, so a killed collector is recognised at
  * once on its own host and within the lease's expiry elsewhere; and the collections found
@@ -472,6 +501,7 @@ function migrations(dialect: MetadataDialect): Record<string, Migration> {
     '0004_write_policy': writePolicySchema(dialect),
     '0005_usage_retention': usageSchema(dialect),
     '0006_deleted_tag_push_time': restoredPushTimeSchema,
+    '0007_refresh_tokens': refreshTokensSchema(dialect),
     '0010_gc_lease_holder': gcLeaseHolderSchema(dialect),
   };
 }

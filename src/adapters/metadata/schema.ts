@@ -159,6 +159,20 @@ export interface PersonalTokensTable {
   last_used_at: NullableInt64;
 }
 
+/** Refresh tokens as server-side records (migration 0007). */
+export interface RefreshTokensTable {
+  id: string;
+  account_kind: string;
+  account: string;
+  credential_kind: string;
+  credential_ref: string;
+  secret_hash: string;
+  created_at: Int64;
+  expires_at: Int64;
+  last_used_at: NullableInt64;
+  revoked_at: NullableInt64;
+}
+
 export interface ProjectsTable {
   name: string;
   visibility: string;
@@ -227,6 +241,7 @@ export interface Database {
   users: UsersTable;
   robots: RobotsTable;
   personal_tokens: PersonalTokensTable;
+  refresh_tokens: RefreshTokensTable;
   projects: ProjectsTable;
   project_members: ProjectMembersTable;
   audit_log: AuditLogTable;

@@ -10,7 +10,7 @@ import type { AccessAdmin } from '../../core/access/access-admin.js';
 import type { Actor } from '../../core/access/admin-context.js';
 import type { StorageAdmin } from '../../core/lifecycle/storage-admin.js';
 
-export const CLI_ACTOR: Actor = { kind: 'user', name: 'cli', systemAdmin: true };
+export const CLI_ACTOR: Actor = { kind: 'user', name: 'cli', systemAdmin: true, credential: { kind: 'cli' } };
 
 export interface Session {
   admin: AccessAdmin;

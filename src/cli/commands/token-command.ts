@@ -1,4 +1,7 @@
-/** `berth token add|list|rm`: personal access tokens, used as passwords (docker login, API). */
+/**
+ * `berth token add|list|rm`: personal access tokens, used as passwords (docker login, API);
+ * `berth token refresh-list|refresh-rm`: the refresh tokens docker login keeps (its sessions).
+ */
 import { expiryFrom } from '../../core/access/lifetime.js';
 import { parse, UsageError } from './cli-args.js';
 import { print, printSecret, table, time } from './cli-output.js';
@@ -7,7 +10,12 @@ import { withAdmin } from './admin-session.js';
 export const tokenUsage = `Usage:
   berth token add USER NAME [--expires 90d]   create a token for USER; it is shown once
   berth token list USER                       list USER's tokens
-  berth token rm ID                           revoke a token
+  berth token rm ID                           revoke a token (and the refresh tokens made with it)
+  berth token refresh-list ACCOUNT            list the refresh tokens (docker login sessions) of a
+                                              user or robot (robot$PROJECT+NAME), revoked ones too
+  berth token refresh-rm ID                   revoke one refresh token: that login must sign in again
+Refresh tokens also end when the password, token or robot secret they were obtained with
+changes or is revoked, and when the account is disabled or deleted.
 Every command takes --config FILE, as berth serve does.`;
 
 export async function tokenCommand(args: string[]): Promise<void> {
@@ -36,6 +44,28 @@ export async function tokenCommand(args: string[]): Promise<void> {
       return withAdmin(values.config, async ({ admin, actor }) => {
         await admin.tokens.revoke(actor, positionals[0]!);
         print(`revoked token ${positionals[0]}`);
+      });
+    }
+    case 'refresh-list': {
+      const { values, positionals } = parse(rest, {}, tokenUsage, { min: 1, max: 1 });
+      return withAdmin(values.config, async ({ admin, actor }) => {
+        const tokens = await admin.refreshTokens.list(actor, positionals[0]!);
+        const rows = tokens.map((t) => [
+          t.id,
+          t.credentialKind === 'pat' ? `token ${t.tokenId}` : t.credentialKind === 'robot' ? 'robot secret' : 'password',
+          time(t.createdAt),
+          time(t.expiresAt),
+          time(t.lastUsedAt, 'never'),
+          t.revokedAt === undefined ? 'active' : `revoked ${time(t.revokedAt)}`,
+        ]);
+        print(table(['ID', 'OBTAINED WITH', 'CREATED', 'EXPIRES', 'LAST USED', 'STATUS'], rows));
+      });
+    }
+    case 'refresh-rm': {
+      const { values, positionals } = parse(rest, {}, tokenUsage, { min: 1, max: 1 });
+      return withAdmin(values.config, async ({ admin, actor }) => {
+        await admin.refreshTokens.revoke(actor, positionals[0]!);
+        print(`revoked refresh token ${positionals[0]}`);
       });
     }
     default:

@@ -7,6 +7,7 @@ import type { Action } from './actions.js';
 import { AdminContext, type Actor, type AdminDeps } from './admin-context.js';
 import { AuditQuery } from './audit-query.js';
 import { ProjectAdmin } from './project-admin.js';
+import { RefreshTokenAdmin } from './refresh-token-admin.js';
 import { RobotAdmin } from './robot-admin.js';
 import { TokenAdmin } from './token-admin.js';
 import { UserAdmin } from './user-admin.js';
@@ -20,6 +21,7 @@ export type Me =
 export class AccessAdmin {
   readonly users: UserAdmin;
   readonly tokens: TokenAdmin;
+  readonly refreshTokens: RefreshTokenAdmin;
   readonly robots: RobotAdmin;
   readonly projects: ProjectAdmin;
   readonly audit: AuditQuery;
@@ -29,6 +31,7 @@ export class AccessAdmin {
     this.ctx = new AdminContext(deps);
     this.users = new UserAdmin(this.ctx);
     this.tokens = new TokenAdmin(this.ctx);
+    this.refreshTokens = new RefreshTokenAdmin(this.ctx);
     this.robots = new RobotAdmin(this.ctx);
     this.projects = new ProjectAdmin(this.ctx);
     this.audit = new AuditQuery(this.ctx);

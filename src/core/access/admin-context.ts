@@ -4,7 +4,7 @@
  * is refused, because a probe of the management API is exactly what an operator wants to see.
  */
 import { randomBytes } from 'node:crypto';
-import type { AccessStore } from '../../ports/access-store.js';
+import type { AccessStore, RefreshTokenMatch } from '../../ports/access-store.js';
 import type { PasswordHasher } from '../../ports/password-hasher.js';
 import { ConflictError, DeniedError, UnauthorizedError } from '../errors.js';
 import type { AuditLog } from './audit-log.js';
@@ -55,6 +55,42 @@ export class AdminContext {
     if (!this.isSystemAdmin(actor)) throw await this.deny(actor, action, target);
   }
 
+  /**
+   * Creating or changing a credential (a personal access token, a password, a user, a robot)
+   * needs the account's password, not a personal access token: otherwise a leaked token could
+   * mint credentials that outlive its revocation. The CLI counts as the password (whoever runs
+   * it holds the database). Call after the permission check, so a caller who may not do the
+   * action at all is told that first.
+   */
+  async requirePassword(actor: Actor, action: string, target: AuditTarget = {}): Promise<void> {
+    if (actor.kind === 'anonymous') throw await this.deny(actor, action, target);
+    const how = actor.credential?.kind;
+    if (how === 'password' || how === 'cli') return;
+    await this.deps.audit.record({
+      actor: principalName(actor),
+      clientIp: actor.clientIp,
+      action,
+      result: 'denied',
+      ...target,
+      detail: `${target.detail === undefined ? '' : `${target.detail} `}reason=needs the password`,
+    });
+    const used = how === 'pat' ? 'a personal access token' : how === 'robot' ? 'a robot secret' : 'this credential';
+    throw new DeniedError(
+      `sign in with your password to ${describeAction(action)}: ${used} may not create or change credentials`,
+      { action, needs: 'password' },
+    );
+  }
+
+  /** Revokes the matching refresh tokens and audits it once, when there were any. */
+  async revokeRefreshTokens(actor: Actor, match: RefreshTokenMatch, reason: string): Promise<number> {
+    const ids = await this.deps.store.revokeRefreshTokens(match, this.deps.now());
+    if (ids.length > 0) {
+      const account = match.account === undefined ? '' : ` account=${match.account}`;
+      await this.record(actor, 'refresh.revoke', { detail: `${account.trim()} count=${ids.length} ids=${ids.join(',')} reason=${reason}`.trim() });
+    }
+    return ids.length;
+  }
+
   /** System admins and the project's admins manage its members, robots and visibility. */
   async requireProjectManager(actor: Actor, project: string, action: string, target: AuditTarget = {}): Promise<void> {
     if (!(await this.deps.authorizer.mayManageProject(actor, project))) {
@@ -95,6 +131,8 @@ const PHRASES: Readonly<Record<string, string>> = {
   'token.list': "list this user's tokens",
   'token.create': 'create tokens for this user',
   'token.revoke': 'revoke this token',
+  'refresh.list': "list this account's refresh tokens",
+  'refresh.revoke': 'revoke this refresh token',
   'robot.list': 'list these robot accounts',
   'robot.create': 'create robot accounts in this project',
   'robot.delete': 'delete robot accounts in this project',

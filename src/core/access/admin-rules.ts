@@ -13,9 +13,12 @@ const ROBOT_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 // Audit lines name the anonymous caller and the CLI this way; an account of the same name would make them ambiguous.
 const RESERVED_USERS = new Set(['anonymous', 'cli']);
 const ROLES: readonly ProjectRole[] = ['admin', 'maintainer', 'developer', 'guest'];
-export const MIN_PASSWORD_LENGTH = 8;
-// bcrypt reads only the first 72 bytes, and the hasher refuses longer secrets at login.
-const MAX_PASSWORD_BYTES = 72;
+export const MIN_PASSWORD_LENGTH = 12;
+// bcrypt reads only the first 72 bytes, and the hasher refuses longer secrets at login: a
+// longer password would be stored yet never accepted, so it is refused here, never truncated.
+export const MAX_PASSWORD_BYTES = 72;
+/** The one password rule, as every refusal states it. */
+export const PASSWORD_RULE = `at least ${MIN_PASSWORD_LENGTH} characters, at most ${MAX_PASSWORD_BYTES} bytes of UTF-8, and not only whitespace`;
 
 export function assertUserName(name: string): string {
   if (!USER_NAME.test(name)) {
@@ -74,13 +77,24 @@ export function assertRobotActions(actions: readonly string[]): Action[] {
   return ALL_ACTIONS.filter((a) => actions.includes(a));
 }
 
-export function assertPassword(password: string): string {
-  if (password.length < MIN_PASSWORD_LENGTH) {
-    throw new InvalidInputError(`a password needs at least ${MIN_PASSWORD_LENGTH} characters`, { minLength: MIN_PASSWORD_LENGTH });
+/**
+ * The one password rule for every way a password is set (the bootstrap admin, the CLI, the
+ * API): at least MIN_PASSWORD_LENGTH characters (code points), at most MAX_PASSWORD_BYTES
+ * bytes of UTF-8, and not only whitespace. `what` names the value in the message.
+ */
+export function assertPassword(password: string, what = 'the password'): string {
+  const rule = { rule: PASSWORD_RULE, minLength: MIN_PASSWORD_LENGTH, maxBytes: MAX_PASSWORD_BYTES };
+  const bytes = Buffer.byteLength(password, 'utf8');
+  if ([...password].length < MIN_PASSWORD_LENGTH) {
+    throw new InvalidInputError(`${what} is too short: a password needs ${PASSWORD_RULE}`, rule);
   }
-  if (Buffer.byteLength(password) > MAX_PASSWORD_BYTES) {
-    throw new InvalidInputError(`a password may have at most ${MAX_PASSWORD_BYTES} bytes`, { maxBytes: MAX_PASSWORD_BYTES });
+  if (bytes > MAX_PASSWORD_BYTES) {
+    throw new InvalidInputError(
+      `${what} is too long (${bytes} bytes of UTF-8; the hash would silently ignore the rest): a password needs ${PASSWORD_RULE}`,
+      rule,
+    );
   }
+  if (password.trim() === '') throw new InvalidInputError(`${what} is only whitespace: a password needs ${PASSWORD_RULE}`, rule);
   return password;
 }
 

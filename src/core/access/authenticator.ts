@@ -3,15 +3,17 @@
  * who it is. The secret may be a user's password, a personal access token issued to that user
  * (`bpat_<id>_<secret>`), or, for a `robot$…` name, the robot's secret. Disabled accounts,
  * expired robots and expired tokens fail exactly like a wrong password; the reason goes to the
- * audit log, never to the client.
+ * audit log, never to the client. The principal says which credential was used (credential.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { AccessStore } from '../../ports/access-store.js';
 import type { PasswordHasher } from '../../ports/password-hasher.js';
 import { TooManyRequestsError, UnauthorizedError } from '../errors.js';
 import type { AuditLog } from './audit-log.js';
+import { fingerprintOf, type StoredCredentialKind } from './credential.js';
 import type { LoginLimiter } from './login-limiter.js';
 import type { Principal } from './principal.js';
+import { VerifiedSecrets } from './verified-secrets.js';
 
 export const ROBOT_PREFIX = 'robot$';
 export const TOKEN_PREFIX = 'bpat_';
@@ -19,6 +21,7 @@ export const TOKEN_PREFIX = 'bpat_';
 export class Authenticator {
   /** A hash of a secret nobody knows, verified against for unknown names (see check()). */
   private dummyHash: Promise<string> | undefined;
+  private verifiedSecrets: VerifiedSecrets | undefined;
 
   constructor(
     private readonly store: AccessStore,
@@ -60,15 +63,64 @@ export class Authenticator {
     return { kind: 'user', name, systemAdmin: user.systemAdmin };
   }
 
-  /** The principal, or a reason for failure (for the audit log only). */
+  /**
+   * Signs in with a personal access token alone (`Authorization: Bearer bpat_…` on /api/v1):
+   * the token names its owner, and the rest is an ordinary login as that owner, throttling and
+   * audit included. An unknown token is a failed login of nobody in particular.
+   */
+  async loginWithToken(token: string, clientIp: string | undefined): Promise<Principal> {
+    const [id] = token.startsWith(TOKEN_PREFIX) ? splitToken(token) : [undefined];
+    const record = id === undefined ? undefined : await this.store.token(id);
+    return this.login(record?.user ?? '', token, clientIp);
+  }
+
+  /**
+   * The account a refresh token names, if the credential that obtained the refresh token still
+   * stands: the password or robot secret unchanged (same fingerprint), the personal access
+   * token neither revoked nor expired, and the account still allowed to sign in.
+   */
+  async resolveCredential(
+    name: string,
+    kind: 'user' | 'robot',
+    credential: { kind: StoredCredentialKind; ref: string },
+  ): Promise<Principal | undefined> {
+    if (kind === 'robot') {
+      const robot = await this.store.robot(name);
+      if (!robot || credential.kind !== 'robot' || fingerprintOf(robot.secretHash) !== credential.ref) return undefined;
+      const principal = await this.resolve(name, 'robot');
+      return principal?.kind === 'robot' ? { ...principal, credential: { kind: 'robot', fingerprint: credential.ref } } : undefined;
+    }
+    const user = await this.store.user(name);
+    if (!user) return undefined;
+    if (credential.kind === 'password') {
+      if (fingerprintOf(user.passwordHash) !== credential.ref) return undefined;
+    } else if (credential.kind === 'pat') {
+      const token = await this.store.token(credential.ref);
+      if (!token || token.user !== name || this.expired(token.expiresAt)) return undefined;
+    } else {
+      return undefined;
+    }
+    const principal = await this.resolve(name, 'user');
+    const proof = credential.kind === 'password' ? { kind: 'password' as const, fingerprint: credential.ref } : { kind: 'pat' as const, id: credential.ref };
+    return principal?.kind === 'user' ? { ...principal, credential: proof } : undefined;
+  }
+
+  /** Verifies through the short memo of successful checks (verified-secrets.ts). */
+  private verifySecret(secret: string, storedHash: string): Promise<boolean> {
+    this.verifiedSecrets ??= new VerifiedSecrets(this.hasher, () => this.now().getTime());
+    return this.verifiedSecrets.verify(secret, storedHash);
+  }
+
+  /** The principal, with how it signed in, or a reason for failure (for the audit log only). */
   private async check(username: string, secret: string): Promise<Principal | string> {
     if (username.startsWith(ROBOT_PREFIX)) {
       const robot = await this.store.robot(username);
       if (!robot) return 'unknown robot';
-      if (!(await this.hasher.verify(secret, robot.secretHash))) return 'wrong robot secret';
+      if (!(await this.verifySecret(secret, robot.secretHash))) return 'wrong robot secret';
       if (robot.disabled) return 'robot disabled';
       if (this.expired(robot.expiresAt)) return 'robot expired';
-      return { kind: 'robot', name: robot.name, project: robot.project, actions: robot.actions.filter(isRobotAction) };
+      const credential = { kind: 'robot' as const, fingerprint: fingerprintOf(robot.secretHash) };
+      return { kind: 'robot', name: robot.name, project: robot.project, actions: robot.actions.filter(isRobotAction), credential };
     }
     const user = await this.store.user(username);
     if (!user) {
@@ -77,18 +129,22 @@ export class Authenticator {
       await this.hasher.verify(secret, await this.dummyHash);
       return 'unknown user';
     }
+    let credential: { kind: 'pat'; id: string } | { kind: 'password'; fingerprint: string };
     if (secret.startsWith(TOKEN_PREFIX)) {
       const [id, tokenSecret] = splitToken(secret);
       const token = id === undefined ? undefined : await this.store.token(id);
       if (!token || token.user !== username || tokenSecret === undefined) return 'unknown token';
-      if (!(await this.hasher.verify(tokenSecret, token.secretHash))) return 'wrong token secret';
+      if (!(await this.verifySecret(tokenSecret, token.secretHash))) return 'wrong token secret';
       if (this.expired(token.expiresAt)) return 'token expired';
       await this.store.touchToken(token.id, this.now());
-    } else if (!(await this.hasher.verify(secret, user.passwordHash))) {
+      credential = { kind: 'pat', id: token.id };
+    } else if (!(await this.verifySecret(secret, user.passwordHash))) {
       return 'wrong password';
+    } else {
+      credential = { kind: 'password', fingerprint: fingerprintOf(user.passwordHash) };
     }
     if (user.disabled) return 'user disabled';
-    return { kind: 'user', name: user.name, systemAdmin: user.systemAdmin };
+    return { kind: 'user', name: user.name, systemAdmin: user.systemAdmin, credential };
   }
 
   private expired(at: Date | undefined): boolean {

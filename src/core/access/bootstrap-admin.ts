@@ -6,6 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import type { AccessStore } from '../../ports/access-store.js';
 import type { PasswordHasher } from '../../ports/password-hasher.js';
+import { InvalidInputError } from '../errors.js';
+import { assertPassword, PASSWORD_RULE } from './admin-rules.js';
 
 export const BOOTSTRAP_ADMIN = 'admin';
 
@@ -16,7 +18,15 @@ export async function bootstrapAdmin(
   now: () => Date,
 ): Promise<{ name: string; generatedPassword: string | undefined } | undefined> {
   if ((await store.countUsers()) > 0) return undefined;
-  const password = given ?? randomBytes(18).toString('base64url');
+  // Checked only when it is used: on an install that already has users the variable is ignored.
+  // An empty value is refused rather than read as unset: it is more likely a mistake (a
+  // template's blank) than a request for a generated password, and never an acceptable one.
+  if (given === '') {
+    throw new InvalidInputError(
+      `BERTH_ADMIN_PASSWORD is set but empty; set it to a password of ${PASSWORD_RULE}, or unset it to have one generated and printed once`,
+    );
+  }
+  const password = given === undefined ? randomBytes(18).toString('base64url') : assertPassword(given, 'BERTH_ADMIN_PASSWORD (used only on the first start, to create the admin)');
   await store.createUser({
     name: BOOTSTRAP_ADMIN,
     passwordHash: await hasher.hash(password),

@@ -53,6 +53,7 @@ export class RobotAdmin {
   async create(actor: Actor, project: string, input: NewRobot): Promise<{ robot: RobotView; secret: string }> {
     const name = robotFullName(project, input.name);
     await this.ctx.requireProjectManager(actor, project, 'robot.create', { detail: `robot=${name}` });
+    await this.ctx.requirePassword(actor, 'robot.create', { repository: project, detail: `robot=${name}` });
     assertProjectName(project);
     assertRobotName(input.name);
     const actions = assertRobotActions(input.actions);
@@ -85,6 +86,8 @@ export class RobotAdmin {
       throw new InvalidInputError(`"${fullName.slice(0, 80)}" is not a robot account name; they read robot$<project>+<name>`);
     }
     await this.ctx.requireProjectManager(actor, parsed.project, 'robot.delete', { detail: `robot=${fullName}` });
+    // Revoked (and audited) first; deleting the robot then removes the records.
+    await this.ctx.revokeRefreshTokens(actor, { accountKind: 'robot', account: fullName }, 'robot deleted');
     if (!(await this.ctx.store.deleteRobot(fullName))) {
       throw new NotFoundError(`robot account ${fullName} does not exist`, { name: fullName });
     }

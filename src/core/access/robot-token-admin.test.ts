@@ -18,7 +18,9 @@ test('a robot is created with its secret shown once, and signs in with it', asyn
   assert.equal('secretHash' in robot, false);
   assert.match(secret, /^[A-Za-z0-9_-]{32}$/);
   const principal = await f.authenticator.login('robot$team+ci', secret, undefined);
-  assert.deepEqual(principal, { kind: 'robot', name: 'robot$team+ci', project: 'team', actions: ['pull', 'push'] });
+  const { credential, ...who } = principal as typeof principal & { credential?: { kind: string } };
+  assert.deepEqual(who, { kind: 'robot', name: 'robot$team+ci', project: 'team', actions: ['pull', 'push'] });
+  assert.equal(credential?.kind, 'robot');
   assert.deepEqual([...(await f.authorizer.granted(principal, 'team/app'))].sort(), ['pull', 'push']);
   const [event] = await f.store.queryAudit({ action: 'robot.create', limit: 1 });
   assert.ok(event?.detail?.includes('robot=robot$team+ci') && !event.detail.includes(secret), 'audited, without the secret');
@@ -77,7 +79,8 @@ test('a personal access token is shown once as bpat_<id>_<secret> and works as t
   assert.match(view.id, /^[0-9a-f]{16}$/);
   assert.ok(token.startsWith(`bpat_${view.id}_`));
   assert.equal('secretHash' in view, false);
-  assert.deepEqual(await f.authenticator.login('alice', token, undefined), { kind: 'user', name: 'alice', systemAdmin: false });
+  const byToken = await f.authenticator.login('alice', token, undefined);
+  assert.deepEqual(byToken, { kind: 'user', name: 'alice', systemAdmin: false, credential: { kind: 'pat', id: view.id } });
   await assert.rejects(f.authenticator.login('bob', token, undefined), UnauthorizedError, 'bound to its user');
   const [listed] = await f.admin.tokens.list(alice, 'alice');
   assert.ok(listed?.lastUsedAt, 'use is recorded');

@@ -30,6 +30,7 @@ export class TokenAdmin {
   /** Creates a token; `token` is the whole credential, returned this once. */
   async create(actor: Actor, user: string, input: NewToken): Promise<{ view: TokenView; token: string }> {
     await this.requireOwnerOrAdmin(actor, user, 'token.create');
+    await this.ctx.requirePassword(actor, 'token.create', { detail: `user=${user}` });
     await this.requireUser(user);
     const name = assertTokenName(input.name);
     const now = this.ctx.deps.now();
@@ -66,6 +67,7 @@ export class TokenAdmin {
     }
     await this.ctx.store.deleteToken(id);
     await this.ctx.record(actor, 'token.revoke', { detail: `user=${token.user} id=${id} name=${token.name}` });
+    await this.ctx.revokeRefreshTokens(actor, { credentialKind: 'pat', credentialRef: id }, `token ${id} revoked`);
   }
 
   private async requireOwnerOrAdmin(actor: Actor, user: string, action: string, id?: string): Promise<void> {

@@ -1,9 +1,8 @@
 /**
  * The built-in Docker token service: turns an authenticated principal and the scopes a client
  * asks for into a short-lived ES256 JWT granting the intersection of what was asked and what
- * the principal may do; and, for `docker login`'s offline_token, a long-lived refresh token.
- * Verification of presented tokens (access and refresh) lives here too, so the claims format
- * is defined in one place.
+ * the principal may do. Verification of presented access tokens lives here too, so the claims
+ * format is defined in one place. Refresh tokens are records, not JWTs: see refresh-tokens.ts.
  */
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { UnauthorizedError } from '../errors.js';
@@ -20,7 +19,6 @@ export interface TokenServiceOptions {
   /** `aud` of issued tokens: the registry's service name, as in the WWW-Authenticate challenge. */
   service: string;
   accessTtlSeconds: number;
-  refreshTtlSeconds: number;
   now: () => Date;
 }
 
@@ -28,7 +26,6 @@ export interface IssuedToken {
   token: string;
   expiresIn: number;
   issuedAt: string;
-  refreshToken?: string;
 }
 
 export interface AccessClaim {
@@ -41,7 +38,10 @@ interface BerthClaims extends JwtClaims {
   access?: AccessClaim[];
   /** Which kind of account `sub` names, so verification can resolve it again. */
   kind: 'user' | 'robot';
-  /** `refresh` for refresh tokens; absent on access tokens. */
+  /**
+   * `refresh` on the stateless refresh tokens earlier versions issued; still refused as access
+   * tokens (and no longer accepted as refresh tokens) until they expire.
+   */
   use?: 'refresh';
 }
 
@@ -59,23 +59,18 @@ export class TokenService {
     return this.options.service;
   }
 
-  async issue(principal: Principal, scopes: readonly Scope[], withRefresh: boolean): Promise<IssuedToken> {
+  async issue(principal: Principal, scopes: readonly Scope[]): Promise<IssuedToken> {
     const access = await this.grant(principal, scopes);
     const now = Math.floor(this.options.now().getTime() / 1000);
     const subject = principal.kind === 'anonymous' ? '' : principal.name;
     const base = { iss: this.options.issuer, sub: subject, aud: this.options.service, iat: now, nbf: now };
     const kind = principal.kind === 'robot' ? 'robot' : 'user';
     const claims: BerthClaims = { ...base, exp: now + this.options.accessTtlSeconds, jti: randomUUID(), access, kind };
-    const issued: IssuedToken = {
+    return {
       token: signJwt(claims, this.options.key),
       expiresIn: this.options.accessTtlSeconds,
       issuedAt: new Date(now * 1000).toISOString(),
     };
-    if (withRefresh && principal.kind !== 'anonymous') {
-      const refresh: BerthClaims = { ...base, exp: now + this.options.refreshTtlSeconds, jti: randomUUID(), kind, use: 'refresh' };
-      issued.refreshToken = signJwt(refresh, this.options.key);
-    }
-    return issued;
   }
 
   /** Claims of a valid access token; UnauthorizedError otherwise (refresh tokens included). */
@@ -83,13 +78,6 @@ export class TokenService {
     const claims = this.verify(token);
     if (claims.use === 'refresh') throw new UnauthorizedError('a refresh token cannot be used as an access token');
     return { subject: claims.sub, kind: claims.kind, access: Array.isArray(claims.access) ? claims.access : [], expiresAt: claims.exp };
-  }
-
-  /** The account a valid refresh token names. */
-  verifyRefresh(token: string): { subject: string; kind: 'user' | 'robot' } {
-    const claims = this.verify(token);
-    if (claims.use !== 'refresh') throw new UnauthorizedError('not a refresh token');
-    return { subject: claims.sub, kind: claims.kind };
   }
 
   private verify(token: string): BerthClaims {

@@ -12,7 +12,9 @@ afterEach(() => f.close());
 test('a created user signs in with the given password, and listings never carry the hash', async () => {
   const created = await f.admin.users.create(f.root, { name: 'alice', password: 'correct horse' });
   assert.equal(created.generatedPassword, undefined);
-  assert.deepEqual(await f.authenticator.login('alice', 'correct horse', undefined), { kind: 'user', name: 'alice', systemAdmin: false });
+  const { credential, ...who } = await f.authenticator.login('alice', 'correct horse', undefined) as { credential?: { kind: string } };
+  assert.deepEqual(who, { kind: 'user', name: 'alice', systemAdmin: false });
+  assert.equal(credential?.kind, 'password', 'the principal says it signed in with the password');
   const listed = await f.admin.users.list(f.root);
   assert.deepEqual(listed.map((u) => u.name), ['alice']);
   assert.equal('passwordHash' in listed[0]!, false);
@@ -22,24 +24,24 @@ test('without a password one is generated, returned once, and works', async () =
   const created = await f.admin.users.create(f.root, { name: 'bob', systemAdmin: true });
   assert.ok(created.generatedPassword && created.generatedPassword.length >= 20);
   const principal = await f.authenticator.login('bob', created.generatedPassword, undefined);
-  assert.deepEqual(principal, { kind: 'user', name: 'bob', systemAdmin: true });
+  assert.deepEqual({ ...principal, credential: undefined }, { kind: 'user', name: 'bob', systemAdmin: true, credential: undefined });
 });
 
 test('names, passwords and duplicates are refused with the rule in the message', async () => {
   for (const name of ['A', 'a', 'al/ice', '-alice', 'x'.repeat(65), 'anonymous', 'cli']) {
-    await assert.rejects(f.admin.users.create(f.root, { name, password: 'long enough' }), InvalidInputError, name);
+    await assert.rejects(f.admin.users.create(f.root, { name, password: 'long enough pw' }), InvalidInputError, name);
   }
-  await assert.rejects(f.admin.users.create(f.root, { name: 'alice', password: 'short' }), /at least 8 characters/);
+  await assert.rejects(f.admin.users.create(f.root, { name: 'alice', password: 'short' }), /at least 12 characters/);
   await assert.rejects(f.admin.users.create(f.root, { name: 'alice', password: 'é'.repeat(40) }), /at most 72 bytes/);
-  await f.admin.users.create(f.root, { name: 'alice', password: 'long enough' });
-  await assert.rejects(f.admin.users.create(f.root, { name: 'alice', password: 'long enough' }), ConflictError);
+  await f.admin.users.create(f.root, { name: 'alice', password: 'long enough pw' });
+  await assert.rejects(f.admin.users.create(f.root, { name: 'alice', password: 'long enough pw' }), ConflictError);
   assert.equal((await f.store.listUsers()).length, 1);
 });
 
 test('only system admins manage users; refusals are audited', async () => {
   const alice = await f.user('alice');
   await assert.rejects(f.admin.users.list(alice), DeniedError);
-  await assert.rejects(f.admin.users.create(alice, { name: 'mallory', password: 'long enough' }), /alice may not create users/);
+  await assert.rejects(f.admin.users.create(alice, { name: 'mallory', password: 'long enough pw' }), /alice may not create users/);
   await assert.rejects(f.admin.users.list({ kind: 'anonymous' }), UnauthorizedError);
   const robot = { kind: 'robot' as const, name: 'robot$team+ci', project: 'team', actions: ['pull' as const] };
   await assert.rejects(f.admin.users.get(robot, 'alice'), DeniedError);
@@ -71,7 +73,7 @@ test('a user changes their own password only by giving the current one', async (
   await assert.rejects(f.authenticator.login('alice', 'first password', undefined), UnauthorizedError);
   assert.ok(await f.authenticator.login('alice', 'second password', undefined));
   await f.user('bob');
-  await assert.rejects(f.admin.users.setPassword(alice, 'bob', 'taken over', 'bob-password'), DeniedError);
+  await assert.rejects(f.admin.users.setPassword(alice, 'bob', 'taken over now', 'bob-password'), DeniedError);
 });
 
 test('an admin sets or generates a password without the current one', async () => {

@@ -38,6 +38,7 @@ export class UserAdmin {
 
   async create(actor: Actor, input: NewUser): Promise<{ user: UserView; generatedPassword: string | undefined }> {
     await this.ctx.requireSystemAdmin(actor, 'user.create', { detail: `user=${input.name}` });
+    await this.ctx.requirePassword(actor, 'user.create', { detail: `user=${input.name}` });
     const name = assertUserName(input.name);
     const password = input.password === undefined ? generatePassword() : assertPassword(input.password);
     const record: UserRecord = {
@@ -56,21 +57,26 @@ export class UserAdmin {
     return { user: userView(record), generatedPassword: input.password === undefined ? password : undefined };
   }
 
-  /** Sets `password`, or a generated one when it is undefined, which is returned (once). */
+  /**
+   * Sets `password`, or a generated one when it is undefined, which is returned (once). Needs
+   * the password: the caller signed in with theirs, or (changing their own) gives the current
+   * one. A system admin may reset another user's password without knowing it. Every refresh
+   * token the old password obtained is revoked with it.
+   */
   async setPassword(actor: Actor, name: string, password: string | undefined, currentPassword?: string): Promise<string | undefined> {
     const admin = this.ctx.isSystemAdmin(actor);
     if (!admin && !this.isSelf(actor, name)) await this.ctx.requireSystemAdmin(actor, 'user.passwd', { detail: `user=${name}` });
     const user = await this.existing(name);
     const next = password === undefined ? generatePassword() : assertPassword(password);
-    if (!admin) {
-      const proven = currentPassword !== undefined && (await this.ctx.deps.hasher.verify(currentPassword, user.passwordHash));
-      if (!proven) {
-        await this.ctx.deny(actor, 'user.passwd', { detail: `user=${name} reason=current password wrong` });
-        throw new DeniedError('give your current password (currentPassword) to change it');
-      }
+    const proven = currentPassword !== undefined && (await this.ctx.deps.hasher.verify(currentPassword, user.passwordHash));
+    if (!admin && !proven) {
+      await this.ctx.deny(actor, 'user.passwd', { detail: `user=${name} reason=current password wrong` });
+      throw new DeniedError('give your current password (currentPassword) to change it');
     }
+    if (!(this.isSelf(actor, name) && proven)) await this.ctx.requirePassword(actor, 'user.passwd', { detail: `user=${name}` });
     await this.ctx.store.updateUser(name, { passwordHash: await this.ctx.deps.hasher.hash(next) });
     await this.ctx.record(actor, 'user.passwd', { detail: `user=${name}` });
+    await this.ctx.revokeRefreshTokens(actor, { accountKind: 'user', account: name, credentialKind: 'password' }, 'password changed');
     return password === undefined ? next : undefined;
   }
 
@@ -88,6 +94,8 @@ export class UserAdmin {
     if (changes.disabled !== undefined && changes.disabled !== user.disabled) {
       await this.ctx.record(actor, changes.disabled ? 'user.disable' : 'user.enable', { detail: `user=${name}` });
     }
+    // Enabling the account again must not bring back what was signed in before it was disabled.
+    if (changes.disabled === true) await this.ctx.revokeRefreshTokens(actor, { accountKind: 'user', account: name }, 'user disabled');
     return userView(next);
   }
 
@@ -96,6 +104,8 @@ export class UserAdmin {
     if (this.isSelf(actor, name)) throw new ConflictError('you cannot delete your own account; ask another system admin');
     const user = await this.existing(name);
     await this.keepAnAdmin(user, 'delete');
+    // Revoked (and audited) first; deleting the user then removes the records.
+    await this.ctx.revokeRefreshTokens(actor, { accountKind: 'user', account: name }, 'user deleted');
     if (!(await this.ctx.store.deleteUser(name))) throw unknownUser(name);
     await this.ctx.record(actor, 'user.delete', { detail: `user=${name}` });
   }

@@ -1,23 +1,32 @@
 /**
  * Who is calling /api/v1: HTTP Basic (a password, a personal access token, or a robot secret,
- * checked by the same Authenticator as `docker login`, throttling included), a Bearer token
- * from /token, or nobody. A 401 challenges with Bearer, not Basic, so a browser running the
- * web UI never pops up its own login dialog; scripts send Basic anyway.
+ * checked by the same Authenticator as `docker login`, throttling included), a personal access
+ * token as a Bearer (`Authorization: Bearer bpat_…`, for scripts and the web UI), or nobody.
+ *
+ * Registry tokens from /token are refused here, access and refresh alike: they are scoped to
+ * repositories on /v2 (a pull token for one repository must never act as its whole account),
+ * and are handed to anyone who signs in, anonymous callers included. A 401 challenges with
+ * Bearer, not Basic, so a browser running the web UI never pops up its own login dialog;
+ * scripts send Basic anyway.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../../core/access/admin-context.js';
-import type { Authenticator } from '../../core/access/authenticator.js';
+import { TOKEN_PREFIX, type Authenticator } from '../../core/access/authenticator.js';
 import type { TokenService } from '../../core/access/token-service.js';
 import { UnauthorizedError } from '../../core/errors.js';
 import { parseBasic } from '../auth/basic-credentials.js';
-import { tokenRealm } from '../auth/realm.js';
+import { quoted } from '../auth/realm.js';
 
 export interface ApiCallerOptions {
   authenticator: Authenticator;
   tokens: TokenService;
-  /** Absolute /token URL for challenges; derived from the request when undefined. */
+  /** Absolute /token URL for /v2 challenges (unused here: /api/v1 takes no registry token). */
   realm: string | undefined;
 }
+
+export const REGISTRY_TOKEN_REFUSED =
+  'registry tokens from /token are for /v2 only; on /api/v1 use Basic with your password or a personal access token, ' +
+  'or Authorization: Bearer <personal access token> (create one with POST /api/v1/users/{name}/tokens or berth token add)';
 
 export class ApiCaller {
   constructor(private readonly options: ApiCallerOptions) {}
@@ -33,17 +42,20 @@ export class ApiCaller {
       return { ...principal, clientIp };
     }
     if (/^bearer /i.test(header)) {
-      const { subject, kind } = this.options.tokens.verifyAccess(header.slice(7).trim());
-      if (subject === '') return { kind: 'anonymous', clientIp };
-      const principal = await this.options.authenticator.resolve(subject, kind);
-      if (!principal) throw new UnauthorizedError('the account of this token can no longer sign in');
-      return { ...principal, clientIp };
+      const token = header.slice(7).trim();
+      if (!token.startsWith(TOKEN_PREFIX)) throw new UnauthorizedError(REGISTRY_TOKEN_REFUSED);
+      try {
+        return { ...(await this.options.authenticator.loginWithToken(token, clientIp)), clientIp };
+      } catch (error) {
+        if (error instanceof UnauthorizedError) throw new UnauthorizedError('invalid, expired or revoked personal access token');
+        throw error;
+      }
     }
-    throw new UnauthorizedError('unsupported Authorization scheme; use Basic or Bearer');
+    throw new UnauthorizedError('unsupported Authorization scheme; use Basic (password or personal access token) or Bearer <personal access token>');
   }
 
-  /** Sets the challenge a 401 from /api/v1 carries. */
-  challenge(request: FastifyRequest, reply: FastifyReply): void {
-    reply.header('www-authenticate', `Bearer realm="${tokenRealm(request, this.options.realm)}",service="${this.options.tokens.service}"`);
+  /** Sets the challenge a 401 from /api/v1 carries: Bearer, for a personal access token. */
+  challenge(_request: FastifyRequest, reply: FastifyReply): void {
+    reply.header('www-authenticate', `Bearer realm=${quoted(`${this.options.tokens.service} API`)}`);
   }
 }

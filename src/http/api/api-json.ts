@@ -8,6 +8,7 @@ import type { MemberRecord } from '../../ports/access-store.js';
 import type { DeletedTag } from '../../ports/metadata-lifecycle.js';
 import type { ProjectPolicy } from '../../ports/policy-store.js';
 import type { ProjectView, RobotView, TokenView, UserView } from '../../core/access/admin-views.js';
+import type { RefreshTokenView } from '../../core/access/refresh-token-admin.js';
 import type { GcReport } from '../../core/lifecycle/gc-report.js';
 import type { GcStatus } from '../../core/lifecycle/lifecycle.js';
 import type { RetentionRemoval, RetentionReport } from '../../core/lifecycle/retention.js';
@@ -27,6 +28,20 @@ export function tokenJson(token: TokenView): Json {
     createdAt: token.createdAt.toISOString(),
     expiresAt: token.expiresAt?.toISOString(),
     lastUsedAt: token.lastUsedAt?.toISOString(),
+  };
+}
+
+export function refreshTokenJson(token: RefreshTokenView): Json {
+  return {
+    id: token.id,
+    account: token.account,
+    accountKind: token.accountKind,
+    credentialKind: token.credentialKind,
+    tokenId: token.tokenId,
+    createdAt: token.createdAt.toISOString(),
+    expiresAt: token.expiresAt.toISOString(),
+    lastUsedAt: token.lastUsedAt?.toISOString(),
+    revokedAt: token.revokedAt?.toISOString(),
   };
 }
 

@@ -30,7 +30,9 @@ export interface ManagementApiDeps {
 
 export function registerManagementApi(app: FastifyInstance, deps: ManagementApiDeps): void {
   const wrap = wrapWith(new ApiCaller(deps));
-  app.get('/api/v1/openapi.json', async () => openApiDocument);
+  // Public, but credentials sent with it are still checked: a registry token is refused on
+  // every /api/v1 route alike, so a client learns at once that it holds the wrong kind.
+  app.get('/api/v1/openapi.json', wrap(async () => openApiDocument));
   app.get(
     '/api/v1/me',
     wrap(async (_request, _reply, actor) => {

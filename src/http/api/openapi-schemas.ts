@@ -5,7 +5,11 @@ const role = { type: 'string', enum: ['admin', 'maintainer', 'developer', 'guest
 const visibility = { type: 'string', enum: ['public', 'private'] } as const;
 const actions = { type: 'array', items: { type: 'string', enum: ['pull', 'push', 'delete'] }, minItems: 1, uniqueItems: true } as const;
 const userName = { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{1,63}$', description: 'Not `anonymous` or `cli` (reserved).' } as const;
-const password = { type: 'string', minLength: 8, description: 'At least 8 characters, at most 72 bytes of UTF-8.' } as const;
+const password = {
+  type: 'string',
+  minLength: 12,
+  description: 'At least 12 characters, at most 72 bytes of UTF-8 (longer is refused, never cut), not only whitespace.',
+} as const;
 const expiresAt = { ...time, description: 'When it stops working; must be in the future. Give this or expiresIn, not both.' } as const;
 const expiresIn = { type: 'string', pattern: '^([0-9]+[smhdwy])+$', examples: ['90d', '12h', '1y'], description: 'Lifetime from now.' } as const;
 
@@ -79,6 +83,25 @@ export const schemas = {
       { type: 'object', properties: { token: { type: 'string', pattern: '^bpat_', description: 'Use as the password of the user; shown this once.' } }, required: ['token'] },
     ],
   },
+  RefreshToken: object(
+    {
+      id: { type: 'string' },
+      account: { type: 'string' },
+      accountKind: { type: 'string', enum: ['user', 'robot'] },
+      credentialKind: {
+        type: 'string',
+        enum: ['password', 'pat', 'robot'],
+        description: 'What it was obtained with; it dies when that password, token or secret changes or is revoked.',
+      },
+      tokenId: { type: 'string', description: 'The personal access token it was obtained with, when credentialKind is pat.' },
+      createdAt: time,
+      expiresAt: time,
+      lastUsedAt: time,
+      revokedAt: time,
+    },
+    ['id', 'account', 'accountKind', 'credentialKind', 'createdAt', 'expiresAt'],
+    'A refresh token (the offline token docker login keeps). The token itself is never shown again.',
+  ),
   NewToken: object({ name: { type: 'string', minLength: 1, maxLength: 64 }, expiresAt, expiresIn }, ['name']),
   Project: object(
     { name: { type: 'string' }, visibility, createdAt: time, role: { ...role, description: "The caller's role, when a member." } },

@@ -50,7 +50,9 @@ export const openApiDocument = {
     description:
       'Users, personal access tokens, projects, members, robot accounts, the audit log, and storage: project policies, ' +
       'quotas, usage, retention, garbage collection, deletes and restores. Authenticate with HTTP Basic ' +
-      '(a password, a personal access token `bpat_…`, or a robot secret) or with a Bearer token from /token. Bodies are ' +
+      '(a password, a personal access token `bpat_…`, or a robot secret) or with `Authorization: Bearer bpat_…`. Registry ' +
+      'tokens from /token are for /v2 only and are refused here (401). Creating tokens, users or robots and changing a ' +
+      'password need the password itself, not a personal access token. Bodies are ' +
       'JSON (`Content-Type: application/json` is required) and unknown fields are refused. Errors use the OCI envelope.',
   },
   servers: [{ url: '/' }],
@@ -74,7 +76,18 @@ export const openApiDocument = {
     },
     '/api/v1/users/{name}/tokens/{id}': {
       parameters: [userParam, pathParam('id', 'Token id.')],
-      delete: op('Revoke a personal access token', ok('Revoked.', undefined, '204')),
+      delete: op('Revoke a personal access token, and every refresh token obtained with it', ok('Revoked.', undefined, '204')),
+    },
+    '/api/v1/users/{name}/refresh-tokens': {
+      parameters: [userParam],
+      get: op(
+        "The user's refresh tokens (docker login sessions), revoked ones included (the user or system admins)",
+        ok('Refresh tokens, oldest first.', list('refreshTokens', 'RefreshToken')),
+      ),
+    },
+    '/api/v1/users/{name}/refresh-tokens/{id}': {
+      parameters: [userParam, pathParam('id', 'Refresh token id.')],
+      delete: op('Revoke a refresh token (the user or system admins)', ok('Revoked.', undefined, '204')),
     },
     '/api/v1/projects': {
       get: op('Projects the caller can see', ok('Projects by name.', list('projects', 'Project'))),

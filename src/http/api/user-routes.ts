@@ -7,12 +7,14 @@
  *   GET    /api/v1/users/{name}/tokens      the user's personal access tokens
  *   POST   /api/v1/users/{name}/tokens      create {name, expiresAt? | expiresIn?}
  *   DELETE /api/v1/users/{name}/tokens/{id}
+ *   GET    /api/v1/users/{name}/refresh-tokens        docker login sessions (the user or system admins)
+ *   DELETE /api/v1/users/{name}/refresh-tokens/{id}
  */
 import type { FastifyInstance } from 'fastify';
 import type { AccessAdmin } from '../../core/access/access-admin.js';
 import { assertPassword } from '../../core/access/admin-rules.js';
 import { optionalBoolean, optionalExpiry, optionalString, readJsonObject, requiredString } from './api-body.js';
-import { tokenJson, userJson } from './api-json.js';
+import { refreshTokenJson, tokenJson, userJson } from './api-json.js';
 import { param, type Wrap } from './api-route.js';
 
 export function registerUserRoutes(app: FastifyInstance, admin: AccessAdmin, wrap: Wrap): void {
@@ -75,6 +77,21 @@ export function registerUserRoutes(app: FastifyInstance, admin: AccessAdmin, wra
     '/api/v1/users/:name/tokens/:id',
     wrap(async (request, reply, actor) => {
       await admin.tokens.revoke(actor, param(request, 'id'), param(request, 'name'));
+      return reply.code(204).send();
+    }),
+  );
+
+  app.get(
+    '/api/v1/users/:name/refresh-tokens',
+    wrap(async (request, _reply, actor) => ({
+      refreshTokens: (await admin.refreshTokens.list(actor, param(request, 'name'))).map(refreshTokenJson),
+    })),
+  );
+
+  app.delete(
+    '/api/v1/users/:name/refresh-tokens/:id',
+    wrap(async (request, reply, actor) => {
+      await admin.refreshTokens.revoke(actor, param(request, 'id'), param(request, 'name'));
       return reply.code(204).send();
     }),
   );

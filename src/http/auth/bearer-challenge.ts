@@ -4,7 +4,7 @@ import type { Action } from '../../core/access/actions.js';
 import type { AccessClaim } from '../../core/access/token-service.js';
 import { UnauthorizedError } from '../../core/errors.js';
 import type { Requirement } from './access-guard.js';
-import { tokenRealm } from './realm.js';
+import { quoted, tokenRealm } from './realm.js';
 
 /** Sets the Bearer challenge and returns the 401 to throw. */
 export function bearerChallenge(
@@ -15,10 +15,10 @@ export function bearerChallenge(
   error: string | undefined,
   message: string,
 ): UnauthorizedError {
-  const parts = [`realm="${tokenRealm(request, where.realm)}"`, `service="${where.service}"`];
+  const parts = [`realm=${quoted(tokenRealm(request, where.realm))}`, `service=${quoted(where.service)}`];
   const scope = needed === undefined ? undefined : scopeOf(needed);
-  if (scope) parts.push(`scope="${scope}"`);
-  if (error) parts.push(`error="${error}"`);
+  if (scope) parts.push(`scope=${quoted(scope)}`);
+  if (error) parts.push(`error=${quoted(error)}`);
   reply.header('www-authenticate', `Bearer ${parts.join(',')}`);
   return new UnauthorizedError(message, needed === undefined ? undefined : describeRequirement(needed));
 }

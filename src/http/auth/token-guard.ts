@@ -103,7 +103,9 @@ export class TokenGuard implements AccessGuard {
   private callerAccess(principal: Principal, claims: AccessClaim[] | undefined): CallerAccess {
     return {
       actor: principalName(principal),
-      unrestricted: principal.kind === 'user' && principal.systemAdmin,
+      // A token is limited to the repositories it names even for a system admin: only Basic
+      // credentials act with the whole account (a mount without `from` searches everywhere).
+      unrestricted: principal.kind === 'user' && principal.systemAdmin && claims === undefined,
       may: async (repository, action) =>
         claims !== undefined ? claimsAllow(claims, repository, action) : (await this.authorizer.granted(principal, repository)).has(action),
       pullable: (repositories) => this.authorizer.pullable(principal, repositories),

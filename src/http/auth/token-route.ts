@@ -9,6 +9,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../../core/access/authenticator.js';
 import { ANONYMOUS, type Principal } from '../../core/access/principal.js';
+import type { RefreshTokens } from '../../core/access/refresh-tokens.js';
 import { parseScopes } from '../../core/access/scope.js';
 import type { TokenService } from '../../core/access/token-service.js';
 import { UnauthorizedError } from '../../core/errors.js';
@@ -17,7 +18,14 @@ import { parseBasic } from './basic-credentials.js';
 
 const MAX_FORM_BYTES = 64 * 1024;
 
-export function registerTokenRoute(app: FastifyInstance, tokens: TokenService, authenticator: Authenticator): void {
+export interface TokenRouteDeps {
+  tokens: TokenService;
+  authenticator: Authenticator;
+  refreshTokens: RefreshTokens;
+}
+
+export function registerTokenRoute(app: FastifyInstance, deps: TokenRouteDeps): void {
+  const { tokens, authenticator, refreshTokens } = deps;
   app.get('/token', async (request, reply) => {
     const query = new URLSearchParams(request.url.slice(request.url.indexOf('?') + 1));
     const header = request.headers.authorization;
@@ -28,7 +36,7 @@ export function registerTokenRoute(app: FastifyInstance, tokens: TokenService, a
       principal = await loginOrChallenge(authenticator, credentials.username, credentials.password, request, reply);
     }
     const offline = query.get('offline_token') === 'true';
-    return answer(reply, tokens, principal, query.getAll('scope'), offline);
+    return answer(reply, deps, principal, query.getAll('scope'), offline);
   });
 
   app.post('/token', async (request, reply) => {
@@ -37,13 +45,11 @@ export function registerTokenRoute(app: FastifyInstance, tokens: TokenService, a
     switch (form.get('grant_type')) {
       case 'password': {
         const principal = await loginOrChallenge(authenticator, form.get('username') ?? '', form.get('password') ?? '', request, reply);
-        return answer(reply, tokens, principal, scopes, form.get('access_type') === 'offline');
+        return answer(reply, deps, principal, scopes, form.get('access_type') === 'offline');
       }
       case 'refresh_token': {
-        const { subject, kind } = tokens.verifyRefresh(form.get('refresh_token') ?? '');
-        const principal = await authenticator.resolve(subject, kind);
-        if (!principal) throw new UnauthorizedError('the account of this refresh token can no longer sign in');
-        return answer(reply, tokens, principal, scopes, false);
+        const principal = await refreshTokens.redeem(form.get('refresh_token') ?? '');
+        return answer(reply, deps, principal, scopes, false);
       }
       default:
         return reply.code(400).send({ errors: [{ code: 'UNSUPPORTED', message: 'grant_type must be password or refresh_token', detail: {} }] });
@@ -51,14 +57,16 @@ export function registerTokenRoute(app: FastifyInstance, tokens: TokenService, a
   });
 }
 
-async function answer(reply: FastifyReply, tokens: TokenService, principal: Principal, scopes: string[], offline: boolean) {
-  const issued = await tokens.issue(principal, parseScopes(scopes), offline);
+async function answer(reply: FastifyReply, deps: TokenRouteDeps, principal: Principal, scopes: string[], offline: boolean) {
+  const issued = await deps.tokens.issue(principal, parseScopes(scopes));
+  // A refresh token is tied to the credential just checked (refresh-tokens.ts); none for nobody.
+  const refreshToken = offline ? await deps.refreshTokens.issue(principal) : undefined;
   return reply.header('cache-control', 'no-store').send({
     token: issued.token,
     access_token: issued.token,
     expires_in: issued.expiresIn,
     issued_at: issued.issuedAt,
-    ...(issued.refreshToken ? { refresh_token: issued.refreshToken } : {}),
+    ...(refreshToken ? { refresh_token: refreshToken } : {}),
   });
 }
 

@@ -14,6 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import { auditTests } from './access-store-audit-tests.js';
 import { Fixtures, type AccessStoreHarness } from './access-store-fixtures.js';
 import { projectTests } from './access-store-project-tests.js';
+import { refreshTokenTests } from './access-store-refresh-tests.js';
 import { userTests } from './access-store-user-tests.js';
 
 export type { AccessStoreHarness } from './access-store-fixtures.js';
@@ -41,6 +42,7 @@ export function accessStoreConformance(name: string, build: () => Promise<Access
     userTests(f);
     projectTests(f);
     auditTests(f);
+    refreshTokenTests(f);
 
     test('nothing is left behind', async () => {
       assert.deepEqual(f.mine(await f.store().listUsers()), [], 'users left behind');

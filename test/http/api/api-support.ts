@@ -1,7 +1,8 @@
 /**
  * What the /api/v1 tests share: a server with built-in auth whose bootstrap admin has a known
- * password, and a client that speaks JSON as a given account (Basic, or a Bearer token from
- * /token so the slow password hash is paid once per account rather than per request).
+ * password, and a client that speaks JSON as a given account (Basic with the password: what
+ * creating users and tokens needs; the server remembers a checked password briefly, so the
+ * slow hash is not paid per request). Registry tokens from /token are refused on /api/v1.
  */
 import { strict as assert } from 'node:assert';
 import { startTestServer, type TestServer } from '../../support/test-server.js';
@@ -59,10 +60,12 @@ export function api(server: TestServer, authorization: string | undefined): Api 
   };
 }
 
-/** A Bearer token for `username` from the token service (no scopes: identity only). */
-export async function bearer(server: TestServer, username: string, password: string): Promise<string> {
-  const reply = await client(server.url).get('/token?service=berth', { headers: { authorization: basic(username, password) } });
-  expectStatus(reply, 200, `token for ${username}`);
+/** A registry (/v2) Bearer token for `username` from the token service, with `scopes`. */
+export async function registryBearer(server: TestServer, username: string | undefined, password = '', scopes: string[] = []): Promise<string> {
+  const query = ['service=berth', ...scopes.map((s) => `scope=${encodeURIComponent(s)}`)].join('&');
+  const headers: Record<string, string> = username === undefined ? {} : { authorization: basic(username, password) };
+  const reply = await client(server.url).get(`/token?${query}`, { headers });
+  expectStatus(reply, 200, `token for ${username ?? 'anonymous'}`);
   const token = json<{ token: string }>(reply).token;
   assert.ok(token);
   return `Bearer ${token}`;
@@ -70,12 +73,12 @@ export async function bearer(server: TestServer, username: string, password: str
 
 /** The admin API as the bootstrap admin. */
 export async function adminApi(server: TestServer): Promise<Api> {
-  return api(server, await bearer(server, 'admin', ADMIN_PASSWORD));
+  return api(server, basic('admin', ADMIN_PASSWORD));
 }
 
 /** Creates a user through the API and returns an API client acting as them. */
 export async function userApi(server: TestServer, admin: Api, name: string, systemAdmin = false): Promise<Api> {
   const password = `${name}-password`;
   expectStatus(await admin.send('POST', '/api/v1/users', { name, password, systemAdmin }), 201, `create ${name}`);
-  return api(server, await bearer(server, name, password));
+  return api(server, basic(name, password));
 }

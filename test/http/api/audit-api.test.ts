@@ -30,7 +30,8 @@ after(() => server.close());
 test('management changes are in the audit log with actor, client address and target', async () => {
   const reply = await admin.get('/api/v1/audit?actor=admin&limit=10');
   expectStatus(reply, 200);
-  const events = json<{ events: Event[] }>(reply).events;
+  // Basic credentials are a login on every request, audited as such; the changes are the rest.
+  const events = json<{ events: Event[] }>(reply).events.filter((e) => e.action !== 'login');
   const summary = events.map((e) => `${e.action} ${e.result} ${e.repository ?? '-'} ${e.detail ?? '-'}`);
   assert.deepEqual(summary.slice(0, 3), [
     'member.set success logs user=kim role=guest',
@@ -58,8 +59,10 @@ test('the export is JSON lines, by Accept header or ?format=jsonl', async () => 
     expectStatus(reply, 200);
     assert.match(reply.headers.get('content-type') ?? '', /^application\/x-ndjson/);
     const lines = reply.text.trimEnd().split('\n').map((line) => JSON.parse(line) as Event);
-    // Reading the log adds nothing to it, so the export holds exactly the page's events.
-    assert.deepEqual(lines.map((e) => e.id), page.map((e) => e.id));
+    // Reading the log adds only the reader's own sign-ins (newer than the page), so up to the
+    // page's newest event the export holds exactly the page's events.
+    const newest = page[0]!.id;
+    assert.deepEqual(lines.filter((e) => e.id <= newest).map((e) => e.id), page.map((e) => e.id));
   }
   const filtered = (await admin.get('/api/v1/audit?format=jsonl&action=member.set')).text.trimEnd().split('\n');
   assert.equal(filtered.length, 1);

@@ -7,7 +7,7 @@ import { client, expectStatus, type Client } from '../support/http-client.js';
 import { withHeaders } from '../support/auth.js';
 import type { TestServer } from '../../support/test-server.js';
 import type { ManualClock } from '../support/storage.js';
-import { ADMIN_PASSWORD, api, basic, bearer, startApiServer, type Api } from './api-support.js';
+import { ADMIN_PASSWORD, api, basic, startApiServer, type Api } from './api-support.js';
 
 /** An API server on a storage clock that starts at the real time and moves when the test says. */
 export async function startStorageServer(clock: ManualClock, options: { deleteEnabled?: boolean } = {}): Promise<TestServer> {
@@ -21,12 +21,12 @@ export type TeamMember = keyof typeof ROLES | 'outsider' | 'admin' | 'anonymous'
 export type Team = Record<TeamMember, Api> & { authorization: Partial<Record<TeamMember, string>> };
 
 export async function makeTeam(server: TestServer): Promise<Team> {
-  const authorization: Partial<Record<TeamMember, string>> = { admin: await bearer(server, 'admin', ADMIN_PASSWORD) };
+  const authorization: Partial<Record<TeamMember, string>> = { admin: basic('admin', ADMIN_PASSWORD) };
   const admin = api(server, authorization.admin);
   for (const name of [...Object.keys(ROLES), 'outsider'] as TeamMember[]) {
     const password = `${name}-password`;
     expectStatus(await admin.send('POST', '/api/v1/users', { name, password }), 201, `create ${name}`);
-    authorization[name] = await bearer(server, name, password);
+    authorization[name] = basic(name, password);
   }
   const as = (name: TeamMember) => api(server, authorization[name]);
   return {

@@ -361,7 +361,8 @@ describe('authorization matrix', () => {
   /**
    * The project-admin action: making a user a member (PUT /api/v1/projects/{p}/members/{user}).
    * Each cell adds its own bystander, so a wrongly allowed call shows as a membership that
-   * should not exist. The API takes a token of any scope (it is not a /v2 resource).
+   * should not exist. The API takes no registry token at all (issue 9: a token from /token is
+   * for /v2 only), so the token flow is refused with 401 whoever asked for the token.
    */
   async function manage(login: Login | undefined, flow: Flow, visibility: Visibility, row: Row): Promise<void> {
     const allowed = row[7] === 'allow';
@@ -375,6 +376,11 @@ describe('authorization matrix', () => {
       body: JSON.stringify({ role: 'guest' }),
     });
     const membership = (await store.memberships(bystander)).find((m) => m.project === project);
+    if (flow === 'token') {
+      assert.match(expectError(reply, 401, 'UNAUTHORIZED').message, /\/v2 only/);
+      assert.equal(membership, undefined, 'a registry token adds no member');
+      return;
+    }
     if (allowed) {
       expectStatus(reply, 200, 'PUT member');
       const answered = json<{ user: string; role: string }>(reply);
@@ -386,7 +392,7 @@ describe('authorization matrix', () => {
       expectError(reply, 401, 'UNAUTHORIZED');
       const challenge = parseChallenge(reply.headers.get('www-authenticate'));
       assert.equal(challenge.scheme, 'Bearer');
-      assert.equal(challenge.params.realm, realm);
+      assert.equal(challenge.params.realm, 'berth API', 'a personal access token, not the token service');
     } else {
       expectError(reply, 403, 'DENIED');
     }
