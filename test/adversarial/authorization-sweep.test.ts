@@ -6,7 +6,10 @@
  *   /api/v1 they get 401 with a message that says what to use instead (`J`), even when the
  *   account behind them is a system admin (the tokens here are the admin's).
  * - A personal access token, as the Basic password or as `Bearer bpat_…`, acts as its user,
- *   except that minting tokens and changing the password need the password itself (403).
+ *   except that creating credentials (tokens, users, robots) needs the password itself (403);
+ *   changing the own password works only by giving the current one, which proves it anyway.
+ * - A wrong kind of credential is refused even where no credential is needed (a registry token
+ *   on the public OpenAPI document), so a client learns at once that it sends the wrong thing.
  * - A robot acts only where a robot may: reading its own project, its policy, usage and
  *   deleted tags, and who it is; everything that manages anything is 403.
  * - Non-admins get 403 on system-admin operations; `dev` manages project `team` (its admin).
@@ -36,7 +39,7 @@ const J = 'J';
 // prettier-ignore
 const EXPECTED: ReadonlyArray<readonly [string, ...Expect[]]> = [
   // operation                                                     none access refresh PAT  PAT-B robot dev  admin
-  ['GET /api/v1/openapi.json',                                     200, 200,   200,    200, 200,  200,  200, 200],
+  ['GET /api/v1/openapi.json',                                     200, J,     J,      200, 200,  200,  200, 200],
   ['GET /api/v1/me',                                               401, J,     J,      200, 200,  200,  200, 200],
   ['GET /api/v1/users',                                            401, J,     J,      403, 403,  403,  403, 200],
   ['POST /api/v1/users',                                           401, J,     J,      403, 403,  403,  403, 201],
@@ -45,6 +48,8 @@ const EXPECTED: ReadonlyArray<readonly [string, ...Expect[]]> = [
   ['GET /api/v1/users/{name}/tokens',                              401, J,     J,      200, 200,  403,  200, 200],
   ['POST /api/v1/users/{name}/tokens',                             401, J,     J,      403, 403,  403,  201, 201],
   ['DELETE /api/v1/users/{name}/tokens/{id}',                      401, J,     J,      204, 204,  403,  204, 204],
+  ['GET /api/v1/users/{name}/refresh-tokens',                      401, J,     J,      200, 200,  403,  200, 200],
+  ['DELETE /api/v1/users/{name}/refresh-tokens/{id}',              401, J,     J,      204, 204,  403,  204, 204],
   ['GET /api/v1/projects',                                         200, J,     J,      200, 200,  200,  200, 200],
   ['POST /api/v1/projects',                                        401, J,     J,      403, 403,  403,  403, 201],
   ['GET /api/v1/projects/{name}',                                  404, J,     J,      200, 200,  200,  200, 200],
@@ -54,7 +59,7 @@ const EXPECTED: ReadonlyArray<readonly [string, ...Expect[]]> = [
   ['PUT /api/v1/projects/{name}/members/{user}',                   401, J,     J,      200, 200,  403,  200, 200],
   ['DELETE /api/v1/projects/{name}/members/{user}',                401, J,     J,      204, 204,  403,  204, 204],
   ['GET /api/v1/projects/{name}/robots',                           401, J,     J,      200, 200,  403,  200, 200],
-  ['POST /api/v1/projects/{name}/robots',                          401, J,     J,      201, 201,  403,  201, 201],
+  ['POST /api/v1/projects/{name}/robots',                          401, J,     J,      403, 403,  403,  201, 201],
   ['DELETE /api/v1/robots/{name}',                                 401, J,     J,      204, 204,  403,  204, 204],
   ['GET /api/v1/audit',                                            401, J,     J,      403, 403,  403,  403, 200],
   ['GET /api/v1/projects/{name}/policy',                           404, J,     J,      200, 200,  200,  200, 200],
@@ -70,7 +75,7 @@ const EXPECTED: ReadonlyArray<readonly [string, ...Expect[]]> = [
   ['GET /api/v1/repositories/{name}/-/deleted-tags',               404, J,     J,      200, 200,  200,  200, 200],
   ['POST /api/v1/repositories/{name}/-/tags/{tag}/restore',        404, J,     J,      200, 200,  403,  200, 200],
   // Last: it changes passwords (every caller aims at dev's, setting it to what it already is).
-  ['PATCH /api/v1/users/{name}',                                   401, J,     J,      403, 403,  403,  200, 200],
+  ['PATCH /api/v1/users/{name}',                                   401, J,     J,      200, 200,  403,  200, 200],
 ];
 
 interface Call {
@@ -100,6 +105,17 @@ const shared: Record<string, string> = {};
 const targets = {
   user: async (fresh: boolean) => (fresh ? String((await adminJson('POST', '/api/v1/users', { name: unique('victim'), password: 'victim-password' }, 201)).name) : shared.user!),
   token: async (fresh: boolean) => (fresh ? String((await adminJson('POST', '/api/v1/users/dev/tokens', { name: unique('spare') }, 201)).id) : shared.token!),
+  /** One of dev's `docker login` refresh tokens (`brt_<id>_<secret>`), by id. */
+  refreshToken: async (fresh: boolean) => {
+    if (!fresh) return shared.refreshToken!;
+    const reply = await client(server.url).get('/token?service=berth&offline_token=true&client_id=sweep', {
+      headers: { authorization: basicOf(seeded.dev) },
+    });
+    expectStatus(reply, 200, 'set-up: a refresh token for dev');
+    const id = /^brt_([^_]+)_/.exec(String(json<{ refresh_token?: string }>(reply).refresh_token))?.[1];
+    assert.ok(id, 'a refresh token names its id');
+    return id;
+  },
   robot: async (fresh: boolean) =>
     fresh ? String((await adminJson('POST', '/api/v1/projects/team/robots', { name: unique('r'), actions: ['pull'] }, 201)).name) : shared.robot!,
   repository: async (fresh: boolean) => {
@@ -139,6 +155,11 @@ const CALLS: Record<string, (fresh: boolean, credential: Credential) => Promise<
   'GET /api/v1/users/{name}/tokens': async () => ({ method: 'GET', path: '/api/v1/users/dev/tokens' }),
   'POST /api/v1/users/{name}/tokens': async () => ({ method: 'POST', path: '/api/v1/users/dev/tokens', body: { name: unique('minted') } }),
   'DELETE /api/v1/users/{name}/tokens/{id}': async (fresh) => ({ method: 'DELETE', path: `/api/v1/users/dev/tokens/${await targets.token(fresh)}` }),
+  'GET /api/v1/users/{name}/refresh-tokens': async () => ({ method: 'GET', path: '/api/v1/users/dev/refresh-tokens' }),
+  'DELETE /api/v1/users/{name}/refresh-tokens/{id}': async (fresh) => ({
+    method: 'DELETE',
+    path: `/api/v1/users/dev/refresh-tokens/${await targets.refreshToken(fresh)}`,
+  }),
   'GET /api/v1/projects': async () => ({ method: 'GET', path: '/api/v1/projects' }),
   'POST /api/v1/projects': async () => ({ method: 'POST', path: '/api/v1/projects', body: { name: unique('proj'), visibility: 'private' } }),
   'GET /api/v1/projects/{name}': async () => ({ method: 'GET', path: '/api/v1/projects/team' }),
@@ -202,6 +223,7 @@ before(async () => {
   shared.user = await targets.user(true);
   shared.token = await targets.token(true);
   shared.robot = await targets.robot(true);
+  shared.refreshToken = await targets.refreshToken(true);
   shared.repository = await targets.repository(true);
   shared.tag = await targets.tag(true);
   shared.manifest = await targets.manifest(true);
