@@ -42,9 +42,13 @@ export class SessionLocks {
     }
   }
 
-  /** Runs `work` only if nobody holds the session (a purge must not pull bytes from under a request). */
-  async runIfFree<T>(id: string, work: () => Promise<T>): Promise<T | undefined> {
-    if (this.#held.has(id)) return undefined;
-    return this.run(id, 'remove', work);
+  /**
+   * Runs `work` only if nobody holds the session (a purge must not pull bytes from under a
+   * request); false when it did not run.
+   */
+  async runIfFree(id: string, work: () => Promise<void>): Promise<boolean> {
+    if (this.#held.has(id)) return false;
+    await this.run(id, 'remove', work);
+    return true;
   }
 }

@@ -129,7 +129,7 @@ export class UploadService {
     const idle = await this.deps.metadata.staleUploads(idleSince, { scope: full.scope, limit: full.open - full.limit + 1 });
     let closed = 0;
     for (const session of idle) {
-      if ((await this.locks.runIfFree(session.id, () => this.discard(session.id))) !== undefined) closed++;
+      if (await this.locks.runIfFree(session.id, () => this.discard(session.id))) closed++;
     }
     return closed;
   }
@@ -268,7 +268,7 @@ export class UploadService {
     const stale = await this.deps.metadata.staleUploads(before);
     let removed = 0;
     for (const session of stale) {
-      if ((await this.locks.runIfFree(session.id, () => this.discard(session.id))) !== undefined) removed++;
+      if (await this.locks.runIfFree(session.id, () => this.discard(session.id))) removed++;
     }
     return removed;
   }
@@ -406,7 +406,10 @@ export class UploadService {
     assertName(repository);
     const session = /^[A-Za-z0-9_-]{1,128}$/.test(id) ? await this.deps.metadata.upload(id) : undefined;
     if (!session || session.repository !== repository) {
-      throw new BlobUploadUnknownError('blob upload unknown to registry', { repository, upload: id });
+      throw new BlobUploadUnknownError(
+        `blob upload unknown to registry (completed, cancelled or expired); start a new upload with POST /v2/${repository}/blobs/uploads/`,
+        { repository, upload: id },
+      );
     }
     return session;
   }
