@@ -77,6 +77,8 @@ describe('a session completes only to a digest it proved (finding 1)', () => {
       try {
         assert.deepEqual(await readdir(join(root, 'uploads')), [], 'the sweep removed the staging file');
         const bobAgain = as(first.url, bob);
+        // The sweep and the sessions agree: the session whose bytes were swept is closed too.
+        expectError(await bobAgain.get(location), 404, 'BLOB_UPLOAD_UNKNOWN');
         const refused = expectError(await bobAgain.put(withDigest(location, digest)), 404, 'BLOB_UPLOAD_UNKNOWN');
         assert.match(refused.message, /start a new upload/);
         expectError(await bobAgain.get(`/v2/beta/app/blobs/${digest}`), 404, 'BLOB_UNKNOWN');
@@ -112,6 +114,33 @@ describe('a session completes only to a digest it proved (finding 1)', () => {
       }
       expectError(await c.get(`/v2/${repo}/blobs/${digest}`), 404, 'BLOB_UNKNOWN');
     });
+  });
+
+  test('after a restart (no hash in memory), a session whose staging file is gone refuses a digest of the same size', async () => {
+    const { root, remove } = await makeRoot();
+    try {
+      const secret = randomBlob(4096);
+      let server = await startServerOnRoot(root);
+      const c1 = client(server.url);
+      const digest = await pushBlob(c1, uniqueRepo('victim'), secret);
+      const repo = uniqueRepo('thief');
+      const location = await startUpload(c1, repo);
+      expectStatus(await c1.patch(location, { headers: octets, body: Buffer.alloc(secret.length) }), 202);
+      await server.stop();
+      server = await startServerOnRoot(root);
+      try {
+        // Lost after the start-up sweep: only the session row is left, with the right size.
+        await rm(join(root, 'uploads', idOf(location)));
+        const c2 = client(server.url);
+        expectError(await c2.put(withDigest(location, digest)), 404, 'BLOB_UPLOAD_UNKNOWN');
+        expectError(await c2.get(`/v2/${repo}/blobs/${digest}`), 404, 'BLOB_UNKNOWN');
+        expectError(await c2.get(location), 404, 'BLOB_UPLOAD_UNKNOWN');
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      await remove();
+    }
   });
 
   test('a crash between publishing and closing the session still completes to the claimed digest', async () => {
