@@ -88,17 +88,16 @@ export class UploadService {
     checkWritable(await this.deps.policies?.get(projectOf(repository)), repository);
     const id = randomUUID();
     const now = this.deps.now();
-    // Staging first: a crash between the two leaves an orphan file the sweep removes, never a
-    // session whose bytes are missing.
-    await this.deps.blobs.createUpload(id).catch((error: unknown) => {
-      throw translateStoreError(error, id);
-    });
     const session: UploadSession = { id, repository, ...(account === undefined ? {} : { account }), size: 0, createdAt: now, updatedAt: now };
+    // The session first, under the caps, so a refused start (a flood) costs no file at all. A
+    // crash before the staging file exists leaves a session without bytes, which the start-up
+    // sweep closes (closeSessionsWithoutBytes); its id was never handed to a client.
+    await this.record(session);
     try {
-      await this.record(session);
+      await this.deps.blobs.createUpload(id);
     } catch (error) {
-      await this.deps.blobs.abortUpload(id).catch(() => undefined);
-      throw error;
+      await this.deps.metadata.deleteUpload(id).catch(() => undefined);
+      throw translateStoreError(error, id);
     }
     return session;
   }
