@@ -11,6 +11,7 @@ import { Accounts, basic, builtinAuth, withHeaders } from './support/auth.js';
 import { randomBlob, sha256, uniqueRepo } from './support/content.js';
 import { client, expectError, expectStatus, type Client } from './support/http-client.js';
 import { pushBlob, startUpload, withDigest } from './support/push.js';
+import { startBerth } from '../support/registry-process.js';
 import { makeRoot, startServerOnRoot, type ServerOnRoot, type ServerOnRootOptions } from './support/server-on-root.js';
 
 const octets = { 'content-type': 'application/octet-stream' };
@@ -91,6 +92,38 @@ describe('a session completes only to a digest it proved (finding 1)', () => {
       }
     } finally {
       await remove();
+    }
+  });
+
+  test('the same through a restart of the real `berth serve` process', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'berth-upload-abuse-'));
+    try {
+      let registry = await startBerth({ root });
+      let location: string;
+      let digest: string;
+      try {
+        const c = client(registry.url);
+        digest = await pushBlob(c, 'victim/app', randomBlob(6000));
+        location = await startUpload(c, 'thief/app');
+        expectStatus(await c.patch(location, { headers: octets, body: Buffer.alloc(6000) }), 202);
+        const old = new Date(Date.now() - 2 * 3600_000);
+        await utimes(join(root, 'uploads', idOf(location)), old, old);
+        expectStatus(await c.patch(location, { headers: octets, body: Buffer.alloc(0) }), 202);
+      } finally {
+        await registry.stop({ keepData: true });
+      }
+      registry = await startBerth({ root, env: { REGISTRY_STORAGE_MAINTENANCE_UPLOADPURGING_AGE: '1h' } });
+      try {
+        const c = client(registry.url);
+        expectError(await c.get(location), 404, 'BLOB_UPLOAD_UNKNOWN');
+        expectError(await c.put(withDigest(location, digest)), 404, 'BLOB_UPLOAD_UNKNOWN');
+        expectError(await c.get(`/v2/thief/app/blobs/${digest}`), 404, 'BLOB_UNKNOWN');
+        expectStatus(await c.head(`/v2/victim/app/blobs/${digest}`), 200);
+      } finally {
+        await registry.stop({ keepData: true });
+      }
+    } finally {
+      await rm(root, { recursive: true, force: true });
     }
   });
 
