@@ -28,14 +28,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { BlobStoreFullError, BlobStoreNotFoundError, BlobStoreOffsetError } from '../../ports/blob-store.js';
+import { BlobStoreNotFoundError, BlobStoreOffsetError } from '../../ports/blob-store.js';
 import { MetadataUploadLimitError, type UploadSession } from '../../ports/metadata-store.js';
 import {
   BlobUploadInvalidError,
   BlobUploadUnknownError,
   DigestInvalidError,
   RangeInvalidError,
-  StorageFullError,
   TooManyRequestsError,
 } from '../errors.js';
 import { projectOf } from '../access/actions.js';
@@ -44,6 +43,7 @@ import { assertDigest, assertName, digestAlgorithm, type DigestAlgorithm } from 
 import { HashingStream, hashStream } from './digest-hasher.js';
 import type { RegistryDeps } from './registry-deps.js';
 import { SessionLocks } from './session-locks.js';
+import { bytesGone, tooManyUploads, translateStoreError } from './upload-errors.js';
 import { uploadQuotaExceeded, uploadRoom } from './upload-quota.js';
 
 export interface ChunkRange {
@@ -424,37 +424,4 @@ export class UploadService {
 interface ChunkRoom {
   maxBytes: number;
   tooLarge: () => Error;
-}
-
-function bytesGone(id: string, cause?: unknown): InstanceType<typeof BlobUploadUnknownError> {
-  return new BlobUploadUnknownError(
-    'the bytes of this upload are gone (it expired or was lost in a restart); start the upload again',
-    { upload: id },
-    { cause },
-  );
-}
-
-function tooManyUploads(full: MetadataUploadLimitError, reclaimAfterMs: number): InstanceType<typeof TooManyRequestsError> {
-  const who = 'account' in full.scope ? `account ${full.scope.account}` : `project ${full.scope.project}`;
-  const minutes = Math.max(1, Math.round(reclaimAfterMs / 60_000));
-  return new TooManyRequestsError(
-    `${who} has ${full.open} unfinished uploads open, the most it may have (${full.limit}): complete or cancel ` +
-      `(DELETE its Location) an upload before starting another; an upload idle for ${minutes} minutes makes room by itself`,
-    { ...full.scope, open: full.open, limit: full.limit },
-  );
-}
-
-function translateStoreError(error: unknown, id: string, offset?: number): unknown {
-  if (error instanceof BlobStoreFullError) {
-    return new StorageFullError(
-      "the registry's storage is full; free space on the registry's volume or enlarge it, then retry the upload",
-      { upload: id },
-      { cause: error },
-    );
-  }
-  if (error instanceof BlobStoreNotFoundError) return bytesGone(id, error);
-  if (error instanceof BlobStoreOffsetError) {
-    return new RangeInvalidError('upload offset mismatch', { expectedStart: offset }, { cause: error });
-  }
-  return error;
 }
