@@ -91,6 +91,11 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
     maxManifestBytes: DEFAULT_MAX_MANIFEST_BYTES,
     now: clock,
     policies: stores.policies,
+    uploadLimits: {
+      perAccount: config.uploads.maxPerAccount,
+      perProject: config.uploads.maxPerProject,
+      reclaimAfterMs: config.uploads.reclaimAfterSeconds * 1000,
+    },
   });
   await startupSweep(registry, config, logger);
   const lifecycle = new Lifecycle({
@@ -181,18 +186,22 @@ async function composeAccess(config: BerthConfig, store: AccessStore, hasher: Pa
 }
 
 /**
- * Removes what a crash or an abandoned client left: staged bytes no session owns at once,
- * and upload sessions idle longer than the purge age (with their staged bytes). Only safe
+ * Removes what a crash or an abandoned client left: staging files older than the purge age,
+ * upload sessions idle longer than it (with their staged bytes), staged bytes no session owns,
+ * and then sessions whose bytes the file sweep removed. The last step keeps the two records in
+ * agreement: the file sweep judges by a file's age and the purge by the session's, so either
+ * may outlive the other, and a session left without its bytes must not live on. Only safe
  * while no other instance shares the blob store, which holds for the embedded filesystem.
  */
 async function startupSweep(registry: Registry, config: BerthConfig, logger: Logger): Promise<void> {
   const purging = config.storage.maintenance.uploadpurging;
   const cutoff = new Date(Date.now() - purging.ageSeconds * 1000);
-  const sessions = purging.enabled ? await registry.uploads.purgeStale(cutoff) : 0;
   const files = await registry.deps.blobs.sweepStaging(purging.enabled ? cutoff : new Date(0));
+  const sessions = purging.enabled ? await registry.uploads.purgeStale(cutoff) : 0;
   const orphans = await registry.uploads.removeOrphanStaging();
-  if (sessions + files + orphans > 0) {
-    logger.info({ sessions, files, orphans }, 'swept stale uploads and temporary files');
+  const bare = await registry.uploads.closeSessionsWithoutBytes();
+  if (sessions + files + orphans + bare > 0) {
+    logger.info({ sessions, files, orphans, bare }, 'swept stale uploads and temporary files');
   }
 }
 

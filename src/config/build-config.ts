@@ -48,6 +48,7 @@ export function buildConfig(tree: RawMap, origins: ValueOrigins, cwd: string): B
     },
     auth: auth(read, cwd),
     lifecycle: lifecycle(read),
+    uploads: uploads(read),
     metadata: {
       sqlite: {
         path:
@@ -167,6 +168,17 @@ function lifecycle(read: ValueReader): BerthConfig['lifecycle'] {
       intervalSeconds: read.duration(['lifecycle', 'gc', 'interval'], 'duration-string') ?? DEFAULTS.gcIntervalSeconds,
     },
     restoreWindowSeconds: read.duration(['lifecycle', 'restorewindow'], 'duration-string') ?? DEFAULTS.restoreWindowSeconds,
+  };
+}
+
+function uploads(read: ValueReader): BerthConfig['uploads'] {
+  const reclaimAfter = read.duration(['uploads', 'reclaimafter'], 'duration-string');
+  // Zero would let any start close every other session of its project that is between chunks.
+  if (reclaimAfter === 0) read.problem(['uploads', 'reclaimafter'], 'must be greater than 0');
+  return {
+    maxPerAccount: read.count(['uploads', 'maxperaccount']) ?? DEFAULTS.uploadsMaxPerAccount,
+    maxPerProject: read.count(['uploads', 'maxperproject']) ?? DEFAULTS.uploadsMaxPerProject,
+    reclaimAfterSeconds: reclaimAfter || DEFAULTS.uploadsReclaimAfterSeconds,
   };
 }
 

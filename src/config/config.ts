@@ -42,6 +42,16 @@ export interface LifecycleConfig {
   restoreWindowSeconds: number;
 }
 
+/** Berth-only: bounds on unfinished uploads (see core/registry/upload-service.ts). */
+export interface UploadsConfig {
+  /** Open upload sessions one account may hold at once. */
+  maxPerAccount: number;
+  /** Open upload sessions the repositories of one project may hold at once. */
+  maxPerProject: number;
+  /** A session idle this long may be closed to make room when its account or project is full. */
+  reclaimAfterSeconds: number;
+}
+
 export interface MetadataConfig {
   /** SQLite file; defaults to `<rootdirectory>/berth.db`. */
   sqlite: { path: string };
@@ -80,5 +90,6 @@ export interface BerthConfig {
   storage: StorageConfig;
   metadata: MetadataConfig;
   lifecycle: LifecycleConfig;
+  uploads: UploadsConfig;
   auth: AuthConfig;
 }

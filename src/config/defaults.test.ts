@@ -16,6 +16,7 @@ test('with no file and no environment, every default applies', () => {
     },
     metadata: { sqlite: { path: '/srv/berth/data/berth.db' } },
     lifecycle: { gc: { graceSeconds: 3600, intervalSeconds: 86400 }, restoreWindowSeconds: 86400 },
+    uploads: { maxPerAccount: 200, maxPerProject: 1000, reclaimAfterSeconds: 900 },
     auth: {
       mode: 'builtin',
       service: 'berth',
@@ -33,6 +34,16 @@ test('the metadata database follows the blob root unless placed elsewhere', () =
   assert.equal(defaultSqlitePath('/var/lib/registry'), '/var/lib/registry/berth.db');
   const { config } = loadConfig({ env: { REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: '/var/lib/registry' } });
   assert.equal(config.metadata.sqlite.path, '/var/lib/registry/berth.db');
+});
+
+test('upload caps are read from the environment; a count below 1 or not whole is a problem', () => {
+  const { config } = loadConfig({
+    env: { BERTH_UPLOADS_MAXPERACCOUNT: '5', BERTH_UPLOADS_MAXPERPROJECT: '7', BERTH_UPLOADS_RECLAIMAFTER: '2m' },
+  });
+  assert.deepEqual(config.uploads, { maxPerAccount: 5, maxPerProject: 7, reclaimAfterSeconds: 120 });
+  for (const bad of ['0', '-1', '2.5', 'many']) {
+    assert.throws(() => loadConfig({ env: { BERTH_UPLOADS_MAXPERACCOUNT: bad } }), /uploads\.maxperaccount.*whole number/s, bad);
+  }
 });
 
 test('the defaults themselves cannot be changed', () => {

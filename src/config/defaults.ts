@@ -34,6 +34,12 @@ export const DEFAULTS = Object.freeze({
   gcGraceSeconds: HOUR,
   gcIntervalSeconds: 24 * HOUR,
   restoreWindowSeconds: 24 * HOUR,
+  // Far above a busy CI robot (docker pushes 3 layers at a time per push, buildkit a few more),
+  // far below what fills memory or a directory: 15,000 sessions in 7 s was the flood seen.
+  uploadsMaxPerAccount: 200,
+  uploadsMaxPerProject: 1000,
+  // A push never idles this long between chunks; a client that died mid-push has.
+  uploadsReclaimAfterSeconds: 15 * 60,
 });
 
 /** The metadata database follows the blob root unless placed elsewhere explicitly. */

@@ -78,6 +78,7 @@ describe('a Distribution config.yml', () => {
       },
       metadata: { sqlite: { path: '/var/lib/registry/berth.db' } },
       lifecycle: { gc: { graceSeconds: 3600, intervalSeconds: 86400 }, restoreWindowSeconds: 86400 },
+      uploads: { maxPerAccount: 200, maxPerProject: 1000, reclaimAfterSeconds: 900 },
       auth: {
         mode: 'builtin',
         service: 'berth',

@@ -21,6 +21,8 @@ export type ErrorKind =
   | 'unauthorized'
   | 'denied'
   | 'too-many-requests'
+  // The blob store has no room left: an operator's problem, not the client's.
+  | 'storage-full'
   // Management of accounts and projects (users, robots, tokens, members), not the /v2 API.
   | 'not-found'
   | 'conflict'
@@ -66,6 +68,7 @@ export const UnsupportedError = kindError('unsupported', 'UnsupportedError');
 export const UnauthorizedError = kindError('unauthorized', 'UnauthorizedError');
 export const DeniedError = kindError('denied', 'DeniedError');
 export const TooManyRequestsError = kindError('too-many-requests', 'TooManyRequestsError');
+export const StorageFullError = kindError('storage-full', 'StorageFullError');
 export const NotFoundError = kindError('not-found', 'NotFoundError');
 export const ConflictError = kindError('conflict', 'ConflictError');
 export const InvalidInputError = kindError('invalid-input', 'InvalidInputError');

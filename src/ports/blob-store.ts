@@ -116,6 +116,18 @@ export class BlobStoreNotFoundError extends Error {
   }
 }
 
+/**
+ * The store has no room (a full disk, an exhausted quota): a write was refused and rolled back.
+ * Any writing method (createUpload, appendUpload, commitUpload) may throw it; nothing partial
+ * is left behind, and the same call can succeed once space is freed.
+ */
+export class BlobStoreFullError extends Error {
+  override readonly name = 'BlobStoreFullError';
+  constructor(readonly store: string, options?: { cause?: unknown }) {
+    super(`${store}: no space left for blob data`, options);
+  }
+}
+
 export class BlobStoreOffsetError extends Error {
   override readonly name = 'BlobStoreOffsetError';
   constructor(readonly store: string, readonly expected: number, readonly actual: number) {

@@ -42,10 +42,34 @@ export interface Page {
 export interface UploadSession {
   id: string;
   repository: string;
+  /** Who started it (caps open sessions per account); undefined for an anonymous caller. */
+  account?: string;
   /** Bytes staged so far. */
   size: number;
   createdAt: Date;
   updatedAt: Date;
+  /**
+   * The digest the session claimed after verifying its staged bytes (see `claimUpload`): the
+   * only digest it may complete to once those bytes are gone (a crash after publishing).
+   */
+  claimedDigest?: string;
+}
+
+/** Caps `createUpload` checks in the same transaction as the insert. */
+export interface UploadLimits {
+  /** Open sessions one account may hold (sessions without an account are not counted). */
+  perAccount?: number;
+  /** Open sessions the repositories of one project may hold. */
+  perProject?: number;
+}
+
+/** Which sessions a query looks at: one account's, or one project's. */
+export type UploadScope = { account: string } | { project: string };
+
+/** Open sessions of a scope and the bytes they have staged. */
+export interface UploadTotals {
+  sessions: number;
+  stagedBytes: number;
 }
 
 export interface ReferrerRecord {
@@ -142,8 +166,12 @@ export interface MetadataStore extends MetadataLifecycle, MetadataUsage {
    */
   listReferrers(repository: string, digest: string, artifactType: string | undefined, options?: IoOptions): Promise<ReferrerRecord[]>;
 
-  /** Rejects when the id exists. Does not create the repository. */
-  createUpload(session: UploadSession, options?: IoOptions): Promise<void>;
+  /**
+   * Rejects when the id exists. Does not create the repository. With `limits`, counts the
+   * account's and the project's open sessions in the same transaction as the insert and throws
+   * MetadataUploadLimitError (nothing inserted) when one is already at its cap.
+   */
+  createUpload(session: UploadSession, options?: IoOptions & { limits?: UploadLimits }): Promise<void>;
   upload(id: string, options?: IoOptions): Promise<UploadSession | undefined>;
   /**
    * Moves the recorded size from `from` to `to` and stamps updatedAt with the store's clock;
@@ -158,9 +186,24 @@ export interface MetadataStore extends MetadataLifecycle, MetadataUsage {
    * the digest is tombstoned (callers claim first; see `claimUpload`).
    */
   completeUpload(id: string, digest: string, size: number, options?: IoOptions): Promise<void>;
-  /** Sessions last updated before `before`, oldest first. */
-  staleUploads(before: Date, options?: IoOptions): Promise<UploadSession[]>;
+  /** Sessions last updated before `before`, oldest first; optionally of one scope, at most `limit`. */
+  staleUploads(before: Date, options?: IoOptions & { scope?: UploadScope; limit?: number }): Promise<UploadSession[]>;
+  /** How many sessions the scope has open and how many bytes they have staged. */
+  uploadTotals(scope: UploadScope, options?: IoOptions): Promise<UploadTotals>;
 
   ping(options?: IoOptions): Promise<void>;
   close(): Promise<void>;
+}
+
+/** createUpload refused: the account or project already has `open` sessions, its cap `limit`. */
+export class MetadataUploadLimitError extends Error {
+  override readonly name = 'MetadataUploadLimitError';
+  constructor(
+    readonly store: string,
+    readonly scope: UploadScope,
+    readonly open: number,
+    readonly limit: number,
+  ) {
+    super(`${store}: ${'account' in scope ? `account ${scope.account}` : `project ${scope.project}`} has ${open} open uploads (limit ${limit})`);
+  }
 }

@@ -48,6 +48,25 @@ function expectQuotaRefusal(reply: Reply, project: string, used: number, adding:
   assert.deepEqual(error.detail, { rule: 'quota', project, usedBytes: used, addingBytes: adding, limitBytes: limit });
 }
 
+/** The refusal when unfinished uploads of the project hold staged bytes (counted toward the quota). */
+function expectStagedQuotaRefusal(reply: Reply, project: string, used: number, staged: number, adding: number | undefined, limit: number): void {
+  const error = expectError(reply, 403, 'DENIED');
+  const need = adding === undefined ? `and this chunk is larger than the ${shown(Math.max(limit - used - staged, 0))} left` : `this push needs ${shown(adding)} more`;
+  assert.equal(
+    error.message,
+    `project ${project} would exceed its storage quota of ${shown(limit)}: ${shown(used)} used, ${shown(staged)} staged by unfinished uploads, ` +
+      `${need}; complete or cancel unfinished uploads or delete what the project no longer needs`,
+  );
+  assert.deepEqual(error.detail, {
+    rule: 'quota',
+    project,
+    usedBytes: used,
+    stagedBytes: staged,
+    ...(adding === undefined ? {} : { addingBytes: adding }),
+    limitBytes: limit,
+  });
+}
+
 describe('storage quotas', () => {
   const clock = new ManualClock();
   let server: TestServer;
@@ -202,11 +221,12 @@ describe('storage quotas', () => {
     expectStatus(await c.patch(location, { headers: { 'content-type': 'application/octet-stream' }, body: part }), 202);
     const rest = randomBlob(501);
     const whole = Buffer.concat([part, rest]);
-    expectQuotaRefusal(
+    expectStagedQuotaRefusal(
       await c.put(withDigest(location, sha256(whole)), { headers: { 'content-type': 'application/octet-stream' }, body: rest }),
       project,
       held,
-      1501,
+      1000,
+      501,
       limit,
     );
     assert.deepEqual(await stagingFiles(server.root), { [id]: 1000 });
@@ -219,24 +239,55 @@ describe('storage quotas', () => {
     assert.deepEqual(await stagingFiles(server.root), {});
   });
 
-  test('an upload without a declared length is stored, and the manifest put refuses what does not fit', async () => {
+  test('an upload without a declared length is refused as it streams past the room, and nothing of it stays staged', async () => {
     const project = newProject('q');
     const repo = `${project}/app`;
     await setQuota(project, 1500);
     const layer = randomBlob(2000);
-    const image = buildImage([layer]);
-    await pushBlob(c, repo, image.configBytes);
     const location = await startUpload(c, repo);
+    const id = location.split('/').pop()!;
     const stream = new ReadableStream<Uint8Array>({
       start(controller) {
         controller.enqueue(new Uint8Array(layer));
         controller.close();
       },
     });
-    // Chunked framing: the server cannot know the size first.
-    expectStatus(await c.put(withDigest(location, sha256(layer)), { headers: { 'content-type': 'application/octet-stream' }, body: stream }), 201);
-    expectQuotaRefusal(await putManifest(repo, 'v1', image.body), project, 0, image.blobBytes + image.body.length, 1500);
-    assert.deepEqual(await tags(repo), []);
+    // Chunked framing: the server cannot know the size first, so it counts as the bytes come.
+    const error = expectError(
+      await c.put(withDigest(location, sha256(layer)), { headers: { 'content-type': 'application/octet-stream' }, body: stream }),
+      403,
+      'DENIED',
+    );
+    assert.match(error.message, /would exceed its storage quota of 1\.5 KiB \(1500 bytes\): 0 B used, 0 B staged by unfinished uploads, and this chunk is larger than the 1\.5 KiB \(1500 bytes\) left/);
+    assert.deepEqual(await stagingFiles(server.root), { [id]: 0 }, 'the refused chunk was rolled back');
+    assert.equal(await exists(blobFile(server.root, sha256(layer))), false);
+  });
+
+  test('staged bytes of unfinished uploads count toward the quota: a project cannot stage past it in many sessions', async () => {
+    const project = newProject('q');
+    const repo = `${project}/app`;
+    await setQuota(project, 3000);
+    const headers = { 'content-type': 'application/octet-stream' };
+    // Three sessions of 1000 bytes fill the quota although nothing is stored yet.
+    const sessions: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      sessions.push(await startUpload(c, repo));
+      expectStatus(await c.patch(sessions[i]!, { headers, body: randomBlob(1000) }), 202);
+    }
+    const fourth = await startUpload(c, repo);
+    expectStagedQuotaRefusal(await c.patch(fourth, { headers, body: randomBlob(1) }), project, 0, 3000, 1, 3000);
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new Uint8Array(randomBlob(10)));
+        controller.close();
+      },
+    });
+    expectStagedQuotaRefusal(await c.patch(fourth, { headers, body: stream }), project, 0, 3000, undefined, 3000);
+    assert.deepEqual(await metadata.uploadTotals({ project }), { sessions: 4, stagedBytes: 3000 }, 'not a byte past the quota is staged');
+    // Cancelling one frees its room.
+    expectStatus(await c.delete(sessions[0]!), 204);
+    expectStatus(await c.patch(fourth, { headers, body: randomBlob(1000) }), 202);
+    for (const location of [...sessions.slice(1), fourth]) expectStatus(await c.delete(location), 204);
   });
 
   test('a layer shared by repositories of one project counts once there, and again in another project', async () => {

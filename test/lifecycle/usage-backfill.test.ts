@@ -24,6 +24,11 @@ const UNDO: Record<string, string> = {
     alter table project_policies drop column retention;`,
   '0006_deleted_tag_push_time': 'alter table deleted_tags drop column pushed_at;',
   '0007_refresh_tokens': 'drop table refresh_tokens;',
+  '0009_upload_sessions': `
+    drop index uploads_account;
+    drop index uploads_project;
+    alter table uploads drop column account;
+    alter table uploads drop column project;`,
   '0010_gc_lease_holder': `
     drop table gc_interruptions;
     alter table gc_lease drop column pid;

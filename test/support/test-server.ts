@@ -31,6 +31,10 @@ export interface TestServerOptions {
   lifecycle?: BerthConfig['lifecycle'];
   /** The storage clock (push/pull times, retention, collection); the real one by default. */
   now?: () => Date;
+  /** Caps on unfinished uploads; the shipped defaults unless a test is about them. */
+  uploads?: Partial<BerthConfig['uploads']>;
+  /** Upload purging; the shipped defaults unless a test is about it. */
+  uploadPurging?: BerthConfig['storage']['maintenance']['uploadpurging'];
 }
 
 export function testConfig(root: string, overrides: TestServerOptions = {}): BerthConfig {
@@ -40,8 +44,9 @@ export function testConfig(root: string, overrides: TestServerOptions = {}): Ber
     storage: {
       filesystem: { rootdirectory: root },
       delete: { enabled: overrides.deleteEnabled ?? true },
-      maintenance: { uploadpurging: { enabled: true, ageSeconds: 7 * 24 * 3600, intervalSeconds: 24 * 3600 } },
+      maintenance: { uploadpurging: overrides.uploadPurging ?? { enabled: true, ageSeconds: 7 * 24 * 3600, intervalSeconds: 24 * 3600 } },
     },
+    uploads: { maxPerAccount: 200, maxPerProject: 1000, reclaimAfterSeconds: 900, ...overrides.uploads },
     metadata: { sqlite: { path: join(root, 'berth.db') } },
     lifecycle: overrides.lifecycle ?? { gc: { graceSeconds: 3600, intervalSeconds: 0 }, restoreWindowSeconds: 86400 },
     auth: overrides.auth ?? { mode: 'none' },

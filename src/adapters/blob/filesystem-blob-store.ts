@@ -42,6 +42,7 @@ import {
   statIfPresent,
   syncDirectories,
   unlinkIfPresent,
+  whenFull,
   writeChunks,
 } from './filesystem-paths.js';
 
@@ -89,14 +90,14 @@ export class FilesystemBlobStore implements BlobStore {
   async createUpload(id: string, options: IoOptions = {}): Promise<void> {
     const path = this.layout.uploadPath(id);
     options.signal?.throwIfAborted();
-    await mkdir(this.layout.uploadsDir, { recursive: true });
     try {
+      await mkdir(this.layout.uploadsDir, { recursive: true });
       await writeFile(path, new Uint8Array(0), { flag: 'wx' });
     } catch (error) {
       if (hasErrorCode(error, 'EEXIST')) {
         throw new Error(`${STORE_NAME}: upload ${id} already exists`, { cause: error });
       }
-      throw error;
+      throw whenFull(error);
     }
   }
 
@@ -139,7 +140,7 @@ export class FilesystemBlobStore implements BlobStore {
         } catch (truncateError) {
           throw new AggregateError([error, truncateError], `${STORE_NAME}: upload ${id} could not be rolled back to ${offset}`);
         }
-        throw error;
+        throw whenFull(error);
       }
       return position;
     } finally {
@@ -163,6 +164,15 @@ export class FilesystemBlobStore implements BlobStore {
   }
 
   async commitUpload(id: string, digest: string, options: IoOptions = {}): Promise<BlobStat> {
+    try {
+      return await this.publish(id, digest, options);
+    } catch (error) {
+      throw whenFull(error);
+    }
+  }
+
+  /** commitUpload without the translation of "no room" (fsync and mkdir can hit it too). */
+  private async publish(id: string, digest: string, options: IoOptions): Promise<BlobStat> {
     const staged = this.layout.uploadPath(id);
     const target = this.layout.blobPath(digest);
     options.signal?.throwIfAborted();

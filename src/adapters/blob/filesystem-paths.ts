@@ -7,7 +7,7 @@
 import type { Stats } from 'node:fs';
 import { lstat, open, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { BlobStoreNotFoundError } from '../../ports/blob-store.js';
+import { BlobStoreFullError, BlobStoreNotFoundError } from '../../ports/blob-store.js';
 
 export const STORE_NAME = 'filesystem';
 
@@ -80,6 +80,11 @@ export function hasErrorCode(error: unknown, ...codes: string[]): boolean {
  * `firstCreated` is what `mkdir({ recursive: true })` returned: every directory from it down
  * to `dir` is new, so each of their parents gained an entry that must be synced too.
  */
+/** ENOSPC (disk full) and EDQUOT (a user or project quota) both mean "no room": the same error. */
+export function whenFull(error: unknown): unknown {
+  return hasErrorCode(error, 'ENOSPC', 'EDQUOT') ? new BlobStoreFullError(STORE_NAME, { cause: error }) : error;
+}
+
 export async function syncDirectories(dir: string, firstCreated: string | undefined): Promise<void> {
   await syncDirectory(dir);
   if (firstCreated === undefined) return;

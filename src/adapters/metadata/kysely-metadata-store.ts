@@ -23,7 +23,10 @@ import type {
   MetadataStore,
   Page,
   ReferrerRecord,
+  UploadLimits,
+  UploadScope,
   UploadSession,
+  UploadTotals,
 } from '../../ports/metadata-store.js';
 import { KyselyLifecycle } from './kysely-lifecycle.js';
 import {
@@ -44,6 +47,7 @@ import { removeManifest, writeManifest } from './manifest-writes.js';
 import { migrateToLatest, type MetadataDialect } from './migrations.js';
 import { preparedFirst } from './prepared-query.js';
 import type { Database } from './schema.js';
+import { insertUpload, staleUploadRows, toUploadSession, uploadTotals } from './upload-sessions.js';
 
 export interface KyselyMetadataStoreOptions {
   dialect: MetadataDialect;
@@ -321,18 +325,8 @@ export class KyselyMetadataStore extends KyselyLifecycle implements MetadataStor
     }));
   }
 
-  async createUpload(session: UploadSession, options?: IoOptions): Promise<void> {
-    options?.signal?.throwIfAborted();
-    await this.#db
-      .insertInto('uploads')
-      .values({
-        id: session.id,
-        repository: session.repository,
-        size: session.size,
-        created_at: session.createdAt.getTime(),
-        updated_at: session.updatedAt.getTime(),
-      })
-      .execute();
+  async createUpload(session: UploadSession, options?: IoOptions & { limits?: UploadLimits }): Promise<void> {
+    await insertUpload(this.#db, session, options);
   }
 
   async upload(id: string, options?: IoOptions): Promise<UploadSession | undefined> {
@@ -391,15 +385,12 @@ export class KyselyMetadataStore extends KyselyLifecycle implements MetadataStor
     if ((inserted.numInsertedOrUpdatedRows ?? 0n) > 0n) await addCandidates(trx, blobCandidates([digest]), now);
   }
 
-  async staleUploads(before: Date, options?: IoOptions): Promise<UploadSession[]> {
-    options?.signal?.throwIfAborted();
-    const rows = await this.#db
-      .selectFrom('uploads')
-      .selectAll()
-      .where('updated_at', '<', before.getTime())
-      .orderBy('updated_at')
-      .execute();
-    return rows.map(toUploadSession);
+  async staleUploads(before: Date, options?: IoOptions & { scope?: UploadScope; limit?: number }): Promise<UploadSession[]> {
+    return staleUploadRows(this.#db, before, options);
+  }
+
+  async uploadTotals(scope: UploadScope, options?: IoOptions): Promise<UploadTotals> {
+    return uploadTotals(this.#db, scope, options);
   }
 
   async ping(options?: IoOptions): Promise<void> {
@@ -433,22 +424,6 @@ function toManifestRecord(row: ManifestRow): ManifestRecord {
     body: row.body,
     annotations: parseAnnotations(row.annotations),
     createdAt: new Date(Number(row.created_at)),
-  };
-}
-
-function toUploadSession(row: {
-  id: string;
-  repository: string;
-  size: number | string | bigint;
-  created_at: number | string | bigint;
-  updated_at: number | string | bigint;
-}): UploadSession {
-  return {
-    id: row.id,
-    repository: row.repository,
-    size: Number(row.size),
-    createdAt: new Date(Number(row.created_at)),
-    updatedAt: new Date(Number(row.updated_at)),
   };
 }
 

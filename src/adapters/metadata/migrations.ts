@@ -493,6 +493,29 @@ function gcLeaseHolderSchema(dialect: MetadataDialect): Migration {
   };
 }
 
+/**
+ * Who holds an upload session, for the caps on open sessions per account and per project: the
+ * account that started it and its repository's project (a column, so counting a project's
+ * sessions and their staged bytes is an index lookup rather than a scan of every name).
+ * Sessions from before this migration get their project from the repository name and no
+ * account; they count toward their project's cap and expire as before.
+ */
+function uploadSessionsSchema(dialect: MetadataDialect): Migration {
+  const key = dialect.keyType;
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('uploads').addColumn('account', key).execute();
+      await db.schema.alterTable('uploads').addColumn('project', key).execute();
+      const { rows } = await sql<{ id: string; repository: string }>`select id, repository from uploads`.execute(db);
+      for (const row of rows) {
+        await sql`update uploads set project = ${projectOf(row.repository)} where id = ${row.id}`.execute(db);
+      }
+      await db.schema.createIndex('uploads_account').on('uploads').column('account').execute();
+      await db.schema.createIndex('uploads_project').on('uploads').column('project').execute();
+    },
+  };
+}
+
 function migrations(dialect: MetadataDialect): Record<string, Migration> {
   return {
     '0001_core': coreSchema(dialect),
@@ -502,6 +525,7 @@ function migrations(dialect: MetadataDialect): Record<string, Migration> {
     '0005_usage_retention': usageSchema(dialect),
     '0006_deleted_tag_push_time': restoredPushTimeSchema,
     '0007_refresh_tokens': refreshTokensSchema(dialect),
+    '0009_upload_sessions': uploadSessionsSchema(dialect),
     '0010_gc_lease_holder': gcLeaseHolderSchema(dialect),
   };
 }

@@ -77,6 +77,10 @@ export interface UploadsTable {
   updated_at: Int64;
   /** The digest the upload claimed before publishing its bytes; null until then. */
   digest: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The account that started it (migration 0009); null for anonymous callers and older rows. */
+  account: ColumnType<string | null, string | null | undefined, string | null>;
+  /** projectOf(repository) (migration 0009), so per-project caps and quotas are index lookups. */
+  project: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface DeletedTagsTable {

@@ -14,14 +14,35 @@ export function digestOf(algorithm: DigestAlgorithm, bytes: Buffer | string): st
   return `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`;
 }
 
-/** A pass-through that feeds every chunk to `hash` and counts bytes. */
+/**
+ * A pass-through that counts bytes and feeds them to a hash. Given an algorithm rather than a
+ * hash, it creates the hash on the first byte: an upload session that never receives one (a
+ * flood of POSTs) then holds no hash state at all. With `maxBytes`, the byte past it fails the
+ * stream with `tooLarge()` before that chunk is passed on.
+ */
 export class HashingStream extends Transform {
   bytes = 0;
-  constructor(private readonly hash: Hash) {
+  #hash: Hash | undefined;
+  constructor(
+    private readonly source: Hash | DigestAlgorithm | undefined,
+    private readonly limit?: { maxBytes: number; tooLarge: () => Error },
+  ) {
     super();
+    if (typeof source === 'object') this.#hash = source;
   }
+
+  /** The hash fed so far; undefined while no byte has arrived (or when not hashing). */
+  get hash(): Hash | undefined {
+    return this.#hash;
+  }
+
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.hash.update(chunk);
+    if (this.limit !== undefined && this.bytes + chunk.length > this.limit.maxBytes) {
+      callback(this.limit.tooLarge());
+      return;
+    }
+    if (chunk.length > 0 && typeof this.source === 'string') this.#hash ??= createHash(this.source);
+    this.#hash?.update(chunk);
     this.bytes += chunk.length;
     callback(null, chunk);
   }

@@ -19,8 +19,19 @@ export interface RegistryDeps {
   pulls?: PullLog;
   /** Waits between attempts to claim a digest a collector is deleting; setTimeout by default. */
   sleep?: (ms: number) => Promise<void>;
+  /** Caps on open upload sessions (see upload-service.ts); absent means none. */
+  uploadLimits?: UploadSessionLimits;
   /** Test hooks between steps (see core/checkpoint.ts); absent in production. */
   checkpoint?: Checkpoint;
 }
 
 export const DEFAULT_MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+export interface UploadSessionLimits {
+  /** Open sessions one account may hold at once. */
+  perAccount: number;
+  /** Open sessions the repositories of one project may hold at once. */
+  perProject: number;
+  /** A session idle this long may be closed to make room for a new one under a full cap. */
+  reclaimAfterMs: number;
+}

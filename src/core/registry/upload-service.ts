@@ -9,6 +9,15 @@
  * Only the acknowledged size in metadata counts: an append that fails midway is rolled back by
  * the blob store, and two appends racing on one session cannot both win the size update.
  *
+ * A session completes only to a digest it has proven: the hash of the bytes it holds, or, when
+ * those bytes are gone (a crash between publishing and closing the session), the digest it
+ * claimed after verifying them. A session whose bytes vanished otherwise is closed: accepting
+ * any digest of the right size would let it link someone else's blob into its repository.
+ *
+ * Sessions are bounded: per account and per project (RegistryDeps.uploadLimits), with idle ones
+ * reclaimed to make room; their staged bytes count toward the project's quota; and a session
+ * holds no hash state until its first byte arrives.
+ *
  * Completing claims the digest in metadata before publishing the bytes. The blob store keeps an
  * existing blob and discards the staged copy when the digest is already there, so publishing
  * is only safe if that existing blob cannot be deleted before the upload is recorded: the claim
@@ -18,9 +27,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Hash } from 'node:crypto';
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { BlobStoreNotFoundError, BlobStoreOffsetError } from '../../ports/blob-store.js';
-import type { UploadSession } from '../../ports/metadata-store.js';
+import { MetadataUploadLimitError, type UploadSession } from '../../ports/metadata-store.js';
 import {
   BlobUploadInvalidError,
   BlobUploadUnknownError,
@@ -29,11 +38,13 @@ import {
   TooManyRequestsError,
 } from '../errors.js';
 import { projectOf } from '../access/actions.js';
-import { checkQuotaRoom } from '../lifecycle/quota.js';
 import { checkWritable } from '../lifecycle/write-policy.js';
-import { assertDigest, assertName, digestAlgorithm } from '../reference/reference.js';
-import { HashingStream, hashStream, newHash } from './digest-hasher.js';
+import { assertDigest, assertName, digestAlgorithm, type DigestAlgorithm } from '../reference/reference.js';
+import { HashingStream, hashStream } from './digest-hasher.js';
 import type { RegistryDeps } from './registry-deps.js';
+import { SessionLocks } from './session-locks.js';
+import { bytesGone, tooManyUploads, translateStoreError } from './upload-errors.js';
+import { uploadQuotaExceeded, uploadRoom } from './upload-quota.js';
 
 export interface ChunkRange {
   start: number;
@@ -50,13 +61,13 @@ const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => set
 interface HashState {
   offset: number;
   hash: Hash;
-  algorithm: 'sha256' | 'sha512';
+  algorithm: DigestAlgorithm;
 }
 
 export class UploadService {
+  /** Running hashes, only of sessions that have received bytes in this process. */
   private readonly hashes = new Map<string, HashState>();
-  /** Sessions with a request in flight in this process; a second concurrent one is refused. */
-  private readonly busy = new Set<string>();
+  private readonly locks = new SessionLocks();
 
   constructor(private readonly deps: RegistryDeps) {}
 
@@ -65,20 +76,61 @@ export class UploadService {
     return this.hashes.size;
   }
 
-  async start(repository: string, algorithm: 'sha256' | 'sha512' = 'sha256'): Promise<UploadSession> {
+  /**
+   * Opens a session for `account` (undefined: an anonymous caller, counted only in the
+   * project's cap). TooManyRequestsError when the account or the project already has as many
+   * open sessions as it may and none has been idle long enough to be reclaimed.
+   */
+  async start(repository: string, account?: string): Promise<UploadSession> {
     assertName(repository);
     // Only the start is checked: a session begun before the project turned read-only may
     // finish, but its blobs can no longer be tagged into the repository.
     checkWritable(await this.deps.policies?.get(projectOf(repository)), repository);
     const id = randomUUID();
     const now = this.deps.now();
-    // Staging first: a crash between the two leaves an orphan file the sweep removes, never a
-    // session whose bytes are missing.
-    await this.deps.blobs.createUpload(id);
-    const session: UploadSession = { id, repository, size: 0, createdAt: now, updatedAt: now };
-    await this.deps.metadata.createUpload(session);
-    this.hashes.set(id, { offset: 0, hash: newHash(algorithm), algorithm });
+    const session: UploadSession = { id, repository, ...(account === undefined ? {} : { account }), size: 0, createdAt: now, updatedAt: now };
+    // The session first, under the caps, so a refused start (a flood) costs no file at all. A
+    // crash before the staging file exists leaves a session without bytes, which the start-up
+    // sweep closes (closeSessionsWithoutBytes); its id was never handed to a client.
+    await this.record(session);
+    try {
+      await this.deps.blobs.createUpload(id);
+    } catch (error) {
+      await this.deps.metadata.deleteUpload(id).catch(() => undefined);
+      throw translateStoreError(error, id);
+    }
     return session;
+  }
+
+  /** Records the session under the caps, reclaiming idle sessions once if a cap is full. */
+  private async record(session: UploadSession): Promise<void> {
+    const limits = this.deps.uploadLimits;
+    if (limits === undefined) return this.deps.metadata.createUpload(session);
+    const caps = { limits: { perAccount: limits.perAccount, perProject: limits.perProject } };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.deps.metadata.createUpload(session, caps);
+      } catch (error) {
+        if (!(error instanceof MetadataUploadLimitError)) throw error;
+        if (attempt === 0 && (await this.reclaimIdle(error)) > 0) continue;
+        throw tooManyUploads(error, limits.reclaimAfterMs);
+      }
+    }
+  }
+
+  /**
+   * Closes the longest-idle sessions of a full account or project (idle past the reclaim age,
+   * no request in flight here): a client that died mid-push must not hold its slots for days.
+   */
+  private async reclaimIdle(full: MetadataUploadLimitError): Promise<number> {
+    const reclaimAfterMs = this.deps.uploadLimits?.reclaimAfterMs ?? Infinity;
+    const idleSince = new Date(this.deps.now().getTime() - reclaimAfterMs);
+    const idle = await this.deps.metadata.staleUploads(idleSince, { scope: full.scope, limit: full.open - full.limit + 1 });
+    let closed = 0;
+    for (const session of idle) {
+      if (await this.locks.runIfFree(session.id, () => this.discard(session.id))) closed++;
+    }
+    return closed;
   }
 
   async status(repository: string, id: string): Promise<UploadSession> {
@@ -90,10 +142,10 @@ export class UploadService {
    * `declaredBytes` (the request's Content-Length) lets a quota refuse it before it is stored.
    */
   async append(repository: string, id: string, body: Readable, range?: ChunkRange, declaredBytes?: number): Promise<UploadSession> {
-    return this.exclusive(id, async () => {
+    return this.locks.run(id, 'write', async () => {
       const session = await this.session(repository, id);
-      await this.checkRoom(session, declaredBytes);
-      return this.appendTo(session, body, range);
+      const room = await this.checkRoom(session, declaredBytes);
+      return this.appendTo(session, body, { range, room });
     });
   }
 
@@ -110,11 +162,11 @@ export class UploadService {
     declaredBytes?: number,
   ): Promise<{ digest: string; size: number }> {
     assertDigest(digest);
-    return this.exclusive(id, async () => {
+    return this.locks.run(id, 'write', async () => {
       let session = await this.session(repository, id);
       if (body) {
-        await this.checkRoom(session, declaredBytes, digest);
-        session = await this.appendTo(session, body, range);
+        const room = await this.checkRoom(session, declaredBytes, digest);
+        session = await this.appendTo(session, body, { range, room, algorithm: digestAlgorithm(digest) });
       }
       let computed: string;
       try {
@@ -133,7 +185,9 @@ export class UploadService {
       }
       await this.claim(id, digest);
       await this.deps.checkpoint?.('upload:claimed', [digest]);
-      const stat = await this.deps.blobs.commitUpload(id, digest);
+      const stat = await this.deps.blobs.commitUpload(id, digest).catch((error: unknown) => {
+        throw translateStoreError(error, id);
+      });
       await this.deps.checkpoint?.('upload:committed', [digest]);
       await this.deps.metadata.completeUpload(id, digest, stat.size);
       this.hashes.delete(id);
@@ -159,29 +213,33 @@ export class UploadService {
   }
 
   /**
-   * The staged bytes are gone but the session is not: a crash struck between publishing the
-   * blob and closing the session, and the client is retrying the completing PUT. The blob
-   * under that digest was verified when it was published; if its size is the session's,
-   * finish the bookkeeping the crash interrupted.
+   * The staged bytes are gone but the session is not. Legitimately that is one case: a crash
+   * struck between publishing the blob and closing the session, and the client is retrying
+   * the completing PUT; the session then claimed the digest after hashing its bytes, before
+   * publishing them, so finish the bookkeeping the crash interrupted. Any other digest is
+   * refused: this session never held those bytes (a size that matches proves nothing), and a
+   * session without its bytes is closed.
    */
   private async recoverCommitted(session: UploadSession, digest: string): Promise<{ digest: string; size: number }> {
-    // The first attempt claimed before publishing; claiming again keeps the bytes found below
-    // safe from a collector even if that claim was lost.
-    await this.claim(session.id, digest);
-    const stat = await this.deps.blobs.stat(digest);
-    if (stat && stat.size === session.size) {
-      await this.deps.metadata.completeUpload(session.id, digest, stat.size);
-      this.hashes.delete(session.id);
-      return { digest, size: stat.size };
+    if (session.claimedDigest === digest) {
+      // Claiming again keeps the bytes found below safe from a collector even if a collector
+      // has run since the crash.
+      await this.claim(session.id, digest);
+      const stat = await this.deps.blobs.stat(digest);
+      if (stat && stat.size === session.size) {
+        await this.deps.metadata.completeUpload(session.id, digest, stat.size);
+        this.hashes.delete(session.id);
+        return { digest, size: stat.size };
+      }
     }
     await this.discard(session.id);
-    throw new BlobUploadUnknownError('upload data is missing; start the upload again', { upload: session.id });
+    throw bytesGone(session.id);
   }
 
   /** A whole blob in one request (POST with `?digest=`). */
-  async monolithic(repository: string, digest: string, body: Readable, declaredBytes?: number): Promise<{ digest: string; size: number }> {
+  async monolithic(repository: string, digest: string, body: Readable, declaredBytes?: number, account?: string): Promise<{ digest: string; size: number }> {
     assertDigest(digest);
-    const session = await this.start(repository, digestAlgorithm(digest));
+    const session = await this.start(repository, account);
     try {
       return await this.complete(repository, session.id, digest, body, undefined, declaredBytes);
     } catch (error) {
@@ -190,16 +248,44 @@ export class UploadService {
     }
   }
 
+  /**
+   * Cancels the session once any request on it has finished (see session-locks.ts): racing a
+   * completing PUT, one of the two wins and the other finds no such upload.
+   */
   async cancel(repository: string, id: string): Promise<void> {
-    await this.session(repository, id);
-    await this.discard(id);
+    await this.locks.run(id, 'remove', async () => {
+      await this.session(repository, id);
+      await this.discard(id);
+    });
   }
 
-  /** Removes sessions idle since `before` (and their staged bytes). Resolves to the count. */
+  /**
+   * Removes sessions idle since `before` (and their staged bytes), except one a request is
+   * using right now (a long PATCH stamps the session only when it ends). Resolves to the count.
+   */
   async purgeStale(before: Date): Promise<number> {
     const stale = await this.deps.metadata.staleUploads(before);
-    for (const session of stale) await this.discard(session.id);
-    return stale.length;
+    let removed = 0;
+    for (const session of stale) {
+      if (await this.locks.runIfFree(session.id, () => this.discard(session.id))) removed++;
+    }
+    return removed;
+  }
+
+  /**
+   * Closes sessions whose staged bytes are gone (a sweep removed them, or a disk was
+   * restored without them), so the session and the store agree again. A session that claimed
+   * its digest is kept: its bytes may have been published just before a crash, and the
+   * client's retried PUT finishes it. Like removeOrphanStaging, for start-up only.
+   */
+  async closeSessionsWithoutBytes(): Promise<number> {
+    const staged = new Set(await this.deps.blobs.listStaging());
+    let closed = 0;
+    for (const session of await this.deps.metadata.staleUploads(new Date(8.64e15))) {
+      if (staged.has(session.id) || session.claimedDigest !== undefined) continue;
+      if (await this.deps.metadata.deleteUpload(session.id)) closed++;
+    }
+    return closed;
   }
 
   /**
@@ -216,17 +302,29 @@ export class UploadService {
   }
 
   /**
-   * Refuses a chunk the project's quota cannot hold, before a byte of it is stored: the
-   * session's bytes so far plus the declared length count as if the blob were new to the
-   * project. The manifest put makes the exact check later (see core/lifecycle/quota.ts).
+   * Refuses a chunk the project's quota cannot hold, before a byte of it is stored: what the
+   * project stores, plus what all its unfinished uploads have staged, plus the declared length
+   * count as if the blob were new to the project. A body of unknown length is refused when the
+   * project has no room at all; otherwise resolves to the room, which the append enforces as
+   * the bytes stream. The manifest put makes the exact check later (see core/lifecycle/quota.ts).
    */
-  private async checkRoom(session: UploadSession, declaredBytes: number | undefined, digest?: string): Promise<void> {
-    if (declaredBytes === undefined || this.deps.policies === undefined) return;
+  private async checkRoom(session: UploadSession, declaredBytes: number | undefined, digest?: string): Promise<ChunkRoom | undefined> {
+    if (this.deps.policies === undefined || declaredBytes === 0) return undefined;
     const policy = await this.deps.policies.get(projectOf(session.repository));
-    await checkQuotaRoom(this.deps.metadata, policy, session.repository, session.size + declaredBytes, digest);
+    const room = await uploadRoom(this.deps.metadata, policy, session.repository, digest);
+    if (room === undefined) return undefined;
+    if (declaredBytes !== undefined ? declaredBytes > room.roomBytes : room.roomBytes <= 0) {
+      throw uploadQuotaExceeded(room, declaredBytes);
+    }
+    return { maxBytes: room.roomBytes, tooLarge: () => uploadQuotaExceeded(room, undefined) };
   }
 
-  private async appendTo(session: UploadSession, body: Readable, range?: ChunkRange): Promise<UploadSession> {
+  private async appendTo(
+    session: UploadSession,
+    body: Readable,
+    options: { range?: ChunkRange; room?: ChunkRoom; algorithm?: DigestAlgorithm } = {},
+  ): Promise<UploadSession> {
+    const { range, room } = options;
     if (range && range.start !== session.size) {
       throw new RangeInvalidError(`chunk starts at ${range.start} but the upload has ${session.size} bytes`, {
         expectedStart: session.size,
@@ -234,9 +332,15 @@ export class UploadService {
       });
     }
     const state = this.hashes.get(session.id);
-    const inStep = state !== undefined && state.offset === session.size;
-    if (!inStep) this.hashes.delete(session.id);
-    const source = inStep ? body.pipe(new HashingStream(state.hash)) : body.pipe(new PassThrough());
+    // The running hash continues where it stopped; a session's first bytes start one (lazily:
+    // an empty body creates nothing). Otherwise completion re-hashes the staged bytes.
+    const algorithm = state?.algorithm ?? options.algorithm ?? 'sha256';
+    const hashFrom = state !== undefined && state.offset === session.size ? state.hash : session.size === 0 ? algorithm : undefined;
+    if (hashFrom !== state?.hash) this.hashes.delete(session.id);
+    const source = body.pipe(new HashingStream(hashFrom, room));
+    // Its own refusal (past the quota's room) reaches the caller through appendUpload; the
+    // stream's error event must not also go unhandled once appendUpload has stopped listening.
+    source.on('error', () => undefined);
     // pipe() does not forward errors; an aborted client body must fail the append.
     let bodyFailed = false;
     body.once('error', (error) => {
@@ -261,7 +365,12 @@ export class UploadService {
       if (bodyFailed) {
         throw new BlobUploadInvalidError('request body ended before it was complete', { upload: session.id }, { cause: error });
       }
-      throw translateStoreError(error, session);
+      if (error instanceof BlobStoreNotFoundError) {
+        // The staged bytes are gone (swept, or lost with a disk): the session cannot go on.
+        await this.discard(session.id);
+        throw bytesGone(session.id, error);
+      }
+      throw translateStoreError(error, session.id, session.size);
     }
     if (range && size - session.size !== range.end - range.start + 1) {
       this.hashes.delete(session.id);
@@ -270,12 +379,16 @@ export class UploadService {
         received: size - session.size,
       });
     }
+    // An empty chunk changes nothing, so it does not refresh the session either: only bytes
+    // keep a session from expiring, which keeps it in step with its staging file's age.
+    if (size === session.size) return session;
     const updatedAt = this.deps.now();
     if (!(await this.deps.metadata.advanceUpload(session.id, session.size, size))) {
       this.hashes.delete(session.id);
       throw new BlobUploadInvalidError('upload was changed by another request; retry from its current offset');
     }
-    if (inStep) state.offset = size;
+    const hash = source.hash;
+    if (hash !== undefined) this.hashes.set(session.id, { offset: size, hash, algorithm });
     return { ...session, size, updatedAt };
   }
 
@@ -292,7 +405,10 @@ export class UploadService {
     assertName(repository);
     const session = /^[A-Za-z0-9_-]{1,128}$/.test(id) ? await this.deps.metadata.upload(id) : undefined;
     if (!session || session.repository !== repository) {
-      throw new BlobUploadUnknownError('blob upload unknown to registry', { repository, upload: id });
+      throw new BlobUploadUnknownError(
+        `blob upload unknown to registry (completed, cancelled or expired); start a new upload with POST /v2/${repository}/blobs/uploads/`,
+        { repository, upload: id },
+      );
     }
     return session;
   }
@@ -303,25 +419,9 @@ export class UploadService {
     await this.deps.metadata.deleteUpload(id);
   }
 
-  private async exclusive<T>(id: string, work: () => Promise<T>): Promise<T> {
-    if (this.busy.has(id)) {
-      throw new BlobUploadInvalidError('another request is writing this upload; send chunks one at a time');
-    }
-    this.busy.add(id);
-    try {
-      return await work();
-    } finally {
-      this.busy.delete(id);
-    }
-  }
 }
 
-function translateStoreError(error: unknown, session: UploadSession): unknown {
-  if (error instanceof BlobStoreNotFoundError) {
-    return new BlobUploadUnknownError('upload data is missing', { upload: session.id }, { cause: error });
-  }
-  if (error instanceof BlobStoreOffsetError) {
-    return new RangeInvalidError('upload offset mismatch', { expectedStart: session.size }, { cause: error });
-  }
-  return error;
+interface ChunkRoom {
+  maxBytes: number;
+  tooLarge: () => Error;
 }

@@ -32,6 +32,8 @@ export function replyWithError(error: FastifyError | RegistryError | Error, requ
       const wire = errorTable[error.kind];
       const retryAfter = (error.detail as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
       if (typeof retryAfter === 'number') reply.header('retry-after', retryAfter);
+      // A server-side condition (a full disk) is the operator's to fix: it must reach the log.
+      if (wire.status >= 500) request.log.error({ err: error, requestId: request.id }, error.message);
       return sendError(reply, wire, error.message, error.detail);
     }
     const status = 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : 500;

@@ -30,6 +30,8 @@ export const errorTable: Readonly<Record<ErrorKind, WireError>> = {
   unauthorized: { code: 'UNAUTHORIZED', status: 401, message: 'authentication required' },
   denied: { code: 'DENIED', status: 403, message: 'requested access to the resource is denied' },
   'too-many-requests': { code: 'TOOMANYREQUESTS', status: 429, message: 'too many requests' },
+  // 507 Insufficient Storage (RFC 4918): a server-side condition the client can only retry later.
+  'storage-full': { code: 'STORAGE_FULL', status: 507, message: "the registry's storage is full" },
   'not-found': { code: 'NOT_FOUND', status: 404, message: 'no such user, project, robot account or token' },
   conflict: { code: 'CONFLICT', status: 409, message: 'the request conflicts with the current state' },
   'invalid-input': { code: 'BAD_REQUEST', status: 400, message: 'the request is malformed or a value is invalid' },

@@ -64,6 +64,11 @@ function hasBody(context: OciContext): boolean {
   return context.request.raw.httpVersionMajor === 2 && stream?.endAfterHeaders === false;
 }
 
+/** Whose sessions these are, for the per-account cap; none for an anonymous caller (auth: none). */
+function accountOf(context: OciContext): string | undefined {
+  return context.access.actor === 'anonymous' ? undefined : context.access.actor;
+}
+
 export const startUpload: OciHandler = async (context) => {
   const { name } = context.params;
   const mount = queryValue(context.request, 'mount');
@@ -77,10 +82,10 @@ export const startUpload: OciHandler = async (context) => {
     const mounted = allowed ? await context.registry.blobs.mount(name, mount, from) : undefined;
     if (mounted) return created(context, mount);
   } else if (digest !== undefined) {
-    const result = await context.registry.uploads.monolithic(name, digest, body(context), declaredLength(context));
+    const result = await context.registry.uploads.monolithic(name, digest, body(context), declaredLength(context), accountOf(context));
     return created(context, result.digest);
   }
-  const session = await context.registry.uploads.start(name);
+  const session = await context.registry.uploads.start(name, accountOf(context));
   if (hasBody(context)) {
     // Some clients send the first chunk with the POST; keep it rather than drop it.
     const appended = await context.registry.uploads.append(name, session.id, body(context), undefined, declaredLength(context));

@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import type { ManifestRecord, MetadataStore } from '../metadata-store.js';
+import { MetadataUploadLimitError, type ManifestRecord, type MetadataStore } from '../metadata-store.js';
 import { metadataLifecycleTests } from './metadata-lifecycle-tests.js';
 import { metadataUsageTests } from './metadata-usage-tests.js';
 
@@ -401,6 +401,67 @@ export function metadataStoreConformance(name: string, build: () => Promise<Meta
       assert.equal(await store().deleteUpload(id), false);
       assert.equal(await store().advanceUpload(id, 2 ** 33, 2 ** 34), false);
       assert.equal(await store().upload(uploadId()), undefined);
+    });
+
+    test('uploads: caps per account and per project are checked with the insert; totals and scoped stale lists', async () => {
+      const project = `${run}-caps${++sequence}`;
+      const other = `${run}-other${++sequence}`;
+      const at = (minute: number) => new Date(Date.UTC(2002, 0, 1, 0, minute));
+      const session = (repository: string, account: string | undefined, size: number, minute: number) => ({
+        id: uploadId(),
+        repository,
+        ...(account === undefined ? {} : { account }),
+        size,
+        createdAt: at(minute),
+        updatedAt: at(minute),
+      });
+      const limits = { perAccount: 2, perProject: 3 };
+      const a1 = session(`${project}/app`, 'ann', 10, 1);
+      const a2 = session(`${project}/lib`, 'ann', 20, 2);
+      await store().createUpload(a1, { limits });
+      await store().createUpload(a2, { limits });
+      assert.deepEqual(await store().upload(a1.id), a1, 'the account is kept');
+      const a3 = session(`${other}/app`, 'ann', 1, 3);
+      await assert.rejects(store().createUpload(a3, { limits }), (error: unknown) => {
+        assert.ok(error instanceof MetadataUploadLimitError);
+        assert.deepEqual([error.scope, error.open, error.limit], [{ account: 'ann' }, 2, 2]);
+        return true;
+      });
+      assert.equal(await store().upload(a3.id), undefined, 'a refused session is not inserted');
+      const anonymous = session(`${project}/app`, undefined, 5, 4);
+      await store().createUpload(anonymous, { limits });
+      const b1 = session(`${project}/app`, 'bob', 1, 5);
+      await assert.rejects(store().createUpload(b1, { limits }), (error: unknown) => {
+        assert.ok(error instanceof MetadataUploadLimitError);
+        assert.deepEqual([error.scope, error.open, error.limit], [{ project }, 3, 3]);
+        return true;
+      });
+      await store().createUpload(b1, {}); // without limits nothing is counted
+
+      assert.deepEqual(await store().uploadTotals({ project }), { sessions: 4, stagedBytes: 36 });
+      assert.deepEqual(await store().uploadTotals({ account: 'ann' }), { sessions: 2, stagedBytes: 30 });
+      assert.deepEqual(await store().uploadTotals({ project: other }), { sessions: 0, stagedBytes: 0 });
+      assert.equal(await store().advanceUpload(a1.id, 10, 1010), true);
+      assert.deepEqual(await store().uploadTotals({ project }), { sessions: 4, stagedBytes: 1036 });
+
+      const ids = async (scope: { account: string } | { project: string }, limit?: number) =>
+        (await store().staleUploads(at(30), { scope, ...(limit === undefined ? {} : { limit }) })).map((u) => u.id);
+      assert.deepEqual(await ids({ project }), [a2.id, anonymous.id, b1.id], 'oldest first; a1 was just advanced');
+      assert.deepEqual(await ids({ project }, 1), [a2.id]);
+      assert.deepEqual(await ids({ account: 'ann' }), [a2.id]);
+      for (const s of [a1, a2, anonymous, b1]) await store().deleteUpload(s.id);
+      assert.deepEqual(await store().uploadTotals({ project }), { sessions: 0, stagedBytes: 0 });
+    });
+
+    test('uploads: a claimed digest is read back with the session', async () => {
+      const id = uploadId();
+      const now = new Date();
+      await store().createUpload({ id, repository: repo('claim'), size: 7, createdAt: now, updatedAt: now });
+      assert.equal((await store().upload(id))?.claimedDigest, undefined);
+      const digest = blobDigest('claimed');
+      assert.equal(await store().claimUpload(id, digest), true);
+      assert.equal((await store().upload(id))?.claimedDigest, digest);
+      await store().deleteUpload(id);
     });
 
     test('completeUpload records and links the blob and ends the session in one step', async () => {

@@ -8,17 +8,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { compose } from '../../../src/compose/compose.js';
+import { appFromComposed } from '../../../src/cli/app-from-composed.js';
+import { compose, type Composed } from '../../../src/compose/compose.js';
+import type { BerthConfig } from '../../../src/config/config.js';
 import type { Registry } from '../../../src/core/registry/registry.js';
-import { buildApp } from '../../../src/http/build-app.js';
-import { Metrics } from '../../../src/http/ops/metrics.js';
 import { closeApp } from '../../../src/http/close-app.js';
-import { testConfig } from '../../support/test-server.js';
+import { testConfig, type TestServerOptions } from '../../support/test-server.js';
 
 export interface ServerOnRoot {
   url: string;
   root: string;
   registry: Registry;
+  composed: Composed;
   /** Log records at level error or above, parsed. */
   errors(): Record<string, unknown>[];
   /** Closes the app and the stores; leaves the root in place. */
@@ -32,11 +33,17 @@ export async function makeRoot(): Promise<{ root: string; remove(): Promise<void
   return { root, remove: () => rm(root, { recursive: true, force: true }) };
 }
 
-export async function startServerOnRoot(root: string): Promise<ServerOnRoot> {
+export interface ServerOnRootOptions extends TestServerOptions {
+  /** A last change to the configuration (a metadata file off the blob root, say). */
+  config?: (config: BerthConfig) => BerthConfig;
+}
+
+export async function startServerOnRoot(root: string, options: ServerOnRootOptions = {}): Promise<ServerOnRoot> {
   const records: Record<string, unknown>[] = [];
   const logger = pino({ level: 'warn' }, { write: (line: string) => void records.push(JSON.parse(line) as Record<string, unknown>) });
-  const composed = await compose(testConfig(root), logger);
-  const app = buildApp({ registry: composed.registry, metrics: new Metrics(), logger });
+  const config = testConfig(root, options);
+  const composed = await compose(options.config?.(config) ?? config, logger, { now: options.now });
+  const app = appFromComposed(composed, { logger });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
@@ -44,6 +51,7 @@ export async function startServerOnRoot(root: string): Promise<ServerOnRoot> {
     url: `http://127.0.0.1:${port}`,
     root,
     registry: composed.registry,
+    composed,
     errors: () => records.filter((r) => typeof r.level === 'number' && r.level >= PINO_ERROR),
     async stop() {
       await closeApp(app);
