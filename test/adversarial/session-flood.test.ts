@@ -8,8 +8,7 @@
  * - anonymous clients send bad Basic logins with 8 kB usernames: the audit log grows by a
  *   bounded number of rows and bytes, however many attempts there were.
  *
- * The cap is configured through the environment named in CAP_ENV (adjust the name when the
- * configuration key settles; UPLOAD_CAP is what the assertions use).
+ * The cap is set through `uploads.maxperaccount` (CAP_ENV); UPLOAD_CAP is what the assertions use.
  */
 import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
@@ -22,8 +21,7 @@ import { ADMIN, assertHealthy, basicOf, isEnvelope, pool, rssOf, seedAccounts, s
 
 /** Open upload sessions one account may hold. */
 const UPLOAD_CAP = 100;
-// `BERTH_*` names that are not configuration are ignored, so a server without the setting still starts.
-const CAP_ENV: Record<string, string> = { BERTH_UPLOADS_MAXSESSIONSPERACCOUNT: String(UPLOAD_CAP) };
+const CAP_ENV: Record<string, string> = { BERTH_UPLOADS_MAXPERACCOUNT: String(UPLOAD_CAP) };
 const UPLOAD_ATTEMPTS = 2000;
 /** Far above what 100 open sessions cost, far below what an unbounded map of 2,000 sessions plus V8's slack could reach. */
 const RSS_GROWTH_LIMIT = 64 * 1024 * 1024;
