@@ -5,8 +5,9 @@
  *
  * - Header timeout: the whole header block must arrive within it, however steadily it trickles
  *   (Node's headersTimeout, checked every quarter of it); the client gets 408.
- * - Body idle timeout: a request body that moves no byte for this long is cut off. It is idle
- *   time, not total time, so a slow but moving upload of any size is never cut.
+ * - Body idle timeout: a request body that moves no byte for this long is cut off, and so is a
+ *   streamed response (a blob) the client stops reading. It is idle time, not total time, so
+ *   a slow but moving upload or download of any size is never cut.
  * - Keep-alive timeout: how long an idle connection waits for its next request.
  * - Connection cap: see connection-cap.ts.
  * There is no total request timeout: a large layer takes as long as it takes.
@@ -30,33 +31,56 @@ export function installConnectionLimits(app: FastifyInstance, limits: Connection
   // Node checks the header deadline on this interval (30 s by default), read when it listens.
   server.connectionsCheckingInterval = Math.min(Math.max(Math.floor(limits.headerTimeoutMs / 4), 100), 5000);
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
-  app.addHook('onRequest', async (request, reply) => watchBody(request, reply, limits.bodyIdleTimeoutMs));
+  app.addHook('onRequest', async (request, reply) => watchBodies(request, reply, limits.bodyIdleTimeoutMs));
   installConnectionCap(server, limits.maxConnections, tls, app.log);
 }
 
-function watchBody(request: FastifyRequest, response: FastifyReply, idleMs: number): void {
+/**
+ * One idle timer per request, armed only while bytes should be moving: while the request body
+ * arrives, and while a streamed response (a blob) is sent. It is the connection's (or HTTP/2
+ * stream's) idle timer, so every byte read or written resets it. In between, while the handler
+ * works (hashing, committing, waiting for a lock), it is off: only the client can be idle here.
+ */
+function watchBodies(request: FastifyRequest, reply: FastifyReply, idleMs: number): void {
   const raw = request.raw;
+  const response = reply.raw;
   const headers = raw.headers;
-  const hasBody = headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
-  if (!hasBody || raw.complete) return;
-  // The timer is the connection's (or HTTP/2 stream's) idle timer: every byte read resets it.
-  // It is cleared once the body is in, so a handler that takes long to answer, or waits before
-  // reading a body that has already arrived, is never cut off by it.
-  const clear = () => {
-    raw.setTimeout(0);
-    raw.off('timeout', onIdle);
-    response.raw.off('timeout', onIdle);
-  };
+  let receiving = (headers['transfer-encoding'] !== undefined || (headers['content-length'] ?? '0') !== '0') && !raw.complete;
+  let sending = false;
+  const arm = () => raw.setTimeout(idleMs);
+  const disarm = () => raw.setTimeout(0);
   const onIdle = () => {
-    if (raw.complete) return clear();
-    request.log.warn({ idleSeconds: idleMs / 1000, url: request.url.split('?')[0] }, 'request body sent nothing for the idle timeout; connection closed');
-    raw.destroy();
+    const url = request.url.split('?')[0];
+    if (receiving && !raw.complete) {
+      request.log.warn({ idleSeconds: idleMs / 1000, url }, 'request body sent nothing for the idle timeout; connection closed');
+      raw.destroy();
+    } else if (sending) {
+      request.log.warn({ idleSeconds: idleMs / 1000, url }, 'client read nothing of the response for the idle timeout; connection closed');
+      response.destroy();
+    } else {
+      disarm();
+    }
   };
-  raw.setTimeout(idleMs, onIdle);
-  // Listening on the response as well keeps Node from closing the connection by itself when
-  // the timer fires after the body has arrived (it then reports the timeout only there).
-  response.raw.on('timeout', onIdle);
-  raw.once('end', clear);
-  raw.once('close', clear);
-  response.raw.once('close', clear);
+  // Listening on both keeps Node from closing the connection on its own when the timer fires;
+  // it reports the timeout to the request only while the body is incomplete.
+  raw.on('timeout', onIdle);
+  response.on('timeout', onIdle);
+  if (receiving) {
+    arm();
+    raw.once('end', () => {
+      receiving = false;
+      if (!sending) disarm();
+    });
+  }
+  response.once('pipe', () => {
+    sending = true;
+    arm();
+  });
+  response.once('close', () => {
+    receiving = false;
+    sending = false;
+    disarm();
+    raw.off('timeout', onIdle);
+    response.off('timeout', onIdle);
+  });
 }

@@ -5,6 +5,7 @@
 // closed after their timeouts, connections over the cap get a fast 503, /healthz answers all
 // along, and a slow upload that keeps moving is not cut off.
 import { strict as assert } from 'node:assert';
+import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { after, before, test } from 'node:test';
@@ -157,4 +158,30 @@ test('a slow upload that keeps moving (a byte every 0.5 s, three idle timeouts l
   await closedWithin(watched, 10_000, 'the slow upload');
   assert.match(watched.received(), /^HTTP\/1\.1 202 /, `answer: ${watched.received().slice(0, 200)}`);
   assert.match(watched.received(), new RegExp(`Range: 0-${bytes - 1}`, 'i'));
+});
+
+test('a client that stops reading a blob is cut off after the idle timeout; one that reads slowly is not', async () => {
+  const size = 48 * 1024 * 1024;
+  const blob = Buffer.alloc(size, 7);
+  const digest = `sha256:${createHash('sha256').update(blob).digest('hex')}`;
+  const pushed = await request('POST', `/v2/flood/big/blobs/uploads/?digest=${digest}`, { 'content-type': 'application/octet-stream', 'content-length': String(size) }, blob);
+  assert.equal(pushed.status, 201, pushed.text);
+
+  const read = async (pauseMs: number) => {
+    const watched = await open();
+    let bytes = 0;
+    watched.socket.on('data', (chunk: Buffer) => (bytes += chunk.length));
+    watched.socket.write(`GET /v2/flood/big/blobs/${digest} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    await new Promise((r) => setTimeout(r, 300));
+    // Stop reading: the kernel's buffers fill and the server can write nothing more.
+    watched.socket.pause();
+    await new Promise((r) => setTimeout(r, pauseMs));
+    watched.socket.resume();
+    await closedWithin(watched, 30_000, 'the download');
+    return bytes;
+  };
+  const stalled = await read(BODY_IDLE_S * 1000 + SLACK_MS);
+  assert.ok(stalled < size, `a reader stalled for longer than the idle timeout still got all ${size} bytes`);
+  const brief = await read(BODY_IDLE_S * 1000 / 4);
+  assert.ok(brief > size, `a reader pausing briefly got ${brief} of ${size} bytes (plus headers)`);
 });
