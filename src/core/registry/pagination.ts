@@ -23,10 +23,11 @@ export type VisibleFilter = (names: string[]) => Promise<string[]>;
 
 /**
  * Rows examined per visible page at most. A caller who may see little of a large registry
- * would otherwise make one request scan all of it; past this many rows the page ends with what
- * was found, continuing after the last name shown.
+ * (anyone, anonymously) would otherwise make one request scan all of it, with an access check
+ * per project; past this many rows the page ends with what was found, continuing after the
+ * last name shown.
  */
-export const MAX_EXAMINED_PER_PAGE = 50_000;
+export const MAX_EXAMINED_PER_PAGE = 10_000;
 const BATCH = 1000;
 
 /**
