@@ -61,7 +61,7 @@ export function installConnectionCap(server: Server, max: number, tls: boolean, 
     deadline.unref();
     socket.once('close', () => clearTimeout(deadline));
     socket.once('data', (chunk: Buffer) => {
-      const healthz = /^(?:GET|HEAD) \/healthz[ ?]/.test(chunk.toString('latin1', 0, 32));
+      const healthz = /^GET \/healthz[ ?]/.test(chunk.toString('latin1', 0, 32));
       socket.end(healthz ? HEALTHY : refusal);
     });
   };

@@ -171,10 +171,9 @@ test('a client that stops reading a blob is cut off after the idle timeout; one 
     const watched = await open();
     let bytes = 0;
     watched.socket.on('data', (chunk: Buffer) => (bytes += chunk.length));
-    watched.socket.write(`GET /v2/flood/big/blobs/${digest} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
-    await new Promise((r) => setTimeout(r, 300));
-    // Stop reading: the kernel's buffers fill and the server can write nothing more.
+    // Read nothing: the kernel's buffers fill (a few MiB) and the server can write no more.
     watched.socket.pause();
+    watched.socket.write(`GET /v2/flood/big/blobs/${digest} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
     await new Promise((r) => setTimeout(r, pauseMs));
     watched.socket.resume();
     await closedWithin(watched, 30_000, 'the download');
