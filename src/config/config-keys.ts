@@ -25,7 +25,7 @@ export interface SectionRule {
 export interface ValueRule {
   readonly kind: 'value';
   /** Strings are taken from env vars verbatim; other types are read as YAML, as Distribution does. */
-  readonly type: 'string' | 'boolean' | 'duration' | 'integer';
+  readonly type: 'string' | 'boolean' | 'duration' | 'count';
 }
 
 export interface IgnoredRule {
@@ -48,7 +48,7 @@ const section = (keys: Record<string, KeyRule>, extra: Partial<SectionRule> = {}
 const text: ValueRule = { kind: 'value', type: 'string' };
 const flag: ValueRule = { kind: 'value', type: 'boolean' };
 const duration: ValueRule = { kind: 'value', type: 'duration' };
-const count: ValueRule = { kind: 'value', type: 'integer' };
+const count: ValueRule = { kind: 'value', type: 'count' };
 const ignored = (why: string): IgnoredRule => ({ kind: 'ignored', why });
 /** By default an empty value (null, "", [], {}) means "not configured" and is accepted. */
 const refused = (why: string, sameAsBerth: (value: RawValue) => boolean = isEmpty): RefusedRule => ({
