@@ -13,6 +13,7 @@ import { BasicGuard } from '../http/auth/basic-guard.js';
 import { ExternalTokenGuard } from '../http/auth/external-token-guard.js';
 import { TokenGuard } from '../http/auth/token-guard.js';
 import { buildApp } from '../http/build-app.js';
+import type { ConnectionLimits } from '../http/connection-limits.js';
 import { Metrics } from '../http/ops/metrics.js';
 import { registerStorageMetrics } from './storage-metrics.js';
 
@@ -20,6 +21,8 @@ export interface AppOptions {
   logger: Logger;
   tls?: { cert: string | Buffer; key: string | Buffer };
   baseUrl?: string;
+  /** Timeouts and the connection cap (http/connection-limits.ts); Node's defaults without. */
+  limits?: ConnectionLimits;
 }
 
 export function appFromComposed(composed: Composed, options: AppOptions): FastifyInstance {

@@ -99,6 +99,10 @@ function exitAfterOutput(code: number): void {
   process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }
 
+// Everything berth writes (database, blobs, keys, exports) is for its own account only,
+// whatever umask the shell or service manager left; the adapters also set modes explicitly.
+process.umask(0o077);
+
 main(process.argv.slice(2)).then(
   (code) => {
     if (code >= 0) exitAfterOutput(code);

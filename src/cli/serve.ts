@@ -7,6 +7,7 @@ import type { BerthConfig } from '../config/config.js';
 import { closeApp } from '../http/close-app.js';
 import { appFromComposed } from './app-from-composed.js';
 import { parseListenAddress } from '../config/listen-address.js';
+import { warnIfDescriptorsShort } from './descriptor-limit.js';
 
 export async function serve(config: BerthConfig, warnings: readonly string[]): Promise<void> {
   const logger: Logger = pino({ level: config.log.level, base: { service: 'berth' } });
@@ -22,7 +23,15 @@ export async function serve(config: BerthConfig, warnings: readonly string[]): P
         'It is not shown again. Change it with `berth user passwd admin`, or set BERTH_ADMIN_PASSWORD before the first start.\n\n',
     );
   }
-  const app = appFromComposed(composed, { logger, tls, baseUrl: config.http.host });
+  const connections = config.http.connections;
+  const limits = {
+    headerTimeoutMs: connections.headerTimeoutSeconds * 1000,
+    bodyIdleTimeoutMs: connections.bodyIdleTimeoutSeconds * 1000,
+    keepAliveTimeoutMs: connections.keepAliveTimeoutSeconds * 1000,
+    maxConnections: connections.maxConnections,
+  };
+  warnIfDescriptorsShort(connections.maxConnections, logger);
+  const app = appFromComposed(composed, { logger, tls, baseUrl: config.http.host, limits });
   const stopUploadPurge = scheduleUploadPurge(composed.registry, config, logger);
   const stopAuditPrune = scheduleAuditPrune(composed, config, logger);
   const stopGc = scheduleGc(composed.lifecycle, config, logger, composed.retention);

@@ -11,6 +11,7 @@ import { loadOrCreateSigningKey } from '../adapters/crypto/signing-key-file.js';
 import { loadTrustedKeys } from '../adapters/crypto/trusted-keys.js';
 import { HtpasswdFile } from '../adapters/htpasswd/htpasswd-file.js';
 import { openSqlite } from '../adapters/metadata/sqlite-database.js';
+import { tightenDataRoot } from './private-data.js';
 import type { BerthConfig } from '../config/config.js';
 import { AuditLog } from '../core/access/audit-log.js';
 import { Authenticator } from '../core/access/authenticator.js';
@@ -77,6 +78,7 @@ export interface ComposeOptions {
 export async function compose(config: BerthConfig, logger: Logger, options: ComposeOptions = {}): Promise<Composed> {
   const clock = options.now ?? (() => new Date());
   const root = config.storage.filesystem.rootdirectory;
+  await tightenDataRoot(root, config.metadata.sqlite.path, logger);
   const blobs = new FilesystemBlobStore({ root });
   // WAL with synchronous=NORMAL: a committed push survives kill -9; see ARCHITECTURE.md.
   const stores = openSqlite({ path: config.metadata.sqlite.path, synchronous: 'normal', now: options.now });

@@ -40,6 +40,7 @@ export function buildConfig(tree: RawMap, origins: ValueOrigins, cwd: string): B
       host: externalHost(read),
       tls: tls(read, cwd),
       drainTimeoutSeconds: read.duration(['http', 'draintimeout'], 'go-duration') ?? DEFAULTS.drainTimeoutSeconds,
+      connections: connectionLimits(read),
     },
     storage: {
       filesystem: { rootdirectory },
@@ -109,6 +110,20 @@ function auth(read: ValueReader, cwd: string): AuthConfig {
     createProjectsOnPush: read.boolean([...base, 'createprojects']) ?? DEFAULTS.createProjectsOnPush,
     tokenTtlSeconds: read.duration([...base, 'tokenttl'], 'duration-string') ?? DEFAULTS.tokenTtlSeconds,
     auditRetentionSeconds: read.duration([...base, 'auditretention'], 'go-duration') ?? DEFAULTS.auditRetentionSeconds,
+  };
+}
+
+function connectionLimits(read: ValueReader): BerthConfig['http']['connections'] {
+  const timeout = (key: string, fallback: number) => {
+    const seconds = read.duration(['http', key], 'duration-string');
+    if (seconds === 0) read.problem(['http', key], 'must be greater than 0');
+    return seconds || fallback;
+  };
+  return {
+    headerTimeoutSeconds: timeout('headertimeout', DEFAULTS.headerTimeoutSeconds),
+    bodyIdleTimeoutSeconds: timeout('bodyidletimeout', DEFAULTS.bodyIdleTimeoutSeconds),
+    keepAliveTimeoutSeconds: timeout('keepalivetimeout', DEFAULTS.keepAliveTimeoutSeconds),
+    maxConnections: read.integer(['http', 'maxconnections'], 0, 1_000_000) ?? DEFAULTS.maxConnections,
   };
 }
 

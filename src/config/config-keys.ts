@@ -141,6 +141,11 @@ export const CONFIG_KEYS: SectionRule = section({
     secret: ignored('Berth keeps upload state server-side, so nothing is signed with it'),
     relativeurls: ignored('Berth builds Location headers from http.host or the request'),
     draintimeout: duration,
+    // Berth's own: slow and stalled clients cannot hold the server's sockets.
+    headertimeout: duration,
+    bodyidletimeout: duration,
+    keepalivetimeout: duration,
+    maxconnections: count,
     tls: section({
       certificate: text,
       key: text,

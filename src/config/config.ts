@@ -20,6 +20,19 @@ export interface HttpConfig {
   tls: TlsConfig | undefined;
   /** Seconds to wait for in-flight requests at shutdown (Distribution's http.draintimeout). */
   drainTimeoutSeconds: number;
+  /** Berth-only limits that keep slow or stalled clients from holding sockets and descriptors. */
+  connections: ConnectionLimitsConfig;
+}
+
+export interface ConnectionLimitsConfig {
+  /** The whole request header block must arrive within this (http.headertimeout). */
+  headerTimeoutSeconds: number;
+  /** A request body that sends no byte for this long is cut off: idle, not total (http.bodyidletimeout). */
+  bodyIdleTimeoutSeconds: number;
+  /** An idle keep-alive connection is closed after this (http.keepalivetimeout). */
+  keepAliveTimeoutSeconds: number;
+  /** Open client connections at most; beyond it new ones get a fast 503. 0: no cap (http.maxconnections). */
+  maxConnections: number;
 }
 
 export interface StorageConfig {

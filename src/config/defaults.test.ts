@@ -8,7 +8,13 @@ test('with no file and no environment, every default applies', () => {
   assert.deepEqual(warnings, []);
   assert.deepEqual(config, {
     log: { level: 'info' },
-    http: { addr: ':5000', host: undefined, tls: undefined, drainTimeoutSeconds: 30 },
+    http: {
+      addr: ':5000',
+      host: undefined,
+      tls: undefined,
+      drainTimeoutSeconds: 30,
+      connections: { headerTimeoutSeconds: 20, bodyIdleTimeoutSeconds: 60, keepAliveTimeoutSeconds: 75, maxConnections: 2000 },
+    },
     storage: {
       filesystem: { rootdirectory: '/srv/berth/data' },
       delete: { enabled: true },

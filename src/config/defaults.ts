@@ -33,6 +33,18 @@ export const DEFAULTS = Object.freeze({
   // Longer than any push takes between uploading a layer and putting the manifest naming it.
   gcGraceSeconds: HOUR,
   gcIntervalSeconds: 24 * HOUR,
+  // Slow and stalled clients (see docs/configuration.md): a header block takes well under a
+  // second from any real client; a body that moves no byte for a minute is dead (TCP's own
+  // retransmission backoff stays far below that); 75 s keep-alive outlasts the 60 s idle
+  // timeouts of common proxies, so the proxy closes first and never reuses a closed socket.
+  headerTimeoutSeconds: 20,
+  bodyIdleTimeoutSeconds: 60,
+  keepAliveTimeoutSeconds: 75,
+  // Each connection is one descriptor, and an upload holds a second (its staging file); 2000
+  // connections need about 4,100 with the database and blobs being served, well inside the
+  // limits service managers and container runtimes give (Node raises its soft limit to the hard
+  // one). `berth serve` warns at start when the descriptor limit is too low for the cap.
+  maxConnections: 2000,
   restoreWindowSeconds: 24 * HOUR,
   // Far above a busy CI robot (docker pushes 3 layers at a time per push, buildkit a few more),
   // far below what fills memory or a directory: 15,000 sessions in 7 s was the flood seen.

@@ -70,6 +70,7 @@ describe('a Distribution config.yml', () => {
         host: 'https://registry.example.com',
         tls: { certificate: '/etc/docker/registry/certs/domain.crt', key: '/etc/docker/registry/certs/domain.key' },
         drainTimeoutSeconds: 60,
+        connections: { headerTimeoutSeconds: 20, bodyIdleTimeoutSeconds: 60, keepAliveTimeoutSeconds: 75, maxConnections: 2000 },
       },
       storage: {
         filesystem: { rootdirectory: '/var/lib/registry' },

@@ -98,4 +98,15 @@ export class ValueReader {
     }
     return seconds;
   }
+
+  /** A whole number from `min` to `max` (where 0 has a meaning, such as "no cap"). */
+  integer(path: readonly string[], min: number, max: number): number | undefined {
+    const value = getAt(this.tree, path);
+    if (value === undefined || value === null || value === '') return undefined;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      this.problem(path, `expected a whole number from ${min} to ${max}, got ${describe(value)}`);
+      return undefined;
+    }
+    return value;
+  }
 }

@@ -18,6 +18,7 @@ import { createOciDispatch, registerOciRoutes } from './oci/routes.js';
 import type { Metrics } from './ops/metrics.js';
 import { registerOpsRoutes } from './ops/ops-routes.js';
 import { installRequestLog } from './request-log.js';
+import { installConnectionLimits, type ConnectionLimits } from './connection-limits.js';
 
 export interface AppDeps {
   registry: Registry;
@@ -27,6 +28,8 @@ export interface AppDeps {
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** Externally visible base URL for absolute Location headers. */
   baseUrl?: string;
+  /** Header, body-idle and keep-alive timeouts and the connection cap (`http.*` config). */
+  limits?: ConnectionLimits;
   /** Access control; without it the registry is open, as registry:2 is without `auth`. */
   auth?: {
     guard: AccessGuard;
@@ -77,6 +80,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
 
   installErrorHandler(app);
+  if (deps.limits) installConnectionLimits(app, deps.limits, Boolean(deps.tls));
   installRequestLog(app, deps.metrics);
   deps.metrics.gauge('berth_upload_sessions_active', 'Upload sessions hashed by this process.', () => deps.registry.uploads.activeSessions);
   registerOciRoutes(app, dispatch);

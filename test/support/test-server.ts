@@ -9,6 +9,7 @@ import { pino, type Logger } from 'pino';
 import { appFromComposed } from '../../src/cli/app-from-composed.js';
 import { compose, type Composed } from '../../src/compose/compose.js';
 import type { BerthConfig } from '../../src/config/config.js';
+import { DEFAULTS } from '../../src/config/defaults.js';
 import type { Registry } from '../../src/core/registry/registry.js';
 import { closeApp } from '../../src/http/close-app.js';
 
@@ -40,7 +41,18 @@ export interface TestServerOptions {
 export function testConfig(root: string, overrides: TestServerOptions = {}): BerthConfig {
   return {
     log: { level: 'error' },
-    http: { addr: '127.0.0.1:0', host: undefined, tls: undefined, drainTimeoutSeconds: 5 },
+    http: {
+      addr: '127.0.0.1:0',
+      host: undefined,
+      tls: undefined,
+      drainTimeoutSeconds: 5,
+      connections: {
+        headerTimeoutSeconds: DEFAULTS.headerTimeoutSeconds,
+        bodyIdleTimeoutSeconds: DEFAULTS.bodyIdleTimeoutSeconds,
+        keepAliveTimeoutSeconds: DEFAULTS.keepAliveTimeoutSeconds,
+        maxConnections: DEFAULTS.maxConnections,
+      },
+    },
     storage: {
       filesystem: { rootdirectory: root },
       delete: { enabled: overrides.deleteEnabled ?? true },

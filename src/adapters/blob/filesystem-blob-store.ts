@@ -18,6 +18,9 @@
  * After a crash mid-append the staging file may hold more bytes than the caller recorded:
  * they are still a prefix of what the client sent, and uploadSize reports the truth.
  *
+ * Blob bytes are private to the registry: directories are created 0700 and staging files
+ * (which become the blobs) 0600 whatever the umask, as the signing key is.
+ *
  * Concurrent appends or an append racing a commit on the same id are the caller's to prevent
  * (core serialises per upload); the offset check catches retries, not simultaneous writers.
  */
@@ -45,6 +48,8 @@ import {
   whenFull,
   writeChunks,
 } from './filesystem-paths.js';
+
+const PRIVATE_DIRECTORY = { recursive: true, mode: 0o700 } as const;
 
 export interface FilesystemBlobStoreOptions {
   root: string;
@@ -91,8 +96,8 @@ export class FilesystemBlobStore implements BlobStore {
     const path = this.layout.uploadPath(id);
     options.signal?.throwIfAborted();
     try {
-      await mkdir(this.layout.uploadsDir, { recursive: true });
-      await writeFile(path, new Uint8Array(0), { flag: 'wx' });
+      await mkdir(this.layout.uploadsDir, PRIVATE_DIRECTORY);
+      await writeFile(path, new Uint8Array(0), { flag: 'wx', mode: 0o600 });
     } catch (error) {
       if (hasErrorCode(error, 'EEXIST')) {
         throw new Error(`${STORE_NAME}: upload ${id} already exists`, { cause: error });
@@ -194,7 +199,7 @@ export class FilesystemBlobStore implements BlobStore {
       return { digest, size: existing.size };
     }
     const shard = dirname(target);
-    const created = await mkdir(shard, { recursive: true });
+    const created = await mkdir(shard, PRIVATE_DIRECTORY);
     try {
       await rename(staged, target);
     } catch (error) {
@@ -246,8 +251,8 @@ export class FilesystemBlobStore implements BlobStore {
 
   async ping(options: IoOptions = {}): Promise<void> {
     options.signal?.throwIfAborted();
-    await mkdir(this.layout.blobsDir, { recursive: true });
-    await mkdir(this.layout.uploadsDir, { recursive: true });
+    await mkdir(this.layout.blobsDir, PRIVATE_DIRECTORY);
+    await mkdir(this.layout.uploadsDir, PRIVATE_DIRECTORY);
     await access(this.layout.root, constants.R_OK | constants.W_OK);
   }
 

@@ -16,7 +16,7 @@
  * them. Prepared statements are cached by SQL text, since Kysely re-prepares on every query
  * and parsing would otherwise dominate the cost of a primary-key lookup such as manifestByTag.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
@@ -71,19 +71,35 @@ export function openSqlite(options: SqliteOptions): SqliteStores {
 
 function openConnection(options: SqliteOptions): BetterSqlite3.Database {
   if (options.path !== ':memory:' && options.path !== '') {
-    mkdirSync(dirname(options.path), { recursive: true });
+    mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 });
   }
   const sqlite = new BetterSqlite3(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
   try {
+    // Password hashes and the audit log live here. SQLite creates its -wal and -shm files with
+    // the database file's mode, so making the database private first covers all three; files
+    // an older version left readable are tightened too.
+    keepPrivate(options.path);
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
     // Off by default in SQLite; PostgreSQL always enforces them, and the stores rely on them.
     sqlite.pragma('foreign_keys = ON');
+    keepPrivate(`${options.path}-wal`);
+    keepPrivate(`${options.path}-shm`);
   } catch (error) {
     sqlite.close();
     throw error;
   }
   return sqlite;
+}
+
+/** Makes `path` readable and writable by its owner only, if it exists and is looser. */
+function keepPrivate(path: string): void {
+  if (path === ':memory:' || path === '' || path.startsWith(':memory:-')) return;
+  try {
+    if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
 }
 
 /** Beyond this many distinct SQL texts (IN lists of varying length) the oldest are dropped. */

@@ -21,7 +21,7 @@
 import type { RetentionView } from '../../ports/metadata-usage.js';
 import type { MetadataStore } from '../../ports/metadata-store.js';
 import type { PolicyStore, RetentionRule } from '../../ports/policy-store.js';
-import { matchesTagPattern } from './write-policy.js';
+import { globMatches } from './glob.js';
 import { DeniedError } from '../errors.js';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -70,7 +70,7 @@ export function describeRule(rule: RetentionRule): string {
 }
 
 function applies(rule: RetentionRule, repository: string): boolean {
-  return rule.repositories === undefined || matchesTagPattern(rule.repositories, repository);
+  return rule.repositories === undefined || globMatches(rule.repositories, repository);
 }
 
 /** The removals `rules` make in one repository; pure, so the dry run and the real run agree. */
@@ -82,7 +82,7 @@ export function planRepository(
 ): RetentionRemoval[] {
   const here = rules.map((rule, index) => ({ rule, index })).filter(({ rule }) => applies(rule, view.repository));
   const keepPatterns = here.flatMap(({ rule }) => (rule.kind === 'keep-matching' ? [rule.pattern] : []));
-  const isProtected = (tag: string) => [...keepPatterns, ...immutableTags].some((p) => matchesTagPattern(p, tag));
+  const isProtected = (tag: string) => [...keepPatterns, ...immutableTags].some((p) => globMatches(p, tag));
   const candidates = view.tags.filter((t) => !isProtected(t.tag));
   const removals = new Map<string, RetentionRemoval>();
   const remove = (tag: string | undefined, digest: string, index: number, rule: RetentionRule) => {

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import type { ProjectPolicy } from '../../ports/policy-store.js';
 import { DeniedError } from '../errors.js';
-import { checkManifestPush, checkTagDelete, checkWritable, matchesTagPattern, tagPushIsRestricted } from './write-policy.js';
+import { checkManifestPush, checkTagDelete, checkWritable, tagPushIsRestricted } from './write-policy.js';
 
 const A = `sha256:${'a'.repeat(64)}`;
 const B = `sha256:${'b'.repeat(64)}`;
@@ -17,17 +17,6 @@ function denied(run: () => void, rule: string, message: RegExp): void {
     return true;
   });
 }
-
-test('glob patterns: * any run, ? one character, anchored, other characters literal', () => {
-  assert.ok(matchesTagPattern('v*', 'v1.2.3'));
-  assert.ok(matchesTagPattern('v*', 'v'));
-  assert.ok(!matchesTagPattern('v*', 'latest'));
-  assert.ok(!matchesTagPattern('v*', 'xv1'));
-  assert.ok(matchesTagPattern('release-?', 'release-1'));
-  assert.ok(!matchesTagPattern('release-?', 'release-10'));
-  assert.ok(matchesTagPattern('1.0', '1.0'));
-  assert.ok(!matchesTagPattern('1.0', '1x0'), 'a dot is literal, not a regex wildcard');
-});
 
 test('no policy: everything allowed', () => {
   checkManifestPush(undefined, repo, 'latest', A, B);

@@ -9,17 +9,10 @@
 import type { ProjectPolicy } from '../../ports/policy-store.js';
 import { projectOf } from '../access/actions.js';
 import { DeniedError } from '../errors.js';
-
-/** Whether `tag` matches a glob: `*` any run of characters, `?` exactly one. */
-export function matchesTagPattern(pattern: string, tag: string): boolean {
-  const source = [...pattern]
-    .map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[\\^$.|+()[\]{}]/g, '\\$&')))
-    .join('');
-  return new RegExp(`^${source}$`).test(tag);
-}
+import { globMatches } from './glob.js';
 
 export function immutablePatternOf(policy: ProjectPolicy | undefined, tag: string): string | undefined {
-  return policy?.immutableTags.find((pattern) => matchesTagPattern(pattern, tag));
+  return policy?.immutableTags.find((pattern) => globMatches(pattern, tag));
 }
 
 /**

@@ -2,14 +2,19 @@
 import type { Page, ReferrerRecord } from '../../ports/metadata-store.js';
 import { NameUnknownError } from '../errors.js';
 import { assertDigest, assertName } from '../reference/reference.js';
-import { pageOf, type PageResult } from './pagination.js';
+import { pageOf, visiblePageOf, type PageResult, type VisibleFilter } from './pagination.js';
 import type { RegistryDeps } from './registry-deps.js';
 
 export class ListingService {
   constructor(private readonly deps: RegistryDeps) {}
 
-  catalog(page: Page): Promise<PageResult> {
-    return pageOf(page, (p) => this.deps.metadata.listRepositories(p));
+  /**
+   * Repository names in lexical order. With `visible`, the page holds only what it lets
+   * through, and the continuation never names anything else.
+   */
+  catalog(page: Page, visible?: VisibleFilter): Promise<PageResult> {
+    const fetch = (p: Page) => this.deps.metadata.listRepositories(p);
+    return visible === undefined ? pageOf(page, fetch) : visiblePageOf(page, fetch, visible);
   }
 
   async tags(repository: string, page: Page): Promise<PageResult> {

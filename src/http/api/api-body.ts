@@ -7,7 +7,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { expiryFrom } from '../../core/access/lifetime.js';
-import { InvalidInputError, ManifestTooLargeError } from '../../core/errors.js';
+import { InvalidInputError } from '../../core/errors.js';
 import { readBody } from '../oci/read-body.js';
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -20,15 +20,7 @@ export async function readJsonObject(request: FastifyRequest, allowed: readonly 
     request.raw.resume();
     throw new InvalidInputError('send the body as JSON with Content-Type: application/json', { contentType: type });
   }
-  let bytes: Buffer;
-  try {
-    bytes = await readBody(request.raw, MAX_BODY_BYTES, request.headers['content-length']);
-  } catch (error) {
-    if (error instanceof ManifestTooLargeError) {
-      throw new ManifestTooLargeError(`the request body is larger than the ${MAX_BODY_BYTES}-byte limit`, { limit: MAX_BODY_BYTES });
-    }
-    throw error;
-  }
+  const bytes = await readBody(request.raw, MAX_BODY_BYTES, request.headers['content-length'], 'JSON request body');
   let value: unknown;
   try {
     value = JSON.parse(bytes.toString('utf8'));

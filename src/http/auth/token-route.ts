@@ -40,7 +40,7 @@ export function registerTokenRoute(app: FastifyInstance, deps: TokenRouteDeps): 
   });
 
   app.post('/token', async (request, reply) => {
-    const form = new URLSearchParams((await readBody(request.raw, MAX_FORM_BYTES, request.headers['content-length'])).toString('utf8'));
+    const form = new URLSearchParams((await readBody(request.raw, MAX_FORM_BYTES, request.headers['content-length'], 'token request form')).toString('utf8'));
     const scopes = form.getAll('scope');
     switch (form.get('grant_type')) {
       case 'password': {

@@ -17,9 +17,11 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
     return;
   }
   const status = statusFor[error.code ?? ''] ?? 400;
-  const body = JSON.stringify({
-    errors: [{ code: 'UNSUPPORTED', message: `malformed HTTP request (${error.code ?? 'parse error'})`, detail: {} }],
-  });
+  const message =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? 'the request headers did not arrive within the header timeout (http.headertimeout); send them at once'
+      : `malformed HTTP request (${error.code ?? 'parse error'})`;
+  const body = JSON.stringify({ errors: [{ code: 'UNSUPPORTED', message, detail: {} }] });
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
       'Content-Type: application/json; charset=utf-8\r\n' +
@@ -27,4 +29,6 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
       'Connection: close\r\n\r\n' +
       body,
   );
+  // A client that keeps sending (a header trickle) would otherwise hold the half-closed socket.
+  setTimeout(() => socket.destroy(), 1000).unref();
 }

@@ -42,4 +42,5 @@ export const edgeErrors = {
   notFound: { code: 'NOT_FOUND', status: 404, message: 'no such endpoint' },
   methodNotAllowed: { code: 'UNSUPPORTED', status: 405, message: 'method not allowed on this endpoint' },
   unknown: { code: 'UNKNOWN', status: 500, message: 'unknown error' },
+  unavailable: { code: 'UNAVAILABLE', status: 503, message: 'the server is at its connection limit' },
 } as const satisfies Record<string, WireError>;

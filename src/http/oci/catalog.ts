@@ -7,10 +7,10 @@ const DEFAULT_CATALOG_PAGE = 1000;
 
 export const listCatalog: OciHandler = async (context) => {
   const page = parsePage(context.request, DEFAULT_CATALOG_PAGE);
-  const result = await context.registry.listings.catalog(page);
+  // A caller who may not see everything gets pages of what it may see, and a Link that names
+  // only a repository on its page: never one it cannot pull.
+  const visible = context.access.unrestricted ? undefined : (names: string[]) => context.access.pullable(names);
+  const result = await context.registry.listings.catalog(page, visible);
   setNextLink(context.reply, '/v2/_catalog', page.limit, result.next);
-  // Pages may come back shorter than `n` when the caller cannot see some repositories; the
-  // Link header still continues after the last one examined, so nothing is skipped.
-  const repositories = context.access.unrestricted ? result.items : await context.access.pullable(result.items);
-  return context.reply.code(200).send({ repositories });
+  return context.reply.code(200).send({ repositories: result.items });
 };

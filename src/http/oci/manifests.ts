@@ -38,7 +38,7 @@ export const putManifest: OciHandler = async (context) => {
   const { name, reference } = context.params;
   const { request } = context;
   const limit = context.registry.deps.maxManifestBytes;
-  const body = await readBody(request.raw, limit, request.headers['content-length']);
+  const body = await readBody(request.raw, limit, request.headers['content-length'], 'manifest');
   const result = await context.registry.manifests.put(name, reference, body, request.headers['content-type']);
   context.reply.code(201).headers({
     location: location(context.options, `/v2/${name}/manifests/${result.digest}`),
