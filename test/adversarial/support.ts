@@ -10,6 +10,7 @@ import * as net from 'node:net';
 import { startBerth, type RegistryProcess } from '../support/registry-process.js';
 import { basic, withHeaders } from '../http/support/auth.js';
 import { client, expectStatus, json } from '../http/support/http-client.js';
+import { splitResponse } from '../http/support/raw-http.js';
 
 export const ADMIN_PASSWORD = 'adversarial-admin-pw';
 export const ADMIN = { username: 'admin', password: ADMIN_PASSWORD };
@@ -152,31 +153,8 @@ export function sendRaw(
 }
 
 function parseRaw(bytes: Buffer): RawOutcome {
-  const end = bytes.indexOf('\r\n\r\n');
-  const match = end > 0 ? /^HTTP\/1\.[01] (\d{3})/.exec(bytes.subarray(0, end).toString('latin1')) : null;
-  if (!match) return { kind: 'hang-up', received: bytes.toString('latin1').slice(0, 300) };
-  const headers: Record<string, string> = {};
-  for (const line of bytes.subarray(0, end).toString('latin1').split('\r\n').slice(1)) {
-    const colon = line.indexOf(':');
-    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
-  }
-  let body = bytes.subarray(end + 4);
-  if (headers['transfer-encoding']?.toLowerCase() === 'chunked') body = dechunk(body);
-  return { kind: 'answer', status: Number(match[1]), headers, body };
-}
-
-function dechunk(bytes: Buffer): Buffer {
-  const parts: Buffer[] = [];
-  let at = 0;
-  for (;;) {
-    const lineEnd = bytes.indexOf('\r\n', at);
-    if (lineEnd === -1) break;
-    const size = parseInt(bytes.subarray(at, lineEnd).toString('latin1'), 16);
-    if (!Number.isFinite(size) || size <= 0) break;
-    parts.push(bytes.subarray(lineEnd + 2, lineEnd + 2 + size));
-    at = lineEnd + 2 + size + 2;
-  }
-  return Buffer.concat(parts);
+  const parsed = splitResponse(bytes);
+  return parsed ? { kind: 'answer', ...parsed } : { kind: 'hang-up', received: bytes.toString('latin1').slice(0, 300) };
 }
 
 export interface Seeded {

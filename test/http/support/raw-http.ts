@@ -45,19 +45,24 @@ export async function rawRequest(base: string, data: Buffer | string, timeoutMs 
 
 function parseResponse(bytes: Buffer): RawReply {
   const raw = bytes.toString('latin1');
+  const parsed = splitResponse(bytes);
+  assert.ok(parsed, `no HTTP response head in: ${JSON.stringify(raw.slice(0, 200))}`);
+  return { ...parsed, text: parsed.body.toString('utf8'), raw };
+}
+
+/** Status, headers (lower-cased names) and de-chunked body of one response, or undefined without a status line. */
+export function splitResponse(bytes: Buffer): { status: number; headers: Record<string, string>; body: Buffer } | undefined {
   const end = bytes.indexOf('\r\n\r\n');
-  assert.ok(end > 0, `no HTTP response head in: ${JSON.stringify(raw.slice(0, 200))}`);
-  const [statusLine, ...headerLines] = bytes.subarray(0, end).toString('latin1').split('\r\n');
-  const match = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine ?? '');
-  assert.ok(match, `bad status line ${statusLine}`);
+  const match = end > 0 ? /^HTTP\/1\.[01] (\d{3})/.exec(bytes.subarray(0, end).toString('latin1')) : null;
+  if (!match) return undefined;
   const headers: Record<string, string> = {};
-  for (const line of headerLines) {
+  for (const line of bytes.subarray(0, end).toString('latin1').split('\r\n').slice(1)) {
     const colon = line.indexOf(':');
-    headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
   }
   let body = bytes.subarray(end + 4);
   if (headers['transfer-encoding']?.toLowerCase() === 'chunked') body = dechunk(body);
-  return { status: Number(match[1]), headers, body, text: body.toString('utf8'), raw };
+  return { status: Number(match[1]), headers, body };
 }
 
 function dechunk(bytes: Buffer): Buffer {
