@@ -20,6 +20,8 @@ export interface AppOptions {
   logger: Logger;
   tls?: { cert: string | Buffer; key: string | Buffer };
   baseUrl?: string;
+  /** `http.trustedproxies`. */
+  trustedProxies?: readonly string[];
 }
 
 export function appFromComposed(composed: Composed, options: AppOptions): FastifyInstance {

@@ -22,7 +22,7 @@ export async function serve(config: BerthConfig, warnings: readonly string[]): P
         'It is not shown again. Change it with `berth user passwd admin`, or set BERTH_ADMIN_PASSWORD before the first start.\n\n',
     );
   }
-  const app = appFromComposed(composed, { logger, tls, baseUrl: config.http.host });
+  const app = appFromComposed(composed, { logger, tls, baseUrl: config.http.host, trustedProxies: config.http.trustedProxies });
   const stopUploadPurge = scheduleUploadPurge(composed.registry, config, logger);
   const stopAuditPrune = scheduleAuditPrune(composed, config, logger);
   const stopGc = scheduleGc(composed.lifecycle, config, logger, composed.retention);

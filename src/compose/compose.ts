@@ -17,7 +17,7 @@ import { Authenticator } from '../core/access/authenticator.js';
 import { Authorizer } from '../core/access/authorizer.js';
 import { bootstrapAdmin } from '../core/access/bootstrap-admin.js';
 import { keyIdOf } from '../core/access/jwt.js';
-import { LoginLimiter } from '../core/access/login-limiter.js';
+import { DEFAULT_LIMITS, LoginLimiter } from '../core/access/login-limiter.js';
 import { TokenService } from '../core/access/token-service.js';
 import type { AccessStore } from '../ports/access-store.js';
 import type { CredentialChecker } from '../ports/credential-checker.js';
@@ -159,7 +159,7 @@ async function composeAccess(config: BerthConfig, store: AccessStore, hasher: Pa
     createProjectsOnPush: config.auth.createProjectsOnPush,
   });
   const audit = new AuditLog(store, now, (error) => logger.error({ err: error }, 'audit log write failed'));
-  const limiter = new LoginLimiter({ perAccount: 10, perAddress: 50, windowMs: 5 * 60_000, now: () => Date.now() });
+  const limiter = new LoginLimiter({ ...DEFAULT_LIMITS, now: () => Date.now() });
   const authenticator = new Authenticator(store, hasher, limiter, audit, now);
   const tokens = new TokenService(authorizer, {
     key: { ...keys, kid: keyIdOf(keys.publicKey) },

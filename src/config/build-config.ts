@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import type { AuthConfig, BerthConfig, LogLevel, TlsConfig } from './config.js';
 import { DEFAULTS, defaultSqlitePath } from './defaults.js';
 import { parseListenAddress } from './listen-address.js';
+import { parseTrustedProxies } from './trusted-proxies.js';
 import type { RawMap } from './raw-value.js';
 import type { ValueOrigins } from './value-origins.js';
 import { ValueReader } from './value-reader.js';
@@ -40,6 +41,7 @@ export function buildConfig(tree: RawMap, origins: ValueOrigins, cwd: string): B
       host: externalHost(read),
       tls: tls(read, cwd),
       drainTimeoutSeconds: read.duration(['http', 'draintimeout'], 'go-duration') ?? DEFAULTS.drainTimeoutSeconds,
+      trustedProxies: trustedProxies(read),
     },
     storage: {
       filesystem: { rootdirectory },
@@ -145,6 +147,12 @@ function externalHost(read: ValueReader): string | undefined {
     return undefined;
   }
   return host.replace(/\/+$/, '');
+}
+
+function trustedProxies(read: ValueReader): string[] {
+  const { proxies, problems } = parseTrustedProxies(read.raw(['http', 'trustedproxies']));
+  for (const problem of problems) read.problem(['http', 'trustedproxies'], problem);
+  return proxies;
 }
 
 function tls(read: ValueReader, cwd: string): TlsConfig | undefined {

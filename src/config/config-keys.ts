@@ -25,7 +25,7 @@ export interface SectionRule {
 export interface ValueRule {
   readonly kind: 'value';
   /** Strings are taken from env vars verbatim; other types are read as YAML, as Distribution does. */
-  readonly type: 'string' | 'boolean' | 'duration';
+  readonly type: 'string' | 'boolean' | 'duration' | 'list';
 }
 
 export interface IgnoredRule {
@@ -48,6 +48,8 @@ const section = (keys: Record<string, KeyRule>, extra: Partial<SectionRule> = {}
 const text: ValueRule = { kind: 'value', type: 'string' };
 const flag: ValueRule = { kind: 'value', type: 'boolean' };
 const duration: ValueRule = { kind: 'value', type: 'duration' };
+/** A YAML list, or a comma-separated string (as an environment variable gives it). */
+const list: ValueRule = { kind: 'value', type: 'list' };
 const ignored = (why: string): IgnoredRule => ({ kind: 'ignored', why });
 /** By default an empty value (null, "", [], {}) means "not configured" and is accepted. */
 const refused = (why: string, sameAsBerth: (value: RawValue) => boolean = isEmpty): RefusedRule => ({
@@ -140,6 +142,7 @@ export const CONFIG_KEYS: SectionRule = section({
     secret: ignored('Berth keeps upload state server-side, so nothing is signed with it'),
     relativeurls: ignored('Berth builds Location headers from http.host or the request'),
     draintimeout: duration,
+    trustedproxies: list,
     tls: section({
       certificate: text,
       key: text,

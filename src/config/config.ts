@@ -20,6 +20,8 @@ export interface HttpConfig {
   tls: TlsConfig | undefined;
   /** Seconds to wait for in-flight requests at shutdown (Distribution's http.draintimeout). */
   drainTimeoutSeconds: number;
+  /** Peers (IPs or CIDR blocks) whose X-Forwarded-For gives the client address; empty trusts none. */
+  trustedProxies: readonly string[];
 }
 
 export interface StorageConfig {

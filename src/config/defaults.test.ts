@@ -8,7 +8,7 @@ test('with no file and no environment, every default applies', () => {
   assert.deepEqual(warnings, []);
   assert.deepEqual(config, {
     log: { level: 'info' },
-    http: { addr: ':5000', host: undefined, tls: undefined, drainTimeoutSeconds: 30 },
+    http: { addr: ':5000', host: undefined, tls: undefined, drainTimeoutSeconds: 30, trustedProxies: [] },
     storage: {
       filesystem: { rootdirectory: '/srv/berth/data' },
       delete: { enabled: true },

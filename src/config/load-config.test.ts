@@ -70,6 +70,7 @@ describe('a Distribution config.yml', () => {
         host: 'https://registry.example.com',
         tls: { certificate: '/etc/docker/registry/certs/domain.crt', key: '/etc/docker/registry/certs/domain.key' },
         drainTimeoutSeconds: 60,
+        trustedProxies: [],
       },
       storage: {
         filesystem: { rootdirectory: '/var/lib/registry' },
@@ -282,6 +283,24 @@ describe('durations', () => {
     const file = dir.write('p.yml', 'storage:\n  maintenance:\n    uploadpurging:\n      age: 1.5h\n      interval: 45m\n');
     const purging = loadConfig({ file, env: {} }).config.storage.maintenance.uploadpurging;
     assert.deepEqual(purging, { enabled: true, ageSeconds: 5400, intervalSeconds: 2700 });
+  });
+});
+
+describe('trusted proxies', () => {
+  test('a YAML list or a comma-separated variable of addresses and CIDR blocks; none by default', () => {
+    assert.deepEqual(loadConfig({ env: {}, cwd: dir.path }).config.http.trustedProxies, []);
+    const file = dir.write('proxies.yml', 'http:\n  trustedproxies: [10.0.0.0/8, "fd00::/8", 192.0.2.7]\n');
+    assert.deepEqual(loadConfig({ file, env: {} }).config.http.trustedProxies, ['10.0.0.0/8', 'fd00::/8', '192.0.2.7']);
+    const env = { REGISTRY_HTTP_TRUSTEDPROXIES: '127.0.0.1/32, ::1/128' };
+    assert.deepEqual(loadConfig({ env, cwd: dir.path }).config.http.trustedProxies, ['127.0.0.1/32', '::1/128']);
+  });
+
+  test('an entry that is not an address or block is a problem naming it', () => {
+    const env = { REGISTRY_HTTP_TRUSTEDPROXIES: '10.0.0.0/33,proxy.local' };
+    assert.deepEqual(problemsOf(() => loadConfig({ env, cwd: dir.path })), [
+      'REGISTRY_HTTP_TRUSTEDPROXIES (http.trustedproxies): "10.0.0.0/33" is not an IP address or CIDR block such as "10.0.0.0/8" or "fd00::/8"',
+      'REGISTRY_HTTP_TRUSTEDPROXIES (http.trustedproxies): "proxy.local" is not an IP address or CIDR block such as "10.0.0.0/8" or "fd00::/8"',
+    ]);
   });
 });
 

@@ -36,6 +36,11 @@ export class ValueReader {
     return getAt(this.tree, path) !== undefined;
   }
 
+  /** The value as loaded, for readers with their own parsing. */
+  raw(path: readonly string[]): unknown {
+    return getAt(this.tree, path);
+  }
+
   /** Scalars become text, as Go's YAML decoder does for string fields; "" means unset. */
   string(path: readonly string[]): string | undefined {
     const value = getAt(this.tree, path);

@@ -31,12 +31,14 @@ export interface TestServerOptions {
   lifecycle?: BerthConfig['lifecycle'];
   /** The storage clock (push/pull times, retention, collection); the real one by default. */
   now?: () => Date;
+  /** `http.trustedproxies`: peers whose X-Forwarded-For is believed; none by default. */
+  trustedProxies?: string[];
 }
 
 export function testConfig(root: string, overrides: TestServerOptions = {}): BerthConfig {
   return {
     log: { level: 'error' },
-    http: { addr: '127.0.0.1:0', host: undefined, tls: undefined, drainTimeoutSeconds: 5 },
+    http: { addr: '127.0.0.1:0', host: undefined, tls: undefined, drainTimeoutSeconds: 5, trustedProxies: overrides.trustedProxies ?? [] },
     storage: {
       filesystem: { rootdirectory: root },
       delete: { enabled: overrides.deleteEnabled ?? true },
@@ -51,8 +53,9 @@ export function testConfig(root: string, overrides: TestServerOptions = {}): Ber
 export async function startTestServer(overrides: TestServerOptions = {}): Promise<TestServer> {
   const root = await mkdtemp(join(tmpdir(), 'berth-http-'));
   const logger = overrides.logger ?? pino({ level: 'silent' });
-  const composed = await compose(testConfig(root, overrides), logger, { now: overrides.now });
-  const app = appFromComposed(composed, { logger });
+  const config = testConfig(root, overrides);
+  const composed = await compose(config, logger, { now: overrides.now });
+  const app = appFromComposed(composed, { logger, trustedProxies: config.http.trustedProxies });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

@@ -430,6 +430,21 @@ const restoredPushTimeSchema: Migration = {
   },
 };
 
+/**
+ * Failed logins and denied requests are counted into one row per equal event and time bucket
+ * (AccessStore.countAudit), so a flood of them cannot grow the log without bound. The index
+ * answers countAudit's lookup from the recent rows of one action and actor.
+ */
+const auditAggregationSchema: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .alterTable('audit_log')
+      .addColumn('count', 'bigint', (c) => c.notNull().defaultTo(1))
+      .execute();
+    await db.schema.createIndex('audit_log_action_actor_time').on('audit_log').columns(['action', 'actor', 'time']).execute();
+  },
+};
+
 function migrations(dialect: MetadataDialect): Record<string, Migration> {
   return {
     '0001_core': coreSchema(dialect),
@@ -438,6 +453,7 @@ function migrations(dialect: MetadataDialect): Record<string, Migration> {
     '0004_write_policy': writePolicySchema(dialect),
     '0005_usage_retention': usageSchema(dialect),
     '0006_deleted_tag_push_time': restoredPushTimeSchema,
+    '0008_audit_aggregation': auditAggregationSchema,
   };
 }
 

@@ -1,6 +1,7 @@
 /** `berth audit [filters] [--json]` and `berth audit prune [--older-than 90d]`. */
 import type { AuditFilter } from '../../core/access/audit-query.js';
 import { auditJson } from '../../core/access/audit-query.js';
+import { auditText } from '../../core/access/audit-text.js';
 import { parseLifetime } from '../../core/access/lifetime.js';
 import { parse, UsageError } from './cli-args.js';
 import { print, table, time } from './cli-output.js';
@@ -10,7 +11,8 @@ export const auditUsage = `Usage:
   berth audit [--actor A] [--action X] [--repository R] [--since ISO] [--until ISO]
               [--limit N] [--json]
         show audit events, newest first (100 unless --limit); --json prints JSON lines,
-        every matching event unless --limit is given
+        every matching event unless --limit is given. COUNT is how many equal failed or
+        refused attempts an event stands for (counted per 10 minutes)
   berth audit prune [--older-than 90d]
         delete events older than the duration (default: auth.builtin.auditretention)
 Every command takes --config FILE, as berth serve does.`;
@@ -46,8 +48,11 @@ export async function auditCommand(args: string[]): Promise<void> {
       for (const event of events) print(JSON.stringify(auditJson(event)));
       return;
     }
-    const rows = events.map((e) => [time(e.time), e.actor, e.action, e.result, e.repository ?? '', e.clientIp ?? '', e.detail ?? '']);
-    print(table(['TIME', 'ACTOR', 'ACTION', 'RESULT', 'REPOSITORY', 'CLIENT', 'DETAIL'], rows));
+    // Escaped again here: events written before the log sanitised its input may hold anything.
+    const rows = events.map((e) =>
+      [time(e.time), e.actor, e.action, e.result, String(e.count), e.repository ?? '', e.clientIp ?? '', e.detail ?? ''].map(auditText),
+    );
+    print(table(['TIME', 'ACTOR', 'ACTION', 'RESULT', 'COUNT', 'REPOSITORY', 'CLIENT', 'DETAIL'], rows));
   });
 }
 
