@@ -17,7 +17,7 @@ import { Authenticator } from '../core/access/authenticator.js';
 import { Authorizer } from '../core/access/authorizer.js';
 import { bootstrapAdmin } from '../core/access/bootstrap-admin.js';
 import { keyIdOf } from '../core/access/jwt.js';
-import { DEFAULT_LIMITS, LoginLimiter } from '../core/access/login-limiter.js';
+import { DEFAULT_LIMITS, LoginLimiter, type LimiterOptions } from '../core/access/login-limiter.js';
 import { TokenService } from '../core/access/token-service.js';
 import type { AccessStore } from '../ports/access-store.js';
 import type { CredentialChecker } from '../ports/credential-checker.js';
@@ -69,6 +69,8 @@ export interface ComposeOptions {
    * "40 days ago" without waiting; access control keeps the real clock (tokens, rate limits).
    */
   now?: () => Date;
+  /** Login throttling limits other than the shipped ones (tests that must reach a limit quickly). */
+  loginLimits?: Partial<Omit<LimiterOptions, 'now'>>;
 }
 
 export async function compose(config: BerthConfig, logger: Logger, options: ComposeOptions = {}): Promise<Composed> {
@@ -109,7 +111,7 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
   const hasher = new BcryptPasswordHasher();
   const now = () => new Date();
   const bootstrap = await bootstrapAdmin(stores.access, hasher, process.env.BERTH_ADMIN_PASSWORD, now);
-  const access = config.auth.mode === 'builtin' ? await composeAccess(config, stores.access, hasher, logger) : undefined;
+  const access = config.auth.mode === 'builtin' ? await composeAccess(config, stores.access, hasher, logger, options.loginLimits) : undefined;
   return {
     registry,
     lifecycle,
@@ -150,7 +152,13 @@ function schedulePullFlush(pulls: PullRecorder, logger: Logger): () => void {
   return () => clearInterval(timer);
 }
 
-async function composeAccess(config: BerthConfig, store: AccessStore, hasher: PasswordHasher, logger: Logger): Promise<AccessComponents> {
+async function composeAccess(
+  config: BerthConfig,
+  store: AccessStore,
+  hasher: PasswordHasher,
+  logger: Logger,
+  limits: ComposeOptions['loginLimits'],
+): Promise<AccessComponents> {
   if (config.auth.mode !== 'builtin') throw new Error('composeAccess needs auth.builtin');
   const now = () => new Date();
   const keys = await loadOrCreateSigningKey(join(config.storage.filesystem.rootdirectory, 'auth', 'token-signing-key.pem'));
@@ -159,7 +167,7 @@ async function composeAccess(config: BerthConfig, store: AccessStore, hasher: Pa
     createProjectsOnPush: config.auth.createProjectsOnPush,
   });
   const audit = new AuditLog(store, now, (error) => logger.error({ err: error }, 'audit log write failed'));
-  const limiter = new LoginLimiter({ ...DEFAULT_LIMITS, now: () => Date.now() });
+  const limiter = new LoginLimiter({ ...DEFAULT_LIMITS, ...limits, now: () => Date.now() });
   const authenticator = new Authenticator(store, hasher, limiter, audit, now);
   const tokens = new TokenService(authorizer, {
     key: { ...keys, kid: keyIdOf(keys.publicKey) },

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { appFromComposed } from '../../src/cli/app-from-composed.js';
-import { compose, type Composed } from '../../src/compose/compose.js';
+import { compose, type Composed, type ComposeOptions } from '../../src/compose/compose.js';
 import type { BerthConfig } from '../../src/config/config.js';
 import type { Registry } from '../../src/core/registry/registry.js';
 import { closeApp } from '../../src/http/close-app.js';
@@ -33,6 +33,8 @@ export interface TestServerOptions {
   now?: () => Date;
   /** `http.trustedproxies`: peers whose X-Forwarded-For is believed; none by default. */
   trustedProxies?: string[];
+  /** Login throttling limits other than the shipped ones. */
+  loginLimits?: ComposeOptions['loginLimits'];
 }
 
 export function testConfig(root: string, overrides: TestServerOptions = {}): BerthConfig {
@@ -54,7 +56,7 @@ export async function startTestServer(overrides: TestServerOptions = {}): Promis
   const root = await mkdtemp(join(tmpdir(), 'berth-http-'));
   const logger = overrides.logger ?? pino({ level: 'silent' });
   const config = testConfig(root, overrides);
-  const composed = await compose(config, logger, { now: overrides.now });
+  const composed = await compose(config, logger, { now: overrides.now, loginLimits: overrides.loginLimits });
   const app = appFromComposed(composed, { logger, trustedProxies: config.http.trustedProxies });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();

@@ -17,6 +17,8 @@ export type AuditInput = Omit<AuditEvent, 'time' | 'repository' | 'reference' | 
 export const AGGREGATE_WINDOW_MS = 10 * 60_000;
 
 export class AuditLog {
+  private readonly counting = new Map<string, Promise<void>>();
+
   constructor(
     private readonly store: AccessStore,
     private readonly now: () => Date,
@@ -32,14 +34,27 @@ export class AuditLog {
     }
   }
 
-  /** Counted into the latest equal event of the last AGGREGATE_WINDOW_MS. */
-  async count(input: AuditInput): Promise<void> {
-    try {
-      const event = this.event(input);
-      await this.store.countAudit(event, new Date(event.time.getTime() - AGGREGATE_WINDOW_MS));
-    } catch (error) {
-      this.onError(error);
-    }
+  /**
+   * Counted into the latest equal event of the last AGGREGATE_WINDOW_MS. Equal events are
+   * written one after another in this process, so concurrent ones find the row the first made
+   * (the store's lookup and append are two steps); only the in-flight writes are remembered.
+   */
+  count(input: AuditInput): Promise<void> {
+    const event = this.event(input);
+    const key = JSON.stringify([event.action, event.actor, event.clientIp, event.repository, event.reference, event.result, event.detail]);
+    const write = async () => {
+      try {
+        await this.store.countAudit(event, new Date(event.time.getTime() - AGGREGATE_WINDOW_MS));
+      } catch (error) {
+        this.onError(error);
+      }
+    };
+    const next = (this.counting.get(key) ?? Promise.resolve()).then(write);
+    this.counting.set(key, next);
+    void next.then(() => {
+      if (this.counting.get(key) === next) this.counting.delete(key);
+    });
+    return next;
   }
 
   private event(input: AuditInput): AuditEvent {

@@ -1,8 +1,8 @@
 /**
  * Failed-login throttling, in process memory, built so that nobody can lock an owner out:
  *
- * - per (account, address): after `freeFailures` failures, each further failure makes the next
- *   attempt wait, starting at `baseDelayMs` and doubling up to `maxDelayMs`. This is what slows
+ * - per (account, address): the first `freeFailures` failures cost nothing; each further one
+ *   makes the next attempt wait, starting at `baseDelayMs` and doubling up to `maxDelayMs`. This is what slows
  *   a guesser; it touches only the guesser's own address. Forgotten `pairForgetMs` after the
  *   last failure, and on a successful login.
  * - per address: more than `perAddress` failures (any names) within `windowMs` block that
@@ -33,7 +33,7 @@ export interface LimiterOptions {
 
 /** Berth's defaults; see docs/security.md. */
 export const DEFAULT_LIMITS: Omit<LimiterOptions, 'now'> = {
-  freeFailures: 5,
+  freeFailures: 10,
   baseDelayMs: 1000,
   maxDelayMs: 15 * 60_000,
   pairForgetMs: 60 * 60_000,
@@ -98,7 +98,7 @@ export class LoginLimiter {
     const pair = this.pairs.get(key) ?? { failures: 0, lastAt: now, until: 0 };
     pair.failures++;
     pair.lastAt = now;
-    const over = pair.failures - this.options.freeFailures;
+    const over = pair.failures - this.options.freeFailures - 1;
     if (over >= 0) pair.until = now + Math.min(this.options.baseDelayMs * 2 ** Math.min(over, 30), this.options.maxDelayMs);
     this.pairs.set(key, pair);
   }
