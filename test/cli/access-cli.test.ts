@@ -69,9 +69,9 @@ test('audit shows what the commands did, as a table or JSON lines', async () => 
   const table = await run(['audit', '--limit', '3']);
   assert.equal(table.code, 0, table.stderr);
   const lines = table.stdout.trimEnd().split('\n');
-  assert.match(lines[0]!, /^TIME +ACTOR +ACTION +RESULT +COUNT +REPOSITORY +CLIENT +DETAIL$/);
+  assert.match(lines[0]!, /^TIME +ACTOR +ACTION +RESULT +REPOSITORY +CLIENT +DETAIL$/);
   assert.equal(lines.length, 4);
-  assert.match(lines[1]!, / cli +token\.revoke +success +1 /);
+  assert.match(lines[1]!, / cli +token\.revoke +success /);
   const json = await run(['audit', '--json', '--action', 'member.set']);
   const events = json.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
   assert.deepEqual(

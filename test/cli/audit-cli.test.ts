@@ -24,6 +24,17 @@ before(async () => {
     result: 'failure',
     detail: 'wrong password\u202e',
   });
+  const throttled = {
+    time: new Date('2030-01-01T00:01:00Z'),
+    actor: '(any name)',
+    clientIp: '192.0.2.2',
+    action: 'login',
+    repository: undefined,
+    reference: undefined,
+    result: 'denied' as const,
+    detail: 'rate limited (address)',
+  };
+  for (let i = 0; i < 3; i++) await stores.access.countAudit(throttled, new Date('2030-01-01T00:00:00Z'));
   await stores.close();
 });
 after(() => data.remove());
@@ -32,5 +43,11 @@ test('the table escapes control characters instead of printing them', async () =
   const result = await berth(data.root, ['audit']);
   assert.equal(result.code, 0, result.stderr);
   assert.doesNotMatch(result.stdout, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/, 'a raw control character reached the terminal');
-  assert.match(result.stdout, /\\x1b\]0;pwned\\x07\\x1b\[2Jroot +login +failure +1 +team\/\\x9b31mapp +192\.0\.2\.1 +wrong password\\u202e\n/);
+  assert.match(result.stdout, /\\x1b\]0;pwned\\x07\\x1b\[2Jroot +login +failure +team\/\\x9b31mapp +192\.0\.2\.1 +wrong password\\u202e\n/);
+});
+
+test('an event counted for several equal attempts says how many', async () => {
+  const result = await berth(data.root, ['audit', '--limit', '1']);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /\(any name\) +login +denied ×3 +192\.0\.2\.2 +rate limited \(address\)\n$/);
 });

@@ -11,8 +11,8 @@ export const auditUsage = `Usage:
   berth audit [--actor A] [--action X] [--repository R] [--since ISO] [--until ISO]
               [--limit N] [--json]
         show audit events, newest first (100 unless --limit); --json prints JSON lines,
-        every matching event unless --limit is given. COUNT is how many equal failed or
-        refused attempts an event stands for (counted per 10 minutes)
+        every matching event unless --limit is given. "failure ×12" is one event standing
+        for 12 equal failed or refused attempts (counted per 10 minutes)
   berth audit prune [--older-than 90d]
         delete events older than the duration (default: auth.builtin.auditretention)
 Every command takes --config FILE, as berth serve does.`;
@@ -50,9 +50,9 @@ export async function auditCommand(args: string[]): Promise<void> {
     }
     // Escaped again here: events written before the log sanitised its input may hold anything.
     const rows = events.map((e) =>
-      [time(e.time), e.actor, e.action, e.result, String(e.count), e.repository ?? '', e.clientIp ?? '', e.detail ?? ''].map(auditText),
+      [time(e.time), e.actor, e.action, resultCell(e.result, e.count), e.repository ?? '', e.clientIp ?? '', e.detail ?? ''].map(auditText),
     );
-    print(table(['TIME', 'ACTOR', 'ACTION', 'RESULT', 'COUNT', 'REPOSITORY', 'CLIENT', 'DETAIL'], rows));
+    print(table(['TIME', 'ACTOR', 'ACTION', 'RESULT', 'REPOSITORY', 'CLIENT', 'DETAIL'], rows));
   });
 }
 
@@ -65,6 +65,11 @@ async function prune(args: string[]): Promise<void> {
     const removed = await admin.audit.prune(actor, retention);
     print(`removed ${removed} audit event${removed === 1 ? '' : 's'}`);
   });
+}
+
+/** An event that stands for several equal attempts says how many. */
+function resultCell(result: string, count: number): string {
+  return count > 1 ? `${result} ×${count}` : result;
 }
 
 function instant(text: string | undefined, flag: string): Date | undefined {
