@@ -60,7 +60,7 @@ export function appFromComposed(composed: Composed, options: AppOptions): Fastif
     : composed.externalToken
       ? { guard: new ExternalTokenGuard({ ...composed.externalToken, now: () => Date.now() }) }
       : composed.htpasswd
-      ? { guard: new BasicGuard(composed.htpasswd.checker, composed.htpasswd.realm, () => Date.now()) }
+      ? { guard: new BasicGuard(composed.htpasswd.checker, composed.htpasswd.realm, () => Date.now(), composed.htpasswd.limiter) }
       : undefined;
   const metrics = new Metrics();
   const gc = () => composed.lifecycle.gcStats();

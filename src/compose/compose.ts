@@ -57,7 +57,7 @@ export interface Composed {
   /** registry:2's `auth.token` (an external token server), when configured. */
   externalToken: { realm: string; service: string; issuer: string; keys: Map<string, KeyObject> } | undefined;
   /** registry:2's htpasswd mode, when configured. */
-  htpasswd: { checker: CredentialChecker; realm: string } | undefined;
+  htpasswd: { checker: CredentialChecker; realm: string; limiter: LoginLimiter } | undefined;
   /** Set on the first start of a fresh install: the admin account's one-time password. */
   bootstrap: { name: string; generatedPassword: string | undefined } | undefined;
   close(): Promise<void>;
@@ -129,6 +129,7 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
         ? {
             checker: new HtpasswdFile(config.auth.path, hasher, (message) => logger.warn(message)),
             realm: config.auth.realm,
+            limiter: new LoginLimiter({ ...DEFAULT_LIMITS, ...options.loginLimits, now: () => Date.now() }),
           }
         : undefined,
     bootstrap,
