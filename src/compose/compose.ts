@@ -168,7 +168,17 @@ async function composeAccess(
     createProjectsOnPush: config.auth.createProjectsOnPush,
   });
   const audit = new AuditLog(store, now, (error) => logger.error({ err: error }, 'audit log write failed'));
-  const limiter = new LoginLimiter({ ...DEFAULT_LIMITS, ...limits, now: () => Date.now() });
+  const throttle = config.auth.loginThrottle;
+  const limiter = new LoginLimiter({
+    ...DEFAULT_LIMITS,
+    freeFailures: throttle.freeFailures,
+    maxDelayMs: throttle.maxDelaySeconds * 1000,
+    perAddress: throttle.perAddress,
+    perAccount: throttle.perAccount,
+    windowMs: throttle.windowSeconds * 1000,
+    ...limits,
+    now: () => Date.now(),
+  });
   const authenticator = new Authenticator(store, hasher, limiter, audit, now);
   const tokens = new TokenService(authorizer, {
     key: { ...keys, kid: keyIdOf(keys.publicKey) },

@@ -25,7 +25,7 @@ export interface SectionRule {
 export interface ValueRule {
   readonly kind: 'value';
   /** Strings are taken from env vars verbatim; other types are read as YAML, as Distribution does. */
-  readonly type: 'string' | 'boolean' | 'duration' | 'list';
+  readonly type: 'string' | 'boolean' | 'duration' | 'list' | 'integer';
 }
 
 export interface IgnoredRule {
@@ -48,6 +48,7 @@ const section = (keys: Record<string, KeyRule>, extra: Partial<SectionRule> = {}
 const text: ValueRule = { kind: 'value', type: 'string' };
 const flag: ValueRule = { kind: 'value', type: 'boolean' };
 const duration: ValueRule = { kind: 'value', type: 'duration' };
+const integer: ValueRule = { kind: 'value', type: 'integer' };
 /** A YAML list, or a comma-separated string (as an environment variable gives it). */
 const list: ValueRule = { kind: 'value', type: 'list' };
 const ignored = (why: string): IgnoredRule => ({ kind: 'ignored', why });
@@ -128,6 +129,7 @@ export const CONFIG_KEYS: SectionRule = section({
         createprojects: flag,
         tokenttl: duration,
         auditretention: duration,
+        loginthrottle: section({ freefailures: integer, maxdelay: duration, peraddress: integer, peraccount: integer, window: duration }),
       }),
     },
     { nameOnly: true },

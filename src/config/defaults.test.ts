@@ -25,6 +25,7 @@ test('with no file and no environment, every default applies', () => {
       createProjectsOnPush: false,
       tokenTtlSeconds: 300,
       auditRetentionSeconds: 7776000,
+      loginThrottle: { freeFailures: 10, maxDelaySeconds: 900, perAddress: 100, perAccount: 100, windowSeconds: 900 },
     },
   });
 });

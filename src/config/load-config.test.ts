@@ -88,6 +88,7 @@ describe('a Distribution config.yml', () => {
         createProjectsOnPush: false,
         tokenTtlSeconds: 300,
       auditRetentionSeconds: 7776000,
+      loginThrottle: { freeFailures: 10, maxDelaySeconds: 900, perAddress: 100, perAccount: 100, windowSeconds: 900 },
       },
     });
   });
@@ -300,6 +301,21 @@ describe('trusted proxies', () => {
     assert.deepEqual(problemsOf(() => loadConfig({ env, cwd: dir.path })), [
       'REGISTRY_HTTP_TRUSTEDPROXIES (http.trustedproxies): "10.0.0.0/33" is not an IP address or CIDR block such as "10.0.0.0/8" or "fd00::/8"',
       'REGISTRY_HTTP_TRUSTEDPROXIES (http.trustedproxies): "proxy.local" is not an IP address or CIDR block such as "10.0.0.0/8" or "fd00::/8"',
+    ]);
+  });
+});
+
+describe('login throttle', () => {
+  test('is tuned from the file or the environment, and nonsense is a problem', () => {
+    const file = dir.write('throttle.yml', 'auth:\n  builtin:\n    loginthrottle:\n      peraddress: 1000\n      maxdelay: 1h\n');
+    const env = { REGISTRY_AUTH_BUILTIN_LOGINTHROTTLE_FREEFAILURES: '3' };
+    const { config } = loadConfig({ file, env });
+    assert.ok(config.auth.mode === 'builtin');
+    assert.deepEqual(config.auth.loginThrottle, { freeFailures: 3, maxDelaySeconds: 3600, perAddress: 1000, perAccount: 100, windowSeconds: 900 });
+    const bad = { REGISTRY_AUTH_BUILTIN_LOGINTHROTTLE_PERACCOUNT: '0', REGISTRY_AUTH_BUILTIN_LOGINTHROTTLE_WINDOW: '0s' };
+    assert.deepEqual(problemsOf(() => loadConfig({ env: bad, cwd: dir.path })), [
+      'REGISTRY_AUTH_BUILTIN_LOGINTHROTTLE_PERACCOUNT (auth.builtin.loginthrottle.peraccount): expected a whole number of at least 1, got 0',
+      'REGISTRY_AUTH_BUILTIN_LOGINTHROTTLE_WINDOW (auth.builtin.loginthrottle.window): must be greater than 0',
     ]);
   });
 });

@@ -60,6 +60,17 @@ export class ValueReader {
     return undefined;
   }
 
+  /** A whole number of at least `min`. */
+  integer(path: readonly string[], min: number): number | undefined {
+    const value = getAt(this.tree, path);
+    if (value === undefined || value === null || value === '') return undefined;
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+      this.problem(path, `expected a whole number of at least ${min}, got ${describe(value)}`);
+      return undefined;
+    }
+    return value;
+  }
+
   /** Seconds, possibly fractional. */
   duration(path: readonly string[], form: DurationForm): number | undefined {
     const value = getAt(this.tree, path);
