@@ -10,7 +10,8 @@ import { after, before, describe, test } from 'node:test';
 import { INVALID_NAME_ACTOR } from '../../../src/core/access/authenticator.js';
 import type { StoredAuditEvent } from '../../../src/ports/access-store.js';
 import { startTestServer, type TestServer } from '../../support/test-server.js';
-import { Accounts, basic, builtinAuth, requestFrom, requestToken, SERVICE, tokenAnswer } from '../support/auth.js';
+import { Accounts, basic, builtinAuth, requestFrom, requestToken, SERVICE, tokenAnswer, withHeaders } from '../support/auth.js';
+import { pushImage } from '../support/push.js';
 import { OCI_MANIFEST } from '../support/content.js';
 import { client, expectError, type Client } from '../support/http-client.js';
 
@@ -103,5 +104,22 @@ describe('refused pushes and deletes', () => {
     }
     const denied = (await allEvents()).filter((e) => e.result === 'denied' && e.actor === 'anonymous' && e.repository === 'team/app');
     assert.deepEqual(denied.map((e) => [e.action, e.count]), [['push', 4]]);
+  });
+
+  test('a push the project policy refuses is audited as denied too', async () => {
+    const accounts = new Accounts(server.composed);
+    await accounts.project('locked', 'private');
+    const dev = await accounts.user('dan', 'dan-password');
+    await accounts.member('locked', 'dan', 'developer');
+    await server.composed.policies.set('locked', { writePolicy: 'allow-redeploy', immutableTags: ['v*'] });
+    const asDan = withHeaders(c, { authorization: basic(dev.username, dev.password) });
+    await pushImage(asDan, 'locked/app', 'v1');
+    const other = await pushImage(asDan, 'locked/app', 'other');
+    for (let i = 0; i < 3; i++) {
+      const reply = await asDan.put('/v2/locked/app/manifests/v1', { headers: { 'content-type': OCI_MANIFEST }, body: other.body });
+      expectError(reply, 403, 'DENIED');
+    }
+    const denied = (await allEvents()).filter((e) => e.result === 'denied' && e.repository === 'locked/app');
+    assert.deepEqual(denied.map((e) => [e.actor, e.action, e.reference, e.count]), [['dan', 'push', 'v1', 3]]);
   });
 });
