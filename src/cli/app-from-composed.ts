@@ -23,6 +23,8 @@ export interface AppOptions {
   baseUrl?: string;
   /** Timeouts and the connection cap (http/connection-limits.ts); Node's defaults without. */
   limits?: ConnectionLimits;
+  /** `http.trustedproxies`. */
+  trustedProxies?: readonly string[];
 }
 
 export function appFromComposed(composed: Composed, options: AppOptions): FastifyInstance {
@@ -64,7 +66,7 @@ export function appFromComposed(composed: Composed, options: AppOptions): Fastif
     : composed.externalToken
       ? { guard: new ExternalTokenGuard({ ...composed.externalToken, now: () => Date.now() }) }
       : composed.htpasswd
-      ? { guard: new BasicGuard(composed.htpasswd.checker, composed.htpasswd.realm, () => Date.now()) }
+      ? { guard: new BasicGuard(composed.htpasswd.checker, composed.htpasswd.realm, () => Date.now(), composed.htpasswd.limiter) }
       : undefined;
   const metrics = new Metrics();
   const gc = () => composed.lifecycle.gcStats();

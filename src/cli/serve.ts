@@ -31,7 +31,7 @@ export async function serve(config: BerthConfig, warnings: readonly string[]): P
     maxConnections: connections.maxConnections,
   };
   warnIfDescriptorsShort(connections.maxConnections, logger);
-  const app = appFromComposed(composed, { logger, tls, baseUrl: config.http.host, limits });
+  const app = appFromComposed(composed, { logger, tls, baseUrl: config.http.host, limits, trustedProxies: config.http.trustedProxies });
   const stopUploadPurge = scheduleUploadPurge(composed.registry, config, logger);
   const stopAuditPrune = scheduleAuditPrune(composed, config, logger);
   const stopGc = scheduleGc(composed.lifecycle, config, logger, composed.retention);

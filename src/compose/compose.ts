@@ -18,7 +18,7 @@ import { Authenticator } from '../core/access/authenticator.js';
 import { Authorizer } from '../core/access/authorizer.js';
 import { bootstrapAdmin } from '../core/access/bootstrap-admin.js';
 import { keyIdOf } from '../core/access/jwt.js';
-import { LoginLimiter } from '../core/access/login-limiter.js';
+import { DEFAULT_LIMITS, LoginLimiter, type LimiterOptions } from '../core/access/login-limiter.js';
 import { DEFAULT_MAX_REFRESH_TOKENS_PER_ACCOUNT, DEFAULT_REFRESH_TTL_SECONDS, RefreshTokens } from '../core/access/refresh-tokens.js';
 import { TokenService } from '../core/access/token-service.js';
 import type { AccessStore } from '../ports/access-store.js';
@@ -61,7 +61,7 @@ export interface Composed {
   /** registry:2's `auth.token` (an external token server), when configured. */
   externalToken: { realm: string; service: string; issuer: string; keys: Map<string, KeyObject> } | undefined;
   /** registry:2's htpasswd mode, when configured. */
-  htpasswd: { checker: CredentialChecker; realm: string } | undefined;
+  htpasswd: { checker: CredentialChecker; realm: string; limiter: LoginLimiter } | undefined;
   /** Set on the first start of a fresh install: the admin account's one-time password. */
   bootstrap: { name: string; generatedPassword: string | undefined } | undefined;
   close(): Promise<void>;
@@ -73,6 +73,8 @@ export interface ComposeOptions {
    * "40 days ago" without waiting; access control keeps the real clock (tokens, rate limits).
    */
   now?: () => Date;
+  /** Login throttling limits other than the shipped ones (tests that must reach a limit quickly). */
+  loginLimits?: Partial<Omit<LimiterOptions, 'now'>>;
 }
 
 export async function compose(config: BerthConfig, logger: Logger, options: ComposeOptions = {}): Promise<Composed> {
@@ -120,7 +122,7 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
   const hasher = new BcryptPasswordHasher();
   const now = () => new Date();
   const bootstrap = await bootstrapAdmin(stores.access, hasher, process.env.BERTH_ADMIN_PASSWORD, now);
-  const access = config.auth.mode === 'builtin' ? await composeAccess(config, stores.access, hasher, logger) : undefined;
+  const access = config.auth.mode === 'builtin' ? await composeAccess(config, stores.access, hasher, logger, options.loginLimits) : undefined;
   return {
     registry,
     lifecycle,
@@ -138,6 +140,7 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
         ? {
             checker: new HtpasswdFile(config.auth.path, hasher, (message) => logger.warn(message)),
             realm: config.auth.realm,
+            limiter: new LoginLimiter({ ...DEFAULT_LIMITS, ...options.loginLimits, now: () => Date.now() }),
           }
         : undefined,
     bootstrap,
@@ -161,7 +164,13 @@ function schedulePullFlush(pulls: PullRecorder, logger: Logger): () => void {
   return () => clearInterval(timer);
 }
 
-async function composeAccess(config: BerthConfig, store: AccessStore, hasher: PasswordHasher, logger: Logger): Promise<AccessComponents> {
+async function composeAccess(
+  config: BerthConfig,
+  store: AccessStore,
+  hasher: PasswordHasher,
+  logger: Logger,
+  limits: ComposeOptions['loginLimits'],
+): Promise<AccessComponents> {
   if (config.auth.mode !== 'builtin') throw new Error('composeAccess needs auth.builtin');
   const now = () => new Date();
   const keys = await loadOrCreateSigningKey(join(config.storage.filesystem.rootdirectory, 'auth', 'token-signing-key.pem'));
@@ -170,7 +179,17 @@ async function composeAccess(config: BerthConfig, store: AccessStore, hasher: Pa
     createProjectsOnPush: config.auth.createProjectsOnPush,
   });
   const audit = new AuditLog(store, now, (error) => logger.error({ err: error }, 'audit log write failed'));
-  const limiter = new LoginLimiter({ perAccount: 10, perAddress: 50, windowMs: 5 * 60_000, now: () => Date.now() });
+  const throttle = config.auth.loginThrottle;
+  const limiter = new LoginLimiter({
+    ...DEFAULT_LIMITS,
+    freeFailures: throttle.freeFailures,
+    maxDelayMs: throttle.maxDelaySeconds * 1000,
+    perAddress: throttle.perAddress,
+    perAccount: throttle.perAccount,
+    windowMs: throttle.windowSeconds * 1000,
+    ...limits,
+    now: () => Date.now(),
+  });
   const authenticator = new Authenticator(store, hasher, limiter, audit, now);
   const tokens = new TokenService(authorizer, {
     key: { ...keys, kid: keyIdOf(keys.publicKey) },

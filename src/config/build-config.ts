@@ -4,9 +4,10 @@
  * working directory (as Distribution does, so the same file means the same paths).
  */
 import { resolve } from 'node:path';
-import type { AuthConfig, BerthConfig, LogLevel, TlsConfig } from './config.js';
+import type { AuthConfig, BerthConfig, LoginThrottleConfig, LogLevel, TlsConfig } from './config.js';
 import { DEFAULTS, defaultSqlitePath } from './defaults.js';
 import { parseListenAddress } from './listen-address.js';
+import { parseTrustedProxies } from './trusted-proxies.js';
 import type { RawMap } from './raw-value.js';
 import type { ValueOrigins } from './value-origins.js';
 import { ValueReader } from './value-reader.js';
@@ -41,6 +42,7 @@ export function buildConfig(tree: RawMap, origins: ValueOrigins, cwd: string): B
       tls: tls(read, cwd),
       drainTimeoutSeconds: read.duration(['http', 'draintimeout'], 'go-duration') ?? DEFAULTS.drainTimeoutSeconds,
       connections: connectionLimits(read),
+      trustedProxies: trustedProxies(read),
     },
     storage: {
       filesystem: { rootdirectory },
@@ -110,6 +112,23 @@ function auth(read: ValueReader, cwd: string): AuthConfig {
     createProjectsOnPush: read.boolean([...base, 'createprojects']) ?? DEFAULTS.createProjectsOnPush,
     tokenTtlSeconds: read.duration([...base, 'tokenttl'], 'duration-string') ?? DEFAULTS.tokenTtlSeconds,
     auditRetentionSeconds: read.duration([...base, 'auditretention'], 'go-duration') ?? DEFAULTS.auditRetentionSeconds,
+    loginThrottle: loginThrottle(read),
+  };
+}
+
+function loginThrottle(read: ValueReader): LoginThrottleConfig {
+  const key = (name: string) => ['auth', 'builtin', 'loginthrottle', name];
+  const positiveDuration = (name: string, fallback: number) => {
+    const seconds = read.duration(key(name), 'duration-string');
+    if (seconds === 0) read.problem(key(name), 'must be greater than 0');
+    return seconds || fallback;
+  };
+  return {
+    freeFailures: read.integer(key('freefailures'), 0) ?? DEFAULTS.loginFreeFailures,
+    maxDelaySeconds: positiveDuration('maxdelay', DEFAULTS.loginMaxDelaySeconds),
+    perAddress: read.integer(key('peraddress'), 1) ?? DEFAULTS.loginPerAddress,
+    perAccount: read.integer(key('peraccount'), 1) ?? DEFAULTS.loginPerAccount,
+    windowSeconds: positiveDuration('window', DEFAULTS.loginWindowSeconds),
   };
 }
 
@@ -161,6 +180,12 @@ function externalHost(read: ValueReader): string | undefined {
     return undefined;
   }
   return host.replace(/\/+$/, '');
+}
+
+function trustedProxies(read: ValueReader): string[] {
+  const { proxies, problems } = parseTrustedProxies(read.raw(['http', 'trustedproxies']));
+  for (const problem of problems) read.problem(['http', 'trustedproxies'], problem);
+  return proxies;
 }
 
 function tls(read: ValueReader, cwd: string): TlsConfig | undefined {

@@ -25,7 +25,7 @@ export interface SectionRule {
 export interface ValueRule {
   readonly kind: 'value';
   /** Strings are taken from env vars verbatim; other types are read as YAML, as Distribution does. */
-  readonly type: 'string' | 'boolean' | 'duration' | 'count';
+  readonly type: 'string' | 'boolean' | 'duration' | 'count' | 'list';
 }
 
 export interface IgnoredRule {
@@ -49,6 +49,8 @@ const text: ValueRule = { kind: 'value', type: 'string' };
 const flag: ValueRule = { kind: 'value', type: 'boolean' };
 const duration: ValueRule = { kind: 'value', type: 'duration' };
 const count: ValueRule = { kind: 'value', type: 'count' };
+/** A YAML list, or a comma-separated string (as an environment variable gives it). */
+const list: ValueRule = { kind: 'value', type: 'list' };
 const ignored = (why: string): IgnoredRule => ({ kind: 'ignored', why });
 /** By default an empty value (null, "", [], {}) means "not configured" and is accepted. */
 const refused = (why: string, sameAsBerth: (value: RawValue) => boolean = isEmpty): RefusedRule => ({
@@ -127,6 +129,7 @@ export const CONFIG_KEYS: SectionRule = section({
         createprojects: flag,
         tokenttl: duration,
         auditretention: duration,
+        loginthrottle: section({ freefailures: count, maxdelay: duration, peraddress: count, peraccount: count, window: duration }),
       }),
     },
     { nameOnly: true },
@@ -146,6 +149,7 @@ export const CONFIG_KEYS: SectionRule = section({
     bodyidletimeout: duration,
     keepalivetimeout: duration,
     maxconnections: count,
+    trustedproxies: list,
     tls: section({
       certificate: text,
       key: text,

@@ -20,6 +20,8 @@ export interface HttpConfig {
   tls: TlsConfig | undefined;
   /** Seconds to wait for in-flight requests at shutdown (Distribution's http.draintimeout). */
   drainTimeoutSeconds: number;
+  /** Peers (IPs or CIDR blocks) whose X-Forwarded-For gives the client address; empty trusts none. */
+  trustedProxies: readonly string[];
   /** Berth-only limits that keep slow or stalled clients from holding sockets and descriptors. */
   connections: ConnectionLimitsConfig;
 }
@@ -95,7 +97,21 @@ export type AuthConfig =
       tokenTtlSeconds: number;
       /** Audit events older than this are deleted; 0 keeps them forever. */
       auditRetentionSeconds: number;
+      loginThrottle: LoginThrottleConfig;
     };
+
+/** Failed-login throttling (see core/access/login-limiter.ts). */
+export interface LoginThrottleConfig {
+  /** Failures of one name from one address before each further one makes the next attempt wait. */
+  freeFailures: number;
+  /** The longest such wait (the first is 1 s, doubling). */
+  maxDelaySeconds: number;
+  /** Failures from one address (any names) per window before the address must wait. */
+  perAddress: number;
+  /** Failures of one account (any addresses) per window before unknown addresses must wait. */
+  perAccount: number;
+  windowSeconds: number;
+}
 
 export interface BerthConfig {
   log: { level: LogLevel };

@@ -13,6 +13,7 @@ test('with no file and no environment, every default applies', () => {
       host: undefined,
       tls: undefined,
       drainTimeoutSeconds: 30,
+      trustedProxies: [],
       connections: { headerTimeoutSeconds: 20, bodyIdleTimeoutSeconds: 60, keepAliveTimeoutSeconds: 75, maxConnections: 2000 },
     },
     storage: {
@@ -32,6 +33,7 @@ test('with no file and no environment, every default applies', () => {
       createProjectsOnPush: false,
       tokenTtlSeconds: 300,
       auditRetentionSeconds: 7776000,
+      loginThrottle: { freeFailures: 10, maxDelaySeconds: 900, perAddress: 100, perAccount: 100, windowSeconds: 900 },
     },
   });
 });

@@ -30,6 +30,12 @@ export const DEFAULTS = Object.freeze({
   createProjectsOnPush: false,
   tokenTtlSeconds: 300,
   auditRetentionSeconds: 90 * 24 * HOUR,
+  // A typo-prone user never meets these; a guesser is slowed to a handful of tries an hour.
+  loginFreeFailures: 10,
+  loginMaxDelaySeconds: 15 * 60,
+  loginPerAddress: 100,
+  loginPerAccount: 100,
+  loginWindowSeconds: 15 * 60,
   // Longer than any push takes between uploading a layer and putting the manifest naming it.
   gcGraceSeconds: HOUR,
   gcIntervalSeconds: 24 * HOUR,

@@ -101,7 +101,8 @@ function resolve(path: readonly string[]): Resolved {
 }
 
 function readValue(raw: string, rule: KeyRule, exact: boolean): { value: RawValue } | { error: string } {
-  if (exact && rule.kind === 'value' && rule.type === 'string') return { value: raw === '' ? null : raw };
+  // A list comes as comma-separated text, which YAML could misread ("::1/128", "a: b").
+  if (exact && rule.kind === 'value' && (rule.type === 'string' || rule.type === 'list')) return { value: raw === '' ? null : raw };
   const doc = parseDocument(raw, YAML_OPTIONS);
   if (doc.errors.length > 0) return { error: doc.errors[0].message };
   try {

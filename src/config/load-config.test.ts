@@ -70,6 +70,7 @@ describe('a Distribution config.yml', () => {
         host: 'https://registry.example.com',
         tls: { certificate: '/etc/docker/registry/certs/domain.crt', key: '/etc/docker/registry/certs/domain.key' },
         drainTimeoutSeconds: 60,
+        trustedProxies: [],
         connections: { headerTimeoutSeconds: 20, bodyIdleTimeoutSeconds: 60, keepAliveTimeoutSeconds: 75, maxConnections: 2000 },
       },
       storage: {
@@ -89,6 +90,7 @@ describe('a Distribution config.yml', () => {
         createProjectsOnPush: false,
         tokenTtlSeconds: 300,
       auditRetentionSeconds: 7776000,
+      loginThrottle: { freeFailures: 10, maxDelaySeconds: 900, perAddress: 100, perAccount: 100, windowSeconds: 900 },
       },
     });
   });
@@ -284,6 +286,39 @@ describe('durations', () => {
     const file = dir.write('p.yml', 'storage:\n  maintenance:\n    uploadpurging:\n      age: 1.5h\n      interval: 45m\n');
     const purging = loadConfig({ file, env: {} }).config.storage.maintenance.uploadpurging;
     assert.deepEqual(purging, { enabled: true, ageSeconds: 5400, intervalSeconds: 2700 });
+  });
+});
+
+describe('trusted proxies', () => {
+  test('a YAML list or a comma-separated variable of addresses and CIDR blocks; none by default', () => {
+    assert.deepEqual(loadConfig({ env: {}, cwd: dir.path }).config.http.trustedProxies, []);
+    const file = dir.write('proxies.yml', 'http:\n  trustedproxies: [10.0.0.0/8, "fd00::/8", 192.0.2.7]\n');
+    assert.deepEqual(loadConfig({ file, env: {} }).config.http.trustedProxies, ['10.0.0.0/8', 'fd00::/8', '192.0.2.7']);
+    const env = { REGISTRY_HTTP_TRUSTEDPROXIES: '127.0.0.1/32, ::1/128' };
+    assert.deepEqual(loadConfig({ env, cwd: dir.path }).config.http.trustedProxies, ['127.0.0.1/32', '::1/128']);
+  });
+
+  test('an entry that is not an address or block is a problem naming it', () => {
+    const env = { REGISTRY_HTTP_TRUSTEDPROXIES: '10.0.0.0/33,proxy.local' };
+    assert.deepEqual(problemsOf(() => loadConfig({ env, cwd: dir.path })), [
+      'REGISTRY_HTTP_TRUSTEDPROXIES (http.trustedproxies): "10.0.0.0/33" is not an IP address or CIDR block such as "10.0.0.0/8" or "fd00::/8"',
+      'REGISTRY_HTTP_TRUSTEDPROXIES (http.trustedproxies): "proxy.local" is not an IP address or CIDR block such as "10.0.0.0/8" or "fd00::/8"',
+    ]);
+  });
+});
+
+describe('login throttle', () => {
+  test('is tuned from the file or the environment, and nonsense is a problem', () => {
+    const file = dir.write('throttle.yml', 'auth:\n  builtin:\n    loginthrottle:\n      peraddress: 1000\n      maxdelay: 1h\n');
+    const env = { REGISTRY_AUTH_BUILTIN_LOGINTHROTTLE_FREEFAILURES: '3' };
+    const { config } = loadConfig({ file, env });
+    assert.ok(config.auth.mode === 'builtin');
+    assert.deepEqual(config.auth.loginThrottle, { freeFailures: 3, maxDelaySeconds: 3600, perAddress: 1000, perAccount: 100, windowSeconds: 900 });
+    const bad = { REGISTRY_AUTH_BUILTIN_LOGINTHROTTLE_PERACCOUNT: '0', REGISTRY_AUTH_BUILTIN_LOGINTHROTTLE_WINDOW: '0s' };
+    assert.deepEqual(problemsOf(() => loadConfig({ env: bad, cwd: dir.path })), [
+      'REGISTRY_AUTH_BUILTIN_LOGINTHROTTLE_PERACCOUNT (auth.builtin.loginthrottle.peraccount): expected a whole number of at least 1, got 0',
+      'REGISTRY_AUTH_BUILTIN_LOGINTHROTTLE_WINDOW (auth.builtin.loginthrottle.window): must be greater than 0',
+    ]);
   });
 });
 

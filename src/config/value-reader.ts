@@ -36,6 +36,11 @@ export class ValueReader {
     return getAt(this.tree, path) !== undefined;
   }
 
+  /** The value as loaded, for readers with their own parsing. */
+  raw(path: readonly string[]): unknown {
+    return getAt(this.tree, path);
+  }
+
   /** Scalars become text, as Go's YAML decoder does for string fields; "" means unset. */
   string(path: readonly string[]): string | undefined {
     const value = getAt(this.tree, path);
@@ -100,7 +105,7 @@ export class ValueReader {
   }
 
   /** A whole number from `min` to `max` (where 0 has a meaning, such as "no cap"). */
-  integer(path: readonly string[], min: number, max: number): number | undefined {
+  integer(path: readonly string[], min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
     const value = getAt(this.tree, path);
     if (value === undefined || value === null || value === '') return undefined;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {

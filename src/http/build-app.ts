@@ -30,6 +30,8 @@ export interface AppDeps {
   baseUrl?: string;
   /** Header, body-idle and keep-alive timeouts and the connection cap (`http.*` config). */
   limits?: ConnectionLimits;
+  /** Peers whose X-Forwarded-For sets `request.ip` (http.trustedproxies); none when empty. */
+  trustedProxies?: readonly string[];
   /** Access control; without it the registry is open, as registry:2 is without `auth`. */
   auth?: {
     guard: AccessGuard;
@@ -55,6 +57,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return503OnClosing: true,
     forceCloseConnections: 'idle' as const,
     genReqId: () => crypto.randomUUID(),
+    trustProxy: deps.trustedProxies?.length ? [...deps.trustedProxies] : false,
     clientErrorHandler,
     // A path Fastify cannot percent-decode still goes through the /v2 table, which decodes
     // leniently and lets the name or reference check say precisely what is wrong.

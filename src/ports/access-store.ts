@@ -105,6 +105,9 @@ export interface AuditEvent {
   detail: string | undefined;
 }
 
+/** An event as stored: `count` is how many equal events it stands for (see countAudit). */
+export type StoredAuditEvent = AuditEvent & { id: number; count: number };
+
 export interface AuditQuery {
   actor?: string;
   action?: string;
@@ -179,8 +182,15 @@ export interface AccessStore {
 
   /** Appends an event; returns its id, greater than every id returned before (ids are never reused). */
   appendAudit(event: AuditEvent, options?: IoOptions): Promise<number>;
+  /**
+   * Adds one to the count of the newest event at or after `since` that equals `event` in every
+   * field but time (an absent field matches only an absent field), keeping that event's time and
+   * id; appends `event` with a count of 1 when there is none. Returns the event's id. Two
+   * callers racing may both append: the count is a bound on growth, not an exact tally's key.
+   */
+  countAudit(event: AuditEvent, since: Date, options?: IoOptions): Promise<number>;
   /** Matching every given filter, newest first: by id descending, i.e. append order (event times come from instances' clocks). */
-  queryAudit(query: AuditQuery, options?: IoOptions): Promise<(AuditEvent & { id: number })[]>;
+  queryAudit(query: AuditQuery, options?: IoOptions): Promise<StoredAuditEvent[]>;
   /** Deletes events whose time is before `before` (strictly); returns how many. */
   pruneAudit(before: Date, options?: IoOptions): Promise<number>;
 }

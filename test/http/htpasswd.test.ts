@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import bcrypt from 'bcryptjs';
 import { startTestServer, type TestServer } from '../support/test-server.js';
+import { requestFrom } from './support/auth.js';
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
@@ -42,6 +43,23 @@ describe('auth.htpasswd', () => {
       const res = await fetch(`${server.url}/v2/team/app/tags/list`, { headers: { authorization: basic(user, password) } });
       assert.equal(res.status, 401, `${user}/${password}`);
     }
+  });
+
+  test('guessing is throttled per name and address: the guesser waits, the owner elsewhere does not', async () => {
+    const from = (address: string, password: string, user = 'alice') =>
+      requestFrom(address, `${server.url}/v2/`, { headers: { authorization: basic(user, password) } });
+    let failures = 0;
+    for (;;) {
+      const res = await from('127.0.0.3', `guess-${failures}`);
+      if (res.status === 429) break;
+      assert.equal(res.status, 401);
+      assert.ok(++failures <= 30, 'no throttling after 30 wrong passwords');
+    }
+    assert.ok(failures >= 5, `throttled after only ${failures} failures`);
+    assert.equal((await from('127.0.0.3', 'guess-again')).status, 429, 'the guesser waits');
+    assert.equal((await from('127.0.0.4', 'wonderland')).status, 200, 'alice from another address');
+    const huge = await from('127.0.0.5', 'x'.repeat(9000));
+    assert.equal(huge.status, 401, 'absurd credentials are refused without a bcrypt check');
   });
 
   test('a user added to the file can sign in without a restart', async () => {

@@ -24,6 +24,9 @@ const UNDO: Record<string, string> = {
     alter table project_policies drop column retention;`,
   '0006_deleted_tag_push_time': 'alter table deleted_tags drop column pushed_at;',
   '0007_refresh_tokens': 'drop table refresh_tokens;',
+  '0008_audit_aggregation': `
+    drop index audit_log_action_actor_time;
+    alter table audit_log drop column count;`,
   '0009_upload_sessions': `
     drop index uploads_account;
     drop index uploads_project;

@@ -9,7 +9,7 @@ import type { Actor } from '../../src/core/access/admin-context.js';
 import { AuditLog } from '../../src/core/access/audit-log.js';
 import { Authenticator } from '../../src/core/access/authenticator.js';
 import { Authorizer, type AccessPolicy } from '../../src/core/access/authorizer.js';
-import { LoginLimiter } from '../../src/core/access/login-limiter.js';
+import { DEFAULT_LIMITS, LoginLimiter } from '../../src/core/access/login-limiter.js';
 import type { AccessStore } from '../../src/ports/access-store.js';
 
 export interface AdminFixture {
@@ -38,7 +38,7 @@ export async function adminFixture(policy: Partial<AccessPolicy> = {}): Promise<
     throw error;
   });
   const admin = new AccessAdmin({ store, hasher, authorizer, audit, now });
-  const limiter = new LoginLimiter({ perAccount: 100, perAddress: 100, windowMs: 60_000, now: () => clock });
+  const limiter = new LoginLimiter({ ...DEFAULT_LIMITS, now: () => clock });
   const authenticator = new Authenticator(store, hasher, limiter, audit, now);
   const root: Actor = { kind: 'user', name: 'cli', systemAdmin: true, credential: { kind: 'cli' } };
   return {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { appFromComposed } from '../../src/cli/app-from-composed.js';
-import { compose, type Composed } from '../../src/compose/compose.js';
+import { compose, type Composed, type ComposeOptions } from '../../src/compose/compose.js';
 import type { BerthConfig } from '../../src/config/config.js';
 import { DEFAULTS } from '../../src/config/defaults.js';
 import type { Registry } from '../../src/core/registry/registry.js';
@@ -36,6 +36,10 @@ export interface TestServerOptions {
   uploads?: Partial<BerthConfig['uploads']>;
   /** Upload purging; the shipped defaults unless a test is about it. */
   uploadPurging?: BerthConfig['storage']['maintenance']['uploadpurging'];
+  /** `http.trustedproxies`: peers whose X-Forwarded-For is believed; none by default. */
+  trustedProxies?: string[];
+  /** Login throttling limits other than the shipped ones. */
+  loginLimits?: ComposeOptions['loginLimits'];
 }
 
 export function testConfig(root: string, overrides: TestServerOptions = {}): BerthConfig {
@@ -46,6 +50,7 @@ export function testConfig(root: string, overrides: TestServerOptions = {}): Ber
       host: undefined,
       tls: undefined,
       drainTimeoutSeconds: 5,
+      trustedProxies: overrides.trustedProxies ?? [],
       connections: {
         headerTimeoutSeconds: DEFAULTS.headerTimeoutSeconds,
         bodyIdleTimeoutSeconds: DEFAULTS.bodyIdleTimeoutSeconds,
@@ -68,8 +73,9 @@ export function testConfig(root: string, overrides: TestServerOptions = {}): Ber
 export async function startTestServer(overrides: TestServerOptions = {}): Promise<TestServer> {
   const root = await mkdtemp(join(tmpdir(), 'berth-http-'));
   const logger = overrides.logger ?? pino({ level: 'silent' });
-  const composed = await compose(testConfig(root, overrides), logger, { now: overrides.now });
-  const app = appFromComposed(composed, { logger });
+  const config = testConfig(root, overrides);
+  const composed = await compose(config, logger, { now: overrides.now, loginLimits: overrides.loginLimits });
+  const app = appFromComposed(composed, { logger, trustedProxies: config.http.trustedProxies });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

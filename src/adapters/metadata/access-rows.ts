@@ -6,13 +6,13 @@
  */
 import type { Selectable } from 'kysely';
 import type {
-  AuditEvent,
   MemberRecord,
   PersonalTokenRecord,
   ProjectRecord,
   ProjectRole,
   RefreshTokenRecord,
   RobotRecord,
+  StoredAuditEvent,
   UserRecord,
   Visibility,
 } from '../../ports/access-store.js';
@@ -31,7 +31,7 @@ type Int64Value = number | string | bigint;
 
 const ROLES: readonly ProjectRole[] = ['admin', 'maintainer', 'developer', 'guest'];
 const VISIBILITIES: readonly Visibility[] = ['public', 'private'];
-const RESULTS: readonly AuditEvent['result'][] = ['success', 'failure', 'denied'];
+const RESULTS: readonly StoredAuditEvent['result'][] = ['success', 'failure', 'denied'];
 
 export function flag(value: boolean): Flag {
   return value ? 1 : 0;
@@ -135,9 +135,10 @@ export function toMember(row: Selectable<ProjectMembersTable>): MemberRecord {
   return { project: row.project, user: row.user_name, role: oneOf(ROLES, row.role, 'role') };
 }
 
-export function toAuditEvent(row: Selectable<AuditLogTable>): AuditEvent & { id: number } {
+export function toAuditEvent(row: Selectable<AuditLogTable>): StoredAuditEvent {
   return {
     id: Number(row.id),
+    count: Number(row.count),
     time: date(row.time),
     actor: row.actor,
     clientIp: optional(row.client_ip),

@@ -9,7 +9,7 @@
  *
  * The store holds no connection of its own: whoever created the Kysely instance closes it.
  */
-import type { Kysely, Updateable } from 'kysely';
+import { sql, type Kysely, type Updateable } from 'kysely';
 import type {
   AccessStore,
   AuditEvent,
@@ -20,6 +20,7 @@ import type {
   RefreshTokenMatch,
   RefreshTokenRecord,
   RobotRecord,
+  StoredAuditEvent,
   UserRecord,
 } from '../../ports/access-store.js';
 import type { IoOptions } from '../../ports/blob-store.js';
@@ -362,7 +363,34 @@ export class KyselyAccessStore implements AccessStore {
     return Number(row.id);
   }
 
-  async queryAudit(query: AuditQuery, options?: IoOptions): Promise<(AuditEvent & { id: number })[]> {
+  async countAudit(event: AuditEvent, since: Date, options?: IoOptions): Promise<number> {
+    options?.signal?.throwIfAborted();
+    // One statement, so the lookup and the increment cannot be split by another writer;
+    // the (action, actor, time) index keeps the lookup to this event's recent rows.
+    const same = this.#db
+      .selectFrom('audit_log')
+      .select('id')
+      .where('action', '=', event.action)
+      .where('actor', '=', event.actor)
+      .where('time', '>=', since.getTime())
+      .where('result', '=', event.result)
+      .where('client_ip', event.clientIp === undefined ? 'is' : '=', event.clientIp ?? null)
+      .where('repository', event.repository === undefined ? 'is' : '=', event.repository ?? null)
+      .where('reference', event.reference === undefined ? 'is' : '=', event.reference ?? null)
+      .where('detail', event.detail === undefined ? 'is' : '=', event.detail ?? null)
+      .orderBy('id', 'desc')
+      .limit(1);
+    const updated = await this.#db
+      .updateTable('audit_log')
+      .set({ count: sql<number>`${sql.ref('count')} + 1` })
+      .where('id', '=', same)
+      .returning('id')
+      .executeTakeFirst();
+    if (updated !== undefined) return Number(updated.id);
+    return this.appendAudit(event, options);
+  }
+
+  async queryAudit(query: AuditQuery, options?: IoOptions): Promise<StoredAuditEvent[]> {
     options?.signal?.throwIfAborted();
     const limit = Math.floor(query.limit);
     if (!(limit > 0)) return [];

@@ -516,6 +516,21 @@ function uploadSessionsSchema(dialect: MetadataDialect): Migration {
   };
 }
 
+/**
+ * Failed logins and denied requests are counted into one row per equal event and time bucket
+ * (AccessStore.countAudit), so a flood of them cannot grow the log without bound. The index
+ * answers countAudit's lookup from the recent rows of one action and actor.
+ */
+const auditAggregationSchema: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .alterTable('audit_log')
+      .addColumn('count', 'bigint', (c) => c.notNull().defaultTo(1))
+      .execute();
+    await db.schema.createIndex('audit_log_action_actor_time').on('audit_log').columns(['action', 'actor', 'time']).execute();
+  },
+};
+
 function migrations(dialect: MetadataDialect): Record<string, Migration> {
   return {
     '0001_core': coreSchema(dialect),
@@ -525,6 +540,7 @@ function migrations(dialect: MetadataDialect): Record<string, Migration> {
     '0005_usage_retention': usageSchema(dialect),
     '0006_deleted_tag_push_time': restoredPushTimeSchema,
     '0007_refresh_tokens': refreshTokensSchema(dialect),
+    '0008_audit_aggregation': auditAggregationSchema,
     '0009_upload_sessions': uploadSessionsSchema(dialect),
     '0010_gc_lease_holder': gcLeaseHolderSchema(dialect),
   };

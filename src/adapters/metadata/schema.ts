@@ -200,6 +200,8 @@ export interface AuditLogTable {
   reference: string | null;
   result: string;
   detail: string | null;
+  /** How many equal events the row stands for (migration 0008; 1 unless aggregated). */
+  count: ColumnType<number | string | bigint, number | undefined, number>;
 }
 
 export interface ProjectPoliciesTable {

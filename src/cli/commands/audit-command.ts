@@ -1,6 +1,7 @@
 /** `berth audit [filters] [--json]` and `berth audit prune [--older-than 90d]`. */
 import type { AuditFilter } from '../../core/access/audit-query.js';
 import { auditJson } from '../../core/access/audit-query.js';
+import { auditText } from '../../core/access/audit-text.js';
 import { parseLifetime } from '../../core/access/lifetime.js';
 import { parse, UsageError } from './cli-args.js';
 import { print, table, time } from './cli-output.js';
@@ -10,7 +11,8 @@ export const auditUsage = `Usage:
   berth audit [--actor A] [--action X] [--repository R] [--since ISO] [--until ISO]
               [--limit N] [--json]
         show audit events, newest first (100 unless --limit); --json prints JSON lines,
-        every matching event unless --limit is given
+        every matching event unless --limit is given. "failure ×12" is one event standing
+        for 12 equal failed or refused attempts (counted per 10 minutes)
   berth audit prune [--older-than 90d]
         delete events older than the duration (default: auth.builtin.auditretention)
 Every command takes --config FILE, as berth serve does.`;
@@ -46,7 +48,10 @@ export async function auditCommand(args: string[]): Promise<void> {
       for (const event of events) print(JSON.stringify(auditJson(event)));
       return;
     }
-    const rows = events.map((e) => [time(e.time), e.actor, e.action, e.result, e.repository ?? '', e.clientIp ?? '', e.detail ?? '']);
+    // Escaped again here: events written before the log sanitised its input may hold anything.
+    const rows = events.map((e) =>
+      [time(e.time), e.actor, e.action, resultCell(e.result, e.count), e.repository ?? '', e.clientIp ?? '', e.detail ?? ''].map(auditText),
+    );
     print(table(['TIME', 'ACTOR', 'ACTION', 'RESULT', 'REPOSITORY', 'CLIENT', 'DETAIL'], rows));
   });
 }
@@ -60,6 +65,11 @@ async function prune(args: string[]): Promise<void> {
     const removed = await admin.audit.prune(actor, retention);
     print(`removed ${removed} audit event${removed === 1 ? '' : 's'}`);
   });
+}
+
+/** An event that stands for several equal attempts says how many. */
+function resultCell(result: string, count: number): string {
+  return count > 1 ? `${result} ×${count}` : result;
 }
 
 function instant(text: string | undefined, flag: string): Date | undefined {

@@ -79,6 +79,7 @@ test('the JSON shape leaves absent fields out and writes times as RFC 3339', () 
     reference: undefined,
     result: 'failure',
     detail: 'unknown user',
+    count: 3,
   });
-  assert.deepEqual(json, { id: 4, time: '2030-01-01T00:00:00.000Z', actor: 'anonymous', action: 'login', result: 'failure', detail: 'unknown user' });
+  assert.deepEqual(json, { id: 4, time: '2030-01-01T00:00:00.000Z', actor: 'anonymous', action: 'login', result: 'failure', count: 3, detail: 'unknown user' });
 });

@@ -3,12 +3,12 @@
  * client address). Pages run newest first by id: `next` is the id to pass as `before` for the
  * following page, which stays correct while new events are appended.
  */
-import type { AuditEvent, AuditQuery as StoreQuery } from '../../ports/access-store.js';
+import type { AuditQuery as StoreQuery, StoredAuditEvent } from '../../ports/access-store.js';
 import { InvalidInputError } from '../errors.js';
 import type { Actor, AdminContext } from './admin-context.js';
 
 export type AuditFilter = Omit<StoreQuery, 'limit'> & { limit?: number };
-export type StoredAuditEvent = AuditEvent & { id: number };
+export type { StoredAuditEvent };
 
 export const DEFAULT_AUDIT_PAGE = 100;
 export const MAX_AUDIT_PAGE = 1000;
@@ -59,7 +59,7 @@ export class AuditQuery {
 
 /** The one JSON shape of an event, for the API, the export and `berth audit --json`. */
 export function auditJson(event: StoredAuditEvent): Record<string, string | number> {
-  const json: Record<string, string | number> = { id: event.id, time: event.time.toISOString(), actor: event.actor, action: event.action, result: event.result };
+  const json: Record<string, string | number> = { id: event.id, time: event.time.toISOString(), actor: event.actor, action: event.action, result: event.result, count: event.count };
   if (event.clientIp !== undefined) json.clientIp = event.clientIp;
   if (event.repository !== undefined) json.repository = event.repository;
   if (event.reference !== undefined) json.reference = event.reference;

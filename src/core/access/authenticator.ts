@@ -11,12 +11,36 @@ import type { PasswordHasher } from '../../ports/password-hasher.js';
 import { TooManyRequestsError, UnauthorizedError } from '../errors.js';
 import type { AuditLog } from './audit-log.js';
 import { fingerprintOf, type StoredCredentialKind } from './credential.js';
-import type { LoginLimiter } from './login-limiter.js';
+import type { Block, LoginLimiter } from './login-limiter.js';
 import type { Principal } from './principal.js';
 import { VerifiedSecrets } from './verified-secrets.js';
 
 export const ROBOT_PREFIX = 'robot$';
 export const TOKEN_PREFIX = 'bpat_';
+
+/**
+ * Longer than any account name: a robot's `robot$` + project (at most 255) + `+` + name (at most
+ * 64) is 326 characters; a user's is at most 64.
+ */
+export const MAX_LOGIN_NAME_LENGTH = 326;
+/** Far more than any secret Berth issues or accepts (passwords are at most 72 bytes). */
+export const MAX_LOGIN_SECRET_BYTES = 1024;
+/** Audit actors for refused attempts whose name is junk or irrelevant. */
+export const INVALID_NAME_ACTOR = '(invalid name)';
+export const ANY_NAME_ACTOR = '(any name)';
+
+const THROTTLED: Record<Block['scope'], string> = {
+  'account-address': 'too many failed logins for this account from this address; wait and try again',
+  address: 'too many failed logins from this address; wait and try again',
+  account: 'too many failed logins for this account; wait and try again, or sign in from an address that signed in before',
+};
+
+/** Which part of a login no account could match, if any. */
+function implausibleLogin(username: string, secret: string): 'name' | 'secret' | undefined {
+  if (username.length > MAX_LOGIN_NAME_LENGTH || /[\u0000-\u001f\u007f-\u009f]/.test(username)) return 'name';
+  if (secret.length > MAX_LOGIN_SECRET_BYTES || Buffer.byteLength(secret) > MAX_LOGIN_SECRET_BYTES) return 'secret';
+  return undefined;
+}
 
 export class Authenticator {
   /** A hash of a secret nobody knows, verified against for unknown names (see check()). */
@@ -32,18 +56,29 @@ export class Authenticator {
   ) {}
 
   async login(username: string, secret: string, clientIp: string | undefined): Promise<Principal> {
-    const wait = this.limiter.blockedFor(username, clientIp);
-    if (wait > 0) {
-      await this.audit.record({ actor: username, clientIp, action: 'login', result: 'denied', detail: 'rate limited' });
-      throw new TooManyRequestsError('too many failed logins; try again later', { retryAfterSeconds: Math.ceil(wait / 1000) });
+    // No account has such a name or secret: refuse before the limiter keys on it or the KDF
+    // spends time on it, and audit it under one name so a flood of distinct junk shares rows.
+    const implausible = implausibleLogin(username, secret);
+    if (implausible !== undefined) {
+      this.limiter.fail(implausible === 'name' ? undefined : username, clientIp);
+      const actor = implausible === 'name' ? INVALID_NAME_ACTOR : username;
+      await this.audit.count({ actor, clientIp, action: 'login', result: 'failure', detail: `${implausible} too long or not printable` });
+      throw new UnauthorizedError('invalid username or password');
+    }
+    const blocked = this.limiter.blocked(username, clientIp);
+    if (blocked !== undefined) {
+      // Blocked by address: the names tried say nothing more, and would let a spray add rows.
+      const actor = blocked.scope === 'address' ? ANY_NAME_ACTOR : username;
+      await this.audit.count({ actor, clientIp, action: 'login', result: 'denied', detail: `rate limited (${blocked.scope})` });
+      throw new TooManyRequestsError(THROTTLED[blocked.scope], { retryAfterSeconds: Math.max(1, Math.ceil(blocked.waitMs / 1000)) });
     }
     const outcome = await this.check(username, secret);
     if (typeof outcome === 'string') {
       this.limiter.fail(username, clientIp);
-      await this.audit.record({ actor: username, clientIp, action: 'login', result: 'failure', detail: outcome });
+      await this.audit.count({ actor: username, clientIp, action: 'login', result: 'failure', detail: outcome });
       throw new UnauthorizedError('invalid username or password');
     }
-    this.limiter.succeed(username);
+    this.limiter.succeed(username, clientIp);
     await this.audit.record({ actor: username, clientIp, action: 'login', result: 'success' });
     return outcome;
   }

@@ -1,18 +1,24 @@
 /**
  * Writes pushes, pulls and deletes to the audit log once their response has gone out
- * successfully. A pull is recorded once per actor, repository and manifest per minute: a busy
+ * successfully, and pushes and deletes that were refused (401/403) to a caller the guard had
+ * identified, counted into one row per caller, repository and kind of request (AuditLog.count)
+ * so that repeating a refused request cannot flood the log. A pull is recorded once per actor, repository and manifest per minute: a busy
  * CI fleet pulling the same image thousands of times a minute would otherwise make the audit
  * log the registry's main write load (and its busiest table) for no added information.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuditLog } from '../../core/access/audit-log.js';
+import { requirementOf } from './access-guard.js';
 
 const PULL_DEDUP_MS = 60_000;
 const MAX_TRACKED_PULLS = 50_000;
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Who made the request, once the /v2 guard has let it through. */
+    /**
+     * Who made the request: set once the /v2 guard has let it through, or by the guard when it
+     * refuses a caller it identified (so the refusal can be audited).
+     */
     actor: string | null;
   }
 }
@@ -21,6 +27,11 @@ export function installAuditHook(app: FastifyInstance, audit: AuditLog, now: () 
   const recentPulls = new Map<string, number>();
   app.decorateRequest('actor', null);
   app.addHook('onResponse', (request, reply, done) => {
+    const denial = denialOf(request, reply.statusCode);
+    if (denial && request.actor !== null) {
+      void audit.count({ actor: request.actor, clientIp: request.ip, result: 'denied', ...denial });
+      return done();
+    }
     const event = eventOf(request, reply.statusCode);
     if (event && request.actor !== null) {
       if (event.action === 'pull') {
@@ -48,4 +59,19 @@ function eventOf(request: FastifyRequest, status: number): { action: string; rep
   }
   if (oci.route === 'blob' && request.method === 'DELETE') return { action: 'delete', ...target };
   return undefined;
+}
+
+/** A refused push or delete: what was asked, without per-request parts such as an upload id. */
+function denialOf(request: FastifyRequest, status: number): { action: string; repository: string; reference?: string; detail: string } | undefined {
+  const oci = request.oci;
+  if (!oci || (status !== 401 && status !== 403)) return undefined;
+  const needed = requirementOf(oci.route, request.method, oci.name);
+  if (needed.kind !== 'repository' || needed.action === 'pull') return undefined;
+  const named = oci.route === 'manifest' || oci.route === 'blob';
+  return {
+    action: needed.action,
+    repository: oci.name,
+    ...(named && oci.reference ? { reference: oci.reference } : {}),
+    detail: `${request.method} ${oci.route}: HTTP ${status}`,
+  };
 }

@@ -83,7 +83,10 @@ export class TokenGuard implements AccessGuard {
     // An anonymous token's caller is not a known caller: signing in might grant what the token
     // lacks, so it is challenged (clients then ask for credentials) rather than told DENIED,
     // which would end `docker pull` of a private image with no chance to log in.
-    if (principal.kind === 'anonymous') throw this.challenge(request, reply, needed, 'insufficient_scope', 'authentication required');
+    if (principal.kind === 'anonymous') {
+      request.actor = principalName(principal); // refused: named for the audit hook
+      throw this.challenge(request, reply, needed, 'insufficient_scope', 'authentication required');
+    }
     // The token service grants the catalog scope to every caller, so a token without it only
     // predates the need: the client should fetch one, not give up.
     if (claims !== undefined && needed.kind === 'catalog') {
@@ -97,6 +100,7 @@ export class TokenGuard implements AccessGuard {
         throw this.challenge(request, reply, needed, 'insufficient_scope', 'token does not grant this action');
       }
     }
+    request.actor = principalName(principal); // refused: named for the audit hook
     throw new DeniedError('requested access to the resource is denied', describeRequirement(needed));
   }
 

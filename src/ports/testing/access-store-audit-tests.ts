@@ -5,10 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { AuditEvent } from '../access-store.js';
+import type { AuditEvent, StoredAuditEvent as Stored } from '../access-store.js';
 import type { Fixtures } from './access-store-fixtures.js';
-
-type Stored = AuditEvent & { id: number };
 
 export function auditTests(f: Fixtures): void {
   const event = (actor: string, offsetMs: number, fields: Partial<AuditEvent> = {}): AuditEvent => ({
@@ -25,7 +23,7 @@ export function auditTests(f: Fixtures): void {
   /** Appends in order; returns the stored form, newest first, as queries answer. */
   const append = async (events: AuditEvent[]): Promise<Stored[]> => {
     const stored: Stored[] = [];
-    for (const e of events) stored.push({ ...e, id: await f.store().appendAudit(e) });
+    for (const e of events) stored.push({ ...e, id: await f.store().appendAudit(e), count: 1 });
     return stored.reverse();
   };
 
@@ -122,5 +120,26 @@ export function auditTests(f: Fixtures): void {
     assert.ok(later.id > stored[0].id, `id ${later.id} reused after ${stored[0].id}`);
     assert.deepEqual(await f.store().queryAudit({ actor, limit: 50 }), [later]);
     assert.equal(await f.store().pruneAudit(new Date(f.auditBase - 3000)), 0);
+  });
+
+  test('countAudit adds to the newest equal event since the given time, else appends', async () => {
+    const actor = f.actor('audit-count');
+    const since = (offsetMs: number) => new Date(f.auditBase + offsetMs);
+    const failed = event(actor, 500, { action: 'login', clientIp: '192.0.2.1', result: 'failure', detail: 'wrong password' });
+    const first = await f.store().countAudit(failed, since(0));
+    assert.equal(await f.store().countAudit({ ...failed, time: since(510) }, since(0)), first, 'an equal event is counted');
+    assert.equal(await f.store().countAudit({ ...failed, time: since(520) }, since(0)), first);
+    // Any differing field, an absent one included, makes another event.
+    const other = await f.store().countAudit({ ...failed, clientIp: undefined, time: since(530) }, since(0));
+    const detail = await f.store().countAudit({ ...failed, detail: 'unknown user', time: since(540) }, since(0));
+    // An equal event older than `since` is left alone: a new bucket starts.
+    const later = await f.store().countAudit({ ...failed, time: since(2000) }, since(1000));
+    assert.equal(new Set([first, other, detail, later]).size, 4);
+    assert.deepEqual(await f.store().queryAudit({ actor, limit: 10 }), [
+      { ...failed, time: since(2000), id: later, count: 1 },
+      { ...failed, detail: 'unknown user', time: since(540), id: detail, count: 1 },
+      { ...failed, clientIp: undefined, time: since(530), id: other, count: 1 },
+      { ...failed, id: first, count: 3 },
+    ]);
   });
 }

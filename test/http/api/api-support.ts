@@ -6,6 +6,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { startTestServer, type TestServer } from '../../support/test-server.js';
+import { builtinAuth } from '../support/auth.js';
 import { client, expectStatus, json, type Reply } from '../support/http-client.js';
 
 export const ADMIN_PASSWORD = 'bootstrap-admin-pw';
@@ -27,6 +28,7 @@ export async function startApiServer(
         createProjectsOnPush: overrides.createProjectsOnPush ?? false,
         tokenTtlSeconds: 300,
         auditRetentionSeconds: 0,
+        loginThrottle: builtinAuth().loginThrottle,
       },
     });
   } finally {

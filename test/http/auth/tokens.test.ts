@@ -1,7 +1,7 @@
 /**
  * The token service and the /v2 guard at their edges: forged, stale and misused tokens, the
- * grant types real clients use, failed-login throttling, accounts that lose access while
- * holding a valid token, and secrets that must never reach the log.
+ * grant types real clients use, accounts that lose access while holding a valid token, and
+ * secrets that must never reach the log (throttling: login-throttling.test.ts).
  *
  * Forged tokens are signed here with node:crypto (not with the server's own JWT code), using
  * the key file the server generated, so each one differs from a genuine token only in the
@@ -445,62 +445,5 @@ describe('tokens', () => {
     const audit = JSON.stringify(await server.composed.accessStore.queryAudit({ limit: 10_000 }));
     assert.match(audit, /login/, 'logins are audited');
     for (const secret of secrets) assert.ok(!audit.includes(secret), `the audit log contains a secret: ${secret.slice(0, 12)}…`);
-  });
-});
-
-describe('failed-login throttling', () => {
-  let server: TestServer;
-  let dev: Login;
-  let other: Login;
-  let realm: string;
-  before(async () => {
-    server = await startTestServer({ auth: builtinAuth() });
-    const accounts = new Accounts(server.composed);
-    dev = await accounts.user('dev', 'right-password');
-    other = await accounts.user('other', 'other-password');
-    realm = `${server.url}/token`;
-  });
-  after(() => server?.close());
-
-  const tokenFrom = (address: string, login: Login) =>
-    requestFrom(address, `${realm}?service=${SERVICE}&scope=${encodeURIComponent(pullScope)}`, {
-      headers: { authorization: basic(login.username, login.password) },
-    });
-
-  function expectThrottled(reply: Reply, what: string): void {
-    expectError(reply, 429, 'TOOMANYREQUESTS');
-    const retryAfter = Number(reply.headers.get('retry-after'));
-    assert.ok(Number.isInteger(retryAfter) && retryAfter > 0 && retryAfter <= 3600, `${what}: Retry-After ${reply.headers.get('retry-after')}`);
-  }
-
-  test('per account: after repeated failures even the right password waits, from any address', async () => {
-    let failures = 0;
-    for (;;) {
-      const reply = await tokenFrom('127.0.0.2', { username: dev.username, password: `wrong-${failures}` });
-      if (reply.status === 429) break;
-      expectError(reply, 401, 'UNAUTHORIZED');
-      failures++;
-      assert.ok(failures <= 20, 'no throttling after 20 failed logins for one account');
-    }
-    assert.ok(failures >= 3, `throttled after only ${failures} failures; a typo must not lock anyone out`);
-    expectThrottled(await tokenFrom('127.0.0.2', dev), 'right password, same address');
-    expectThrottled(await tokenFrom('127.0.0.3', dev), 'right password, another address');
-    // Basic on /v2 goes through the same limiter.
-    expectThrottled(await requestFrom('127.0.0.3', `${server.url}/v2/`, { headers: { authorization: basic(dev.username, dev.password) } }), '/v2 Basic');
-    // Another account from the first address is not affected by this account's lock.
-    expectStatus(await tokenFrom('127.0.0.2', other), 200, 'another account');
-  });
-
-  test('per address: a spray of failures over many names locks that address, not others', async () => {
-    let failures = 0;
-    for (;;) {
-      const reply = await tokenFrom('127.0.0.4', { username: `sprayed-${failures}`, password: 'guess' });
-      if (reply.status === 429) break;
-      expectError(reply, 401, 'UNAUTHORIZED');
-      failures++;
-      assert.ok(failures <= 200, 'no throttling after 200 failed logins from one address');
-    }
-    expectThrottled(await tokenFrom('127.0.0.4', other), 'a real account from the spraying address');
-    expectStatus(await tokenFrom('127.0.0.5', other), 200, 'the same account from another address');
   });
 });
