@@ -109,7 +109,8 @@ export class ValueReader {
     const value = getAt(this.tree, path);
     if (value === undefined || value === null || value === '') return undefined;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      this.problem(path, `expected a whole number from ${min} to ${max}, got ${describe(value)}`);
+      const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
+      this.problem(path, `expected a whole number ${range}, got ${describe(value)}`);
       return undefined;
     }
     return value;
