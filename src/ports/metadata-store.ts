@@ -207,3 +207,14 @@ export class MetadataUploadLimitError extends Error {
     super(`${store}: ${'account' in scope ? `account ${scope.account}` : `project ${scope.project}`} has ${open} open uploads (limit ${limit})`);
   }
 }
+
+/**
+ * The store has no room (a full disk): a write was refused and its transaction rolled back.
+ * Any writing method may throw it; the same call can succeed once space is freed.
+ */
+export class MetadataStoreFullError extends Error {
+  override readonly name = 'MetadataStoreFullError';
+  constructor(readonly store: string, options?: { cause?: unknown }) {
+    super(`${store}: no space left for metadata`, options);
+  }
+}

@@ -2,15 +2,15 @@
 // else's digest, session floods, a cancel racing a completion, and a full disk.
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rename, rm, utimes } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readdir, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ManualClock } from './support/storage.js';
 import { Accounts, basic, builtinAuth, withHeaders } from './support/auth.js';
-import { randomBlob, sha256, uniqueRepo } from './support/content.js';
+import { imageManifest, OCI_MANIFEST, randomBlob, sha256, uniqueRepo } from './support/content.js';
 import { client, expectError, expectStatus, type Client } from './support/http-client.js';
-import { pushBlob, startUpload, withDigest } from './support/push.js';
+import { pushBlob, pushImage, startUpload, withDigest } from './support/push.js';
 import { startBerth } from '../support/registry-process.js';
 import { makeRoot, startServerOnRoot, type ServerOnRoot, type ServerOnRootOptions } from './support/server-on-root.js';
 
@@ -394,6 +394,61 @@ describe('a full disk (finding 14)', () => {
           body: new Uint8Array(big),
         });
         assert.equal(monolithic.status, 507, await monolithic.text());
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      await disk.release();
+      await remove();
+    }
+  });
+
+  test('a full disk under the database: a manifest put answers 507 STORAGE_FULL, never 500, and works again once space is freed', async (t) => {
+    const disk = await smallDisk();
+    if (disk === undefined) {
+      t.skip('mounting a tmpfs needs root');
+      return;
+    }
+    const { root: blobRoot, remove } = await makeRoot();
+    try {
+      const server = await startServerOnRoot(blobRoot, {
+        config: (config) => ({ ...config, metadata: { sqlite: { path: join(disk.dir, 'berth.db') } } }),
+      });
+      try {
+        const repo = uniqueRepo('fulldb');
+        const c = client(server.url);
+        const image = await pushImage(c, repo, 'base');
+        // Take every byte the database's volume has left. SQLite's WAL reuses frames it already
+        // holds, so small writes may still fit: manifests of 512 KiB need new pages at once.
+        await writeFile(join(disk.dir, 'filler'), new Uint8Array(0));
+        try {
+          for (;;) await appendFile(join(disk.dir, 'filler'), new Uint8Array(16 * 1024));
+        } catch (error) {
+          assert.equal((error as NodeJS.ErrnoException).code, 'ENOSPC');
+        }
+        const bigManifest = (i: number) =>
+          imageManifest({ config: image.config, layers: image.layers, annotations: { padding: randomBlob(384 * 1024).toString('base64').slice(0, 512 * 1024 - 1024), i: String(i) } });
+        const statuses: number[] = [];
+        let refusal = '';
+        for (let i = 0; i < 20 && !statuses.includes(507); i++) {
+          const reply = await fetch(`${server.url}/v2/${repo}/manifests/big${i}`, {
+            method: 'PUT',
+            headers: { 'content-type': OCI_MANIFEST },
+            body: new Uint8Array(bigManifest(i)),
+          });
+          statuses.push(reply.status);
+          if (reply.status >= 500) refusal = await reply.text();
+          else await reply.arrayBuffer();
+        }
+        assert.ok(statuses.includes(507), `no 507 among ${statuses.join(', ')} on a full volume: ${refusal} ${JSON.stringify(server.errors().slice(0, 2))}`);
+        assert.deepEqual(statuses.filter((s) => s !== 201 && s !== 507), [], `only 201 or 507: ${statuses.join(', ')}`);
+        const error = JSON.parse(refusal) as { errors: Array<{ code: string; message: string }> };
+        assert.equal(error.errors[0]?.code, 'STORAGE_FULL');
+        assert.match(error.errors[0]?.message ?? '', /storage is full; free space/);
+        await rm(join(disk.dir, 'filler'));
+        const small = imageManifest({ config: image.config, layers: image.layers, annotations: { after: 'freed' } });
+        expectStatus(await c.put(`/v2/${repo}/manifests/after`, { headers: { 'content-type': OCI_MANIFEST }, body: small }), 201);
+        expectStatus(await c.get(`/v2/${repo}/manifests/base`), 200);
       } finally {
         await server.stop();
       }

@@ -23,6 +23,7 @@ import { Kysely, SqliteDialect, type SqliteDatabase, type SqliteStatement } from
 import { KyselyAccessStore } from './kysely-access-store.js';
 import { KyselyMetadataStore } from './kysely-metadata-store.js';
 import { KyselyPolicyStore } from './kysely-policy-store.js';
+import { MetadataStoreFullError } from '../../ports/metadata-store.js';
 import { sqliteMetadataDialect } from './migrations.js';
 import type { Database } from './schema.js';
 
@@ -106,7 +107,7 @@ function keepPrivate(path: string): void {
 const STATEMENT_CACHE_SIZE = 256;
 
 function cachingStatements(sqlite: BetterSqlite3.Database): SqliteDatabase {
-  const cache = new Map<string, BetterSqlite3.Statement>();
+  const cache = new Map<string, SqliteStatement & { readonly busy: boolean }>();
   return {
     close: () => sqlite.close(),
     prepare(sql: string): SqliteStatement {
@@ -124,7 +125,10 @@ function cachingStatements(sqlite: BetterSqlite3.Database): SqliteDatabase {
         cache.set(text, cached);
         return cached;
       }
-      const statement = sqlite.prepare(text);
+      // SQLite ends a transaction by itself on some errors (SQLITE_FULL among them); Kysely's
+      // rollback would then fail and hide the error that matters, so it is skipped.
+      if (text === 'rollback' && !sqlite.inTransaction) return NO_TRANSACTION;
+      const statement = translatingFull(sqlite.prepare(text));
       if (cached === undefined) {
         cache.set(text, statement);
         if (cache.size > STATEMENT_CACHE_SIZE) {
@@ -135,4 +139,50 @@ function cachingStatements(sqlite: BetterSqlite3.Database): SqliteDatabase {
       return statement;
     },
   };
+}
+
+/**
+ * A full disk reaches SQLite as SQLITE_FULL (the transaction is rolled back): it becomes the
+ * port's MetadataStoreFullError, so the client hears "storage full" rather than a bare 500.
+ */
+function translatingFull(statement: BetterSqlite3.Statement): SqliteStatement & { readonly busy: boolean } {
+  return {
+    reader: statement.reader,
+    get busy() {
+      return statement.busy;
+    },
+    all(parameters) {
+      try {
+        return statement.all(parameters);
+      } catch (error) {
+        throw fullOr(error);
+      }
+    },
+    run(parameters) {
+      try {
+        return statement.run(parameters);
+      } catch (error) {
+        throw fullOr(error);
+      }
+    },
+    iterate(parameters) {
+      try {
+        return statement.iterate(parameters);
+      } catch (error) {
+        throw fullOr(error);
+      }
+    },
+  };
+}
+
+const NO_TRANSACTION: SqliteStatement & { readonly busy: boolean } = {
+  reader: false,
+  busy: false,
+  all: () => [],
+  run: () => ({ changes: 0, lastInsertRowid: 0 }),
+  iterate: () => [][Symbol.iterator](),
+};
+
+function fullOr(error: unknown): unknown {
+  return (error as { code?: unknown }).code === 'SQLITE_FULL' ? new MetadataStoreFullError('sqlite', { cause: error }) : error;
 }

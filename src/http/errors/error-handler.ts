@@ -5,6 +5,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RegistryError } from '../../core/errors.js';
+import { domainErrorOf } from '../../core/store-errors.js';
 import { edgeErrors, errorTable, type WireError } from './error-table.js';
 
 export interface Envelope {
@@ -22,8 +23,9 @@ export function installErrorHandler(app: FastifyInstance): void {
 }
 
 /** Writes any thrown error as the OCI envelope (also used outside Fastify's lifecycle). */
-export function replyWithError(error: FastifyError | RegistryError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function replyWithError(thrown: FastifyError | RegistryError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   {
+    const error = domainErrorOf(thrown) ?? thrown;
     // An error can come back before the request body was read (a chunk at the wrong offset,
     // an unknown upload). Reading gigabytes only to discard them is worse than reconnecting,
     // so an HTTP/1 connection whose request is unfinished is closed after the answer.
