@@ -24,7 +24,7 @@
 import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
 import type { RegistryProcess } from '../support/registry-process.js';
-import { withHeaders } from '../http/support/auth.js';
+import { offlineLogin, withHeaders } from '../http/support/auth.js';
 import { OCI_MANIFEST } from '../http/support/content.js';
 import { client, expectStatus, json, type Client, type Reply } from '../http/support/http-client.js';
 import { pushImage, pushManifest, type PushedImage } from '../http/support/push.js';
@@ -105,12 +105,10 @@ const shared: Record<string, string> = {};
 const targets = {
   user: async (fresh: boolean) => (fresh ? String((await adminJson('POST', '/api/v1/users', { name: unique('victim'), password: 'victim-password' }, 201)).name) : shared.user!),
   token: async (fresh: boolean) => (fresh ? String((await adminJson('POST', '/api/v1/users/dev/tokens', { name: unique('spare') }, 201)).id) : shared.token!),
-  /** One of dev's `docker login` refresh tokens (`brt_<id>_<secret>`), by id. */
+  /** One of dev's refresh tokens (`brt_<id>_<secret>`, from an offline login), by id. */
   refreshToken: async (fresh: boolean) => {
     if (!fresh) return shared.refreshToken!;
-    const reply = await client(server.url).get('/token?service=berth&offline_token=true&client_id=sweep', {
-      headers: { authorization: basicOf(seeded.dev) },
-    });
+    const reply = await offlineLogin(client(server.url), `${server.url}/token`, seeded.dev);
     expectStatus(reply, 200, 'set-up: a refresh token for dev');
     const id = /^brt_([^_]+)_/.exec(String(json<{ refresh_token?: string }>(reply).refresh_token))?.[1];
     assert.ok(id, 'a refresh token names its id');
@@ -230,11 +228,9 @@ before(async () => {
   shared.deletedTag = await targets.deletedTag(true);
   // The admin's own registry tokens: if /api/v1 took them, they would act as a system admin.
   const issued = json<{ token: string; refresh_token?: string }>(
-    await client(server.url).get('/token?service=berth&scope=repository:pub/app:pull&offline_token=true&client_id=sweep', {
-      headers: { authorization: basicOf(ADMIN) },
-    }),
+    await offlineLogin(client(server.url), `${server.url}/token`, ADMIN, ['repository:pub/app:pull']),
   );
-  assert.ok(issued.refresh_token, 'an offline token request returns a refresh token');
+  assert.ok(issued.refresh_token, 'an offline login returns a refresh token');
   authorizations = {
     none: undefined,
     'access JWT': `Bearer ${issued.token}`,

@@ -22,7 +22,7 @@ import { ociRoutes } from '../../src/http/oci/routes.js';
 import type { RegistryProcess } from '../support/registry-process.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { client, json } from '../http/support/http-client.js';
-import { withHeaders } from '../http/support/auth.js';
+import { offlineLogin, withHeaders } from '../http/support/auth.js';
 import { pushImage, type PushedImage } from '../http/support/push.js';
 import { ADMIN, assertHealthy, basicOf, isEnvelope, pool, seedAccounts, sendRaw, startGuardedBerth, Tally, type Seeded } from './support.js';
 
@@ -225,8 +225,9 @@ before(async () => {
   const uploadId = (upload.headers.get('location') ?? '').split('/').pop()?.split('?')[0] ?? 'none';
   const token = async (auth: string, query: string) => json<{ token: string; refresh_token?: string }>(await client(server.url).get(`/token?service=berth&${query}`, { headers: { authorization: auth } }));
   const adminToken = await token(basicOf(ADMIN), 'scope=repository:team/app:pull,push,delete&scope=repository:pub/app:pull&offline_token=true&client_id=fuzz');
+  const offline = json<{ refresh_token?: string }>(await offlineLogin(client(server.url), `${server.url}/token`, ADMIN, ['repository:team/app:pull']));
   const devToken = await token(basicOf(seeded.dev), 'scope=repository:team/app:pull,push');
-  known = { seeded, image, uploadId, adminBearer: adminToken.token, devBearer: devToken.token, refreshToken: adminToken.refresh_token ?? 'none' };
+  known = { seeded, image, uploadId, adminBearer: adminToken.token, devBearer: devToken.token, refreshToken: offline.refresh_token ?? 'none' };
 });
 
 after(async () => {

@@ -3,8 +3,14 @@
  *   GET  /token?service=…&scope=…&scope=…[&offline_token=true]   Basic credentials or anonymous
  *   POST /token  grant_type=password (username, password, scope, access_type=offline)
  *                grant_type=refresh_token (refresh_token, scope)
- * Answers `token` and `access_token` (clients read either), `expires_in`, `issued_at`, and a
- * `refresh_token` when an offline token was asked for (docker login).
+ * Answers `token` and `access_token` (clients read either), `expires_in` and `issued_at`; a
+ * `refresh_token` only to the OAuth2 form's `access_type=offline`.
+ *
+ * GET's `offline_token=true` is docker login's, and it gets no refresh token on purpose: docker
+ * would store one as `identitytoken` in config.json, the file podman, buildah and skopeo also
+ * read, and they refuse to work with it. Without one docker stores the credentials, which every
+ * client reads (as Distribution's and Harbor's token servers do). See
+ * docs/architecture-decisions.md, "docker login stores the credentials".
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../../core/access/authenticator.js';
@@ -35,8 +41,7 @@ export function registerTokenRoute(app: FastifyInstance, deps: TokenRouteDeps): 
       if (!credentials) throw basicChallenge(reply, 'malformed Basic credentials');
       principal = await loginOrChallenge(authenticator, credentials.username, credentials.password, request, reply);
     }
-    const offline = query.get('offline_token') === 'true';
-    return answer(reply, deps, principal, query.getAll('scope'), offline);
+    return answer(reply, deps, principal, query.getAll('scope'), false);
   });
 
   app.post('/token', async (request, reply) => {

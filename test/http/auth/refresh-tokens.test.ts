@@ -1,5 +1,5 @@
 /**
- * Issue 9, finding 3: a refresh token (docker login's offline token) is a server-side record
+ * Issue 9, finding 3: a refresh token (an OAuth2 offline login's) is a server-side record
  * tied to the credential that obtained it and to its account. Revoking the PAT, changing or
  * resetting the password, disabling or deleting the account, deleting the robot, or revoking
  * the refresh token itself (API or CLI) ends it; each revocation is audited.
@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import type { TestServer } from '../../support/test-server.js';
 import { berth } from '../../cli/cli-support.js';
 import { api, adminApi, basic, startApiServer, type Api } from '../api/api-support.js';
-import { postToken, SERVICE, tokenAnswer } from '../support/auth.js';
+import { offlineLogin, postToken, SERVICE, tokenAnswer } from '../support/auth.js';
 import { client, expectError, expectStatus, json } from '../support/http-client.js';
 
 let server: TestServer;
@@ -22,17 +22,19 @@ before(async () => {
 });
 after(() => server.close());
 
-/** docker login: GET /token with Basic credentials and offline_token; the refresh token. */
-async function dockerLogin(username: string, secret: string): Promise<string> {
-  const reply = await client(server.url).get('/token?service=berth&offline_token=true&client_id=docker', {
-    headers: { authorization: basic(username, secret) },
-  });
-  const refresh = tokenAnswer(reply, `docker login as ${username}`).refresh_token;
-  assert.ok(refresh, 'docker login gets a refresh token');
+/**
+ * An offline login (OAuth2 POST grant_type=password, access_type=offline); the refresh token.
+ * docker login's GET offline_token=true gets none since issue 10 (see the last test), so this
+ * is the one way left to obtain one, and every guarantee below is about it.
+ */
+async function offlineLoginAs(username: string, secret: string): Promise<string> {
+  const reply = await offlineLogin(client(server.url), `${server.url}/token`, { username, password: secret });
+  const refresh = tokenAnswer(reply, `offline login as ${username}`).refresh_token;
+  assert.ok(refresh, 'an offline login gets a refresh token');
   return refresh;
 }
 
-/** docker's later requests: POST /token grant_type=refresh_token, for a push scope. */
+/** A client's later requests: POST /token grant_type=refresh_token, for a push scope. */
 function refreshGrant(refresh: string) {
   return postToken(client(server.url), `${server.url}/token`, {
     grant_type: 'refresh_token',
@@ -73,7 +75,7 @@ async function revokeEvents(): Promise<string[]> {
 test('revoking the personal access token a login used ends its refresh token', async () => {
   const olga = await createUser('olga');
   const created = json<{ id: string; token: string }>(await olga.send('POST', '/api/v1/users/olga/tokens', { name: 'ci' }));
-  const refresh = await dockerLogin('olga', created.token);
+  const refresh = await offlineLoginAs('olga', created.token);
   await expectRefreshWorks(refresh, 'refresh while the token stands');
   expectStatus(await olga.delete(`/api/v1/users/olga/tokens/${created.id}`), 204);
   await expectRefreshRefused(refresh, 'refresh after the PAT is revoked');
@@ -82,9 +84,9 @@ test('revoking the personal access token a login used ends its refresh token', a
 
 test('a password reset by an admin ends the refresh tokens that password obtained, not those of a token', async () => {
   const pete = await createUser('pete');
-  const byPassword = await dockerLogin('pete', 'pete password');
+  const byPassword = await offlineLoginAs('pete', 'pete password');
   const pat = json<{ token: string }>(await pete.send('POST', '/api/v1/users/pete/tokens', { name: 'laptop' })).token;
-  const byPat = await dockerLogin('pete', pat);
+  const byPat = await offlineLoginAs('pete', pat);
   expectStatus(await admin.send('PATCH', '/api/v1/users/pete', { password: 'reset by the admin' }), 200);
   await expectRefreshRefused(byPassword, 'refresh after the password reset');
   await expectRefreshWorks(byPat, 'the PAT still stands, and so does its refresh token');
@@ -92,7 +94,7 @@ test('a password reset by an admin ends the refresh tokens that password obtaine
 
 test('a password changed behind the server’s back (another instance) still ends the refresh token', async () => {
   await createUser('quinn');
-  const refresh = await dockerLogin('quinn', 'quinn password');
+  const refresh = await offlineLoginAs('quinn', 'quinn password');
   // Write a new hash directly, as another instance (or a restore) would: no revocation runs,
   // so only the credential check at refresh time can catch it.
   await server.composed.accessStore.updateUser('quinn', { passwordHash: '$2a$04$differenthashdifferenthashdifferenthashdifferenthash' });
@@ -101,7 +103,7 @@ test('a password changed behind the server’s back (another instance) still end
 
 test('disabling a user ends their refresh tokens for good; enabling does not bring them back', async () => {
   await createUser('rita');
-  const refresh = await dockerLogin('rita', 'rita password');
+  const refresh = await offlineLoginAs('rita', 'rita password');
   expectStatus(await admin.send('PATCH', '/api/v1/users/rita', { disabled: true }), 200);
   await expectRefreshRefused(refresh, 'refresh while disabled');
   expectStatus(await admin.send('PATCH', '/api/v1/users/rita', { disabled: false }), 200);
@@ -110,7 +112,7 @@ test('disabling a user ends their refresh tokens for good; enabling does not bri
 
 test("deleting a robot ends its refresh tokens", async () => {
   const robot = json<{ name: string; secret: string }>(await admin.send('POST', '/api/v1/projects/team/robots', { name: 'ci', actions: ['pull', 'push'] }));
-  const refresh = await dockerLogin(robot.name, robot.secret);
+  const refresh = await offlineLoginAs(robot.name, robot.secret);
   await expectRefreshWorks(refresh, 'robot refresh');
   expectStatus(await admin.delete(`/api/v1/robots/${encodeURIComponent(robot.name)}`), 204);
   await expectRefreshRefused(refresh, 'refresh after the robot is deleted');
@@ -118,8 +120,8 @@ test("deleting a robot ends its refresh tokens", async () => {
 
 test('a user lists and revokes their own refresh tokens over the API; others may not', async () => {
   const sam = await createUser('sam');
-  const first = await dockerLogin('sam', 'sam password');
-  const second = await dockerLogin('sam', 'sam password');
+  const first = await offlineLoginAs('sam', 'sam password');
+  const second = await offlineLoginAs('sam', 'sam password');
   const listed = json<{ refreshTokens: Record<string, unknown>[] }>(await sam.get('/api/v1/users/sam/refresh-tokens')).refreshTokens;
   assert.deepEqual(listed.map((t) => t.id), [idOf(first), idOf(second)]);
   assert.equal(listed[0]!.credentialKind, 'password');
@@ -141,7 +143,7 @@ test('a user lists and revokes their own refresh tokens over the API; others may
 
 test('berth token refresh-list and refresh-rm show and end a login', async () => {
   await createUser('uma');
-  const refresh = await dockerLogin('uma', 'uma password');
+  const refresh = await offlineLoginAs('uma', 'uma password');
   const listed = await berth(server.root, ['token', 'refresh-list', 'uma']);
   assert.equal(listed.code, 0, listed.stderr);
   assert.match(listed.stdout, new RegExp(`^ID +OBTAINED WITH +CREATED +EXPIRES +LAST USED +STATUS\\n${idOf(refresh)} +password +.+ +active\\n$`));
@@ -152,4 +154,15 @@ test('berth token refresh-list and refresh-rm show and end a login', async () =>
   const missing = await berth(server.root, ['token', 'refresh-rm', 'no-such-id']);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /refresh token no-such-id does not exist/);
+});
+
+test('docker login (GET offline_token=true) gets no refresh token and leaves no record: docker keeps the credentials, which podman and skopeo read too', async () => {
+  await createUser('vera');
+  const reply = await client(server.url).get('/token?service=berth&offline_token=true&client_id=docker', {
+    headers: { authorization: basic('vera', 'vera password') },
+  });
+  const answer = tokenAnswer(reply, 'docker login as vera');
+  assert.equal(answer.refresh_token, undefined, `docker would store it as an identity token that the containers tools refuse: ${reply.text}`);
+  const listed = json<{ refreshTokens: unknown[] }>(await admin.get('/api/v1/users/vera/refresh-tokens')).refreshTokens;
+  assert.deepEqual(listed, [], 'no refresh-token record for a docker login');
 });

@@ -20,6 +20,7 @@ import {
   builtinAuth,
   decodeJwt,
   grantedActions,
+  offlineLogin,
   parseChallenge,
   postToken,
   requestFrom,
@@ -72,8 +73,10 @@ describe('tokens', () => {
     secrets.add(basic(login.username, login.password).slice('Basic '.length));
     return login;
   };
+  /** GET /token as containers/image and docker do; `offline` makes it the OAuth2 offline login that yields a refresh token. */
   const token = async (login: Login | undefined, scopes: string[], offline = false): Promise<TokenAnswer> => {
-    const answer = tokenAnswer(await requestToken(c, realm, { credentials: login, scopes, offline }));
+    const reply = offline && login ? await offlineLogin(c, realm, login, scopes) : await requestToken(c, realm, { credentials: login, scopes, offline });
+    const answer = tokenAnswer(reply);
     secrets.add(answer.token);
     if (answer.refresh_token) secrets.add(answer.refresh_token);
     return answer;
@@ -264,15 +267,18 @@ describe('tokens', () => {
   });
 
   describe('grant types', () => {
-    test("docker login: offline_token=true&client_id=docker returns a refresh_token; without it, none", async () => {
+    test("docker login's offline_token=true gets no refresh_token (docker then keeps the credentials every client reads); access_type=offline does", async () => {
+      const docker = await requestToken(c, realm, { credentials: dev, scopes: [], offline: true });
+      const dockerLogin = tokenAnswer(docker, 'docker login');
+      secrets.add(dockerLogin.token);
+      assert.equal(dockerLogin.refresh_token, undefined, 'docker would store it as an identity token podman and skopeo refuse');
+      assert.ok(dockerLogin.expires_in > 0);
+      assert.ok(!Number.isNaN(Date.parse(dockerLogin.issued_at)));
+      assert.equal(docker.headers.get('cache-control'), 'no-store', 'tokens must not be cached by proxies');
       const login = await token(dev, [], true);
-      assert.equal(typeof login.refresh_token, 'string');
-      assert.ok(login.expires_in > 0);
-      assert.ok(!Number.isNaN(Date.parse(login.issued_at)));
+      assert.equal(typeof login.refresh_token, 'string', 'the OAuth2 offline login still gets one');
       assert.equal((await token(dev, [])).refresh_token, undefined);
       assert.equal((await token(undefined, [], true)).refresh_token, undefined, 'anonymous callers get no refresh token');
-      const reply = await requestToken(c, realm, { credentials: dev, scopes: [], offline: true });
-      assert.equal(reply.headers.get('cache-control'), 'no-store', 'tokens must not be cached by proxies');
     });
 
     test('refresh flow: POST grant_type=refresh_token yields working access tokens', async () => {

@@ -75,7 +75,7 @@ export interface TokenRequest {
   /** Basic credentials; anonymous without. */
   credentials?: { username: string; password: string };
   scopes: readonly string[];
-  /** docker login's `offline_token=true&client_id=docker`. */
+  /** docker login's `offline_token=true&client_id=docker` (answered without a refresh token). */
   offline?: boolean;
 }
 
@@ -100,6 +100,22 @@ export function postToken(c: Client, realm: string, form: Record<string, string>
   return c.post(realm, {
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams(form).toString(),
+  });
+}
+
+/**
+ * The OAuth2 offline login, the one way to get a refresh token: POST grant_type=password with
+ * access_type=offline (docker's GET offline_token=true gets none; see token-route.ts).
+ */
+export function offlineLogin(c: Client, realm: string, credentials: { username: string; password: string }, scopes: readonly string[] = []): Promise<Reply> {
+  return postToken(c, realm, {
+    grant_type: 'password',
+    username: credentials.username,
+    password: credentials.password,
+    service: SERVICE,
+    client_id: 'berth-tests',
+    access_type: 'offline',
+    ...(scopes.length > 0 ? { scope: scopes.join(' ') } : {}),
   });
 }
 
