@@ -38,7 +38,7 @@ export interface AccessComponents {
   authorizer: Authorizer;
   authenticator: Authenticator;
   tokens: TokenService;
-  /** docker login's refresh tokens, as records tied to their credential. */
+  /** Refresh tokens of offline logins, as records tied to their credential. */
   refreshTokens: RefreshTokens;
   audit: AuditLog;
   service: string;

@@ -52,7 +52,7 @@ export interface PersonalTokenRecord {
 }
 
 /**
- * A refresh token (docker login's offline token): a server-side record, so it can be listed,
+ * A refresh token (an OAuth2 offline login's, POST /token access_type=offline): a server-side record, so it can be listed,
  * revoked, and tied to the credential that obtained it. Only a hash of its secret is kept.
  */
 export interface RefreshTokenRecord {

@@ -100,7 +100,7 @@ export const schemas = {
       revokedAt: time,
     },
     ['id', 'account', 'accountKind', 'credentialKind', 'createdAt', 'expiresAt'],
-    'A refresh token (the offline token docker login keeps). The token itself is never shown again.',
+    'A refresh token (from an OAuth2 offline login, POST /token access_type=offline; docker logins made by earlier versions of Berth hold one too). The token itself is never shown again.',
   ),
   NewToken: object({ name: { type: 'string', minLength: 1, maxLength: 64 }, expiresAt, expiresIn }, ['name']),
   Project: object(

@@ -81,7 +81,7 @@ export const openApiDocument = {
     '/api/v1/users/{name}/refresh-tokens': {
       parameters: [userParam],
       get: op(
-        "The user's refresh tokens (docker login sessions), revoked ones included (the user or system admins)",
+        "The user's refresh tokens (offline logins), revoked ones included (the user or system admins)",
         ok('Refresh tokens, oldest first.', list('refreshTokens', 'RefreshToken')),
       ),
     },

@@ -7,7 +7,7 @@
  *   GET    /api/v1/users/{name}/tokens      the user's personal access tokens
  *   POST   /api/v1/users/{name}/tokens      create {name, expiresAt? | expiresIn?}
  *   DELETE /api/v1/users/{name}/tokens/{id}
- *   GET    /api/v1/users/{name}/refresh-tokens        docker login sessions (the user or system admins)
+ *   GET    /api/v1/users/{name}/refresh-tokens        offline logins (the user or system admins)
  *   DELETE /api/v1/users/{name}/refresh-tokens/{id}
  */
 import type { FastifyInstance } from 'fastify';
