@@ -19,11 +19,18 @@ export interface Dockerd {
 /** Debian's CLI, the one that matches its dockerd, when another docker CLI shadows it on PATH. */
 const dockerCli = existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
 
-export async function startDockerd(dir: string, options: { containerdAddress: string; caBundle: string }): Promise<Dockerd> {
+export interface DockerdOptions {
+  containerdAddress: string;
+  caBundle: string;
+  /** More daemon.json settings (e.g. `insecure-registries`). */
+  daemonJson?: Record<string, unknown>;
+}
+
+export async function startDockerd(dir: string, options: DockerdOptions): Promise<Dockerd> {
   await mkdir(join(dir, 'cfg'), { recursive: true });
   const socket = join(dir, 'docker.sock');
   const daemonJson = join(dir, 'daemon.json');
-  await writeFile(daemonJson, JSON.stringify({ 'deprecated-key-path': join(dir, 'key.json') }));
+  await writeFile(daemonJson, JSON.stringify({ ...options.daemonJson, 'deprecated-key-path': join(dir, 'key.json') }));
   const clientEnv: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: join(dir, 'cfg') };
   const docker = (args: readonly string[], runOptions: RunOptions = {}) =>
     run(dockerCli, args, { timeoutMs: 180_000, ...runOptions, env: { ...clientEnv, ...runOptions.env } });
