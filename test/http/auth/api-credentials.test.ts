@@ -9,7 +9,7 @@ import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
 import type { TestServer } from '../../support/test-server.js';
 import { api, ADMIN_PASSWORD, adminApi, basic, registryBearer, startApiServer, type Api } from '../api/api-support.js';
-import { withHeaders } from '../support/auth.js';
+import { offlineLogin, withHeaders } from '../support/auth.js';
 import { randomBlob } from '../support/content.js';
 import { client, expectError, expectStatus, json } from '../support/http-client.js';
 import { pushBlob } from '../support/push.js';
@@ -54,9 +54,7 @@ test('a scoped pull token from /token is refused on /api/v1 with 401 naming what
 test('an anonymous registry token and a refresh token are refused on /api/v1 too', async () => {
   const anonymous = await registryBearer(server, undefined, '', ['repository:pub/app:pull']);
   expectError(await api(server, anonymous).get('/api/v1/projects'), 401, 'UNAUTHORIZED');
-  const login = await client(server.url).get('/token?service=berth&offline_token=true&client_id=docker', {
-    headers: { authorization: basic('admin', ADMIN_PASSWORD) },
-  });
+  const login = await offlineLogin(client(server.url), `${server.url}/token`, { username: 'admin', password: ADMIN_PASSWORD });
   const refresh = json<{ refresh_token: string }>(login).refresh_token;
   assert.ok(refresh);
   expectError(await api(server, `Bearer ${refresh}`).get('/api/v1/me'), 401, 'UNAUTHORIZED');
