@@ -3,92 +3,57 @@
  * The `berth` command. Thin by design: it parses arguments and calls the same composition and
  * use cases the HTTP edge uses.
  */
-import { readFileSync } from 'node:fs';
-import { checkConfigFile } from '../config/check-config.js';
-import { ConfigError, loadConfig } from '../config/load-config.js';
+import { ConfigError } from '../config/load-config.js';
 import { RegistryError } from '../core/errors.js';
-import { isManageCommand, runManageCommand } from './commands/manage-command.js';
-import { runGc } from './gc.js';
-import { runRestore, runRm } from './restore.js';
-import { serve } from './serve.js';
+import { UsageError, wantsHelp } from './commands/cli-args.js';
+import { commandList, findCommand } from './command-table.js';
 
-const usage = `Usage:
-  berth serve [--config FILE]                   start the registry (default: :5000, ./data)
-  berth config check FILE                       validate a config file and name every problem
-  berth user add|passwd|rm|list|disable|enable  manage users
-  berth robot add|rm|list                       manage robot accounts
-  berth project add|list|visibility|member      manage projects and their members
-  berth policy set|show                         set a project's write policy and immutable tags;
-                                                show them with its quota and retention rules
-  berth quota set|show                          limit what a project may store (10GiB, none)
-  berth usage [PROJECT] [--json]                what each project (or repository) stores
-  berth retention set|show|run                  rules that remove old tags; run or --dry-run
-  berth token add|list|rm|refresh-list|refresh-rm
-                                                manage personal access tokens and refresh tokens
-  berth audit [prune]                           read (as a table or --json) or prune the audit log
-  berth gc [--dry-run] [--grace D] [--full]     free the space of deleted content, online
-  berth rm REPO[:TAG|@DIGEST]                   delete a repository, tag or manifest
-  berth restore REPO:TAG                        bring back a tag deleted within the restore window
-  berth --version
-
-Run \`berth COMMAND --help\` for a command's options. The management commands act on the data
-the config names (the same config and REGISTRY_* environment as serve; --config FILE) and
-need no running server.
-
-Environment: the registry:2 names work (REGISTRY_HTTP_ADDR, REGISTRY_HTTP_TLS_CERTIFICATE,
-REGISTRY_HTTP_TLS_KEY, REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY, REGISTRY_STORAGE_DELETE_ENABLED,
-REGISTRY_LOG_LEVEL, …); see docs/configuration.md.`;
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
-
-function option(args: string[], name: string): string | undefined {
-  const index = args.indexOf(name);
-  if (index !== -1) return args[index + 1];
-  const inline = args.find((a) => a.startsWith(`${name}=`));
-  return inline?.slice(name.length + 1);
-}
-
+/**
+ * Exit codes: 0 done (help included), 1 refused or failed, 2 the command line was wrong (an
+ * unknown command or option, a missing argument), with the usage on stderr — the convention of
+ * getopt-style tools, so a script can tell "you called me wrong" from "the registry said no".
+ */
 async function main(args: string[]): Promise<number> {
-  const [command, ...rest] = args;
-  if (isManageCommand(command)) return runManageCommand(command!, rest);
-  switch (command) {
-    case 'gc':
-      return runGc(rest);
-    case 'rm':
-      return runRm(rest);
-    case 'restore':
-      return runRestore(rest);
-    case 'serve': {
-      // registry:2 takes the config path as a positional argument; accept both forms.
-      const file = option(rest, '--config') ?? rest.find((a) => !a.startsWith('-'));
-      const { config, warnings } = loadConfig({ file, env: process.env });
-      await serve(config, warnings);
-      return -1;
-    }
-    case 'config': {
-      if (rest[0] !== 'check' || !rest[1]) break;
-      const result = checkConfigFile(rest[1], process.env);
-      for (const warning of result.warnings) console.log(`warning: ${warning}`);
-      for (const problem of result.problems) console.error(`error: ${problem}`);
-      if (result.ok) console.log(`${rest[1]}: ok`);
-      return result.ok ? 0 : 1;
-    }
-    case '--version':
-    case 'version':
-      console.log(version());
-      return 0;
-    case undefined:
-    case '--help':
-    case '-h':
-    case 'help':
-      console.log(usage);
-      return 0;
+  const [name, ...rest] = args;
+  if (name === undefined || name === '--help' || name === '-h') {
+    process.stdout.write(`${commandList()}\n`);
+    return 0;
   }
-  console.error(usage);
-  return 2;
+  if (name === '--version') return findCommand('version')!.run([]);
+  if (name === 'help') return help(rest);
+  const command = findCommand(name);
+  if (!command) {
+    process.stderr.write(`berth: unknown command "${name}"\n${commandList()}\n`);
+    return 2;
+  }
+  // Before anything else: help must not read a config, open the data or start a server.
+  if (wantsHelp(rest)) {
+    process.stdout.write(`${command.usage}\n`);
+    return 0;
+  }
+  try {
+    return await command.run(rest);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`berth ${name}: ${error.message}\n${error.usage}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+function help(args: string[]): number {
+  if (args.length === 0 || wantsHelp(args)) {
+    process.stdout.write(`${args.length === 0 ? commandList() : findCommand('help')!.usage}\n`);
+    return 0;
+  }
+  const command = findCommand(args[0]);
+  if (!command || args.length > 1) {
+    process.stderr.write(`berth help: ${command ? 'one command at a time' : `unknown command "${args[0]}"`}\n${commandList()}\n`);
+    return 2;
+  }
+  process.stdout.write(`${command.usage}\n`);
+  return 0;
 }
 
 /**

@@ -17,6 +17,7 @@ import { AccessAdmin } from '../core/access/access-admin.js';
 import { AdminContext, type AdminDeps } from '../core/access/admin-context.js';
 import { AuditLog } from '../core/access/audit-log.js';
 import { Authorizer, type AccessPolicy } from '../core/access/authorizer.js';
+import { RuntimeSettings } from '../core/access/runtime-settings.js';
 import { Lifecycle } from '../core/lifecycle/lifecycle.js';
 import { Retention } from '../core/lifecycle/retention.js';
 import { StorageAdmin } from '../core/lifecycle/storage-admin.js';
@@ -50,10 +51,18 @@ export async function composeAdmin(config: BerthConfig, onAuditError: (error: un
     throw error;
   }
   const now = () => new Date();
+  const settings = new RuntimeSettings(stores.access, accessPolicy(config), { now: () => Date.now() });
+  try {
+    await settings.refresh();
+  } catch (error) {
+    await stores.close();
+    throw error;
+  }
   const deps: AdminDeps = {
     store: stores.access,
     hasher: new BcryptPasswordHasher(),
-    authorizer: new Authorizer(stores.access, accessPolicy(config)),
+    authorizer: new Authorizer(stores.access, settings),
+    settings,
     audit: new AuditLog(stores.access, now, onAuditError),
     now,
   };

@@ -16,6 +16,7 @@ import type { BerthConfig } from '../config/config.js';
 import { AuditLog } from '../core/access/audit-log.js';
 import { Authenticator } from '../core/access/authenticator.js';
 import { Authorizer } from '../core/access/authorizer.js';
+import { RuntimeSettings } from '../core/access/runtime-settings.js';
 import { bootstrapAdmin } from '../core/access/bootstrap-admin.js';
 import { keyIdOf } from '../core/access/jwt.js';
 import { DEFAULT_LIMITS, LoginLimiter, type LimiterOptions } from '../core/access/login-limiter.js';
@@ -36,6 +37,8 @@ export interface AccessComponents {
   store: AccessStore;
   hasher: PasswordHasher;
   authorizer: Authorizer;
+  /** The access policy in force: settings stored by the CLI or API over the config. */
+  settings: RuntimeSettings;
   authenticator: Authenticator;
   tokens: TokenService;
   /** Refresh tokens of offline logins, as records tied to their credential. */
@@ -174,10 +177,13 @@ async function composeAccess(
   if (config.auth.mode !== 'builtin') throw new Error('composeAccess needs auth.builtin');
   const now = () => new Date();
   const keys = await loadOrCreateSigningKey(join(config.storage.filesystem.rootdirectory, 'auth', 'token-signing-key.pem'));
-  const authorizer = new Authorizer(store, {
-    anonymousPull: config.auth.anonymousPull,
-    createProjectsOnPush: config.auth.createProjectsOnPush,
-  });
+  const settings = new RuntimeSettings(
+    store,
+    { anonymousPull: config.auth.anonymousPull, createProjectsOnPush: config.auth.createProjectsOnPush },
+    { now: () => Date.now(), onError: (error) => logger.error({ err: error }, 'could not read the system settings; keeping the last ones') },
+  );
+  await settings.refresh();
+  const authorizer = new Authorizer(store, settings);
   const audit = new AuditLog(store, now, (error) => logger.error({ err: error }, 'audit log write failed'));
   const throttle = config.auth.loginThrottle;
   const limiter = new LoginLimiter({
@@ -203,7 +209,7 @@ async function composeAccess(
     maxPerAccount: DEFAULT_MAX_REFRESH_TOKENS_PER_ACCOUNT,
     now,
   });
-  return { store, hasher, authorizer, authenticator, tokens, refreshTokens, audit, service: config.auth.service, realm: config.auth.realm };
+  return { store, hasher, authorizer, settings, authenticator, tokens, refreshTokens, audit, service: config.auth.service, realm: config.auth.realm };
 }
 
 /**

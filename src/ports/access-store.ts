@@ -122,8 +122,26 @@ export interface AuditQuery {
   limit: number;
 }
 
+/**
+ * A system setting set through the CLI or API (e.g. `auth.builtin.anonymouspull`): the value
+ * as text, which core parses, and who set it when. A key without a record follows the config.
+ */
+export interface SettingRecord {
+  key: string;
+  value: string;
+  updatedAt: Date;
+  updatedBy: string;
+}
+
 export interface AccessStore {
   migrate(options?: IoOptions): Promise<void>;
+
+  /** Every stored setting, by key. */
+  listSettings(options?: IoOptions): Promise<SettingRecord[]>;
+  /** Inserts or replaces the setting of `record.key`. */
+  putSetting(record: SettingRecord, options?: IoOptions): Promise<void>;
+  /** Removes the stored value, so the config applies again; false when there was none. */
+  deleteSetting(key: string, options?: IoOptions): Promise<boolean>;
 
   createUser(user: UserRecord, options?: IoOptions): Promise<void>;
   user(name: string, options?: IoOptions): Promise<UserRecord | undefined>;

@@ -62,6 +62,8 @@ const EXPECTED: ReadonlyArray<readonly [string, ...Expect[]]> = [
   ['POST /api/v1/projects/{name}/robots',                          401, J,     J,      403, 403,  403,  201, 201],
   ['DELETE /api/v1/robots/{name}',                                 401, J,     J,      204, 204,  403,  204, 204],
   ['GET /api/v1/audit',                                            401, J,     J,      403, 403,  403,  403, 200],
+  ['GET /api/v1/settings',                                         401, J,     J,      403, 403,  403,  403, 200],
+  ['PATCH /api/v1/settings',                                       401, J,     J,      403, 403,  403,  403, 200],
   ['GET /api/v1/projects/{name}/policy',                           404, J,     J,      200, 200,  200,  200, 200],
   ['PATCH /api/v1/projects/{name}/policy',                         401, J,     J,      200, 200,  403,  200, 200],
   ['GET /api/v1/projects/{name}/usage',                            404, J,     J,      200, 200,  200,  200, 200],
@@ -173,6 +175,9 @@ const CALLS: Record<string, (fresh: boolean, credential: Credential) => Promise<
   'POST /api/v1/projects/{name}/robots': async () => ({ method: 'POST', path: '/api/v1/projects/team/robots', body: { name: unique('bot'), actions: ['pull'] } }),
   'DELETE /api/v1/robots/{name}': async (fresh) => ({ method: 'DELETE', path: `/api/v1/robots/${encodeURIComponent(await targets.robot(fresh))}` }),
   'GET /api/v1/audit': async () => ({ method: 'GET', path: '/api/v1/audit?limit=5' }),
+  'GET /api/v1/settings': async () => ({ method: 'GET', path: '/api/v1/settings' }),
+  // A reset to the config's value: succeeding changes nothing the other rows depend on.
+  'PATCH /api/v1/settings': async () => ({ method: 'PATCH', path: '/api/v1/settings', body: { 'auth.builtin.createprojects': null } }),
   'GET /api/v1/projects/{name}/policy': async () => ({ method: 'GET', path: '/api/v1/projects/team/policy' }),
   'PATCH /api/v1/projects/{name}/policy': async () => ({ method: 'PATCH', path: '/api/v1/projects/team/policy', body: { immutableTags: [] } }),
   'GET /api/v1/projects/{name}/usage': async () => ({ method: 'GET', path: '/api/v1/projects/team/usage' }),

@@ -10,6 +10,7 @@ import { AuditLog } from '../../src/core/access/audit-log.js';
 import { Authenticator } from '../../src/core/access/authenticator.js';
 import { Authorizer, type AccessPolicy } from '../../src/core/access/authorizer.js';
 import { DEFAULT_LIMITS, LoginLimiter } from '../../src/core/access/login-limiter.js';
+import { RuntimeSettings } from '../../src/core/access/runtime-settings.js';
 import type { AccessStore } from '../../src/ports/access-store.js';
 
 export interface AdminFixture {
@@ -33,11 +34,13 @@ export async function adminFixture(policy: Partial<AccessPolicy> = {}): Promise<
   let clock = Date.parse('2030-01-01T00:00:00Z');
   const now = () => new Date(clock);
   const hasher = new BcryptPasswordHasher(4);
-  const authorizer = new Authorizer(store, { anonymousPull: true, createProjectsOnPush: false, ...policy });
+  const settings = new RuntimeSettings(store, { anonymousPull: true, createProjectsOnPush: false, ...policy }, { now: () => clock });
+  await settings.refresh();
+  const authorizer = new Authorizer(store, settings);
   const audit = new AuditLog(store, now, (error) => {
     throw error;
   });
-  const admin = new AccessAdmin({ store, hasher, authorizer, audit, now });
+  const admin = new AccessAdmin({ store, hasher, authorizer, settings, audit, now });
   const limiter = new LoginLimiter({ ...DEFAULT_LIMITS, now: () => clock });
   const authenticator = new Authenticator(store, hasher, limiter, audit, now);
   const root: Actor = { kind: 'user', name: 'cli', systemAdmin: true, credential: { kind: 'cli' } };

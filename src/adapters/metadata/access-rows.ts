@@ -12,6 +12,7 @@ import type {
   ProjectRole,
   RefreshTokenRecord,
   RobotRecord,
+  SettingRecord,
   StoredAuditEvent,
   UserRecord,
   Visibility,
@@ -24,6 +25,7 @@ import type {
   ProjectsTable,
   RefreshTokensTable,
   RobotsTable,
+  SettingsTable,
   UsersTable,
 } from './schema.js';
 
@@ -129,6 +131,10 @@ export function toProject(row: Selectable<ProjectsTable>): ProjectRecord {
     visibility: oneOf(VISIBILITIES, row.visibility, 'visibility'),
     createdAt: date(row.created_at),
   };
+}
+
+export function toSetting(row: Selectable<SettingsTable>): SettingRecord {
+  return { key: row.key, value: row.value, updatedAt: date(row.updated_at), updatedBy: row.updated_by };
 }
 
 export function toMember(row: Selectable<ProjectMembersTable>): MemberRecord {

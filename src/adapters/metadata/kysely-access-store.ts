@@ -20,11 +20,12 @@ import type {
   RefreshTokenMatch,
   RefreshTokenRecord,
   RobotRecord,
+  SettingRecord,
   StoredAuditEvent,
   UserRecord,
 } from '../../ports/access-store.js';
 import type { IoOptions } from '../../ports/blob-store.js';
-import { encodeActions, flag, millis, toAuditEvent, toMember, toProject, toRefreshToken, toRobot, toToken, toUser } from './access-rows.js';
+import { encodeActions, flag, millis, toAuditEvent, toMember, toProject, toRefreshToken, toRobot, toSetting, toToken, toUser } from './access-rows.js';
 import { migrateToLatest, type MetadataDialect } from './migrations.js';
 import type { Database, UsersTable } from './schema.js';
 
@@ -44,6 +45,28 @@ export class KyselyAccessStore implements AccessStore {
   async migrate(options?: IoOptions): Promise<void> {
     options?.signal?.throwIfAborted();
     await migrateToLatest(this.#db, this.#dialect);
+  }
+
+  async listSettings(options?: IoOptions): Promise<SettingRecord[]> {
+    options?.signal?.throwIfAborted();
+    const rows = await this.#db.selectFrom('settings').selectAll().orderBy('key').execute();
+    return rows.map(toSetting);
+  }
+
+  async putSetting(record: SettingRecord, options?: IoOptions): Promise<void> {
+    options?.signal?.throwIfAborted();
+    const row = { key: record.key, value: record.value, updated_at: record.updatedAt.getTime(), updated_by: record.updatedBy };
+    await this.#db
+      .insertInto('settings')
+      .values(row)
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value: row.value, updated_at: row.updated_at, updated_by: row.updated_by }))
+      .execute();
+  }
+
+  async deleteSetting(key: string, options?: IoOptions): Promise<boolean> {
+    options?.signal?.throwIfAborted();
+    const result = await this.#db.deleteFrom('settings').where('key', '=', key).executeTakeFirst();
+    return result.numDeletedRows > 0n;
   }
 
   async createUser(user: UserRecord, options?: IoOptions): Promise<void> {

@@ -494,6 +494,25 @@ function gcLeaseHolderSchema(dialect: MetadataDialect): Migration {
 }
 
 /**
+ * System settings an admin changes while the registry runs (anonymous pull, who may create
+ * projects): one row per key that was set through the CLI or API, which then wins over the
+ * config file; a key without a row follows the config. Values are text, read by core.
+ */
+function settingsSchema(dialect: MetadataDialect): Migration {
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('settings')
+        .addColumn('key', dialect.keyType, (c) => c.notNull().primaryKey())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_by', 'text', (c) => c.notNull())
+        .execute();
+    },
+  };
+}
+
+/**
  * Who holds an upload session, for the caps on open sessions per account and per project: the
  * account that started it and its repository's project (a column, so counting a project's
  * sessions and their staged bytes is an index lookup rather than a scan of every name).
@@ -543,6 +562,7 @@ function migrations(dialect: MetadataDialect): Record<string, Migration> {
     '0008_audit_aggregation': auditAggregationSchema,
     '0009_upload_sessions': uploadSessionsSchema(dialect),
     '0010_gc_lease_holder': gcLeaseHolderSchema(dialect),
+    '0011_settings': settingsSchema(dialect),
   };
 }
 

@@ -231,6 +231,14 @@ export interface ProjectUsageTable {
   manifest_bytes: Int64;
 }
 
+/** System settings set through the CLI or API (migration 0011). */
+export interface SettingsTable {
+  key: string;
+  value: string;
+  updated_at: Int64;
+  updated_by: string;
+}
+
 export interface Database {
   repositories: RepositoriesTable;
   blobs: BlobsTable;
@@ -254,4 +262,5 @@ export interface Database {
   project_policies: ProjectPoliciesTable;
   project_blobs: ProjectBlobsTable;
   project_usage: ProjectUsageTable;
+  settings: SettingsTable;
 }

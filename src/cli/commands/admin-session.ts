@@ -19,6 +19,8 @@ export interface Session {
   actor: Actor;
   /** Config-derived defaults a command may need (audit retention). */
   auditRetentionSeconds: number | undefined;
+  /** `auth` of the config: builtin, htpasswd, token or none. */
+  authMode: string;
 }
 
 export async function withAdmin(configFile: string | undefined, run: (session: Session) => Promise<void>): Promise<void> {
@@ -27,7 +29,7 @@ export async function withAdmin(configFile: string | undefined, run: (session: S
   const composed = await composeAdmin(config, (error) => process.stderr.write(`warning: the audit log could not be written: ${String(error)}\n`));
   const retention = config.auth.mode === 'builtin' && config.auth.auditRetentionSeconds > 0 ? config.auth.auditRetentionSeconds : undefined;
   try {
-    await run({ admin: composed.admin, storage: composed.storage, actor: CLI_ACTOR, auditRetentionSeconds: retention });
+    await run({ admin: composed.admin, storage: composed.storage, actor: CLI_ACTOR, auditRetentionSeconds: retention, authMode: config.auth.mode });
   } finally {
     await composed.close();
   }

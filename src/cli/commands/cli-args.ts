@@ -34,6 +34,28 @@ export function parse<O extends Options>(args: string[], options: O, usage: stri
   return parsed as unknown as Parsed<O & typeof common>;
 }
 
+/** Like parse, without the implied --config (for commands that read no config, or name it otherwise). */
+export function parseStrict<O extends Options>(args: string[], options: O, usage: string, positionals: { min: number; max: number }): Parsed<O> {
+  const parsed = parseOrExplain(args, options, usage);
+  const count = parsed.positionals.length;
+  if (count < positionals.min) throw new UsageError('missing argument', usage);
+  if (count > positionals.max) throw new UsageError(`unexpected argument "${parsed.positionals[positionals.max]}"`, usage);
+  return parsed as unknown as Parsed<O>;
+}
+
+/**
+ * Whether the command line asks for help: `--help` or `-h` anywhere before a `--`. Answered
+ * before a command parses or does anything else, so help never has a side effect, whatever
+ * else is on the line (a mistyped option, a missing argument, a config that would not load).
+ */
+export function wantsHelp(args: readonly string[]): boolean {
+  for (const arg of args) {
+    if (arg === '--') return false;
+    if (arg === '--help' || arg === '-h') return true;
+  }
+  return false;
+}
+
 function parseOrExplain(args: string[], options: Options, usage: string): { positionals: string[] } {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });

@@ -1,20 +1,21 @@
 /**
- * Dispatches `berth user|robot|project|policy|quota|usage|retention|token|audit …` and maps outcomes to exit codes:
+ * Dispatches `berth settings|user|robot|project|policy|quota|usage|retention|token|audit …` and maps outcomes to exit codes:
  * 0 done, 1 refused or failed (the registry's own message), 2 the command line was wrong.
  */
 import { RegistryError } from '../../core/errors.js';
 import { auditCommand, auditUsage } from './audit-command.js';
-import { UsageError } from './cli-args.js';
 import { policyCommand, policyUsage } from './policy-command.js';
 import { projectCommand, projectUsage } from './project-command.js';
 import { quotaCommand, quotaUsage } from './quota-command.js';
 import { retentionCommand, retentionUsage } from './retention-command.js';
+import { settingsCommand, settingsUsage } from './settings-command.js';
 import { robotCommand, robotUsage } from './robot-command.js';
 import { tokenCommand, tokenUsage } from './token-command.js';
 import { usageCommand, usageUsage } from './usage-command.js';
 import { userCommand, userUsage } from './user-command.js';
 
 const commands: Readonly<Record<string, { run: (args: string[]) => Promise<void>; usage: string }>> = {
+  settings: { run: settingsCommand, usage: settingsUsage },
   user: { run: userCommand, usage: userUsage },
   robot: { run: robotCommand, usage: robotUsage },
   project: { run: projectCommand, usage: projectUsage },
@@ -26,24 +27,19 @@ const commands: Readonly<Record<string, { run: (args: string[]) => Promise<void>
   audit: { run: auditCommand, usage: auditUsage },
 };
 
-export function isManageCommand(name: string | undefined): boolean {
-  return name !== undefined && Object.hasOwn(commands, name);
+export function manageUsage(name: string): string {
+  const command = commands[name];
+  if (!command) throw new Error(`no management command "${name}"`);
+  return command.usage;
 }
 
+/** Runs one; main has already answered --help. UsageErrors reach main, which prints them. */
 export async function runManageCommand(name: string, args: string[]): Promise<number> {
   const command = commands[name]!;
-  if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(`${command.usage}\n`);
-    return 0;
-  }
   try {
     await command.run(args);
     return 0;
   } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`berth ${name}: ${error.message}\n${error.usage}\n`);
-      return 2;
-    }
     if (error instanceof RegistryError) {
       process.stderr.write(`berth ${name}: ${error.message}\n`);
       return 1;

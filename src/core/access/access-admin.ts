@@ -9,6 +9,7 @@ import { AuditQuery } from './audit-query.js';
 import { ProjectAdmin } from './project-admin.js';
 import { RefreshTokenAdmin } from './refresh-token-admin.js';
 import { RobotAdmin } from './robot-admin.js';
+import { SettingsAdmin } from './settings-admin.js';
 import { TokenAdmin } from './token-admin.js';
 import { UserAdmin } from './user-admin.js';
 
@@ -25,6 +26,7 @@ export class AccessAdmin {
   readonly robots: RobotAdmin;
   readonly projects: ProjectAdmin;
   readonly audit: AuditQuery;
+  readonly settings: SettingsAdmin;
   private readonly ctx: AdminContext;
 
   constructor(deps: AdminDeps) {
@@ -35,6 +37,7 @@ export class AccessAdmin {
     this.robots = new RobotAdmin(this.ctx);
     this.projects = new ProjectAdmin(this.ctx);
     this.audit = new AuditQuery(this.ctx);
+    this.settings = new SettingsAdmin(this.ctx, deps.settings);
   }
 
   async me(actor: Actor): Promise<Me> {

@@ -9,12 +9,15 @@ import type { PasswordHasher } from '../../ports/password-hasher.js';
 import { ConflictError, DeniedError, UnauthorizedError } from '../errors.js';
 import type { AuditLog } from './audit-log.js';
 import type { Authorizer } from './authorizer.js';
+import type { RuntimeSettings } from './runtime-settings.js';
 import { principalName, type Principal } from './principal.js';
 
 export interface AdminDeps {
   store: AccessStore;
   hasher: PasswordHasher;
   authorizer: Authorizer;
+  /** The system settings the authorizer's policy reads (SettingsAdmin changes them). */
+  settings: RuntimeSettings;
   audit: AuditLog;
   now: () => Date;
 }
@@ -142,6 +145,8 @@ const PHRASES: Readonly<Record<string, string>> = {
   'member.set': "change this project's members",
   'member.remove': "change this project's members",
   'audit.read': 'read the audit log',
+  'settings.read': 'read the system settings (system admins only)',
+  'settings.set': 'change the system settings (system admins only)',
   'audit.prune': 'prune the audit log',
   'policy.set': "change this project's policy",
   'quota.set': 'set storage quotas (system admins only)',

@@ -9,6 +9,7 @@ import type { DeletedTag } from '../../ports/metadata-lifecycle.js';
 import type { ProjectPolicy } from '../../ports/policy-store.js';
 import type { ProjectView, RobotView, TokenView, UserView } from '../../core/access/admin-views.js';
 import type { RefreshTokenView } from '../../core/access/refresh-token-admin.js';
+import type { SettingView } from '../../core/access/settings-admin.js';
 import type { GcReport } from '../../core/lifecycle/gc-report.js';
 import type { GcStatus } from '../../core/lifecycle/lifecycle.js';
 import type { RetentionRemoval, RetentionReport } from '../../core/lifecycle/retention.js';
@@ -18,6 +19,18 @@ type Json = Record<string, unknown>;
 
 export function userJson(user: UserView): Json {
   return { name: user.name, systemAdmin: user.systemAdmin, disabled: user.disabled, createdAt: user.createdAt.toISOString() };
+}
+
+export function settingJson(setting: SettingView): Json {
+  return {
+    key: setting.key,
+    value: setting.value,
+    source: setting.source,
+    configValue: setting.configValue,
+    description: setting.description,
+    updatedAt: setting.updatedAt?.toISOString(),
+    updatedBy: setting.updatedBy,
+  };
 }
 
 export function tokenJson(token: TokenView): Json {

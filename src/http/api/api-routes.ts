@@ -15,6 +15,7 @@ import { registerAuditRoutes } from './audit-routes.js';
 import { openApiDocument } from './openapi.js';
 import { registerProjectRoutes } from './project-routes.js';
 import { registerRepositoryRoutes } from './repository-routes.js';
+import { registerSettingsRoutes } from './settings-routes.js';
 import { registerStorageRoutes } from './storage-routes.js';
 import { registerUserRoutes } from './user-routes.js';
 
@@ -43,6 +44,7 @@ export function registerManagementApi(app: FastifyInstance, deps: ManagementApiD
   registerUserRoutes(app, deps.admin, wrap);
   registerProjectRoutes(app, deps.admin, wrap);
   registerAuditRoutes(app, deps.admin, wrap);
+  registerSettingsRoutes(app, deps.admin, wrap);
   if (deps.storage) {
     registerStorageRoutes(app, deps.storage, wrap);
     registerRepositoryRoutes(app, deps.storage, wrap);

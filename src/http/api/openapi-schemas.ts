@@ -134,6 +134,34 @@ export const schemas = {
     },
     ['id', 'time', 'actor', 'action', 'result', 'count'],
   ),
+  Setting: object(
+    {
+      key: { type: 'string', enum: ['auth.builtin.anonymouspull', 'auth.builtin.createprojects'] },
+      value: { type: 'boolean', description: 'The value in force.' },
+      source: {
+        type: 'string',
+        enum: ['database', 'config'],
+        description: 'database: set through the CLI or API, and wins over the config until reset; config: the config file, REGISTRY_* environment or default.',
+      },
+      configValue: { type: 'boolean', description: 'What the config says; in force again after a reset.' },
+      description: { type: 'string' },
+      updatedAt: { ...time, description: 'When it was set (source database only).' },
+      updatedBy: { type: 'string', description: 'Who set it: an account, or cli (source database only).' },
+    },
+    ['key', 'value', 'source', 'configValue', 'description'],
+  ),
+  SettingList: object({ settings: { type: 'array', items: ref('Setting') } }, ['settings']),
+  SettingChanges: object(
+    {
+      'auth.builtin.anonymouspull': { type: ['boolean', 'null'], description: 'Anonymous callers may pull from public projects; null follows the config again.' },
+      'auth.builtin.createprojects': {
+        type: ['boolean', 'null'],
+        description: 'A signed-in user pushing to a project that does not exist creates it; null follows the config again.',
+      },
+    },
+    [],
+    'One or more settings; all are checked before any is applied.',
+  ),
   AuditPage: object({ events: { type: 'array', items: ref('AuditEvent') }, next: { type: 'integer', description: 'Pass as `before` for the next page; absent on the last.' } }, [
     'events',
   ]),

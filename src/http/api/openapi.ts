@@ -144,6 +144,14 @@ export const openApiDocument = {
         },
       ),
     },
+    '/api/v1/settings': {
+      get: op('System settings with the value in force and where it comes from (system admins)', ok('Every setting.', ref('SettingList'))),
+      patch: op(
+        'Set system settings (stored, they win over the config until reset with null) or reset them (system admins); applies at once; audited as settings.set and settings.reset',
+        ok('Every setting after the change.', ref('SettingList')),
+        body('SettingChanges'),
+      ),
+    },
     '/api/v1/projects/{name}/policy': {
       parameters: [projectParam],
       get: op("The project's write policy, immutable tags, quota and retention rules (whoever may pull from it)", ok('The policy.', ref('Policy'))),

@@ -15,6 +15,7 @@ import { auditTests } from './access-store-audit-tests.js';
 import { Fixtures, type AccessStoreHarness } from './access-store-fixtures.js';
 import { projectTests } from './access-store-project-tests.js';
 import { refreshTokenTests } from './access-store-refresh-tests.js';
+import { settingsTests } from './access-store-settings-tests.js';
 import { userTests } from './access-store-user-tests.js';
 
 export type { AccessStoreHarness } from './access-store-fixtures.js';
@@ -43,6 +44,7 @@ export function accessStoreConformance(name: string, build: () => Promise<Access
     projectTests(f);
     auditTests(f);
     refreshTokenTests(f);
+    settingsTests(f);
 
     test('nothing is left behind', async () => {
       assert.deepEqual(f.mine(await f.store().listUsers()), [], 'users left behind');
