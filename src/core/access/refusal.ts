@@ -43,10 +43,10 @@ export function refusalMessage(facts: RefusalFacts, host: string): string {
       );
     case 'robot': {
       const { robot } = facts;
-      const grant = robot.actions.length === 0 ? 'nothing' : wordList(robot.actions);
+      const grant = wordList(robot.actions);
       return facts.project === robot.project
-        ? `robot ${robot.name} may ${grant} in project ${robot.project}, not ${facts.action}; ask a project admin for a robot whose grant includes ${facts.action}`
-        : `robot ${robot.name} may act only in project ${robot.project} (${grant}); use a robot of project ${facts.project} or sign in as a user`;
+        ? `robot ${robot.name} may ${grant || 'do nothing'} in project ${robot.project}, not ${facts.action}; ask a project admin for a robot whose grant includes ${facts.action}`
+        : `robot ${robot.name} may act only in project ${robot.project} (${grant || 'nothing'}); use a robot of project ${facts.project} or sign in as a user`;
     }
   }
 }
