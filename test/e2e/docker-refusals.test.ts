@@ -67,6 +67,8 @@ describe('docker push refusals say what to do (built-in accounts, plain HTTP on 
       const printed = failure(await push(name), `docker push ${name} before login`);
       assert.ok(printed.includes(signIn), `docker push ${name} printed:\n${printed}`);
     }
+    const pulled = failure(await dockerd.docker(['pull', `${target.host}/team/app:v1`], { allowFailure: true }), 'docker pull before login');
+    assert.ok(pulled.includes(signIn), `docker pull before login printed:\n${pulled}`);
   });
 
   it('after login as a guest, says the role allows pulls only', async () => {
