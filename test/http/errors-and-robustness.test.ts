@@ -179,7 +179,8 @@ describe('errors and robustness', () => {
       const repo = uniqueRepo('long');
       await pushImage(c, repo, 'v1');
       expectError(await c.get(`/v2/${repo}/blobs/sha256:${'a'.repeat(5000)}`), 400, 'DIGEST_INVALID');
-      expectError(await c.get(`/v2/${repo}/manifests/${'t'.repeat(5000)}`), 400, 'TAG_INVALID');
+      expectError(await c.get(`/v2/${repo}/manifests/${'t'.repeat(5000)}`), 404, 'MANIFEST_UNKNOWN');
+      expectError(await c.put(`/v2/${repo}/manifests/${'t'.repeat(5000)}`, { body: '{}' }), 400, 'TAG_INVALID');
       expectError(await c.get(`/v2/${repo}/manifests/sha256:${'a'.repeat(5000)}`), 400, 'DIGEST_INVALID');
       expectError(await c.get(`/v2/${repo}/referrers/sha256:${'f'.repeat(5000)}`), 400, 'DIGEST_INVALID');
     });
@@ -287,13 +288,17 @@ describe('errors and robustness', () => {
     });
 
     test('a path with a malformed %-escape is a 400 with the OCI envelope', async () => {
-      const reply = await rawRequest(server.url, `GET /v2/foo/manifests/%ZZ HTTP/1.1\r\nHost: ${host}\r\n${close}\r\n`);
+      const reply = await rawRequest(server.url, `GET /v2/f%ZZ/manifests/latest HTTP/1.1\r\nHost: ${host}\r\n${close}\r\n`);
       assert.equal(reply.status, 400);
-      assertEnvelope(reply.text, 'TAG_INVALID');
+      assertEnvelope(reply.text, 'NAME_INVALID');
+      // A manifest read answers 200 or 404 only: no manifest has a reference that is no tag.
+      const read = await rawRequest(server.url, `GET /v2/foo/manifests/%ZZ HTTP/1.1\r\nHost: ${host}\r\n${close}\r\n`);
+      assert.equal(read.status, 404);
+      assertEnvelope(read.text, 'MANIFEST_UNKNOWN');
     });
 
     test('a path with a malformed %-escape is a 400, not a crash', async () => {
-      for (const path of ['/v2/foo/manifests/%ZZ', '/v2/%ZZ/tags/list', '/v2/foo/blobs/%E0%A4%A']) {
+      for (const path of ['/v2/f%ZZ/manifests/latest', '/v2/%ZZ/tags/list', '/v2/foo/blobs/%E0%A4%A']) {
         const reply = await rawRequest(server.url, `GET ${path} HTTP/1.1\r\nHost: ${host}\r\n${close}\r\n`);
         assert.equal(reply.status, 400, `${path}: ${reply.raw.slice(0, 200)}`);
       }

@@ -30,8 +30,10 @@ describe('auth.htpasswd', () => {
     const res = await fetch(`${server.url}/v2/`);
     assert.equal(res.status, 401);
     assert.equal(res.headers.get('www-authenticate'), 'Basic realm="Test Realm"');
-    const body = (await res.json()) as { errors: { code: string }[] };
+    const body = (await res.json()) as { errors: { code: string; message: string }[] };
     assert.equal(body.errors[0]?.code, 'UNAUTHORIZED');
+    // curl users read only the body: it must say what to do.
+    assert.equal(body.errors[0]?.message, `authentication required: access control is on; log in with \`docker login ${new URL(server.url).host}\``);
   });
 
   test('a listed user may push and pull; a wrong password or a non-bcrypt entry may not', async () => {

@@ -92,13 +92,13 @@ describe('policies under concurrent pushes', () => {
 
   test('disallow-redeploy: of 10 concurrent first pushes of one tag exactly one wins', async () => {
     for (let round = 0; round < 3; round++) {
-      await raceOnce({ writePolicy: 'disallow-redeploy', immutableTags: [] }, 'release', 'disallow-redeploy', /^tag release in .* already exists and redeploy is disallowed \(project policy\)$/);
+      await raceOnce({ writePolicy: 'disallow-redeploy', immutableTags: [] }, 'release', 'disallow-redeploy', /^tag release in .* already exists and redeploy is disallowed \(project policy\); push under a new tag, or a project admin can allow redeploys: berth policy set \S+ --write allow-redeploy$/);
     }
   });
 
   test('an immutable pattern: of 10 concurrent first pushes of a matching tag exactly one wins', async () => {
     for (let round = 0; round < 3; round++) {
-      await raceOnce({ writePolicy: 'allow-redeploy', immutableTags: ['v*'] }, 'v1.0', 'immutable-tag', /^tag v1\.0 in .* is immutable \(matches pattern "v\*"\) and cannot be moved$/);
+      await raceOnce({ writePolicy: 'allow-redeploy', immutableTags: ['v*'] }, 'v1.0', 'immutable-tag', /^tag v1\.0 in .* is immutable \(matches pattern "v\*"\) and cannot be moved; push under a new tag, or a project admin can change the patterns: berth policy set \S+ --immutable PATTERNS$/);
     }
   });
 

@@ -43,7 +43,8 @@ function expectQuotaRefusal(reply: Reply, project: string, used: number, adding:
   const error = expectError(reply, 403, 'DENIED');
   assert.equal(
     error.message,
-    `project ${project} would exceed its storage quota of ${shown(limit)}: ${shown(used)} used, this push needs ${shown(adding)} more`,
+    `project ${project} would exceed its storage quota of ${shown(limit)}: ${shown(used)} used, this push needs ${shown(adding)} more; ` +
+      `delete what the project no longer needs, or a system admin can raise the quota: berth quota set ${project} SIZE`,
   );
   assert.deepEqual(error.detail, { rule: 'quota', project, usedBytes: used, addingBytes: adding, limitBytes: limit });
 }

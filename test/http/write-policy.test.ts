@@ -98,7 +98,7 @@ describe('write policies', () => {
     const repo = uniqueRepo(project);
     const image = await pushImage(c, repo, 'latest');
     await server.composed.policies.set(project, { writePolicy: 'read-only', immutableTags: [] });
-    const message = new RegExp(`^repository ${repo} is read-only \\(project policy\\)$`);
+    const message = new RegExp(`^repository ${repo} is read-only \\(project policy\\); a project admin can allow writes: berth policy set [a-z0-9._-]+ --write allow-redeploy$`);
 
     const upload = expectError(await c.post(`/v2/${repo}/blobs/uploads/`), 403, 'DENIED');
     assert.match(upload.message, message);
@@ -122,7 +122,7 @@ describe('write policies', () => {
     await server.composed.policies.set(project, { writePolicy: 'read-only', immutableTags: ['v*'] });
     const layer = v1.layers[0]!.digest;
     const refused = expectError(await c.delete(`/v2/${repo}/blobs/${layer}`), 403, 'DENIED');
-    assert.match(refused.message, new RegExp(`^repository ${repo} is read-only \\(project policy\\)$`));
+    assert.match(refused.message, new RegExp(`^repository ${repo} is read-only \\(project policy\\); a project admin can allow writes: berth policy set [a-z0-9._-]+ --write allow-redeploy$`));
     expectStatus(await c.get(`/v2/${repo}/blobs/${layer}`), 200, 'the layer still pulls');
     expectStatus(await c.get(`/v2/${repo}/blobs/${v1.config.digest}`), 200, 'the config still pulls');
     await assert.rejects(server.composed.retention.run(project), { kind: 'denied', message: /read-only/ });

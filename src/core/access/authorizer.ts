@@ -7,6 +7,7 @@
 import type { AccessStore } from '../../ports/access-store.js';
 import { ALL_ACTIONS, projectOf, roleActions, roleManages, type Action } from './actions.js';
 import type { Principal } from './principal.js';
+import { refusalMessage, type RefusalFacts } from './refusal.js';
 
 export interface AccessPolicy {
   /** Anonymous callers may pull from public projects. */
@@ -40,6 +41,26 @@ export class Authorizer {
       for (const action of principal.actions) actions.add(action);
     }
     return actions;
+  }
+
+  /**
+   * Why `principal` may not `action` on `repository`, as a message saying what to do next
+   * (see refusal.ts); `host` is the registry's address as the caller reached it. Only for a
+   * refusal `granted` decided: it does not re-check the grant.
+   */
+  async whyDenied(principal: Principal, repository: string, action: Action, host: string): Promise<string> {
+    return refusalMessage(await this.refusalFacts(principal, repository, action), host);
+  }
+
+  private async refusalFacts(principal: Principal, repository: string, action: Action): Promise<RefusalFacts> {
+    if (principal.kind === 'anonymous') return { kind: 'anonymous' };
+    const name = projectOf(repository);
+    if (principal.kind === 'robot') return { kind: 'robot', robot: principal, project: name, action };
+    const project = await this.store.project(name);
+    const membership = project && (await this.store.memberships(principal.name)).find((m) => m.project === name);
+    if (membership) return { kind: 'member', project: name, role: membership.role, action };
+    if (project?.visibility === 'public') return { kind: 'public-outsider', project: name, action };
+    return { kind: 'hidden', project: name, createOnPush: this.policy.createProjectsOnPush };
   }
 
   async mayManageProject(principal: Principal, project: string): Promise<boolean> {

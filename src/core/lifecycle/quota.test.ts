@@ -21,7 +21,7 @@ test('formatBytes rounds to one decimal in the largest unit below the size', () 
 test('the refusal says the push would exceed the quota and gives every size exactly', () => {
   const error = quotaExceeded('team', 1030, 100, 1050);
   assert.ok(error instanceof DeniedError);
-  assert.equal(error.message, 'project team would exceed its storage quota of 1.0 KiB (1050 bytes): 1.0 KiB (1030 bytes) used, this push needs 100 B more');
+  assert.equal(error.message, 'project team would exceed its storage quota of 1.0 KiB (1050 bytes): 1.0 KiB (1030 bytes) used, this push needs 100 B more; delete what the project no longer needs, or a system admin can raise the quota: berth quota set team SIZE');
   assert.deepEqual(error.detail, { rule: 'quota', project: 'team', usedBytes: 1030, addingBytes: 100, limitBytes: 1050 });
 });
 

@@ -17,7 +17,8 @@ import { DeniedError } from '../errors.js';
 export function quotaExceeded(project: string, usedBytes: number, addingBytes: number, limitBytes: number): DeniedError {
   return new DeniedError(
     `project ${project} would exceed its storage quota of ${exactBytes(limitBytes)}: ${exactBytes(usedBytes)} used, ` +
-      `this push needs ${exactBytes(addingBytes)} more`,
+      `this push needs ${exactBytes(addingBytes)} more; delete what the project no longer needs, ` +
+      `or a system admin can raise the quota: berth quota set ${project} SIZE`,
     { rule: 'quota', project, usedBytes, addingBytes, limitBytes },
   );
 }

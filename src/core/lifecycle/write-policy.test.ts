@@ -57,7 +57,7 @@ test('immutable patterns: matching tags are pushed once and never moved or delet
 
 test('read-only refuses every push, upload and delete, naming the repository and the rule', () => {
   const policy: ProjectPolicy = { writePolicy: 'read-only', immutableTags: [] };
-  const message = /^repository team\/app is read-only \(project policy\)$/;
+  const message = /^repository team\/app is read-only \(project policy\); a project admin can allow writes: berth policy set team --write allow-redeploy$/;
   denied(() => checkManifestPush(policy, repo, 'latest', undefined, A), 'read-only', message);
   denied(() => checkManifestPush(policy, repo, 'latest', A, A), 'read-only', message);
   denied(() => checkManifestPush(policy, repo, undefined, undefined, A), 'read-only', message);

@@ -27,9 +27,10 @@ export function tagPushIsRestricted(policy: ProjectPolicy | undefined, tag: stri
 /** Refuses any write (push, upload, delete) to a read-only project's repositories. */
 export function checkWritable(policy: ProjectPolicy | undefined, repository: string): void {
   if (policy?.writePolicy === 'read-only') {
-    throw new DeniedError(`repository ${repository} is read-only (project policy)`, {
+    const project = projectOf(repository);
+    throw new DeniedError(`repository ${repository} is read-only (project policy); a project admin can allow writes: berth policy set ${project} --write allow-redeploy`, {
       rule: 'read-only',
-      project: projectOf(repository),
+      project,
     });
   }
 }
@@ -50,7 +51,7 @@ export function checkManifestPush(
   if (existingDigestForTag === undefined || existingDigestForTag === newDigest) return;
   const pattern = immutablePatternOf(policy, tag);
   if (pattern !== undefined) {
-    throw new DeniedError(`tag ${tag} in ${repository} is immutable (matches pattern "${pattern}") and cannot be moved`, {
+    throw new DeniedError(`tag ${tag} in ${repository} is immutable (matches pattern "${pattern}") and cannot be moved; push under a new tag, or a project admin can change the patterns: berth policy set ${projectOf(repository)} --immutable PATTERNS`, {
       rule: 'immutable-tag',
       pattern,
       tag,
@@ -58,11 +59,11 @@ export function checkManifestPush(
     });
   }
   if (policy.writePolicy === 'disallow-redeploy') {
-    throw new DeniedError(`tag ${tag} in ${repository} already exists and redeploy is disallowed (project policy)`, {
-      rule: 'disallow-redeploy',
-      tag,
-      current: existingDigestForTag,
-    });
+    throw new DeniedError(
+      `tag ${tag} in ${repository} already exists and redeploy is disallowed (project policy); push under a new tag, ` +
+        `or a project admin can allow redeploys: berth policy set ${projectOf(repository)} --write allow-redeploy`,
+      { rule: 'disallow-redeploy', tag, current: existingDigestForTag },
+    );
   }
 }
 
@@ -72,7 +73,7 @@ export function checkTagDelete(policy: ProjectPolicy | undefined, repository: st
   if (tag === undefined) return;
   const pattern = immutablePatternOf(policy, tag);
   if (pattern !== undefined) {
-    throw new DeniedError(`tag ${tag} in ${repository} is immutable (matches pattern "${pattern}") and cannot be deleted`, {
+    throw new DeniedError(`tag ${tag} in ${repository} is immutable (matches pattern "${pattern}") and cannot be deleted; a project admin can change the patterns: berth policy set ${projectOf(repository)} --immutable PATTERNS`, {
       rule: 'immutable-tag',
       pattern,
       tag,

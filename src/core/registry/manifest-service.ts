@@ -17,7 +17,7 @@ import {
 import { checkManifestPush, checkTagDelete, checkWritable, immutablePatternOf, tagPushIsRestricted } from '../lifecycle/write-policy.js';
 import { quotaExceeded } from '../lifecycle/quota.js';
 import { parseManifest } from '../manifest/parse-manifest.js';
-import { assertName, assertReference, digestAlgorithm } from '../reference/reference.js';
+import { assertName, assertReference, digestAlgorithm, isValidTag, looksLikeDigest } from '../reference/reference.js';
 import { digestOf } from './digest-hasher.js';
 import type { RegistryDeps } from './registry-deps.js';
 
@@ -90,6 +90,15 @@ export class ManifestService {
 
   async get(repository: string, reference: string): Promise<ManifestRecord> {
     assertName(repository);
+    // A read answers 200 or 404 (the spec lists nothing else for it, and Distribution agrees):
+    // no manifest is stored under a name that is not a valid tag. TAG_INVALID stays for PUT.
+    if (!looksLikeDigest(reference) && !isValidTag(reference)) {
+      throw new ManifestUnknownError('manifest unknown to registry: not a valid tag', {
+        repository,
+        reference: reference.length > 300 ? `${reference.slice(0, 300)}…` : reference,
+        rule: 'a tag is [a-zA-Z0-9_] followed by up to 127 of [a-zA-Z0-9._-]',
+      });
+    }
     const { byDigest } = assertReference(reference);
     const { metadata } = this.deps;
     const record = byDigest ? await metadata.manifest(repository, reference) : await metadata.manifestByTag(repository, reference);

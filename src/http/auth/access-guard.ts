@@ -9,7 +9,8 @@ import type { Action } from '../../core/access/actions.js';
 
 /** What a route needs: an action on a repository, the catalog, or just a known caller. */
 export type Requirement =
-  | { kind: 'repository'; name: string; action: Action }
+  /** `mountFrom`: a cross-repository mount's source, which the caller must also pull. */
+  | { kind: 'repository'; name: string; action: Action; mountFrom?: string }
   | { kind: 'catalog' }
   | { kind: 'authenticated' };
 
@@ -22,6 +23,11 @@ export interface CallerAccess {
   actor: string;
   /** May act on every repository (no access control, or a system admin). */
   unrestricted: boolean;
+  /**
+   * For a caller who has not signed in where access control is on: the 401 (challenge set on
+   * the reply) that tells them to, for a handler whose answer would otherwise be silently empty.
+   */
+  signInChallenge?: () => Error;
 }
 
 export interface AccessGuard {
@@ -40,14 +46,18 @@ export const openAccess: AccessGuard = {
   check: async () => everything,
 };
 
-/** The requirement of a matched /v2 route (label from routes.ts) for an HTTP method. */
-export function requirementOf(label: string, method: string, name: string): Requirement {
+/**
+ * The requirement of a matched /v2 route (label from routes.ts) for an HTTP method; `mountFrom`
+ * is the `from` of a mount request (POST …/blobs/uploads/?mount=&from=).
+ */
+export function requirementOf(label: string, method: string, name: string, mountFrom?: string): Requirement {
   switch (label) {
     case 'base':
       return { kind: 'authenticated' };
     case 'catalog':
       return { kind: 'catalog' };
     case 'upload-start':
+      return mountFrom !== undefined && mountFrom !== name ? { kind: 'repository', name, action: 'push', mountFrom } : { kind: 'repository', name, action: 'push' };
     case 'upload':
       return { kind: 'repository', name, action: 'push' };
     default:

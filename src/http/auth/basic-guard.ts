@@ -9,10 +9,12 @@ import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MAX_LOGIN_SECRET_BYTES } from '../../core/access/authenticator.js';
 import type { LoginLimiter } from '../../core/access/login-limiter.js';
+import { signInMessage } from '../../core/access/refusal.js';
 import { TooManyRequestsError, UnauthorizedError } from '../../core/errors.js';
 import type { CredentialChecker } from '../../ports/credential-checker.js';
 import type { AccessGuard, CallerAccess } from './access-guard.js';
 import { parseBasic } from './basic-credentials.js';
+import { requestAuthority } from './realm.js';
 
 const MEMO_MS = 60_000;
 const MAX_MEMO = 10_000;
@@ -32,7 +34,7 @@ export class BasicGuard implements AccessGuard {
   async check(request: FastifyRequest, reply: FastifyReply): Promise<CallerAccess> {
     const header = request.headers.authorization;
     const credentials = header === undefined ? undefined : parseBasic(header);
-    if (!credentials) throw this.challenge(reply, 'authentication required');
+    if (!credentials) throw this.challenge(reply, signInMessage(requestAuthority(request)));
     const key = createHash('sha256').update(`${credentials.username}\0${credentials.password}`).digest('base64');
     const until = this.memo.get(key);
     if (until === undefined || until <= this.now()) {

@@ -18,7 +18,11 @@ export function bearerChallenge(
   const parts = [`realm=${quoted(tokenRealm(request, where.realm))}`, `service=${quoted(where.service)}`];
   const scope = needed === undefined ? undefined : scopeOf(needed);
   if (scope) parts.push(`scope=${quoted(scope)}`);
-  if (error) parts.push(`error=${quoted(error)}`);
+  if (error) {
+    parts.push(`error=${quoted(error)}`);
+    // docker prints this (not the body) as the reason a request with a token failed.
+    parts.push(`error_description=${quoted(message)}`);
+  }
   reply.header('www-authenticate', `Bearer ${parts.join(',')}`);
   return new UnauthorizedError(message, needed === undefined ? undefined : describeRequirement(needed));
 }
@@ -41,8 +45,11 @@ function scopeOf(needed: Requirement): string | undefined {
       return undefined;
     case 'catalog':
       return 'registry:catalog:*';
-    case 'repository':
+    case 'repository': {
       // Clients that push also read (HEAD before upload), so ask for both at once.
-      return `repository:${needed.name}:${needed.action === 'pull' ? 'pull' : `pull,${needed.action}`}`;
+      const scope = `repository:${needed.name}:${needed.action === 'pull' ? 'pull' : `pull,${needed.action}`}`;
+      // A mount also reads its source: ask for that too, so the new token can carry it.
+      return needed.mountFrom === undefined ? scope : `${scope} repository:${needed.mountFrom}:pull`;
+    }
   }
 }

@@ -7,10 +7,12 @@
 import type { KeyObject } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { verifyJwt } from '../../core/access/jwt.js';
+import { signInMessage } from '../../core/access/refusal.js';
 import type { AccessClaim } from '../../core/access/token-service.js';
 import { UnauthorizedError } from '../../core/errors.js';
 import type { AccessGuard, CallerAccess, Requirement } from './access-guard.js';
 import { bearerChallenge, claimsAllow, hasCatalogClaim } from './bearer-challenge.js';
+import { requestAuthority } from './realm.js';
 
 const MAX_MEMO = 10_000;
 
@@ -30,7 +32,7 @@ export class ExternalTokenGuard implements AccessGuard {
   async check(request: FastifyRequest, reply: FastifyReply, needed: Requirement): Promise<CallerAccess> {
     const header = request.headers.authorization;
     if (header === undefined || !/^bearer /i.test(header)) {
-      throw bearerChallenge(request, reply, this.options, needed, undefined, 'authentication required');
+      throw bearerChallenge(request, reply, this.options, needed, undefined, signInMessage(requestAuthority(request)));
     }
     const token = this.verify(header.slice(7).trim(), request, reply);
     const access: CallerAccess = {
@@ -43,7 +45,7 @@ export class ExternalTokenGuard implements AccessGuard {
     const allowed =
       needed.kind === 'authenticated' ||
       (needed.kind === 'catalog' ? hasCatalogClaim(token.access) : claimsAllow(token.access, needed.name, needed.action));
-    if (!allowed) throw bearerChallenge(request, reply, this.options, needed, 'insufficient_scope', 'token does not grant this action');
+    if (!allowed) throw bearerChallenge(request, reply, this.options, needed, 'insufficient_scope', 'the token does not grant this action; the external token service decides who may do what: ask its operator for access');
     return access;
   }
 

@@ -13,11 +13,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../../core/access/authenticator.js';
 import type { Authorizer } from '../../core/access/authorizer.js';
 import { ANONYMOUS, principalName, type Principal } from '../../core/access/principal.js';
+import { signInMessage } from '../../core/access/refusal.js';
 import type { AccessClaim, TokenService } from '../../core/access/token-service.js';
 import { DeniedError, UnauthorizedError } from '../../core/errors.js';
 import type { AccessGuard, CallerAccess, Requirement } from './access-guard.js';
 import { parseBasic } from './basic-credentials.js';
 import { bearerChallenge, claimsAllow, describeRequirement, hasCatalogClaim } from './bearer-challenge.js';
+import { requestAuthority } from './realm.js';
 
 const ACCOUNT_TTL_MS = 1000;
 // Short, so a changed password or a revoked access token stops working within seconds; one
@@ -71,21 +73,25 @@ export class TokenGuard implements AccessGuard {
         throw this.challenge(request, reply, needed, 'invalid_token', 'unsupported Authorization scheme; use Bearer or Basic');
       }
     }
-    const access = this.callerAccess(principal, claims);
+    const access = this.callerAccess(principal, claims, request, reply, needed);
     if (await this.allows(access, principal, claims, needed)) {
+      if (needed.kind === 'repository' && needed.mountFrom !== undefined && claims !== undefined) {
+        await this.askForMountSource(principal, claims, needed, request, reply);
+      }
       if (needed.kind === 'repository' && needed.action === 'push' && principal.kind === 'user') {
         await this.options.beforePush?.(principal, needed.name);
       }
       return access;
     }
 
-    if (header === undefined) throw this.challenge(request, reply, needed, undefined, 'authentication required');
+    const host = requestAuthority(request);
+    if (header === undefined) throw this.challenge(request, reply, needed, undefined, signInMessage(host));
     // An anonymous token's caller is not a known caller: signing in might grant what the token
     // lacks, so it is challenged (clients then ask for credentials) rather than told DENIED,
     // which would end `docker pull` of a private image with no chance to log in.
     if (principal.kind === 'anonymous') {
       request.actor = principalName(principal); // refused: named for the audit hook
-      throw this.challenge(request, reply, needed, 'insufficient_scope', 'authentication required');
+      throw this.challenge(request, reply, needed, 'insufficient_scope', signInMessage(host));
     }
     // The token service grants the catalog scope to every caller, so a token without it only
     // predates the need: the client should fetch one, not give up.
@@ -101,11 +107,42 @@ export class TokenGuard implements AccessGuard {
       }
     }
     request.actor = principalName(principal); // refused: named for the audit hook
-    throw new DeniedError('requested access to the resource is denied', describeRequirement(needed));
+    const message =
+      needed.kind === 'repository' ? await this.authorizer.whyDenied(principal, needed.name, needed.action, host) : 'requested access to the resource is denied';
+    throw new DeniedError(message, describeRequirement(needed));
   }
 
-  private callerAccess(principal: Principal, claims: AccessClaim[] | undefined): CallerAccess {
+  /**
+   * A mount whose source the token does not name: when the caller could pull the source, the
+   * client is challenged for both scopes (as Distribution does), so its next token carries the
+   * source and the blob is mounted rather than uploaded again. When it could not, the request
+   * goes on and the handler answers with an ordinary upload, as for any mount it refuses.
+   */
+  private async askForMountSource(
+    principal: Principal,
+    claims: AccessClaim[],
+    needed: Extract<Requirement, { kind: 'repository' }>,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<void> {
+    const from = needed.mountFrom!;
+    if (claimsAllow(claims, from, 'pull')) return;
+    if (!(await this.authorizer.granted(principal, from)).has('pull')) return;
+    throw this.challenge(request, reply, needed, 'insufficient_scope', `token does not grant pull on the mount source ${from}`);
+  }
+
+  private callerAccess(
+    principal: Principal,
+    claims: AccessClaim[] | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    needed: Requirement,
+  ): CallerAccess {
     return {
+      signInChallenge:
+        principal.kind === 'anonymous'
+          ? () => this.challenge(request, reply, needed, claims === undefined ? undefined : 'insufficient_scope', signInMessage(requestAuthority(request)))
+          : undefined,
       actor: principalName(principal),
       // A token is limited to the repositories it names even for a system admin: only Basic
       // credentials act with the whole account (a mount without `from` searches everywhere).

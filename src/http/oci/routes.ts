@@ -12,6 +12,7 @@
  *   GET        /v2/<name>/referrers/<digest>         referrers (artifactType)
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isValidName } from '../../core/reference/reference.js';
 import type { Registry } from '../../core/registry/registry.js';
 import { requirementOf } from '../auth/access-guard.js';
 import { edgeErrors } from '../errors/error-table.js';
@@ -21,7 +22,7 @@ import { cancelUpload, completeUpload, patchUpload, startUpload, uploadStatus } 
 import { deleteBlob, getBlob, headBlob } from './blobs.js';
 import { listCatalog } from './catalog.js';
 import { deleteManifest, getManifest, headManifest, putManifest } from './manifests.js';
-import type { OciHandler, OciOptions, OciParams } from './oci-context.js';
+import { queryValue, type OciHandler, type OciOptions, type OciParams } from './oci-context.js';
 import { listReferrers } from './referrers.js';
 import { listTags } from './tags.js';
 
@@ -128,10 +129,17 @@ export function createOciDispatch(registry: Registry, options: OciOptions): OciD
     if (!matched.handler) {
       return sendError(reply, edgeErrors.methodNotAllowed, `${request.method} is not allowed on ${matched.label}`);
     }
-    const access = await options.guard.check(request, reply, requirementOf(matched.label, request.method, matched.params.name));
+    const access = await options.guard.check(request, reply, requirementOf(matched.label, request.method, matched.params.name, mountSource(request)));
     request.actor = access.actor;
     return matched.handler({ registry, options, params: matched.params, request, reply, access });
   };
+}
+
+/** A mount's `from` when it names a repository (the handler refuses other values itself). */
+function mountSource(request: FastifyRequest): string | undefined {
+  if (request.method !== 'POST' || queryValue(request, 'mount') === undefined) return undefined;
+  const from = queryValue(request, 'from');
+  return from !== undefined && isValidName(from) ? from : undefined;
 }
 
 export function registerOciRoutes(app: FastifyInstance, dispatch: OciDispatch): void {

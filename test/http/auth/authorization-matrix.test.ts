@@ -214,7 +214,7 @@ describe('authorization matrix', () => {
    * A refusal: an anonymous caller is challenged (so a client can ask for credentials) with the
    * scope it needs; a known caller is told DENIED, so clients stop instead of retrying.
    */
-  function assertRefused(reply: Reply, anonymous: boolean, repository: string, action: string, what: string): void {
+  function assertRefused(reply: Reply, anonymous: boolean, repository: string, action: string, what: string, mountFrom?: string): void {
     if (!anonymous) {
       expectError(reply, 403, 'DENIED');
       return;
@@ -224,10 +224,13 @@ describe('authorization matrix', () => {
     assert.equal(challenge.scheme, 'Bearer', what);
     assert.equal(challenge.params.realm, realm, what);
     assert.equal(challenge.params.service, SERVICE, what);
-    const scope = /^repository:(.+):([a-z*,]+)$/.exec(challenge.params.scope ?? '');
+    // A mount's challenge also asks for pull on its source, as a second scope.
+    const [first, ...further] = (challenge.params.scope ?? '').split(' ');
+    const scope = /^repository:(.+):([a-z*,]+)$/.exec(first ?? '');
     assert.ok(scope, `${what}: the challenge must name the scope, got ${JSON.stringify(challenge.params)}`);
     assert.equal(scope[1], repository, what);
     assert.ok(scope[2]!.split(',').includes(action), `${what}: scope ${challenge.params.scope} lacks ${action}`);
+    assert.deepEqual(further, mountFrom === undefined ? [] : [`repository:${mountFrom}:pull`], `${what}: scope ${challenge.params.scope}`);
   }
 
   const cells: Record<'pull' | 'push' | 'delete' | 'catalog' | 'mount', (login: Login | undefined, flow: Flow, v: Visibility, row: Row) => Promise<void>> = {
@@ -351,7 +354,7 @@ describe('authorization matrix', () => {
           return;
         }
         case 'deny':
-          assertRefused(reply, login === undefined, repo, 'push', 'mount');
+          assertRefused(reply, login === undefined, repo, 'push', 'mount', source);
           assert.equal(await linked(), 404, 'a refused mount links nothing');
           return;
       }
