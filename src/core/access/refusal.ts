@@ -28,7 +28,7 @@ export function refusalMessage(facts: RefusalFacts, host: string): string {
       return (
         `project ${facts.project} does not exist or you have no access to it; ` +
         `if it does not exist, a system admin can create it (berth project add ${facts.project} / POST /api/v1/projects)` +
-        (facts.createOnPush ? '' : ' or set auth.builtin.createprojects so that a push creates it') +
+        (facts.createOnPush ? '' : ' or turn on auth.builtin.createprojects (berth settings set auth.builtin.createprojects true) so that a push creates it') +
         `; if it exists, ask one of its project admins to add you`
       );
     case 'member':

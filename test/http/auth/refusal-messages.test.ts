@@ -24,7 +24,7 @@ const secret = () => `pw-${randomBytes(9).toString('hex')}`;
 function hiddenProject(project: string): string {
   return (
     `project ${project} does not exist or you have no access to it; if it does not exist, a system admin can create it ` +
-    `(berth project add ${project} / POST /api/v1/projects) or set auth.builtin.createprojects so that a push creates it; ` +
+    `(berth project add ${project} / POST /api/v1/projects) or turn on auth.builtin.createprojects (berth settings set auth.builtin.createprojects true) so that a push creates it; ` +
     `if it exists, ask one of its project admins to add you`
   );
 }
