@@ -46,7 +46,9 @@ export function listenFailure(error: unknown, host: string, port: number): Start
  * another account owns, a read-only or full disk) after the probes passed; undefined otherwise.
  */
 export function dataFailure(error: unknown): StartupRefusal | undefined {
-  const { code, path } = error as NodeJS.ErrnoException;
+  // An adapter may wrap the system error (the signing key's reader does); the cause holds the code.
+  const errno = error as NodeJS.ErrnoException;
+  const { code, path } = errno.code === undefined && errno.cause !== undefined ? (errno.cause as NodeJS.ErrnoException) : errno;
   const where = path === undefined ? 'the data directory' : `"${path}"`;
   switch (code) {
     case 'EACCES':

@@ -18,6 +18,15 @@ export function referencedFileProblems(config: BerthConfig): string[] {
     const problem = htpasswdProblem(config.auth.path);
     if (problem) problems.push(problem);
   }
+  if (config.auth.mode === 'token') {
+    for (const [key, path, variable] of [
+      ['auth.token.rootcertbundle', config.auth.rootCertBundle, 'REGISTRY_AUTH_TOKEN_ROOTCERTBUNDLE'],
+      ['auth.token.jwks', config.auth.jwks, 'REGISTRY_AUTH_TOKEN_JWKS'],
+    ] as const) {
+      const result = path === undefined ? undefined : readable(path, key, variable);
+      if (result && 'problem' in result) problems.push(result.problem);
+    }
+  }
   const root = config.storage.filesystem.rootdirectory;
   const rootProblem = writableDirectoryProblem(root, 'storage.filesystem.rootdirectory', 'REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY');
   if (rootProblem) problems.push(rootProblem);
@@ -148,8 +157,8 @@ function readable(path: string, key: string, variable: string): { text: string }
     return { text: readFileSync(path, 'utf8') };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { problem: `${key} "${path}" does not exist; fix the path (${variable}) or put the PEM file there` };
-    if (code === 'EISDIR') return { problem: `${key} "${path}" is a directory; point ${key} (${variable}) at the PEM file` };
+    if (code === 'ENOENT') return { problem: `${key} "${path}" does not exist; fix the path (${variable}) or put the file there` };
+    if (code === 'EISDIR') return { problem: `${key} "${path}" is a directory; point ${key} (${variable}) at the file` };
     return { problem: `${key} "${path}" cannot be read by user ${currentUser()} (${code}); give that user read access or point ${variable} at a readable copy` };
   }
 }

@@ -92,12 +92,12 @@ test('a missing certificate or key names the config key and the path', async () 
   const missing = join(dir, 'no-such.crt');
   assertOneLine(
     await serve({ REGISTRY_HTTP_TLS_CERTIFICATE: missing, REGISTRY_HTTP_TLS_KEY: ca.serverKey }),
-    `http.tls.certificate "${missing}" does not exist; fix the path (REGISTRY_HTTP_TLS_CERTIFICATE) or put the PEM file there`,
+    `http.tls.certificate "${missing}" does not exist; fix the path (REGISTRY_HTTP_TLS_CERTIFICATE) or put the file there`,
   );
   const missingKey = join(dir, 'no-such.key');
   assertOneLine(
     await serve({ REGISTRY_HTTP_TLS_CERTIFICATE: ca.serverCert, REGISTRY_HTTP_TLS_KEY: missingKey }),
-    `http.tls.key "${missingKey}" does not exist; fix the path (REGISTRY_HTTP_TLS_KEY) or put the PEM file there`,
+    `http.tls.key "${missingKey}" does not exist; fix the path (REGISTRY_HTTP_TLS_KEY) or put the file there`,
   );
 });
 
@@ -128,6 +128,19 @@ test('an htpasswd path that is missing or a directory is refused at start, with 
   assertOneLine(
     await serve({ REGISTRY_AUTH_HTPASSWD_PATH: dir }),
     `auth.htpasswd.path "${dir}" is a directory, not a file; point it at the htpasswd file, or create it with \`htpasswd -Bc ${dir} USER\` (bcrypt entries only)`,
+  );
+});
+
+test('a missing key file of the external token server is named at start', async () => {
+  const jwks = join(dir, 'no-such.jwks');
+  assertOneLine(
+    await serve({
+      REGISTRY_AUTH_TOKEN_REALM: 'https://auth.example/token',
+      REGISTRY_AUTH_TOKEN_SERVICE: 'registry',
+      REGISTRY_AUTH_TOKEN_ISSUER: 'issuer',
+      REGISTRY_AUTH_TOKEN_JWKS: jwks,
+    }),
+    `auth.token.jwks "${jwks}" does not exist; fix the path (REGISTRY_AUTH_TOKEN_JWKS) or put the file there`,
   );
 });
 
