@@ -1,13 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { afterEach, beforeEach, test } from 'node:test';
+import { adminFixture, type AdminFixture } from '../../../test/support/access-admin-fixture.js';
 import { BcryptPasswordHasher } from '../../adapters/crypto/bcrypt-password-hasher.js';
-import { openSqlite } from '../../adapters/metadata/sqlite-database.js';
 import type { AccessStore } from '../../ports/access-store.js';
 import type { InitialPasswordNote } from '../../ports/initial-password.js';
-import { AccessAdmin } from './access-admin.js';
-import type { Actor } from './admin-context.js';
-import { AuditLog } from './audit-log.js';
-import { Authorizer } from './authorizer.js';
 import { bootstrapAdmin } from './bootstrap-admin.js';
 
 /** A note in memory that records what the store held when it was written. */
@@ -16,10 +12,10 @@ class MemoryNote implements InitialPasswordNote {
   kept: string | undefined;
   usersWhenKept: number | undefined;
   failKeep = false;
-  constructor(private readonly store: AccessStore) {}
+  store: AccessStore | undefined;
   async keep(password: string) {
     if (this.failKeep) throw new Error('EACCES');
-    this.usersWhenKept = await this.store.countUsers();
+    this.usersWhenKept = await this.store!.countUsers();
     this.kept = password;
   }
   async read() {
@@ -32,15 +28,16 @@ class MemoryNote implements InitialPasswordNote {
 
 const hasher = new BcryptPasswordHasher(4);
 const now = () => new Date('2030-01-01T00:00:00Z');
-const CLI: Actor = { kind: 'user', name: 'cli', systemAdmin: true, credential: { kind: 'cli' } };
-let stores: ReturnType<typeof openSqlite>;
+let f: AdminFixture;
 let note: MemoryNote;
+let stores: { access: AccessStore };
 beforeEach(async () => {
-  stores = openSqlite({ path: ':memory:' });
-  await stores.access.migrate();
-  note = new MemoryNote(stores.access);
+  note = new MemoryNote();
+  f = await adminFixture({}, { initialPassword: note });
+  note.store = f.store;
+  stores = { access: f.store };
 });
-afterEach(() => stores.close());
+afterEach(() => f.close());
 
 test('a generated password is kept before the admin exists, and works', async () => {
   const signIn = await bootstrapAdmin(stores.access, hasher, undefined, now, note);
@@ -72,10 +69,7 @@ test('BERTH_ADMIN_PASSWORD keeps no note and removes a stale one', async () => {
 
 test("changing the admin's password or deleting the admin removes the note; another user's password does not", async () => {
   await bootstrapAdmin(stores.access, hasher, undefined, now, note);
-  const audit = new AuditLog(stores.access, now, (error) => {
-    throw error;
-  });
-  const admin = new AccessAdmin({ store: stores.access, hasher, authorizer: new Authorizer(stores.access, { anonymousPull: true, createProjectsOnPush: false }), audit, now, initialPassword: note });
+  const { admin, root: CLI } = f;
   await admin.users.create(CLI, { name: 'bob', password: 'bobs password', systemAdmin: true });
   await admin.users.setPassword(CLI, 'bob', 'bobs new password');
   assert.ok(note.kept, 'untouched by another user');
