@@ -1,27 +1,35 @@
-/** `berth serve`: listen, serve until a signal, then finish in-flight requests and exit. */
+/**
+ * `berth serve`: check the files the config names, listen, say how to use it, serve until a
+ * signal, then finish in-flight requests and exit. Anything that stops the start is one line
+ * (startup-failure.ts), checked as early as it can be: the files before any data is touched.
+ */
+import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { pino, type Logger } from 'pino';
-import { compose, scheduleAuditPrune, scheduleUploadPurge } from '../compose/compose.js';
+import { compose, scheduleAuditPrune, scheduleUploadPurge, type Composed } from '../compose/compose.js';
 import { scheduleGc, watchInterruptedGc } from '../compose/schedule-gc.js';
 import type { BerthConfig } from '../config/config.js';
 import { closeApp } from '../http/close-app.js';
 import { appFromComposed } from './app-from-composed.js';
 import { parseListenAddress } from '../config/listen-address.js';
+import { referencedFileProblems } from '../config/file-probes.js';
 import { warnIfDescriptorsShort } from './descriptor-limit.js';
+import { loginHostOf, startBanner } from './start-banner.js';
+import { dataFailure, listenFailure, StartupRefusal } from './startup-failure.js';
 
 export async function serve(config: BerthConfig, warnings: readonly string[]): Promise<void> {
   const logger: Logger = pino({ level: config.log.level, base: { service: 'berth' } });
   for (const warning of warnings) logger.warn({ config: true }, warning);
-  const composed = await compose(config, logger);
+  const problem = referencedFileProblems(config)[0];
+  if (problem !== undefined) throw new StartupRefusal(problem);
   const tls = config.http.tls
     ? { cert: await readFile(config.http.tls.certificate), key: await readFile(config.http.tls.key) }
     : undefined;
-  if (composed.bootstrap?.generatedPassword) {
-    // Shown once, on the terminal only: the request log and audit log never carry secrets.
-    process.stderr.write(
-      `\nBerth created the system admin "${composed.bootstrap.name}" with password:\n\n    ${composed.bootstrap.generatedPassword}\n\n` +
-        'It is not shown again. Change it with `berth user passwd admin`, or set BERTH_ADMIN_PASSWORD before the first start.\n\n',
-    );
+  let composed: Composed;
+  try {
+    composed = await compose(config, logger);
+  } catch (error) {
+    throw dataFailure(error) ?? error;
   }
   const connections = config.http.connections;
   const limits = {
@@ -45,15 +53,25 @@ export async function serve(config: BerthConfig, warnings: readonly string[]): P
   const parsed = parseListenAddress(config.http.addr);
   // loadConfig has already refused an invalid address; this guard only narrows the type.
   if ('invalid' in parsed) throw new Error(`http.addr ${parsed.invalid}`);
-  const port = parsed.port;
-  const host = parsed.host ?? '::';
   try {
-    await app.listen({ host, port });
+    await listen(app, parsed.host, parsed.port);
   } catch (error) {
-    // A machine without IPv6 cannot bind "::"; the IPv4 wildcard serves the same purpose.
-    if (host !== '::') throw error;
-    await app.listen({ host: '0.0.0.0', port });
+    stopPurge();
+    await app.close().catch(() => undefined);
+    await composed.close().catch(() => undefined);
+    throw error;
   }
+  const bound = app.server.address() as AddressInfo;
+  process.stderr.write(
+    startBanner({
+      auth: config.auth,
+      listening: `${bound.address.includes(':') ? `[${bound.address}]` : bound.address}:${bound.port}`,
+      loginHost: loginHostOf(config.http.host, bound.address, bound.port),
+      tls: Boolean(tls),
+      root: config.storage.filesystem.rootdirectory,
+      admin: composed.bootstrap,
+    }),
+  );
   logger.info(
     { addr: config.http.addr, tls: Boolean(tls), root: config.storage.filesystem.rootdirectory },
     'berth is serving',
@@ -77,4 +95,25 @@ export async function serve(config: BerthConfig, warnings: readonly string[]): P
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/**
+ * Listens on the configured address, or on "::" (every address, IPv4 included) when only a
+ * port is given. Only a machine without IPv6 falls back to the IPv4 wildcard; a port taken on
+ * "::" is reported as such, not as a second failure on 0.0.0.0 that hides where the clash is.
+ */
+async function listen(app: ReturnType<typeof appFromComposed>, configured: string | undefined, port: number): Promise<void> {
+  const host = configured ?? '::';
+  try {
+    await app.listen({ host, port });
+    return;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (configured !== undefined || (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL')) throw listenFailure(error, host, port) ?? error;
+  }
+  try {
+    await app.listen({ host: '0.0.0.0', port });
+  } catch (error) {
+    throw listenFailure(error, '0.0.0.0', port) ?? error;
+  }
 }

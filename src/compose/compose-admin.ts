@@ -11,6 +11,7 @@
  */
 import { FilesystemBlobStore } from '../adapters/blob/filesystem-blob-store.js';
 import { BcryptPasswordHasher } from '../adapters/crypto/bcrypt-password-hasher.js';
+import { InitialPasswordFile } from '../adapters/crypto/initial-password-file.js';
 import { openSqlite } from '../adapters/metadata/sqlite-database.js';
 import type { BerthConfig } from '../config/config.js';
 import { AccessAdmin } from '../core/access/access-admin.js';
@@ -65,6 +66,8 @@ export async function composeAdmin(config: BerthConfig, onAuditError: (error: un
     settings,
     audit: new AuditLog(stores.access, now, onAuditError),
     now,
+    // `berth user passwd admin` removes the generated first password, as the API does.
+    initialPassword: new InitialPasswordFile(config.storage.filesystem.rootdirectory),
   };
   const blobs = new FilesystemBlobStore({ root: config.storage.filesystem.rootdirectory });
   const deleteEnabled = config.storage.delete.enabled;

@@ -7,6 +7,7 @@ import type { KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import { FilesystemBlobStore } from '../adapters/blob/filesystem-blob-store.js';
 import { BcryptPasswordHasher } from '../adapters/crypto/bcrypt-password-hasher.js';
+import { InitialPasswordFile } from '../adapters/crypto/initial-password-file.js';
 import { loadOrCreateSigningKey } from '../adapters/crypto/signing-key-file.js';
 import { loadTrustedKeys } from '../adapters/crypto/trusted-keys.js';
 import { HtpasswdFile } from '../adapters/htpasswd/htpasswd-file.js';
@@ -17,13 +18,14 @@ import { AuditLog } from '../core/access/audit-log.js';
 import { Authenticator } from '../core/access/authenticator.js';
 import { Authorizer } from '../core/access/authorizer.js';
 import { RuntimeSettings } from '../core/access/runtime-settings.js';
-import { bootstrapAdmin } from '../core/access/bootstrap-admin.js';
+import { bootstrapAdmin, type AdminSignIn } from '../core/access/bootstrap-admin.js';
 import { keyIdOf } from '../core/access/jwt.js';
 import { DEFAULT_LIMITS, LoginLimiter, type LimiterOptions } from '../core/access/login-limiter.js';
 import { DEFAULT_MAX_REFRESH_TOKENS_PER_ACCOUNT, DEFAULT_REFRESH_TTL_SECONDS, RefreshTokens } from '../core/access/refresh-tokens.js';
 import { TokenService } from '../core/access/token-service.js';
 import type { AccessStore } from '../ports/access-store.js';
 import type { CredentialChecker } from '../ports/credential-checker.js';
+import type { InitialPasswordNote } from '../ports/initial-password.js';
 import type { PasswordHasher } from '../ports/password-hasher.js';
 import type { PolicyStore } from '../ports/policy-store.js';
 import { Lifecycle } from '../core/lifecycle/lifecycle.js';
@@ -46,6 +48,8 @@ export interface AccessComponents {
   audit: AuditLog;
   service: string;
   realm: string | undefined;
+  /** `<root>/admin.password`: emptied when the admin's password is changed. */
+  initialPassword: InitialPasswordNote;
 }
 
 export interface Composed {
@@ -65,8 +69,11 @@ export interface Composed {
   externalToken: { realm: string; service: string; issuer: string; keys: Map<string, KeyObject> } | undefined;
   /** registry:2's htpasswd mode, when configured. */
   htpasswd: { checker: CredentialChecker; realm: string; limiter: LoginLimiter } | undefined;
-  /** Set on the first start of a fresh install: the admin account's one-time password. */
-  bootstrap: { name: string; generatedPassword: string | undefined } | undefined;
+  /**
+   * With the built-in access control: how the bootstrap admin signs in, while the banner should
+   * say so (just created, or its generated password still unchanged in `<root>/admin.password`).
+   */
+  bootstrap: AdminSignIn | undefined;
   close(): Promise<void>;
 }
 
@@ -124,8 +131,15 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
   const stopPullFlush = schedulePullFlush(pulls, logger);
   const hasher = new BcryptPasswordHasher();
   const now = () => new Date();
-  const bootstrap = await bootstrapAdmin(stores.access, hasher, process.env.BERTH_ADMIN_PASSWORD, now);
-  const access = config.auth.mode === 'builtin' ? await composeAccess(config, stores.access, hasher, logger, options.loginLimits) : undefined;
+  const initialPassword = new InitialPasswordFile(root);
+  // Only the built-in access control signs anyone in with an account: under `auth: none`,
+  // htpasswd or an external token server an admin would be one nobody can use.
+  const bootstrap =
+    config.auth.mode === 'builtin'
+      ? await bootstrapAdmin(stores.access, hasher, process.env.BERTH_ADMIN_PASSWORD, now, initialPassword)
+      : undefined;
+  const access =
+    config.auth.mode === 'builtin' ? await composeAccess(config, stores.access, hasher, initialPassword, logger, options.loginLimits) : undefined;
   return {
     registry,
     lifecycle,
@@ -171,6 +185,7 @@ async function composeAccess(
   config: BerthConfig,
   store: AccessStore,
   hasher: PasswordHasher,
+  initialPassword: InitialPasswordNote,
   logger: Logger,
   limits: ComposeOptions['loginLimits'],
 ): Promise<AccessComponents> {
@@ -209,7 +224,7 @@ async function composeAccess(
     maxPerAccount: DEFAULT_MAX_REFRESH_TOKENS_PER_ACCOUNT,
     now,
   });
-  return { store, hasher, authorizer, settings, authenticator, tokens, refreshTokens, audit, service: config.auth.service, realm: config.auth.realm };
+  return { store, hasher, authorizer, settings, authenticator, tokens, refreshTokens, audit, service: config.auth.service, realm: config.auth.realm, initialPassword };
 }
 
 /**

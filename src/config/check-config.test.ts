@@ -52,7 +52,7 @@ test('TLS files that do not exist, and a root that is a file, are found before s
   const result = checkConfigFile(file, {}, { cwd: dir.path });
   assert.equal(result.ok, false);
   assert.deepEqual(result.problems, [
-    `http.tls.key: "${dir.path}/missing.key" does not exist`,
-    `storage.filesystem.rootdirectory: "${dir.path}/root-is-a-file" is not a directory`,
+    `http.tls.key "${dir.path}/missing.key" does not exist; fix the path (REGISTRY_HTTP_TLS_KEY) or put the file there`,
+    `storage.filesystem.rootdirectory "${dir.path}/root-is-a-file" is a file, not a directory; remove it or choose another directory with storage.filesystem.rootdirectory (REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY)`,
   ]);
 });

@@ -3,8 +3,7 @@
  * plus the files the config points at, which serve would only discover when it opens them.
  * Never throws for a bad or missing file; that is the answer, not an error.
  */
-import { accessSync, constants, statSync } from 'node:fs';
-import type { BerthConfig } from './config.js';
+import { referencedFileProblems } from './file-probes.js';
 import { resolveConfig } from './resolve-config.js';
 
 export interface ConfigCheckResult {
@@ -22,27 +21,4 @@ export function checkConfigFile(
   if (!outcome.ok) return { ok: false, problems: outcome.problems, warnings: outcome.warnings };
   const problems = referencedFileProblems(outcome.config);
   return { ok: problems.length === 0, problems, warnings: outcome.warnings };
-}
-
-function referencedFileProblems(config: BerthConfig): string[] {
-  const problems: string[] = [];
-  if (config.http.tls) {
-    for (const key of ['certificate', 'key'] as const) {
-      const file = config.http.tls[key];
-      try {
-        accessSync(file, constants.R_OK);
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        problems.push(`http.tls.${key}: "${file}" ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}`);
-      }
-    }
-  }
-  const root = config.storage.filesystem.rootdirectory;
-  try {
-    // A missing root is fine: serve creates it on first start.
-    if (!statSync(root).isDirectory()) problems.push(`storage.filesystem.rootdirectory: "${root}" is not a directory`);
-  } catch {
-    // Absent or unreachable; serve reports the real cause when it creates the directory.
-  }
-  return problems;
 }

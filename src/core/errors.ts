@@ -23,6 +23,8 @@ export type ErrorKind =
   | 'too-many-requests'
   // The blob store has no room left: an operator's problem, not the client's.
   | 'storage-full'
+  // Something the registry needs (the htpasswd file) cannot be read: the operator must fix it.
+  | 'unavailable'
   // Management of accounts and projects (users, robots, tokens, members), not the /v2 API.
   | 'not-found'
   | 'conflict'
@@ -69,6 +71,7 @@ export const UnauthorizedError = kindError('unauthorized', 'UnauthorizedError');
 export const DeniedError = kindError('denied', 'DeniedError');
 export const TooManyRequestsError = kindError('too-many-requests', 'TooManyRequestsError');
 export const StorageFullError = kindError('storage-full', 'StorageFullError');
+export const UnavailableError = kindError('unavailable', 'UnavailableError');
 export const NotFoundError = kindError('not-found', 'NotFoundError');
 export const ConflictError = kindError('conflict', 'ConflictError');
 export const InvalidInputError = kindError('invalid-input', 'InvalidInputError');

@@ -28,11 +28,13 @@ export interface CliOptions {
   env?: Record<string, string>;
   /** Kills the command (SIGTERM) after this long, for one that should have refused to start; code is then null. */
   timeoutMs?: number;
+  /** Run as this account (needs root): for permission errors, which root itself never meets. */
+  user?: { uid: number; gid: number };
 }
 
 export function berth(root: string | undefined, args: string[], input?: string, options: CliOptions = {}): Promise<CliResult> {
   const env = { ...cleanEnv(), ...(root === undefined ? {} : { REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: root }), ...options.env };
-  const child = spawn(process.execPath, [berthCli, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'], timeout: options.timeoutMs });
+  const child = spawn(process.execPath, [berthCli, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'], timeout: options.timeoutMs, ...options.user });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -1,10 +1,11 @@
 // registry:2's htpasswd mode: Basic challenges, bcrypt entries, file reloads without a restart.
 import { strict as assert } from 'node:assert';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import bcrypt from 'bcryptjs';
+import { pino } from 'pino';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { requestFrom } from './support/auth.js';
 
@@ -72,4 +73,35 @@ describe('auth.htpasswd', () => {
     const afterAdd = await fetch(`${server.url}/v2/`, { headers: { authorization: basic('bob', 'builder1') } });
     assert.equal(afterAdd.status, 200);
   });
+});
+
+// Issue 10, item 4: a file that stops being readable while the server runs was a 500 for every
+// login. It fails closed with 503 UNAVAILABLE saying what to do, and recovers without a restart.
+test('an htpasswd file removed or replaced by a directory while running: 503 with a message, never 500; back when restored', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-htpasswd-gone-'));
+  const file = join(dir, 'htpasswd');
+  await writeFile(file, `carol:${bcrypt.hashSync('carols-password', 5)}\n`);
+  const warnings: string[] = [];
+  const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) });
+  const server = await startTestServer({ auth: { mode: 'htpasswd', realm: 'r', path: file }, logger });
+  try {
+    const as = (password: string) => fetch(`${server.url}/v2/`, { headers: { authorization: basic('carol', password) } });
+    await rename(file, `${file}.moved`);
+    for (const password of ['carols-password', 'a wrong one']) {
+      const res = await as(password);
+      assert.equal(res.status, 503, password);
+      const body = (await res.json()) as { errors: { code: string; message: string }[] };
+      assert.equal(body.errors[0]?.code, 'UNAVAILABLE');
+      assert.equal(body.errors[0]?.message, "the registry cannot check passwords: its htpasswd file cannot be read; ask the registry's operator to fix it (the server log names the file)");
+    }
+    await mkdir(file);
+    assert.equal((await as('carols-password')).status, 503, 'a directory in its place');
+    assert.equal(warnings.filter((w) => w.includes(`htpasswd file ${file} cannot be read`)).length, 1, 'logged once per outage, with the path');
+    await rm(file, { recursive: true });
+    await rename(`${file}.moved`, file);
+    assert.equal((await as('carols-password')).status, 200, 'works again without a restart');
+  } finally {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  }
 });

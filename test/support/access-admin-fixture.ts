@@ -12,6 +12,7 @@ import { Authorizer, type AccessPolicy } from '../../src/core/access/authorizer.
 import { DEFAULT_LIMITS, LoginLimiter } from '../../src/core/access/login-limiter.js';
 import { RuntimeSettings } from '../../src/core/access/runtime-settings.js';
 import type { AccessStore } from '../../src/ports/access-store.js';
+import type { InitialPasswordNote } from '../../src/ports/initial-password.js';
 
 export interface AdminFixture {
   admin: AccessAdmin;
@@ -27,7 +28,10 @@ export interface AdminFixture {
   close(): Promise<void>;
 }
 
-export async function adminFixture(policy: Partial<AccessPolicy> = {}): Promise<AdminFixture> {
+export async function adminFixture(
+  policy: Partial<AccessPolicy> = {},
+  options: { initialPassword?: InitialPasswordNote } = {},
+): Promise<AdminFixture> {
   const stores = openSqlite({ path: ':memory:' });
   await stores.access.migrate();
   const store = stores.access;
@@ -40,7 +44,7 @@ export async function adminFixture(policy: Partial<AccessPolicy> = {}): Promise<
   const audit = new AuditLog(store, now, (error) => {
     throw error;
   });
-  const admin = new AccessAdmin({ store, hasher, authorizer, settings, audit, now });
+  const admin = new AccessAdmin({ store, hasher, authorizer, settings, audit, now, initialPassword: options.initialPassword });
   const limiter = new LoginLimiter({ ...DEFAULT_LIMITS, now: () => clock });
   const authenticator = new Authenticator(store, hasher, limiter, audit, now);
   const root: Actor = { kind: 'user', name: 'cli', systemAdmin: true, credential: { kind: 'cli' } };

@@ -3,14 +3,19 @@
  * The file is re-read when its modification time changes, so adding a user needs no restart.
  * Entries in other formats (MD5, SHA1, crypt) are refused, as Distribution refuses them: they
  * are too weak to guard a registry.
+ *
+ * A file that cannot be read any more (removed, made unreadable, replaced by a directory) fails
+ * closed: every check throws CredentialListUnreadableError until it can be read again, rather
+ * than serving the last entries read (deleting the file may be how an operator revokes access).
  */
 import { readFile, stat } from 'node:fs/promises';
-import type { CredentialChecker } from '../../ports/credential-checker.js';
+import { CredentialListUnreadableError, type CredentialChecker } from '../../ports/credential-checker.js';
 import type { PasswordHasher } from '../../ports/password-hasher.js';
 
 export class HtpasswdFile implements CredentialChecker {
   private entries = new Map<string, string>();
   private loadedMtimeMs = -1;
+  private unreadable = false;
 
   constructor(
     private readonly path: string,
@@ -25,10 +30,25 @@ export class HtpasswdFile implements CredentialChecker {
   }
 
   private async reloadIfChanged(): Promise<void> {
-    const { mtimeMs } = await stat(this.path);
-    if (mtimeMs === this.loadedMtimeMs) return;
+    let text: string | undefined;
+    let mtimeMs: number;
+    try {
+      ({ mtimeMs } = await stat(this.path));
+      if (mtimeMs !== this.loadedMtimeMs || this.unreadable) text = await readFile(this.path, 'utf8');
+    } catch (error) {
+      this.entries = new Map();
+      this.loadedMtimeMs = -1;
+      const message = `htpasswd file ${this.path} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); every login is refused with 503 until it can`;
+      // Said once per outage, not once per request.
+      if (!this.unreadable) this.onWarning(message);
+      this.unreadable = true;
+      throw new CredentialListUnreadableError(message, { cause: error });
+    }
+    if (this.unreadable) this.onWarning(`htpasswd file ${this.path} can be read again`);
+    this.unreadable = false;
+    if (text === undefined) return;
     const entries = new Map<string, string>();
-    for (const [index, line] of (await readFile(this.path, 'utf8')).split('\n').entries()) {
+    for (const [index, line] of text.split('\n').entries()) {
       const trimmed = line.trim();
       if (trimmed === '' || trimmed.startsWith('#')) continue;
       const colon = trimmed.indexOf(':');

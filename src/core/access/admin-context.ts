@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AccessStore, RefreshTokenMatch } from '../../ports/access-store.js';
+import type { InitialPasswordNote } from '../../ports/initial-password.js';
 import type { PasswordHasher } from '../../ports/password-hasher.js';
 import { ConflictError, DeniedError, UnauthorizedError } from '../errors.js';
 import type { AuditLog } from './audit-log.js';
@@ -20,6 +21,8 @@ export interface AdminDeps {
   settings: RuntimeSettings;
   audit: AuditLog;
   now: () => Date;
+  /** Where the bootstrap admin's generated password waits; emptied when that password changes. */
+  initialPassword?: InitialPasswordNote;
 }
 
 /** The principal acting, and where from when known (for the audit log). */

@@ -10,6 +10,7 @@ import { ConflictError, DeniedError, NotFoundError } from '../errors.js';
 import type { Actor, AdminContext } from './admin-context.js';
 import { assertPassword, assertUserName } from './admin-rules.js';
 import { userView, type UserView } from './admin-views.js';
+import { BOOTSTRAP_ADMIN } from './bootstrap-admin.js';
 
 export interface NewUser {
   name: string;
@@ -75,6 +76,7 @@ export class UserAdmin {
     }
     if (!(this.isSelf(actor, name) && proven)) await this.ctx.requirePassword(actor, 'user.passwd', { detail: `user=${name}` });
     await this.ctx.store.updateUser(name, { passwordHash: await this.ctx.deps.hasher.hash(next) });
+    await this.forgetInitialPassword(name);
     await this.ctx.record(actor, 'user.passwd', { detail: `user=${name}` });
     await this.ctx.revokeRefreshTokens(actor, { accountKind: 'user', account: name, credentialKind: 'password' }, 'password changed');
     return password === undefined ? next : undefined;
@@ -107,6 +109,7 @@ export class UserAdmin {
     // Revoked (and audited) first; deleting the user then removes the records.
     await this.ctx.revokeRefreshTokens(actor, { accountKind: 'user', account: name }, 'user deleted');
     if (!(await this.ctx.store.deleteUser(name))) throw unknownUser(name);
+    await this.forgetInitialPassword(name);
     await this.ctx.record(actor, 'user.delete', { detail: `user=${name}` });
   }
 
@@ -119,6 +122,11 @@ export class UserAdmin {
         { name: user.name },
       );
     }
+  }
+
+  /** The generated first password is kept only while it is the admin's password. */
+  private async forgetInitialPassword(name: string): Promise<void> {
+    if (name === BOOTSTRAP_ADMIN) await this.ctx.deps.initialPassword?.discard();
   }
 
   private isSelf(actor: Actor, name: string): boolean {

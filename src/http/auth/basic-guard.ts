@@ -10,8 +10,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MAX_LOGIN_SECRET_BYTES } from '../../core/access/authenticator.js';
 import type { LoginLimiter } from '../../core/access/login-limiter.js';
 import { signInMessage } from '../../core/access/refusal.js';
-import { TooManyRequestsError, UnauthorizedError } from '../../core/errors.js';
-import type { CredentialChecker } from '../../ports/credential-checker.js';
+import { TooManyRequestsError, UnauthorizedError, UnavailableError } from '../../core/errors.js';
+import { CredentialListUnreadableError, type CredentialChecker } from '../../ports/credential-checker.js';
 import type { AccessGuard, CallerAccess } from './access-guard.js';
 import { parseBasic } from './basic-credentials.js';
 import { requestAuthority } from './realm.js';
@@ -47,7 +47,7 @@ export class BasicGuard implements AccessGuard {
       if (blocked !== undefined) {
         throw new TooManyRequestsError('too many failed logins; wait and try again', { retryAfterSeconds: Math.max(1, Math.ceil(blocked.waitMs / 1000)) });
       }
-      if (!(await this.checker.check(username, password))) {
+      if (!(await this.verify(username, password))) {
         this.memo.delete(key);
         this.limiter?.fail(username, request.ip);
         throw this.challenge(reply, 'invalid username or password');
@@ -57,6 +57,16 @@ export class BasicGuard implements AccessGuard {
       this.memo.set(key, this.now() + MEMO_MS);
     }
     return { actor: credentials.username, unrestricted: true, may: async () => true, pullable: async (r) => r };
+  }
+
+  private async verify(username: string, password: string): Promise<boolean> {
+    try {
+      return await this.checker.check(username, password);
+    } catch (error) {
+      if (!(error instanceof CredentialListUnreadableError)) throw error;
+      // Not the caller's fault and not a wrong password: no throttling, and the path stays in the server's log.
+      throw new UnavailableError("the registry cannot check passwords: its htpasswd file cannot be read; ask the registry's operator to fix it (the server log names the file)");
+    }
   }
 
   private challenge(reply: FastifyReply, message: string) {

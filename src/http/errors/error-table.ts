@@ -32,6 +32,8 @@ export const errorTable: Readonly<Record<ErrorKind, WireError>> = {
   'too-many-requests': { code: 'TOOMANYREQUESTS', status: 429, message: 'too many requests' },
   // 507 Insufficient Storage (RFC 4918): a server-side condition the client can only retry later.
   'storage-full': { code: 'STORAGE_FULL', status: 507, message: "the registry's storage is full" },
+  // 503: the request may be fine; the server cannot answer it until its operator fixes something.
+  unavailable: { code: 'UNAVAILABLE', status: 503, message: 'the registry cannot serve this request right now' },
   'not-found': { code: 'NOT_FOUND', status: 404, message: 'no such user, project, robot account or token' },
   conflict: { code: 'CONFLICT', status: 409, message: 'the request conflicts with the current state' },
   'invalid-input': { code: 'BAD_REQUEST', status: 400, message: 'the request is malformed or a value is invalid' },
