@@ -88,17 +88,34 @@ describe('garbage collection over the API', () => {
     await pullsWhole(image);
   });
 
-  test('a deleted repository keeps its content through collection while its tags are restorable', async () => {
+  test('a deleted repository is gone from /v2 at once, keeps its content while restorable, and comes back when restored', async () => {
     const image = await push(uniqueRepo('gc'), 'v1', [randomBlob(300)]);
+    const catalog = async () => (JSON.parse((await c.get('/v2/_catalog?n=10000')).text) as { repositories: string[] }).repositories;
+    assert.ok((await catalog()).includes(image.repo));
     assert.deepEqual(await server.composed.lifecycle.deleteRepository(image.repo), { tags: 1 });
-    expectError(await c.get(`/v2/${image.repo}/manifests/v1`), 404, 'MANIFEST_UNKNOWN');
-    assert.equal(JSON.parse((await c.get(`/v2/${image.repo}/tags/list`)).text).tags?.length ?? 0, 0);
+    assert.ok(!(await catalog()).includes(image.repo), 'not in the catalog');
+    expectError(await c.get(`/v2/${image.repo}/tags/list`), 404, 'NAME_UNKNOWN');
+    expectError(await c.get(`/v2/${image.repo}/manifests/v1`), 404, 'NAME_UNKNOWN');
+    expectError(await c.get(`/v2/${image.repo}/manifests/${image.digest}`), 404, 'NAME_UNKNOWN');
+    expectStatus(await c.head(`/v2/${image.repo}/manifests/${image.digest}`), 404);
     await nextMillisecond();
     const report = await server.composed.lifecycle.gc();
     assert.equal(report.repositories.find((r) => r.repository === image.repo), undefined);
     for (const blob of image.blobs) assert.equal(await exists(blobFile(blob.digest)), true);
     await server.composed.lifecycle.restoreTag(image.repo, 'v1');
     expectStatus(await c.get(`/v2/${image.repo}/manifests/v1`), 200);
+    assert.ok((await catalog()).includes(image.repo), 'back in the catalog');
+    assert.deepEqual(JSON.parse((await c.get(`/v2/${image.repo}/tags/list`)).text).tags, ['v1']);
     await pullsWhole(image);
+  });
+
+  test('a repository deleted and pushed to again is back at once', async () => {
+    const repo = uniqueRepo('gc');
+    await push(repo, 'old', [randomBlob(100)]);
+    await server.composed.lifecycle.deleteRepository(repo);
+    expectError(await c.get(`/v2/${repo}/tags/list`), 404, 'NAME_UNKNOWN');
+    const again = await push(repo, 'new', [randomBlob(100)]);
+    assert.deepEqual(JSON.parse((await c.get(`/v2/${repo}/tags/list`)).text).tags, ['new']);
+    await pullsWhole(again);
   });
 });
