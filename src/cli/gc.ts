@@ -65,7 +65,7 @@ export async function runGc(args: string[], hooks: { checkpoint?: Checkpoint } =
       }
       const preview = await lifecycle.gc({ dryRun: true, purge: true, full: values.full === true, graceMs });
       process.stderr.write(`${summary(preview)}\n`);
-      if (!(await confirm(`Remove this for good${preview.held.freeableNow.tags > 0 ? ' (deleted tags become unrestorable)' : ''}? [y/N] `))) {
+      if (!(await confirm('Remove this for good? Deleted tags and repositories can no longer be restored after it. [y/N] '))) {
         process.stderr.write('berth: nothing removed\n');
         return 1;
       }

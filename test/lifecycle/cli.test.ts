@@ -1,7 +1,7 @@
 // `berth rm`, `berth restore` and `berth gc` as a user runs them: separate processes on a data
 // directory named by the environment, exit codes, stdout for results, stderr for progress.
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -113,6 +113,33 @@ describe('berth rm / restore / gc', () => {
   });
 });
 
+/** `berth gc ARGS` on a terminal (a pseudo-terminal from script(1)), answering `answer` to its question. */
+function berthOnTerminal(root: string, args: string[], answer: string): Promise<Run> {
+  const script = `import(${JSON.stringify(join(CLI, 'gc.js'))}).then((m) => m.runGc(${JSON.stringify(args)})).then((code) => process.exit(code))`;
+  const command = [process.execPath, '--input-type=module', '-e', script].map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(' ');
+  const child = spawn('script', ['-qec', command, '/dev/null'], {
+    env: { ...process.env, REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: root, BERTH_LIFECYCLE_RESTOREWINDOW: '24h' },
+  });
+  let stdout = '';
+  let answered = false;
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    // Answer once the question is on the screen; the terminal echoes it back.
+    if (!answered && /\[y\/N\] /.test(stdout)) {
+      answered = true;
+      child.stdin.end(`${answer}\n`);
+    }
+  });
+  // A prompt that never comes must fail the test, not hang it.
+  const timer = setTimeout(() => child.kill(), 60_000);
+  return new Promise((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr: '' });
+    }),
+  );
+}
+
 /** Pushes one image (a config and a 900-byte layer) as `repository:tag`; resolves to its digests. */
 async function pushOne(root: string, repository: string, tag: string): Promise<{ digest: string; blobs: string[] }> {
   const { config } = loadConfig({ env: { REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: root } });
@@ -218,5 +245,21 @@ describe('berth gc says what it holds back; --now frees it', () => {
     );
     const left = [...(await checkBlobTree(root)).digests].sort();
     assert.deepEqual(left, [...kept.blobs, sha256(inFlight)].sort());
+  });
+
+  test('--now on a terminal shows what will go and asks; only yes removes', { skip: spawnSync('script', ['--version']).status !== 0 && 'script(1) is not installed' }, async () => {
+    const image = await pushOne(root, 'now/tty', 'v1');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.equal((await berth(root, 'restore', 'runRm', ['now/tty:v1'], '24h')).code, 0);
+    const declined = await berthOnTerminal(root, ['--now'], 'n');
+    assert.equal(declined.code, 1, declined.stdout);
+    assert.match(declined.stdout, /Dry run: would remove 1 manifest\(s\), 2 blob\(s\)/);
+    assert.match(declined.stdout, /Remove this for good\? Deleted tags and repositories can no longer be restored after it\. \[y\/N\] /);
+    assert.match(declined.stdout, /nothing removed/);
+    for (const blob of image.blobs) assert.ok((await checkBlobTree(root)).digests.has(blob), 'still on disk');
+    const accepted = await berthOnTerminal(root, ['--now'], 'y');
+    assert.equal(accepted.code, 0, accepted.stdout);
+    assert.match(accepted.stdout, /removed 1 manifest\(s\), 2 blob\(s\)/);
+    for (const blob of image.blobs) assert.ok(!(await checkBlobTree(root)).digests.has(blob), 'gone from disk');
   });
 });
