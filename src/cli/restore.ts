@@ -45,7 +45,10 @@ export async function runRm(args: string[]): Promise<number> {
       process.stdout.write(`deleted ${ref.repository}:${ref.tag} (berth restore ${ref.repository}:${ref.tag} within ${window})\n`);
     } else {
       const { tags } = await lifecycle.deleteRepository(ref.repository);
-      process.stdout.write(`deleted repository ${ref.repository}: ${tags} tag(s), each restorable within ${window}\n`);
+      process.stdout.write(
+        `deleted repository ${ref.repository}: ${tags} tag(s), each restorable within ${window}; gone from /v2 now. ` +
+          '`berth gc` frees its space after the restore window, `berth gc --now` at once (no restore after that)\n',
+      );
     }
     return 0;
   });

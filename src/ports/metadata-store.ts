@@ -154,10 +154,20 @@ export interface MetadataStore extends MetadataLifecycle, MetadataUsage {
   /**
    * Whether the repository exists: from the first linkBlob or putManifest into it on. Deleting
    * its manifests, tags or links does not remove it; only the collector does, after
-   * `deleteRepository`.
+   * `deleteRepository` — which hides it at once (see `isRepositoryDeleted`).
    */
   hasRepository(repository: string, options?: IoOptions): Promise<boolean>;
-  /** Repository names in byte-wise lexical order (never locale order); `limit: 0` gives []. */
+  /**
+   * Given up with `deleteRepository` and not tagged again since (by a push or a restore): such a
+   * repository is gone for /v2 at once — `hasRepository` is false, `listRepositories` leaves it
+   * out, its manifests are not served — while its deleted tags stay restorable until the
+   * collector removes it.
+   */
+  isRepositoryDeleted(repository: string, options?: IoOptions): Promise<boolean>;
+  /**
+   * Repository names in byte-wise lexical order (never locale order); `limit: 0` gives [].
+   * Deleted repositories (`isRepositoryDeleted`) are left out.
+   */
   listRepositories(page: Page, options?: IoOptions): Promise<string[]>;
 
   /**

@@ -88,17 +88,45 @@ describe('garbage collection over the API', () => {
     await pullsWhole(image);
   });
 
-  test('a deleted repository keeps its content through collection while its tags are restorable', async () => {
+  test('a deleted repository is gone from /v2 at once, keeps its content while restorable, and comes back when restored', async () => {
     const image = await push(uniqueRepo('gc'), 'v1', [randomBlob(300)]);
+    const catalog = async () => (JSON.parse((await c.get('/v2/_catalog?n=10000')).text) as { repositories: string[] }).repositories;
+    assert.ok((await catalog()).includes(image.repo));
+    // A signature of it, so the referrers listing has something to hide.
+    const sigConfig = Buffer.from('{}');
+    await pushBlob(c, image.repo, sigConfig);
+    const subject = { mediaType: OCI_MANIFEST, digest: image.digest, size: 0 };
+    subject.size = (await c.get(`/v2/${image.repo}/manifests/${image.digest}`)).body.length;
+    const signature = imageManifest({ config: descriptorOf('application/vnd.example.sig', sigConfig), layers: [], subject, artifactType: 'application/vnd.example.sig' });
+    await pushManifest(c, image.repo, sha256(signature), signature, OCI_MANIFEST);
+    const referrers = async () => (JSON.parse((await c.get(`/v2/${image.repo}/referrers/${image.digest}`)).text) as { manifests: unknown[] }).manifests.length;
+    assert.equal(await referrers(), 1);
     assert.deepEqual(await server.composed.lifecycle.deleteRepository(image.repo), { tags: 1 });
-    expectError(await c.get(`/v2/${image.repo}/manifests/v1`), 404, 'MANIFEST_UNKNOWN');
-    assert.equal(JSON.parse((await c.get(`/v2/${image.repo}/tags/list`)).text).tags?.length ?? 0, 0);
+    assert.ok(!(await catalog()).includes(image.repo), 'not in the catalog');
+    expectError(await c.get(`/v2/${image.repo}/tags/list`), 404, 'NAME_UNKNOWN');
+    expectError(await c.get(`/v2/${image.repo}/manifests/v1`), 404, 'NAME_UNKNOWN');
+    expectError(await c.get(`/v2/${image.repo}/manifests/${image.digest}`), 404, 'NAME_UNKNOWN');
+    expectStatus(await c.head(`/v2/${image.repo}/manifests/${image.digest}`), 404);
+    assert.equal(await referrers(), 0, 'no referrers listed');
     await nextMillisecond();
     const report = await server.composed.lifecycle.gc();
     assert.equal(report.repositories.find((r) => r.repository === image.repo), undefined);
     for (const blob of image.blobs) assert.equal(await exists(blobFile(blob.digest)), true);
     await server.composed.lifecycle.restoreTag(image.repo, 'v1');
     expectStatus(await c.get(`/v2/${image.repo}/manifests/v1`), 200);
+    assert.ok((await catalog()).includes(image.repo), 'back in the catalog');
+    assert.equal(await referrers(), 1);
+    assert.deepEqual(JSON.parse((await c.get(`/v2/${image.repo}/tags/list`)).text).tags, ['v1']);
     await pullsWhole(image);
+  });
+
+  test('a repository deleted and pushed to again is back at once', async () => {
+    const repo = uniqueRepo('gc');
+    await push(repo, 'old', [randomBlob(100)]);
+    await server.composed.lifecycle.deleteRepository(repo);
+    expectError(await c.get(`/v2/${repo}/tags/list`), 404, 'NAME_UNKNOWN');
+    const again = await push(repo, 'new', [randomBlob(100)]);
+    assert.deepEqual(JSON.parse((await c.get(`/v2/${repo}/tags/list`)).text).tags, ['new']);
+    await pullsWhole(again);
   });
 });

@@ -13,7 +13,7 @@
  * KyselyLifecycle, which this class extends; the writes here record candidates and respect
  * tombstones in the same transactions that make something unreferenced or depend on a blob.
  */
-import { sql, type Kysely } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
 import type { IoOptions } from '../../ports/blob-store.js';
 import { MetadataBlobInUseError, MetadataBlobUnavailableError } from '../../ports/metadata-lifecycle.js';
 import type {
@@ -288,14 +288,27 @@ export class KyselyMetadataStore extends KyselyLifecycle implements MetadataStor
 
   async hasRepository(repository: string, options?: IoOptions): Promise<boolean> {
     options?.signal?.throwIfAborted();
-    const row = await this.#db.selectFrom('repositories').select('name').where('name', '=', repository).executeTakeFirst();
+    const row = await this.#db.selectFrom('repositories').select('name').where('name', '=', repository).where(notGivenUp).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async isRepositoryDeleted(repository: string, options?: IoOptions): Promise<boolean> {
+    options?.signal?.throwIfAborted();
+    const row = await this.#db
+      .selectFrom('gc_candidates')
+      .select('kind')
+      .where('kind', '=', 'repository')
+      .where('repository', '=', repository)
+      .where('digest', '=', '')
+      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('tags').select('name').where('tags.repository', '=', repository))))
+      .executeTakeFirst();
     return row !== undefined;
   }
 
   async listRepositories(page: Page, options?: IoOptions): Promise<string[]> {
     options?.signal?.throwIfAborted();
     if (page.limit !== undefined && page.limit <= 0) return [];
-    let query = this.#db.selectFrom('repositories').select('name');
+    let query = this.#db.selectFrom('repositories').select('name').where(notGivenUp);
     if (page.last !== undefined) query = query.where('name', '>', page.last);
     query = query.orderBy('name');
     if (page.limit !== undefined) query = query.limit(page.limit);
@@ -431,4 +444,24 @@ function parseAnnotations(text: string | null): Record<string, string> | undefin
   if (text === null) return undefined;
   const parsed: unknown = JSON.parse(text);
   return parsed as Record<string, string>;
+}
+
+/**
+ * A repository given up with deleteRepository (its candidate row) that no tag has come back to
+ * (a push or a restore) is gone for /v2, though its deleted tags stay restorable.
+ */
+function notGivenUp(eb: ExpressionBuilder<Database, 'repositories'>): Expression<SqlBool> {
+  const { not, and, exists, selectFrom } = eb;
+  return not(
+    and([
+      exists(
+        selectFrom('gc_candidates')
+          .select('kind')
+          .where('kind', '=', 'repository')
+          .where('digest', '=', '')
+          .whereRef('gc_candidates.repository', '=', 'repositories.name'),
+      ),
+      not(exists(selectFrom('tags').select('name').whereRef('tags.repository', '=', 'repositories.name'))),
+    ]),
+  );
 }

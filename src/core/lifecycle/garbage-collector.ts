@@ -52,6 +52,11 @@
  * A collector paused beyond its lease (not killed: stopped, or starved for 30 s) could, in
  * principle, delete bytes of a digest a claim revived meanwhile; its next lease check stops it.
  *
+ * `--now` (purge): the restore window ends at the start of the run and youth protects only
+ * what a push may still be building on (liveness.ts YouthRule, gc-plan.ts planBlobs); every
+ * re-check above then uses the run's start as its cutoff, so whatever a push touches after
+ * the plan is still left alone. What any run holds back, and why, is gc-held.ts.
+ *
  * Dry run: the same plan, no lease and no writes (except `--full`, which records candidates,
  * hints only); its report lists exactly what a real run started at the same moment removes.
  */
@@ -62,6 +67,7 @@ import type { Checkpoint } from '../checkpoint.js';
 import { ConflictError } from '../errors.js';
 import { GcLeaseKeeper } from './gc-lease-keeper.js';
 import { planCollection, type GcPlan } from './gc-plan.js';
+import { heldBack, type PlanRules } from './gc-held.js';
 import { buildReport, type GcOptions, type GcPhase, type GcReport } from './gc-report.js';
 import { GcStatsRecorder, type GcStats } from './gc-stats.js';
 import { recoverTombstones, sweepBlobs, sweepManifests, sweepRepositories, type BlobSweep, type RemovedBlob, type SweepContext } from './gc-sweep.js';
@@ -109,8 +115,17 @@ export class GarbageCollector {
   async collect(options: GcOptions = {}): Promise<GcReport> {
     const started = this.deps.now();
     const graceMs = options.graceMs ?? this.deps.graceMs;
-    const cutoff = new Date(started.getTime() - graceMs);
-    const restorableSince = new Date(started.getTime() - this.deps.restoreWindowMs);
+    const purge = options.purge === true;
+    const rules: PlanRules = {
+      cutoff: new Date(started.getTime() - graceMs),
+      // --now ends the restore window: a tag deleted up to this moment is no longer restorable.
+      restorableSince: purge ? new Date(started.getTime() + 1) : new Date(started.getTime() - this.deps.restoreWindowMs),
+      purge,
+    };
+    // The sweep's re-checks back off for anything touched after the plan's rules were applied:
+    // for --now that is anything since the run started (the plan exempted what is in flight).
+    const cutoff = purge ? started : rules.cutoff;
+    const restorableSince = rules.restorableSince;
     const dryRun = options.dryRun === true;
     const lease = dryRun ? undefined : await this.takeLease();
     if (lease === false) {
@@ -121,7 +136,7 @@ export class GarbageCollector {
     let bytesFreed = 0;
     const ctx = this.context(lease, { cutoff, restorableSince, signal: options.signal, onProgress: options.onProgress, freed: (bytes) => (bytesFreed += bytes), bytesFreed: () => bytesFreed });
     try {
-      const report = await this.run(ctx, options, { started, dryRun });
+      const report = await this.run(ctx, options, { started, dryRun, rules, graceMs });
       if (!dryRun) this.stats.record(report);
       return report;
     } catch (error) {
@@ -228,7 +243,11 @@ export class GarbageCollector {
     };
   }
 
-  private async run(ctx: SweepContext, options: GcOptions, run: { started: Date; dryRun: boolean }): Promise<GcReport> {
+  private async run(
+    ctx: SweepContext,
+    options: GcOptions,
+    run: { started: Date; dryRun: boolean; rules: PlanRules; graceMs: number },
+  ): Promise<GcReport> {
     const { metadata } = this.deps;
     const signal = options.signal;
     if (options.full === true) await metadata.rebuildGcCandidates(RECOVER_SINCE, { signal });
@@ -236,18 +255,24 @@ export class GarbageCollector {
     if (!run.dryRun) await metadata.purgeDeletedTags(ctx.restorableSince, { signal });
     const plan = await planCollection({
       metadata,
-      cutoff: ctx.cutoff,
-      restorableSince: ctx.restorableSince,
+      ...run.rules,
       signal,
       onExamined: (examined, known) => options.onProgress?.({ phase: 'mark', done: examined, total: Math.max(examined, known), bytesFreed: 0 }),
     });
     await this.deps.checkpoint?.('gc:planned', plan.blobs.map((b) => b.digest));
+    const held = await heldBack(
+      { metadata, started: run.started, graceMs: run.graceMs, restoreWindowMs: this.deps.restoreWindowMs, signal },
+      run.rules,
+      plan,
+    );
     const base = (examined: number) => ({
       dryRun: run.dryRun,
+      purge: run.rules.purge,
       startedAt: run.started,
-      cutoff: ctx.cutoff,
+      cutoff: run.rules.cutoff,
       durationMs: this.deps.now().getTime() - run.started.getTime(),
       examined,
+      held,
     });
     if (run.dryRun) return this.dryReport(plan, base(plan.examined));
 

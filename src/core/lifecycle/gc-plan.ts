@@ -18,7 +18,7 @@ import type {
 } from '../../ports/metadata-lifecycle.js';
 import type { MetadataStore } from '../../ports/metadata-store.js';
 import { compare } from './gc-report.js';
-import { decideLiveness, isRoot, manifestKey, supporterKeys } from './liveness.js';
+import { decideLiveness, isRoot, manifestKey, supporterKeys, type YouthRule } from './liveness.js';
 
 const CANDIDATE_PAGE = 2000;
 
@@ -37,19 +37,23 @@ export interface GcPlan {
    */
   drop: GcCandidate[];
   examined: number;
+  /** Every manifest loaded to decide (garbage and what supports it). */
+  nodes: ReadonlyMap<string, ManifestNode>;
 }
 
 export interface PlanContext {
   metadata: MetadataStore;
   cutoff: Date;
   restorableSince: Date;
+  /** `berth gc --now`: youth protects only what a push may still build on (see YouthRule). */
+  purge?: boolean;
   signal?: AbortSignal;
   onExamined?: (examined: number, known: number) => void;
 }
 
 export async function planCollection(ctx: PlanContext): Promise<GcPlan> {
   const { metadata, signal } = ctx;
-  const cutoff = ctx.cutoff.getTime();
+  const rule = youthRule(ctx);
   const candidates = {
     manifest: await allCandidates(metadata, 'manifest', signal),
     blob: await allCandidates(metadata, 'blob', signal),
@@ -62,13 +66,13 @@ export async function planCollection(ctx: PlanContext): Promise<GcPlan> {
   for (;;) {
     signal?.throwIfAborted();
     ctx.onExamined?.(graph.nodes.size, known);
-    const { live } = decideLiveness(graph.nodes, cutoff);
+    const { live } = decideLiveness(graph.nodes, rule);
     const fresh = [...graph.nodes.keys()].filter((k) => !live.has(k) && !graph.outgoing.has(k));
     if (fresh.length === 0) break;
     const children = await graph.loadOutgoing(fresh);
     await graph.expand(children);
   }
-  const { live, permanent } = decideLiveness(graph.nodes, cutoff);
+  const { live, permanent } = decideLiveness(graph.nodes, rule);
   const garbage = new Set([...graph.nodes.keys()].filter((k) => !live.has(k)));
   const drop: GcPlan['drop'] = [];
   const sinceOf = new Map(candidates.manifest.map((c) => [manifestKey(c.repository, c.digest), c.since]));
@@ -87,7 +91,12 @@ export async function planCollection(ctx: PlanContext): Promise<GcPlan> {
     pending,
     drop,
     examined: graph.nodes.size + blobs.examined + candidates.repository.length,
+    nodes: graph.nodes,
   };
+}
+
+function youthRule(ctx: PlanContext): YouthRule {
+  return { cutoff: ctx.cutoff.getTime(), purge: ctx.purge === true };
 }
 
 /** The `since` of candidate rows the collector records for itself (see deleteGarbageManifests). */
@@ -113,7 +122,7 @@ class ManifestGraph {
 
   /** Loads `keys` and, for every one that is not a root, its supporters, transitively. */
   async expand(keys: ManifestKey[]): Promise<void> {
-    const cutoff = this.ctx.cutoff.getTime();
+    const rule = youthRule(this.ctx);
     let frontier = this.unknown(keys);
     while (frontier.length > 0) {
       const found = await this.ctx.metadata.manifestNodes(frontier, this.ctx.restorableSince, { signal: this.ctx.signal });
@@ -125,7 +134,7 @@ class ManifestGraph {
           this.absent.add(manifestKey(k.repository, k.digest));
           continue;
         }
-        if (isRoot(node, cutoff)) continue;
+        if (isRoot(node, rule)) continue;
         for (const s of supporterKeys(node)) next.push(fromKey(s));
       }
       frontier = this.unknown(next);
@@ -170,9 +179,17 @@ async function planBlobs(
   const cutoff = ctx.cutoff.getTime();
   // References from garbage manifests go with them; count them to see what else remains.
   const doomedRefs = new Map<string, number>();
+  // Newest garbage manifest referencing each blob: a manifest put after the blob's last link
+  // means the push that linked it finished, so the blob is not one a push is building on.
+  const newestReferrer = new Map<string, number>();
   for (const key of garbage) {
-    for (const blob of new Set(graph.outgoing.get(key)?.blobs ?? [])) doomedRefs.set(blob, (doomedRefs.get(blob) ?? 0) + 1);
+    const created = graph.nodes.get(key)?.createdAt.getTime() ?? 0;
+    for (const blob of new Set(graph.outgoing.get(key)?.blobs ?? [])) {
+      doomedRefs.set(blob, (doomedRefs.get(blob) ?? 0) + 1);
+      newestReferrer.set(blob, Math.max(newestReferrer.get(blob) ?? 0, created));
+    }
   }
+  const candidateSince = new Map(candidates.map((c) => [c.digest, c.since.getTime()]));
   const digests = [...new Set([...candidates.map((c) => c.digest), ...doomedRefs.keys()])];
   const nodes = await ctx.metadata.blobNodes(digests, { signal: ctx.signal });
   const byDigest = new Map(nodes.map((n) => [n.digest, n]));
@@ -184,9 +201,15 @@ async function planBlobs(
       alive.add(node.digest);
       continue;
     }
-    const young =
-      node.claimed || node.createdAt.getTime() >= cutoff || (node.lastLinkedAt !== undefined && node.lastLinkedAt.getTime() >= cutoff);
-    if (!young) chosen.push(node);
+    const touched = Math.max(node.createdAt.getTime(), node.lastLinkedAt?.getTime() ?? 0);
+    let young = touched >= cutoff;
+    if (young && ctx.purge === true) {
+      // Released after its last upload or link: a manifest referencing it was put since (and is
+      // garbage now), or a delete dropped a reference since (its candidate row says when).
+      const released = (newestReferrer.get(node.digest) ?? -1) >= touched || (candidateSince.get(node.digest) ?? -1) > touched;
+      young = !released;
+    }
+    if (!node.claimed && !young) chosen.push(node);
   }
   const sinceOf = new Map(candidates.map((c) => [c.digest, c.since]));
   for (const c of candidates) if (!byDigest.has(c.digest)) drop.push(c);

@@ -23,6 +23,12 @@ export interface GcOptions {
   graceMs?: number;
   /** Examine the whole registry, not only recorded candidates (cost: the registry's size). */
   full?: boolean;
+  /**
+   * `berth gc --now`: end the restore window of every deleted tag and repository now, and
+   * collect what was deleted without waiting for the grace period. Only content a push may
+   * still be building on keeps the grace (see YouthRule in liveness.ts).
+   */
+  purge?: boolean;
   onProgress?: (progress: GcProgress) => void;
   /** Called when the run finds a collection that stopped without finishing (it settles its leftovers first). */
   onInterrupted?: (interruption: GcInterruption) => void;
@@ -46,8 +52,35 @@ export interface BlobReport {
   size: number;
 }
 
+/** Content a collection leaves for later, for one reason. */
+export interface HeldGroup {
+  manifests: number;
+  blobs: number;
+  /** Bytes of those blobs: what waiting (or --now) frees on disk. */
+  bytes: number;
+  repositories: number;
+  /** Deleted tags still restorable that keep it (restore window only). */
+  tags: number;
+  /** When the first and the last of it become collectable; undefined when nothing is held. */
+  releaseFrom: Date | undefined;
+  releaseUntil: Date | undefined;
+}
+
+export interface HeldBack {
+  /** Unreferenced (or uploaded, linked, untagged) more recently than the grace period. */
+  grace: HeldGroup;
+  /** Kept by deleted tags and repositories that can still be restored. */
+  restoreWindow: HeldGroup;
+  /** Of both, what `--now` would collect at once (zero in a --now run). */
+  freeableNow: { manifests: number; blobs: number; bytes: number; repositories: number; tags: number };
+  graceMs: number;
+  restoreWindowMs: number;
+}
+
 export interface GcReport {
   dryRun: boolean;
+  /** A `--now` run (restore window ended, grace only for what a push may build on). */
+  purge: boolean;
   startedAt: Date;
   /** Only what was created, linked or unreferenced before this was eligible. */
   cutoff: Date;
@@ -66,6 +99,8 @@ export interface GcReport {
   skipped: { manifests: number; blobs: number; repositories: number };
   /** Blobs left tombstoned because deleting their bytes failed; the next run retries them. */
   failures: Array<{ digest: string; error: string }>;
+  /** What is unreferenced or deleted but was left alone, why, and until when. */
+  held: HeldBack;
 }
 
 export interface Removals {
@@ -75,7 +110,7 @@ export interface Removals {
 }
 
 export function buildReport(
-  base: Pick<GcReport, 'dryRun' | 'startedAt' | 'cutoff' | 'durationMs' | 'examined' | 'skipped' | 'failures'>,
+  base: Pick<GcReport, 'dryRun' | 'purge' | 'startedAt' | 'cutoff' | 'durationMs' | 'examined' | 'skipped' | 'failures' | 'held'>,
   removals: Removals,
 ): GcReport {
   const repos = new Map<string, { manifests: Set<string>; blobs: Set<string>; removed: boolean }>();

@@ -3,7 +3,7 @@
  *
  * Liveness is reachability from roots along "supports" edges, all within one repository:
  *   - roots: a tag points at it (for good), or a restorable deleted tag does, or it was
- *     created or last untagged within the grace period (for now);
+ *     created or last untagged within the grace period (for now; see YouthRule);
  *   - an index supports each child it lists (the child lives while the index does);
  *   - a referrer and its subject support each other: a signature lives while the image it
  *     signs lives, and an image a live (say, tagged) referrer points at stays too.
@@ -20,13 +20,29 @@ export function manifestKey(repository: string, digest: string): string {
   return `${repository}\u0000${digest}`;
 }
 
-export function isRoot(node: ManifestNode, cutoff: number): boolean {
-  return (
-    node.tagged ||
-    node.restorable ||
-    node.createdAt.getTime() >= cutoff ||
-    (node.candidateSince !== undefined && node.candidateSince.getTime() >= cutoff)
-  );
+/**
+ * How youth counts. Normally anything created or unreferenced after `cutoff` lives. With
+ * `purge` (`berth gc --now`) youth only protects what a push may still be building on: a
+ * manifest nothing lists, that has no subject and never lost a tag or a parent (a child pushed
+ * before its index, an index pushed by digest); what was deleted goes at once.
+ */
+export interface YouthRule {
+  cutoff: number;
+  purge: boolean;
+}
+
+export function isYoung(node: ManifestNode, rule: YouthRule): boolean {
+  const created = node.createdAt.getTime();
+  const since = node.candidateSince?.getTime();
+  const young = created >= rule.cutoff || (since !== undefined && since >= rule.cutoff);
+  if (!young || !rule.purge) return young;
+  // Lost a tag or a parent after it was pushed: deleted, not in flight.
+  const released = since !== undefined && since > created;
+  return !released && node.parents.length === 0 && node.subject === undefined;
+}
+
+export function isRoot(node: ManifestNode, rule: YouthRule): boolean {
+  return node.tagged || node.restorable || isYoung(node, rule);
 }
 
 /** Keys of the manifests whose life keeps `node` alive. */
@@ -43,7 +59,7 @@ export interface Liveness {
   permanent: Set<string>;
 }
 
-export function decideLiveness(nodes: ReadonlyMap<string, ManifestNode>, cutoff: number): Liveness {
+export function decideLiveness(nodes: ReadonlyMap<string, ManifestNode>, rule: YouthRule): Liveness {
   const dependents = new Map<string, string[]>();
   for (const [key, node] of nodes) {
     for (const supporter of supporterKeys(node)) {
@@ -67,7 +83,7 @@ export function decideLiveness(nodes: ReadonlyMap<string, ManifestNode>, cutoff:
   };
   const all = [...nodes.entries()];
   return {
-    live: spread(all.filter(([, n]) => isRoot(n, cutoff)).map(([k]) => k)),
+    live: spread(all.filter(([, n]) => isRoot(n, rule)).map(([k]) => k)),
     permanent: spread(all.filter(([, n]) => n.tagged).map(([k]) => k)),
   };
 }

@@ -105,12 +105,14 @@ export class StorageAdmin {
     return report;
   }
 
-  async gc(actor: Actor, options: Pick<GcOptions, 'dryRun' | 'graceMs' | 'full'>): Promise<GcReport> {
-    await this.deps.ctx.requireSystemAdmin(actor, 'gc.run');
+  /** `purge` (--now) ends every restore window: audited as such, refusals too. */
+  async gc(actor: Actor, options: Pick<GcOptions, 'dryRun' | 'graceMs' | 'full' | 'purge'>): Promise<GcReport> {
+    const purge = options.purge === true;
+    await this.deps.ctx.requireSystemAdmin(actor, 'gc.run', purge ? { detail: 'now=true' } : undefined);
     const report = await this.deps.lifecycle.gc(options);
     if (options.dryRun !== true) {
       await this.deps.ctx.record(actor, 'gc.run', {
-        detail: `manifests=${report.manifestsRemoved} blobs=${report.blobsRemoved} bytes=${report.bytesFreed}`,
+        detail: `${purge ? 'now=true ' : ''}manifests=${report.manifestsRemoved} blobs=${report.blobsRemoved} bytes=${report.bytesFreed}`,
       });
     }
     return report;

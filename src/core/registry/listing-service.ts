@@ -29,6 +29,8 @@ export class ListingService {
   async referrers(repository: string, digest: string, artifactType: string | undefined): Promise<ReferrerRecord[]> {
     assertName(repository);
     assertDigest(digest);
+    // As for a repository that never existed: an empty list (a deleted one is gone from /v2).
+    if (await this.deps.metadata.isRepositoryDeleted(repository)) return [];
     return this.deps.metadata.listReferrers(repository, digest, artifactType);
   }
 }

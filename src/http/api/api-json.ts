@@ -10,7 +10,7 @@ import type { ProjectPolicy } from '../../ports/policy-store.js';
 import type { ProjectView, RobotView, TokenView, UserView } from '../../core/access/admin-views.js';
 import type { RefreshTokenView } from '../../core/access/refresh-token-admin.js';
 import type { SettingView } from '../../core/access/settings-admin.js';
-import type { GcReport } from '../../core/lifecycle/gc-report.js';
+import type { GcReport, HeldBack, HeldGroup } from '../../core/lifecycle/gc-report.js';
 import type { GcStatus } from '../../core/lifecycle/lifecycle.js';
 import type { RetentionRemoval, RetentionReport } from '../../core/lifecycle/retention.js';
 import type { ProjectUsageView } from '../../core/lifecycle/storage-admin.js';
@@ -126,6 +126,23 @@ export function gcSummaryJson(report: GcReport): Json {
     examined: report.examined,
     skipped: { ...report.skipped },
     failures: report.failures.map((f) => ({ digest: f.digest, error: f.error })),
+    now: report.purge,
+    held: heldJson(report.held),
+  };
+}
+
+function heldJson(held: HeldBack): Json {
+  const group = (g: HeldGroup): Json => ({
+    ...g,
+    releaseFrom: g.releaseFrom?.toISOString() ?? null,
+    releaseUntil: g.releaseUntil?.toISOString() ?? null,
+  });
+  return {
+    grace: group(held.grace),
+    restoreWindow: group(held.restoreWindow),
+    freeableNow: { ...held.freeableNow },
+    graceSeconds: held.graceMs / 1000,
+    restoreWindowSeconds: held.restoreWindowMs / 1000,
   };
 }
 

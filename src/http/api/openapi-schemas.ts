@@ -259,8 +259,40 @@ export const schemas = {
       dryRun: { type: 'boolean', default: false, description: 'Report what would be removed; remove nothing.' },
       grace: { type: 'number', minimum: 0, description: 'Grace period in seconds, instead of the configured one.' },
       full: { type: 'boolean', default: false, description: 'Examine the whole registry, not only recorded candidates (costs the registry’s size).' },
+      now: {
+        type: 'boolean',
+        default: false,
+        description:
+          'Free it now (`berth gc --now`): end the restore window of every deleted tag and repository (audited; they can no longer be restored) and collect what was deleted without the grace period. Content a push may still build on (uploaded, linked or pushed untagged within the grace and not referenced since) keeps the grace; tagged content and what it references never goes. With dryRun: what it would remove.',
+      },
     },
     [],
+  ),
+  GcHeldGroup: object(
+    {
+      manifests: count,
+      blobs: count,
+      bytes: { ...bytes, description: 'Bytes of those blobs on disk.' },
+      repositories: count,
+      tags: { ...count, description: 'Restorable deleted tags keeping it (restore window only).' },
+      releaseFrom: { ...orNull(time), description: 'When the first of it becomes collectable; null when nothing is held.' },
+      releaseUntil: { ...orNull(time), description: 'When the last of it becomes collectable; null when nothing is held.' },
+    },
+    ['manifests', 'blobs', 'bytes', 'repositories', 'tags', 'releaseFrom', 'releaseUntil'],
+  ),
+  GcHeld: object(
+    {
+      grace: { ...ref('GcHeldGroup'), description: 'Unreferenced, untagged, uploaded or linked more recently than the grace period.' },
+      restoreWindow: { ...ref('GcHeldGroup'), description: 'Kept by deleted tags and repositories that can still be restored.' },
+      freeableNow: {
+        ...object({ manifests: count, blobs: count, bytes, repositories: count, tags: count }, ['manifests', 'blobs', 'bytes', 'repositories', 'tags']),
+        description: 'What `now: true` would collect at once (zeros in a `now` run); tags: deleted tags that would stop being restorable.',
+      },
+      graceSeconds: { type: 'number' },
+      restoreWindowSeconds: { type: 'number' },
+    },
+    ['grace', 'restoreWindow', 'freeableNow', 'graceSeconds', 'restoreWindowSeconds'],
+    'What the collection left for later, why and until when.',
   ),
   GcSummary: object(
     {
@@ -283,8 +315,10 @@ export const schemas = {
         items: object({ digest, error: { type: 'string' } }, ['digest', 'error']),
         description: 'Blobs whose bytes could not be deleted; the next run retries.',
       },
+      now: { type: 'boolean', description: 'A `now` run.' },
+      held: ref('GcHeld'),
     },
-    ['dryRun', 'startedAt', 'cutoff', 'durationMs', 'manifestsRemoved', 'blobsRemoved', 'repositoriesRemoved', 'bytesFreed', 'examined', 'skipped', 'failures'],
+    ['dryRun', 'startedAt', 'cutoff', 'durationMs', 'manifestsRemoved', 'blobsRemoved', 'repositoriesRemoved', 'bytesFreed', 'examined', 'skipped', 'failures', 'now', 'held'],
   ),
   GcReport: {
     allOf: [

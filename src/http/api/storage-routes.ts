@@ -4,7 +4,7 @@
  *   GET   /api/v1/projects/{name}/usage           the project's usage, per repository too
  *   GET   /api/v1/usage                           every project's usage (system admins)
  *   POST  /api/v1/projects/{name}/retention/run   {dryRun?}: apply (or list) the retention rules
- *   POST  /api/v1/gc                              {dryRun?, grace?, full?}: collect garbage
+ *   POST  /api/v1/gc                              {dryRun?, grace?, full?, now?}: collect garbage (now: see `berth gc --now`)
  *   GET   /api/v1/gc                              the collection running here or elsewhere, an interrupted one, the last one
  *
  * Who may do what is core's (core/lifecycle/storage-admin.ts); this file reads and checks the
@@ -56,11 +56,12 @@ export function registerStorageRoutes(app: FastifyInstance, storage: StorageAdmi
   app.post(
     '/api/v1/gc',
     wrap(async (request, _reply, actor) => {
-      const body = await readJsonObject(request, ['dryRun', 'grace', 'full']);
+      const body = await readJsonObject(request, ['dryRun', 'grace', 'full', 'now']);
       const grace = optionalSeconds(body, 'grace', MAX_GRACE_SECONDS);
       const report = await storage.gc(actor, {
         dryRun: optionalBoolean(body, 'dryRun') ?? false,
         full: optionalBoolean(body, 'full') ?? false,
+        purge: optionalBoolean(body, 'now') ?? false,
         ...(grace === undefined ? {} : { graceMs: Math.round(grace * 1000) }),
       });
       return gcReportJson(report);

@@ -362,3 +362,56 @@ interface GcReportJson {
   skipped: Record<string, number>;
   failures: unknown[];
 }
+
+test('gc reports what it holds back and why; now:true (system admins, audited) frees a deleted repository at once', async () => {
+  await projectWithTeam(team, 'gcnow');
+  const image = await pushImage(registry, 'gcnow/big', 'v1', { layerCount: 2 });
+  const kept = await pushImage(registry, 'gcnow/kept', 'v1');
+  clock.advance(1000);
+  expectStatus(await team.lead.delete('/api/v1/repositories/gcnow/big'), 200);
+  clock.advance(10 * 60_000);
+
+  // The default run (grace 1h, restore window 24h) removes nothing of it and says why.
+  const held = json<GcReportJson & { held: HeldJson }>(await team.admin.send('POST', '/api/v1/gc', { dryRun: true }));
+  const window = held.held.restoreWindow;
+  assert.ok(window.tags >= 1 && window.repositories >= 1, JSON.stringify(window));
+  assert.ok(window.blobs >= 3 && window.bytes > 0, JSON.stringify(window));
+  assert.equal(window.releaseUntil, new Date(clock.ms - 10 * 60_000 + RESTORE_WINDOW_MS).toISOString(), 'the deletion plus the restore window');
+  assert.ok(held.held.freeableNow.blobs >= 3, JSON.stringify(held.held.freeableNow));
+  assert.equal(held.held.restoreWindowSeconds, RESTORE_WINDOW_MS / 1000);
+
+  expectError(await team.lead.send('POST', '/api/v1/gc', { now: true }), 403, 'DENIED');
+  const refused = (await audit('action=gc.run')).find((e) => e.result === 'denied');
+  assert.equal(refused?.detail, 'now=true');
+  expectError(await team.admin.send('POST', '/api/v1/gc', { now: 'yes' }), 400, 'BAD_REQUEST');
+
+  const preview = json<GcReportJson>(await team.admin.send('POST', '/api/v1/gc', { now: true, dryRun: true }));
+  const real = json<GcReportJson & { now: boolean; held: HeldJson }>(await team.admin.send('POST', '/api/v1/gc', { now: true }));
+  assert.equal(real.now, true);
+  assert.deepEqual(real.blobs, preview.blobs, 'the preview lists exactly what goes');
+  const big = real.repositories.find((r) => r.repository === 'gcnow/big');
+  assert.equal(big?.removed, true);
+  for (const layer of image.layers) assert.ok(real.blobs.some((b) => b.digest === layer.digest), layer.digest);
+  expectError(await team.lead.send('POST', '/api/v1/repositories/gcnow/big/-/tags/v1/restore', {}), 404, 'NOT_FOUND');
+  expectStatus(await registry.get(`/v2/gcnow/kept/manifests/${kept.digest}`), 200, 'tagged content stays');
+  const [event] = await audit('action=gc.run');
+  assert.match(event?.detail ?? '', /^now=true manifests=\d+ blobs=\d+ bytes=\d+$/);
+});
+
+interface HeldGroupJson {
+  manifests: number;
+  blobs: number;
+  bytes: number;
+  repositories: number;
+  tags: number;
+  releaseFrom: string | null;
+  releaseUntil: string | null;
+}
+
+interface HeldJson {
+  grace: HeldGroupJson;
+  restoreWindow: HeldGroupJson;
+  freeableNow: { manifests: number; blobs: number; bytes: number; repositories: number; tags: number };
+  graceSeconds: number;
+  restoreWindowSeconds: number;
+}
