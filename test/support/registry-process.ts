@@ -124,7 +124,9 @@ async function attach(
   let log = '';
   child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-  const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
+  // 'close', not 'exit': the child's last writes to stdout and stderr can arrive after it exits,
+  // and output() must hold them (a start banner, a last log line) once stop() resolves.
+  const exited = new Promise<void>((ok) => child.once('close', () => ok()));
   const scheme = options.tls ? 'https' : 'http';
   const host = `${options.tls ? 'localhost' : '127.0.0.1'}:${port}`;
   const registry: RegistryProcess = {
