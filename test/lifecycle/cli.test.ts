@@ -41,29 +41,7 @@ describe('berth rm / restore / gc', () => {
 
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'berth-cli-gc-'));
-    const { config } = loadConfig({ env: { REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: root } });
-    const composed = await composeLifecycle(config);
-    try {
-      for (const repository of ['cli/a', 'cli/b']) {
-        const blobs: string[] = [];
-        for (const bytes of [Buffer.from(`{"n":"${randomBytes(4).toString('hex')}"}`), randomBytes(900)]) {
-          blobs.push(sha256(bytes));
-          await composed.registry.uploads.monolithic(repository, sha256(bytes), Readable.from([bytes]));
-        }
-        const body = Buffer.from(
-          JSON.stringify({
-            schemaVersion: 2,
-            mediaType: OCI_MANIFEST,
-            config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: blobs[0], size: 1 },
-            layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: blobs[1], size: 900 }],
-          }),
-        );
-        const { digest } = await composed.registry.manifests.put(repository, 'v1', body, OCI_MANIFEST);
-        images[repository] = { digest, blobs };
-      }
-    } finally {
-      await composed.close();
-    }
+    for (const repository of ['cli/a', 'cli/b']) images[repository] = await pushOne(root, repository, 'v1');
   });
   after(() => rm(root, { recursive: true, force: true }));
 
