@@ -15,6 +15,7 @@ import { registerTokenRoute, type TokenRouteDeps } from './auth/token-route.js';
 import { clientErrorHandler } from './errors/client-error.js';
 import { installErrorHandler, replyWithError, sendError } from './errors/error-handler.js';
 import { createOciDispatch, registerOciRoutes } from './oci/routes.js';
+import { registerSearchRoutes } from './oci/search.js';
 import type { Metrics } from './ops/metrics.js';
 import { registerOpsRoutes } from './ops/ops-routes.js';
 import { installRequestLog } from './request-log.js';
@@ -87,6 +88,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   installRequestLog(app, deps.metrics);
   deps.metrics.gauge('berth_upload_sessions_active', 'Upload sessions hashed by this process.', () => deps.registry.uploads.activeSessions);
   registerOciRoutes(app, dispatch);
+  registerSearchRoutes(app, deps.registry, deps.auth?.guard ?? openAccess);
   registerOpsRoutes(app, deps.registry, deps.metrics);
   if (deps.auth?.audit) installAuditHook(app, deps.auth.audit, () => Date.now());
   else app.decorateRequest('actor', null);

@@ -32,6 +32,13 @@ export interface ManifestReferences {
   manifests: string[];
 }
 
+/** One hit of `searchRepositories`. */
+export interface RepositoryMatch {
+  name: string;
+  /** From the newest tagged push's `org.opencontainers.image.description`; '' when none. */
+  description: string;
+}
+
 export interface Page {
   /** Exclusive lower bound in lexical order (the `last` parameter). */
   last?: string;
@@ -169,6 +176,12 @@ export interface MetadataStore extends MetadataLifecycle, MetadataUsage {
    * Deleted repositories (`isRepositoryDeleted`) are left out.
    */
   listRepositories(page: Page, options?: IoOptions): Promise<string[]>;
+  /**
+   * Repositories whose name or description contains `term` (case-insensitive for ASCII; `%`, `_`
+   * and `\\` are literal), in the order and with the paging of `listRepositories`. Deleted
+   * repositories are left out. An empty term matches every repository.
+   */
+  searchRepositories(term: string, page: Page, options?: IoOptions): Promise<RepositoryMatch[]>;
 
   /**
    * Manifests in `repository` whose subject is `digest`, optionally of one artifactType, in

@@ -40,6 +40,7 @@ const UNDO: Record<string, string> = {
     alter table gc_lease drop column started_at;
     alter table gc_lease drop column heartbeat_at;`,
   '0011_settings': 'drop table settings;',
+  '0012_repository_descriptions': 'alter table repositories drop column description;',
 };
 
 /** Takes the database back to what 0004 left: no later tables or columns, none recorded. */

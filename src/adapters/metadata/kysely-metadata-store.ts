@@ -23,6 +23,7 @@ import type {
   MetadataStore,
   Page,
   ReferrerRecord,
+  RepositoryMatch,
   UploadLimits,
   UploadScope,
   UploadSession,
@@ -315,6 +316,26 @@ export class KyselyMetadataStore extends KyselyLifecycle implements MetadataStor
     return (await query.execute()).map((r) => r.name);
   }
 
+  async searchRepositories(term: string, page: Page, options?: IoOptions): Promise<RepositoryMatch[]> {
+    options?.signal?.throwIfAborted();
+    if (page.limit !== undefined && page.limit <= 0) return [];
+    let query = this.#db.selectFrom('repositories').select(['name', 'description']).where(notGivenUp);
+    if (term !== '') {
+      // lower() on both sides: SQLite's LIKE folds ASCII case but PostgreSQL's does not.
+      const pattern = `%${escapeLike(term.toLowerCase())}%`;
+      query = query.where((eb) =>
+        eb.or([
+          sql<SqlBool>`lower(${eb.ref('name')}) like ${pattern} escape '\\'`,
+          sql<SqlBool>`lower(coalesce(${eb.ref('description')}, '')) like ${pattern} escape '\\'`,
+        ]),
+      );
+    }
+    if (page.last !== undefined) query = query.where('name', '>', page.last);
+    query = query.orderBy('name');
+    if (page.limit !== undefined) query = query.limit(page.limit);
+    return (await query.execute()).map((r) => ({ name: r.name, description: r.description ?? '' }));
+  }
+
   async listReferrers(
     repository: string,
     digest: string,
@@ -450,6 +471,11 @@ function parseAnnotations(text: string | null): Record<string, string> | undefin
  * A repository given up with deleteRepository (its candidate row) that no tag has come back to
  * (a push or a restore) is gone for /v2, though its deleted tags stay restorable.
  */
+/** `value` as a LIKE pattern that matches only itself (with `escape '\\'`). */
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
 function notGivenUp(eb: ExpressionBuilder<Database, 'repositories'>): Expression<SqlBool> {
   const { not, and, exists, selectFrom } = eb;
   return not(

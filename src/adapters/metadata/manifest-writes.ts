@@ -22,6 +22,10 @@ import {
 } from './lifecycle-sql.js';
 import { addManifestUsage, removeManifestUsage } from './usage-counters.js';
 
+const DESCRIPTION_ANNOTATION = 'org.opencontainers.image.description';
+/** Characters of a description kept (search results show it; the manifest keeps it whole). */
+const MAX_DESCRIPTION = 1000;
+
 /** See MetadataStore.putManifest. */
 export async function writeManifest(
   ctx: LifecycleContext,
@@ -85,6 +89,11 @@ export async function writeManifest(
       }
       // Untagged from birth: garbage after the grace period unless something comes to need it.
       if (tag === undefined) candidates.push(...manifestCandidates(repository, [digest]));
+    }
+    const description = record.annotations?.[DESCRIPTION_ANNOTATION];
+    // Only a tagged push describes the repository: a signature or SBOM pushed by digest is not it.
+    if (tag !== undefined && record.subject === undefined && typeof description === 'string') {
+      await trx.updateTable('repositories').set({ description: description.slice(0, MAX_DESCRIPTION) }).where('name', '=', repository).execute();
     }
     if (tag !== undefined) {
       if (previous !== undefined && previous.digest !== digest) {

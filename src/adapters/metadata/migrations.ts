@@ -550,6 +550,16 @@ const auditAggregationSchema: Migration = {
   },
 };
 
+/**
+ * A repository's description, from the `org.opencontainers.image.description` annotation of
+ * the newest tagged push that carries one; searched by /v1/search and /api/v1/search.
+ */
+const repositoryDescriptionsSchema: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('repositories').addColumn('description', 'text').execute();
+  },
+};
+
 function migrations(dialect: MetadataDialect): Record<string, Migration> {
   return {
     '0001_core': coreSchema(dialect),
@@ -563,6 +573,7 @@ function migrations(dialect: MetadataDialect): Record<string, Migration> {
     '0009_upload_sessions': uploadSessionsSchema(dialect),
     '0010_gc_lease_holder': gcLeaseHolderSchema(dialect),
     '0011_settings': settingsSchema(dialect),
+    '0012_repository_descriptions': repositoryDescriptionsSchema,
   };
 }
 

@@ -18,6 +18,8 @@ export type Int64 = ColumnType<number | string | bigint, number, number>;
 export interface RepositoriesTable {
   name: string;
   created_at: Int64;
+  /** From the newest tagged push's `org.opencontainers.image.description` (0012). */
+  description: string | null;
 }
 
 export interface BlobsTable {

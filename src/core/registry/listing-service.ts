@@ -4,6 +4,7 @@ import { NameUnknownError } from '../errors.js';
 import { assertDigest, assertName } from '../reference/reference.js';
 import { pageOf, visiblePageOf, type PageResult, type VisibleFilter } from './pagination.js';
 import type { RegistryDeps } from './registry-deps.js';
+import { searchRepositories, type SearchResult } from './repository-search.js';
 
 export class ListingService {
   constructor(private readonly deps: RegistryDeps) {}
@@ -15,6 +16,11 @@ export class ListingService {
   catalog(page: Page, visible?: VisibleFilter): Promise<PageResult> {
     const fetch = (p: Page) => this.deps.metadata.listRepositories(p);
     return visible === undefined ? pageOf(page, fetch) : visiblePageOf(page, fetch, visible);
+  }
+
+  /** See repository-search.ts. */
+  search(term: string, page: number, size: number, visible?: VisibleFilter): Promise<SearchResult> {
+    return searchRepositories(this.deps.metadata, term, page, size, visible);
   }
 
   async tags(repository: string, page: Page): Promise<PageResult> {

@@ -342,6 +342,34 @@ export function metadataStoreConformance(name: string, build: () => Promise<Meta
       assert.equal((await store().listRepositories({ limit: 2 })).length, Math.min(2, all.length));
     });
 
+    test('searchRepositories matches name or description, case-insensitively, with % and _ literal', async () => {
+      const prefix = `${run}/search/`;
+      const describe = (repository: string, description: string | undefined, tag: string | undefined) =>
+        store().putManifest(manifest(repository, { annotations: description === undefined ? undefined : { 'org.opencontainers.image.description': description } }), { blobs: [], manifests: [] }, tag);
+      await describe(`${prefix}alpha`, 'Old TEXT', 'v1');
+      await describe(`${prefix}alpha`, 'Fresh Words', 'v2');
+      await describe(`${prefix}beta_x`, undefined, 'v1');
+      await describe(`${prefix}gamma`, '100% Percent', 'v1');
+      await describe(`${prefix}delta`, 'untagged words', undefined);
+      const search = async (term: string, page = {}) => (await store().searchRepositories(term, page)).filter((m) => m.name.startsWith(prefix));
+
+      assert.deepEqual(await search(`${run}/SEARCH/ALPHA`), [{ name: `${prefix}alpha`, description: 'Fresh Words' }]);
+      assert.deepEqual((await search('fresh words')).map((m) => m.name), [`${prefix}alpha`]);
+      assert.deepEqual(await search('old text'), [], 'the newest tagged push describes the repository');
+      assert.deepEqual((await search('words')).map((m) => m.name), [`${prefix}alpha`], 'a push by digest does not describe it');
+      assert.deepEqual((await search(`${prefix}beta_`)).map((m) => m.name), [`${prefix}beta_x`]);
+      assert.deepEqual((await search(`${run}/search/_eta`)), [], '_ is not a wildcard');
+      assert.deepEqual((await search('100%')).map((m) => m.name), [`${prefix}gamma`]);
+      assert.deepEqual((await search('0% p')).map((m) => m.name), [`${prefix}gamma`]);
+      assert.deepEqual(await search('%percent'), [], '% is not a wildcard');
+      assert.deepEqual(await search('\\'), []);
+      const all = await search(prefix);
+      assert.deepEqual(all.map((m) => m.name), byteOrder([`${prefix}alpha`, `${prefix}beta_x`, `${prefix}delta`, `${prefix}gamma`]));
+      assert.equal(all.find((m) => m.name === `${prefix}beta_x`)?.description, '');
+      assert.deepEqual((await store().searchRepositories(prefix, { last: `${prefix}beta_x`, limit: 1 })).map((m) => m.name), [`${prefix}delta`]);
+      assert.deepEqual(await store().searchRepositories(prefix, { limit: 0 }), []);
+    });
+
     test('listReferrers filters by subject, artifactType and repository', async () => {
       const r = repo('referrers');
       const subject = manifest(r);
