@@ -83,6 +83,15 @@ describe('docker engine', () => {
         assert.deepEqual(await tagsOf(target, 'e2e/docker/app'), ['v1']);
       });
 
+      it('finds the pushed repository with docker search HOST/term', async () => {
+        assert.ok(pushedDigest, 'needs the push above');
+        // The engine asks the registry's GET /v1/search (after probing /v1/_ping), not /v2.
+        const { stdout } = await dockerd.docker(['search', '--no-trunc', '--format', '{{.Name}}|{{.Description}}', `${target.host}/docker/ap`]);
+        assert.deepEqual(stdout.trim().split('\n'), ['e2e/docker/app|']);
+        const none = await dockerd.docker(['search', '--format', '{{.Name}}', `${target.host}/no-such-thing`]);
+        assert.equal(none.stdout.trim(), '');
+      });
+
       it('pulls the image back after removing it, with the same image ID', async () => {
         assert.ok(pushedDigest, 'needs the push above');
         // Every tag of the image goes (including the loaded one and the other transport's), so the
