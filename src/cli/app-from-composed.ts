@@ -7,12 +7,13 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Composed } from '../compose/compose.js';
 import { AccessAdmin } from '../core/access/access-admin.js';
-import { AdminContext } from '../core/access/admin-context.js';
+import { AdminContext, type Actor } from '../core/access/admin-context.js';
 import { StorageAdmin } from '../core/lifecycle/storage-admin.js';
 import { BasicGuard } from '../http/auth/basic-guard.js';
 import { ExternalTokenGuard } from '../http/auth/external-token-guard.js';
 import { TokenGuard } from '../http/auth/token-guard.js';
 import { buildApp } from '../http/build-app.js';
+import type { SearchQuery } from '../http/oci/search.js';
 import type { ConnectionLimits } from '../http/connection-limits.js';
 import { Metrics } from '../http/ops/metrics.js';
 import { registerStorageMetrics } from './storage-metrics.js';
@@ -60,6 +61,8 @@ export function appFromComposed(composed: Composed, options: AppOptions): Fastif
           storage,
           authenticator: access.authenticator,
           tokens: access.tokens,
+          search: (actor: Actor, query: SearchQuery) =>
+            composed.registry.listings.search(query.term, query.page, query.size, (names) => access.authorizer.pullable(actor, names)),
           realm,
         },
       }

@@ -76,6 +76,7 @@ const EXPECTED: ReadonlyArray<readonly [string, ...Expect[]]> = [
   ['DELETE /api/v1/repositories/{name}/-/manifests/{digest}',      404, J,     J,      204, 204,  403,  204, 204],
   ['GET /api/v1/repositories/{name}/-/deleted-tags',               404, J,     J,      200, 200,  200,  200, 200],
   ['POST /api/v1/repositories/{name}/-/tags/{tag}/restore',        404, J,     J,      200, 200,  403,  200, 200],
+  ['GET /api/v1/search',                                           200, J,     J,      200, 200,  200,  200, 200],
   // Last: it changes passwords (every caller aims at dev's, setting it to what it already is).
   ['PATCH /api/v1/users/{name}',                                   401, J,     J,      200, 200,  403,  200, 200],
 ];
@@ -182,6 +183,7 @@ const CALLS: Record<string, (fresh: boolean, credential: Credential) => Promise<
   'PATCH /api/v1/projects/{name}/policy': async () => ({ method: 'PATCH', path: '/api/v1/projects/team/policy', body: { immutableTags: [] } }),
   'GET /api/v1/projects/{name}/usage': async () => ({ method: 'GET', path: '/api/v1/projects/team/usage' }),
   'GET /api/v1/usage': async () => ({ method: 'GET', path: '/api/v1/usage' }),
+  'GET /api/v1/search': async () => ({ method: 'GET', path: '/api/v1/search?q=app' }),
   'POST /api/v1/projects/{name}/retention/run': async () => ({ method: 'POST', path: '/api/v1/projects/team/retention/run', body: { dryRun: true } }),
   'GET /api/v1/gc': async () => ({ method: 'GET', path: '/api/v1/gc' }),
   'POST /api/v1/gc': async () => ({ method: 'POST', path: '/api/v1/gc', body: { dryRun: true } }),
@@ -260,6 +262,25 @@ test('the table has a row for every /api/v1 operation in the OpenAPI document, a
   assert.deepEqual(EXPECTED.map(([op]) => op).sort(), documented, 'add a row (and a CALLS entry) for each new operation');
   assert.deepEqual(Object.keys(CALLS).sort(), documented);
   for (const row of EXPECTED) assert.equal(row.length, CREDENTIALS.length + 1, `${row[0]}: one expectation per credential kind`);
+});
+
+test('search lists only what each credential may pull: anonymous sees public projects only', async () => {
+  await pushImage(v2, 'pub/app', 'latest');
+  const visible: Partial<Record<Credential, string[]>> = {
+    none: ['pub/app'],
+    'PAT Basic': ['pub/app', 'team/app'],
+    'PAT Bearer': ['pub/app', 'team/app'],
+    robot: ['pub/app', 'team/app'],
+    'dev password': ['pub/app', 'team/app'],
+    'admin password': ['pub/app', 'team/app'],
+  };
+  for (const [credential, expected] of Object.entries(visible) as Array<[Credential, string[]]>) {
+    const authorization = authorizations[credential];
+    const reply = await client(server.url).get('/api/v1/search?q=app&n=100', { headers: authorization === undefined ? {} : { authorization } });
+    expectStatus(reply, 200, `search as ${credential}`);
+    const names = json<{ results: Array<{ name: string }> }>(reply).results.map((r) => r.name).filter((n) => n.endsWith('/app'));
+    assert.deepEqual(names, expected, `search as ${credential}`);
+  }
 });
 
 for (const [operation, ...expectations] of EXPECTED) {

@@ -15,6 +15,7 @@ import { registerAuditRoutes } from './audit-routes.js';
 import { openApiDocument } from './openapi.js';
 import { registerProjectRoutes } from './project-routes.js';
 import { registerRepositoryRoutes } from './repository-routes.js';
+import { registerSearchRoutes, type SearchAs } from './search-routes.js';
 import { registerSettingsRoutes } from './settings-routes.js';
 import { registerStorageRoutes } from './storage-routes.js';
 import { registerUserRoutes } from './user-routes.js';
@@ -25,6 +26,8 @@ export interface ManagementApiDeps {
   storage?: StorageAdmin;
   authenticator: Authenticator;
   tokens: TokenService;
+  /** Repository search as a caller may see it (GET /api/v1/search). */
+  search?: SearchAs;
   /** Absolute /token URL for challenges; derived from each request when undefined. */
   realm: string | undefined;
 }
@@ -45,6 +48,7 @@ export function registerManagementApi(app: FastifyInstance, deps: ManagementApiD
   registerProjectRoutes(app, deps.admin, wrap);
   registerAuditRoutes(app, deps.admin, wrap);
   registerSettingsRoutes(app, deps.admin, wrap);
+  if (deps.search) registerSearchRoutes(app, deps.search, wrap);
   if (deps.storage) {
     registerStorageRoutes(app, deps.storage, wrap);
     registerRepositoryRoutes(app, deps.storage, wrap);

@@ -150,6 +150,30 @@ export const schemas = {
     },
     ['key', 'value', 'source', 'configValue', 'description'],
   ),
+  SearchResults: object(
+    {
+      num_results: { type: 'integer', description: 'Matches the caller may pull (of at most the first 10,000 matches).' },
+      num_pages: { type: 'integer' },
+      page: { type: 'integer' },
+      page_size: { type: 'integer' },
+      query: { type: 'string' },
+      results: {
+        type: 'array',
+        items: object(
+          {
+            name: { type: 'string' },
+            description: { type: 'string', description: 'From the newest tagged push’s org.opencontainers.image.description annotation; "" when none.' },
+            star_count: { type: 'integer' },
+            is_official: { type: 'boolean' },
+            is_automated: { type: 'boolean' },
+          },
+          ['name', 'description', 'star_count', 'is_official', 'is_automated'],
+        ),
+      },
+    },
+    ['num_results', 'num_pages', 'page', 'page_size', 'query', 'results'],
+    "Docker Hub's /v1/search shape (what docker search reads).",
+  ),
   SettingList: object({ settings: { type: 'array', items: ref('Setting') } }, ['settings']),
   SettingChanges: object(
     {

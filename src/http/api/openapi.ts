@@ -144,6 +144,19 @@ export const openApiDocument = {
         },
       ),
     },
+    '/api/v1/search': {
+      get: op(
+        'Repositories whose name or description contains q (case-insensitive), of those the caller may pull; anonymous callers see public projects when anonymous pull is on. Also served as GET /v1/search for docker search',
+        ok('One page of matches, in name order.', ref('SearchResults')),
+        {
+          parameters: [
+            queryParam('q', { type: 'string', maxLength: 255 }, 'Text to find; `%` and `_` are literal. Longer than 255 characters: 400.'),
+            queryParam('n', { type: 'integer', minimum: 1, maximum: 100, default: 25 }, 'Page size; outside 1–100: 400.'),
+            queryParam('page', { type: 'integer', minimum: 1, default: 1 }, 'Page number, from 1.'),
+          ],
+        },
+      ),
+    },
     '/api/v1/settings': {
       get: op('System settings with the value in force and where it comes from (system admins)', ok('Every setting.', ref('SettingList'))),
       patch: op(
