@@ -62,7 +62,9 @@ function routes(): Route[] {
   }));
   const token = { template: '/token', methods: ['GET', 'POST'] };
   const ops = ['/healthz', '/readyz', '/metrics'].map((template) => ({ template, methods: ['GET'] }));
-  return [...v2, ...api, token, ...ops];
+  // What docker search asks for (src/http/oci/search.ts): outside both tables above.
+  const dockerSearch = ['/v1/search', '/v1/_ping'].map((template) => ({ template, methods: ['GET'] }));
+  return [...v2, ...api, token, ...ops, ...dockerSearch];
 }
 
 type Rand = () => number;
