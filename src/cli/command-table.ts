@@ -101,7 +101,7 @@ export const COMMANDS: readonly CliCommand[] = [
   manage('retention', ['set', 'show', 'run'], 'retention set|show|run', ['rules that remove old tags; run or --dry-run']),
   manage('token', ['add', 'list', 'rm', 'refresh-list', 'refresh-rm'], 'token add|list|rm|refresh-list|refresh-rm', ['manage personal access tokens and refresh tokens']),
   manage('audit', ['prune'], 'audit [prune]', ['read (as a table or --json) or prune the audit log']),
-  { name: 'gc', subcommands: [], synopsis: 'gc [--dry-run] [--grace D] [--full]', summary: ['free the space of deleted content, online'], usage: GC_USAGE, run: runGc },
+  { name: 'gc', subcommands: [], synopsis: 'gc [--dry-run] [--grace D] [--full] [--now [--yes]]', summary: ['free the space of deleted content, online'], usage: GC_USAGE, run: runGc },
   { name: 'rm', subcommands: [], synopsis: 'rm REPO[:TAG|@DIGEST]', summary: ['delete a repository, tag or manifest'], usage: RM_USAGE, run: runRm },
   { name: 'restore', subcommands: [], synopsis: 'restore REPO:TAG', summary: ['bring back a tag deleted within the restore window'], usage: RESTORE_USAGE, run: runRestore },
   { name: 'version', subcommands: [], synopsis: 'version', summary: ['print the version (also --version)'], usage: VERSION_USAGE, run: runVersion },

@@ -216,8 +216,8 @@ function uploads(read: ValueReader): BerthConfig['uploads'] {
   // Zero would let any start close every other session of its project that is between chunks.
   if (reclaimAfter === 0) read.problem(['uploads', 'reclaimafter'], 'must be greater than 0');
   return {
-    maxPerAccount: read.count(['uploads', 'maxperaccount']) ?? DEFAULTS.uploadsMaxPerAccount,
-    maxPerProject: read.count(['uploads', 'maxperproject']) ?? DEFAULTS.uploadsMaxPerProject,
+    maxPerAccount: read.integer(['uploads', 'maxperaccount'], 1) ?? DEFAULTS.uploadsMaxPerAccount,
+    maxPerProject: read.integer(['uploads', 'maxperproject'], 1) ?? DEFAULTS.uploadsMaxPerProject,
     reclaimAfterSeconds: reclaimAfter || DEFAULTS.uploadsReclaimAfterSeconds,
   };
 }

@@ -60,15 +60,6 @@ export class ValueReader {
     return undefined;
   }
 
-  /** A whole number of at least 1 (a count of things; 0 would refuse everything). */
-  count(path: readonly string[]): number | undefined {
-    const value = getAt(this.tree, path);
-    if (value === undefined || value === null || value === '') return undefined;
-    if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 1) return value;
-    this.problem(path, `expected a whole number of at least 1, got ${describe(value)}`);
-    return undefined;
-  }
-
   /** Seconds, possibly fractional. */
   duration(path: readonly string[], form: DurationForm): number | undefined {
     const value = getAt(this.tree, path);

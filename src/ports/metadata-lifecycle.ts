@@ -180,8 +180,11 @@ export interface MetadataLifecycle {
   /**
    * Takes (or extends) the collector's lease for `holder` until `until`; false while another
    * holder's lease has not expired. One collector at a time keeps tombstone recovery safe.
+   * A lease of `holder`'s own that has already expired is not extended (uploads may have lifted
+   * its tombstones meanwhile), and with `renewOnly` a lease that is not `holder`'s is never
+   * taken: a run that lost its lease must stop, not win it back with an old plan.
    */
-  acquireGcLease(holder: string, until: Date, options?: IoOptions): Promise<boolean>;
+  acquireGcLease(holder: string, until: Date, options?: IoOptions & { renewOnly?: boolean }): Promise<boolean>;
   releaseGcLease(holder: string, options?: IoOptions): Promise<void>;
   /**
    * The lease as stored, with who holds it (the store records the acquiring process's pid and

@@ -57,6 +57,7 @@ describe('GET /v1/search', () => {
     await pushImage(admin, 'pub/tool-3', 'latest');
     await pushImage(admin, 'team/web-api', 'latest', { annotations: { [DESCRIPTION]: 'Team backend' } });
     await pushImage(admin, 'vault/web-secret', 'latest', { annotations: { [DESCRIPTION]: 'classified' } });
+    await pushImage(admin, 'vault/ansi', 'latest', { annotations: { [DESCRIPTION]: 'red\u001b[31malert\u202eevil\nline' } });
   });
   after(async () => {
     await server?.close();
@@ -121,6 +122,12 @@ describe('GET /v1/search', () => {
     const refused = expectError(await anonymous.get(`/v1/search?q=${'a'.repeat(256)}`), 400, 'BAD_REQUEST');
     assert.match(refused.message, /255/);
     expectError(await anonymous.get(`/v1/search?q=${'a'.repeat(8000)}`), 400, 'BAD_REQUEST');
+  });
+
+  test('refuses control characters in q, and stores a description without control or format characters', async () => {
+    expectError(await anonymous.get(`/v1/search?q=${encodeURIComponent('web\u001b[2J')}`), 400, 'BAD_REQUEST');
+    const found = await search(admin, 'q=ansi');
+    assert.deepEqual(found.results.map((r) => r.description), ['red [31malert evil line']);
   });
 
   test('GET /v1/_ping answers the Docker engine probe', async () => {

@@ -40,13 +40,14 @@ export async function liveCollector(ex: Executor, now: number): Promise<boolean>
   return row !== undefined && !isStale(row, now);
 }
 
-export async function acquireGcLease(ctx: LifecycleContext, holder: string, until: Date): Promise<boolean> {
+export async function acquireGcLease(ctx: LifecycleContext, holder: string, until: Date, renewOnly = false): Promise<boolean> {
   const now = ctx.now().getTime();
   const me = thisProcess();
   const mine = { holder, expires_at: until.getTime(), pid: me.pid, host: me.host, instance: me.instance, heartbeat_at: now };
   return ctx.db.transaction().execute(async (trx) => {
     const row = await leaseRow(trx);
     if (row === undefined) {
+      if (renewOnly) return false;
       const inserted = await trx
         .insertInto('gc_lease')
         .values({ name: GC_LEASE, ...mine, started_at: now })
@@ -56,16 +57,18 @@ export async function acquireGcLease(ctx: LifecycleContext, holder: string, unti
     }
     if (row.holder === holder) {
       // A renewal only needs the lease to be still ours (a heartbeat and a pre-delete renewal
-      // may race; neither must make the other look like a takeover).
+      // may race; neither must make the other look like a takeover). Once expired it is not:
+      // an upload may have lifted a tombstone of this run's while no live collector held it.
       const renewed = await trx
         .updateTable('gc_lease')
         .set({ expires_at: mine.expires_at, heartbeat_at: now })
         .where('name', '=', GC_LEASE)
         .where('holder', '=', holder)
+        .where('expires_at', '>', now)
         .executeTakeFirst();
       return renewed.numUpdatedRows > 0n;
     }
-    if (!isStale(row, now)) return false;
+    if (renewOnly || !isStale(row, now)) return false;
     // Compare-and-set on what was read, so two contenders for a stale lease cannot both win.
     const updated = await trx
       .updateTable('gc_lease')
@@ -111,10 +114,7 @@ export async function gcLease(ctx: LifecycleContext): Promise<GcLeaseState | und
   const row = await leaseRow(ctx.db);
   if (row === undefined) return undefined;
   return {
-    holder: row.holder,
-    pid: row.pid === null ? undefined : Number(row.pid),
-    host: row.host ?? undefined,
-    startedAt: row.started_at === null ? undefined : toDate(row.started_at),
+    ...holderOf(row),
     heartbeatAt: row.heartbeat_at === null ? undefined : toDate(row.heartbeat_at),
     expiresAt: toDate(row.expires_at),
     stale: isStale(row, ctx.now().getTime()),
@@ -125,14 +125,21 @@ export async function lastGcInterruption(ctx: LifecycleContext): Promise<GcInter
   const row = await ctx.db.selectFrom('gc_interruptions').selectAll().orderBy('found_at', 'desc').limit(1).executeTakeFirst();
   if (row === undefined) return undefined;
   return {
-    holder: row.holder,
-    pid: row.pid === null ? undefined : Number(row.pid),
-    host: row.host ?? undefined,
-    startedAt: row.started_at === null ? undefined : toDate(row.started_at),
+    ...holderOf(row),
     lastSeenAt: toDate(row.last_seen_at),
     foundAt: toDate(row.found_at),
     tombstones: Number(row.tombstones),
     cleanedAt: row.cleaned_at === null ? undefined : toDate(row.cleaned_at),
+  };
+}
+
+/** Who held a lease, from a lease row or an interruption record (both keep the same columns). */
+function holderOf(row: { holder: string; pid: number | string | bigint | null; host: string | null; started_at: number | string | bigint | null }) {
+  return {
+    holder: row.holder,
+    pid: row.pid === null ? undefined : Number(row.pid),
+    host: row.host ?? undefined,
+    startedAt: row.started_at === null ? undefined : toDate(row.started_at),
   };
 }
 

@@ -61,9 +61,9 @@ export class KyselyLifecycle extends KyselyUsage implements MetadataLifecycle {
     return tags.purgeDeletedTags(this.#ctx, before);
   }
 
-  async acquireGcLease(holder: string, until: Date, options?: IoOptions): Promise<boolean> {
+  async acquireGcLease(holder: string, until: Date, options?: IoOptions & { renewOnly?: boolean }): Promise<boolean> {
     options?.signal?.throwIfAborted();
-    return lease.acquireGcLease(this.#ctx, holder, until);
+    return lease.acquireGcLease(this.#ctx, holder, until, options?.renewOnly === true);
   }
 
   async releaseGcLease(holder: string, options?: IoOptions): Promise<void> {

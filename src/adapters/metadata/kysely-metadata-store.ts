@@ -13,7 +13,7 @@
  * KyselyLifecycle, which this class extends; the writes here record candidates and respect
  * tombstones in the same transactions that make something unreferenced or depend on a blob.
  */
-import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import type { IoOptions } from '../../ports/blob-store.js';
 import { MetadataBlobInUseError, MetadataBlobUnavailableError } from '../../ports/metadata-lifecycle.js';
 import type {
@@ -100,7 +100,13 @@ export class KyselyMetadataStore extends KyselyLifecycle implements MetadataStor
     this.#manifest = preparedFirst(
       db,
       (repository: string, digest: string) =>
-        db.selectFrom('manifests').select(MANIFEST_COLUMNS).where('repository', '=', repository).where('digest', '=', digest),
+        db
+          .selectFrom('manifests')
+          .select(MANIFEST_COLUMNS)
+          .where('repository', '=', repository)
+          .where('digest', '=', digest)
+          // In the same statement, so a pull by digest pays no second query for it.
+          .where(sql<SqlBool>`not ${givenUp('manifests.repository')}`),
       ['repository', 'digest'],
     );
     this.#linkedBlob = preparedFirst(
@@ -295,16 +301,10 @@ export class KyselyMetadataStore extends KyselyLifecycle implements MetadataStor
 
   async isRepositoryDeleted(repository: string, options?: IoOptions): Promise<boolean> {
     options?.signal?.throwIfAborted();
-    const row = await this.#db
-      .selectFrom('gc_candidates')
-      .select('kind')
-      .where('kind', '=', 'repository')
-      .where('repository', '=', repository)
-      .where('digest', '=', '')
-      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('tags').select('name').where('tags.repository', '=', repository))))
-      .executeTakeFirst();
+    const row = await this.#db.selectFrom('repositories').select('name').where('name', '=', repository).where(givenUp('repositories.name')).executeTakeFirst();
     return row !== undefined;
   }
+
 
   async listRepositories(page: Page, options?: IoOptions): Promise<string[]> {
     options?.signal?.throwIfAborted();
@@ -322,7 +322,7 @@ export class KyselyMetadataStore extends KyselyLifecycle implements MetadataStor
     let query = this.#db.selectFrom('repositories').select(['name', 'description']).where(notGivenUp);
     if (term !== '') {
       // lower() on both sides: SQLite's LIKE folds ASCII case but PostgreSQL's does not.
-      const pattern = `%${escapeLike(term.toLowerCase())}%`;
+      const pattern = `%${escapeLike(term.replace(/[A-Z]+/g, (c) => c.toLowerCase()))}%`; // as SQL lower(): ASCII only
       query = query.where((eb) =>
         eb.or([
           sql<SqlBool>`lower(${eb.ref('name')}) like ${pattern} escape '\\'`,
@@ -467,27 +467,19 @@ function parseAnnotations(text: string | null): Record<string, string> | undefin
   return parsed as Record<string, string>;
 }
 
-/**
- * A repository given up with deleteRepository (its candidate row) that no tag has come back to
- * (a push or a restore) is gone for /v2, though its deleted tags stay restorable.
- */
 /** `value` as a LIKE pattern that matches only itself (with `escape '\\'`). */
 function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-function notGivenUp(eb: ExpressionBuilder<Database, 'repositories'>): Expression<SqlBool> {
-  const { not, and, exists, selectFrom } = eb;
-  return not(
-    and([
-      exists(
-        selectFrom('gc_candidates')
-          .select('kind')
-          .where('kind', '=', 'repository')
-          .where('digest', '=', '')
-          .whereRef('gc_candidates.repository', '=', 'repositories.name'),
-      ),
-      not(exists(selectFrom('tags').select('name').whereRef('tags.repository', '=', 'repositories.name'))),
-    ]),
-  );
+/**
+ * A repository given up with deleteRepository (its candidate row) that no tag has come back to
+ * (a push or a restore) is gone for /v2, though its deleted tags stay restorable.
+ */
+function givenUp(column: 'repositories.name' | 'manifests.repository'): RawBuilder<SqlBool> {
+  const name = sql.ref(column);
+  return sql<SqlBool>`(exists (select 1 from gc_candidates g where g.kind = 'repository' and g.digest = '' and g.repository = ${name})
+    and not exists (select 1 from tags t where t.repository = ${name}))`;
 }
+
+const notGivenUp = sql<SqlBool>`not ${givenUp('repositories.name')}`;

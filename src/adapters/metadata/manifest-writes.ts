@@ -93,7 +93,7 @@ export async function writeManifest(
     const description = record.annotations?.[DESCRIPTION_ANNOTATION];
     // Only a tagged push describes the repository: a signature or SBOM pushed by digest is not it.
     if (tag !== undefined && record.subject === undefined && typeof description === 'string') {
-      await trx.updateTable('repositories').set({ description: description.slice(0, MAX_DESCRIPTION) }).where('name', '=', repository).execute();
+      await trx.updateTable('repositories').set({ description: storedDescription(description) }).where('name', '=', repository).execute();
     }
     if (tag !== undefined) {
       if (previous !== undefined && previous.digest !== digest) {
@@ -197,4 +197,12 @@ export async function removeManifestIn(trx: Executor, repository: string, digest
     now,
   );
   return true;
+}
+
+/**
+ * What anyone who can push wrote: control and format characters (terminal escapes, bidi
+ * overrides) become spaces, since `docker search` prints it, and it is cut by code points.
+ */
+function storedDescription(text: string): string {
+  return Array.from(text.replace(/[\p{Cc}\p{Cf}]/gu, ' ')).slice(0, MAX_DESCRIPTION).join('');
 }

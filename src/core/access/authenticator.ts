@@ -79,7 +79,9 @@ export class Authenticator {
       throw new UnauthorizedError('invalid username or password');
     }
     this.limiter.succeed(username, clientIp);
-    await this.audit.record({ actor: username, clientIp, action: 'login', result: 'success' });
+    // Counted, not appended: docker sends its stored credentials to /token for every pull and
+    // push, and the API takes Basic or a PAT on every request.
+    await this.audit.count({ actor: username, clientIp, action: 'login', result: 'success' });
     return outcome;
   }
 

@@ -67,6 +67,9 @@ export class UserAdmin {
   async setPassword(actor: Actor, name: string, password: string | undefined, currentPassword?: string): Promise<string | undefined> {
     const admin = this.ctx.isSystemAdmin(actor);
     if (!admin && !this.isSelf(actor, name)) await this.ctx.requireSystemAdmin(actor, 'user.passwd', { detail: `user=${name}` });
+    // Before the current password is tried: a leaked token must not be able to guess it here,
+    // where no login throttle applies.
+    await this.ctx.requirePassword(actor, 'user.passwd', { detail: `user=${name}` });
     const user = await this.existing(name);
     const next = password === undefined ? generatePassword() : assertPassword(password);
     const proven = currentPassword !== undefined && (await this.ctx.deps.hasher.verify(currentPassword, user.passwordHash));
@@ -74,7 +77,6 @@ export class UserAdmin {
       await this.ctx.deny(actor, 'user.passwd', { detail: `user=${name} reason=current password wrong` });
       throw new DeniedError('give your current password (currentPassword) to change it');
     }
-    if (!(this.isSelf(actor, name) && proven)) await this.ctx.requirePassword(actor, 'user.passwd', { detail: `user=${name}` });
     await this.ctx.store.updateUser(name, { passwordHash: await this.ctx.deps.hasher.hash(next) });
     await this.forgetInitialPassword(name);
     await this.ctx.record(actor, 'user.passwd', { detail: `user=${name}` });
@@ -86,6 +88,8 @@ export class UserAdmin {
   async update(actor: Actor, name: string, changes: UserChanges): Promise<UserView> {
     const action = changes.systemAdmin !== undefined ? 'user.admin' : changes.disabled ? 'user.disable' : 'user.enable';
     await this.ctx.requireSystemAdmin(actor, action, { detail: `user=${name}` });
+    // Making someone a system admin creates a credential that outlives a revoked token.
+    if (changes.systemAdmin === true) await this.ctx.requirePassword(actor, action, { detail: `user=${name}` });
     const user = await this.existing(name);
     const next = { ...user, ...definedOnly(changes) };
     if (!isActiveAdmin(next)) await this.keepAnAdmin(user, 'leave');

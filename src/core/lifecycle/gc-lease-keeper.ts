@@ -54,7 +54,7 @@ export class GcLeaseKeeper {
 
   private async renew(): Promise<boolean> {
     if (this.lost) return false;
-    const held = await this.metadata.acquireGcLease(this.holder, new Date(this.now().getTime() + GC_LEASE_MS));
+    const held = await this.metadata.acquireGcLease(this.holder, new Date(this.now().getTime() + GC_LEASE_MS), { renewOnly: this.acquired });
     if (held) this.acquired = true;
     else if (this.acquired) this.lost = true;
     return held;

@@ -103,8 +103,8 @@ export class ManifestService {
     const { byDigest } = assertReference(reference);
     const { metadata } = this.deps;
     const record = byDigest ? await metadata.manifest(repository, reference) : await metadata.manifestByTag(repository, reference);
-    // A deleted repository has no tags, so only a miss or a read by digest can be one.
-    if ((record === undefined || byDigest) && (await metadata.isRepositoryDeleted(repository))) {
+    // The store answers nothing from a deleted repository; only a miss asks which 404 it is.
+    if (record === undefined && (await metadata.isRepositoryDeleted(repository))) {
       throw new NameUnknownError('repository name not known to registry (it was deleted; an admin can still restore its tags)', { name: repository });
     }
     if (!record) throw new ManifestUnknownError('manifest unknown to registry', { repository, reference });

@@ -90,7 +90,8 @@ export class TokenGuard implements AccessGuard {
     // lacks, so it is challenged (clients then ask for credentials) rather than told DENIED,
     // which would end `docker pull` of a private image with no chance to log in.
     if (principal.kind === 'anonymous') {
-      request.actor = principalName(principal); // refused: named for the audit hook
+      // Not named for the audit hook: anyone can get an anonymous token, so counting its
+      // refusals per repository would let an outsider add rows at will (as with no header).
       throw this.challenge(request, reply, needed, 'insufficient_scope', signInMessage(host));
     }
     // The token service grants the catalog scope to every caller, so a token without it only

@@ -27,6 +27,8 @@ export function parseSearchQuery(request: FastifyRequest): SearchQuery {
   if (term.length > MAX_SEARCH_QUERY) {
     throw new InvalidInputError(`q is ${term.length} characters long; at most ${MAX_SEARCH_QUERY} are accepted`);
   }
+  // No repository name or stored description holds one, and `query` echoes the term back.
+  if (/\p{Cc}/u.test(term)) throw new InvalidInputError('q must not contain control characters');
   return { term, size: positive(request, 'n', DEFAULT_SEARCH_PAGE_SIZE, MAX_SEARCH_PAGE_SIZE), page: positive(request, 'page', 1, 100_000) };
 }
 
@@ -60,8 +62,8 @@ export function dockerSearchBody(query: SearchQuery, result: SearchResult) {
 export function registerSearchRoutes(app: FastifyInstance, registry: Registry, guard: AccessGuard): void {
   app.get('/v1/_ping', async (_request, reply) => reply.code(200).send({ standalone: true }));
   app.get('/v1/search', async (request, reply) => {
-    const query = parseSearchQuery(request);
     const access = await guard.check(request, reply, { kind: 'catalog' });
+    const query = parseSearchQuery(request);
     request.actor = access.actor;
     const result = await searchFor(registry, access, query);
     return reply.code(200).send(dockerSearchBody(query, result));

@@ -97,13 +97,15 @@ describe('refused pushes and deletes', () => {
     assert.ok(denied.every((e) => e.clientIp === '127.0.0.1'));
   });
 
-  test('an anonymous caller refused a push is audited too, counted', async () => {
+  test('an anonymous token refused a push adds no audit row, whatever repositories it names (anyone can get one)', async () => {
     const anonymous = tokenAnswer(await requestToken(c, `${server.url}/token`, { scopes: ['repository:team/app:push'] }));
-    for (let i = 0; i < 4; i++) {
-      expectError(await c.post('/v2/team/app/blobs/uploads/', { headers: { authorization: `Bearer ${anonymous.token}` } }), 401, 'UNAUTHORIZED');
+    const before = (await allEvents()).length;
+    for (let i = 0; i < 20; i++) {
+      expectError(await c.post(`/v2/team/app${i}/blobs/uploads/`, { headers: { authorization: `Bearer ${anonymous.token}` } }), 401, 'UNAUTHORIZED');
     }
-    const denied = (await allEvents()).filter((e) => e.result === 'denied' && e.actor === 'anonymous' && e.repository === 'team/app');
-    assert.deepEqual(denied.map((e) => [e.action, e.count]), [['push', 4]]);
+    const after = await allEvents();
+    assert.equal(after.length, before, 'refusals of anonymous callers are not audited');
+    assert.equal(after.filter((e) => e.actor === 'anonymous' && e.result === 'denied').length, 0);
   });
 
   test('a push the project policy refuses is audited as denied too', async () => {
