@@ -241,6 +241,17 @@ export function metadataLifecycleTests(ctx: LifecycleSuiteContext): void {
     }
   });
 
+  test('lifecycle: a holder cannot extend its own expired lease, and with renewOnly never takes one that is not its own', async () => {
+    assert.equal(await store().acquireGcLease('suite-paused', new Date(Date.now() - 1)), true);
+    assert.equal(await store().acquireGcLease('suite-paused', FUTURE(), { renewOnly: true }), false, 'expired: uploads may have lifted its tombstones');
+    assert.equal(await store().acquireGcLease('suite-paused', FUTURE()), false, 'not even without renewOnly');
+    assert.equal(await store().acquireGcLease('suite-next', new Date(Date.now() - 1)), true, 'another collector takes the stale lease');
+    assert.equal(await store().acquireGcLease('suite-paused', FUTURE(), { renewOnly: true }), false, 'a run that lost its lease does not win it back');
+    assert.equal(await store().acquireGcLease('suite-fresh', FUTURE(), { renewOnly: true }), false, 'renewOnly takes nothing');
+    await store().releaseGcLease('suite-next');
+    assert.equal(await store().acquireGcLease('suite-fresh', FUTURE(), { renewOnly: true }), false, 'not even a free lease');
+  });
+
   test('lifecycle: the lease records its holder; a stale one taken over is recorded as an interruption', async () => {
     assert.equal(await store().acquireGcLease('suite-first', new Date(Date.now() - 1)), true);
     const stale = await store().gcLease();
