@@ -67,7 +67,7 @@ export function installConnectionCap(server: Server, max: number, tls: boolean, 
   };
 
   server.on('connection', (socket: Socket) => {
-    if (max === 0 || open < max) {
+    if (open < max) {
       open += 1;
       socket.once('close', () => (open -= 1));
       for (const handler of handlers) handler.call(server, socket);

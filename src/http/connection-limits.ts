@@ -32,7 +32,8 @@ export function installConnectionLimits(app: FastifyInstance, limits: Connection
   server.connectionsCheckingInterval = Math.min(Math.max(Math.floor(limits.headerTimeoutMs / 4), 100), 5000);
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   app.addHook('onRequest', async (request, reply) => watchBodies(request, reply, limits.bodyIdleTimeoutMs));
-  installConnectionCap(server, limits.maxConnections, tls, app.log);
+  // 0 is no cap: leave the server's own connection handling untouched.
+  if (limits.maxConnections > 0) installConnectionCap(server, limits.maxConnections, tls, app.log);
 }
 
 /**

@@ -92,7 +92,7 @@ export class AdminContext {
     const ids = await this.deps.store.revokeRefreshTokens(match, this.deps.now());
     if (ids.length > 0) {
       const account = match.account === undefined ? '' : ` account=${match.account}`;
-      await this.record(actor, 'refresh.revoke', { detail: `${account.trim()} count=${ids.length} ids=${ids.join(',')} reason=${reason}`.trim() });
+      await this.record(actor, 'refresh.revoke', { detail: `${account.trim()} count=${ids.length} ${ids.length <= 20 ? `ids=${ids.join(',')}` : `ids=${ids.slice(0, 20).join(',')},…`} reason=${reason}`.trim() });
     }
     return ids.length;
   }

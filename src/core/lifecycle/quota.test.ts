@@ -1,8 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import type { MetadataUsage, ProjectUsage } from '../../ports/metadata-usage.js';
 import { DeniedError } from '../errors.js';
-import { checkQuotaRoom, formatBytes, parseBytes, quotaExceeded } from './quota.js';
+import { formatBytes, parseBytes, quotaExceeded } from './quota.js';
 
 test('parseBytes reads the sizes people write, in binary units', () => {
   assert.equal(parseBytes('2048'), 2048);
@@ -23,25 +22,4 @@ test('the refusal says the push would exceed the quota and gives every size exac
   assert.ok(error instanceof DeniedError);
   assert.equal(error.message, 'project team would exceed its storage quota of 1.0 KiB (1050 bytes): 1.0 KiB (1030 bytes) used, this push needs 100 B more; delete what the project no longer needs, or a system admin can raise the quota: berth quota set team SIZE');
   assert.deepEqual(error.detail, { rule: 'quota', project: 'team', usedBytes: 1030, addingBytes: 100, limitBytes: 1050 });
-});
-
-test('checkQuotaRoom refuses only what would go past the quota', async () => {
-  const rows: ProjectUsage[] = [{ project: 'team', blobs: 2, blobBytes: 700, manifests: 1, manifestBytes: 200 }];
-  const asked: Array<string | undefined> = [];
-  const usage = {
-    projectUsage: async (project?: string) => {
-      asked.push(project);
-      return rows.filter((r) => r.project === project);
-    },
-  } as unknown as MetadataUsage;
-  const policy = (quotaBytes: number | undefined) => ({ writePolicy: 'allow-redeploy' as const, immutableTags: [], quotaBytes });
-  await checkQuotaRoom(usage, policy(1000), 'team/app', 100);
-  await assert.rejects(checkQuotaRoom(usage, policy(1000), 'team/app/deep', 101), (e: unknown) => e instanceof DeniedError && /900 B used, this push needs 101 B more/.test(e.message));
-  await assert.rejects(checkQuotaRoom(usage, policy(0), 'other', 1), /project other would exceed its storage quota of 0 B: 0 B used/);
-  assert.deepEqual(asked, ['team', 'team', 'other'], 'usage of the repository\u2019s project');
-  asked.length = 0;
-  await checkQuotaRoom(usage, policy(undefined), 'team/app', 10 ** 12);
-  await checkQuotaRoom(usage, undefined, 'team/app', 10 ** 12);
-  await checkQuotaRoom(usage, policy(0), 'team/app', 0);
-  assert.deepEqual(asked, [], 'no quota, or nothing to add: no lookup');
 });

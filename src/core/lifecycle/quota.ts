@@ -23,29 +23,9 @@ export function quotaExceeded(project: string, usedBytes: number, addingBytes: n
   );
 }
 
-function exactBytes(n: number): string {
+/** A size as people read it, with the exact byte count once it is over 1 KiB. */
+export function exactBytes(n: number): string {
   return n < 1024 ? `${n} B` : `${formatBytes(n)} (${n} bytes)`;
-}
-
-/**
- * Refuses `addingBytes` more in `repository`'s project when its quota cannot hold them. With
- * the blob's `digest` (known when the upload completes), a blob the project already holds adds
- * nothing and always fits: a client re-uploading a shared base layer is not refused.
- */
-export async function checkQuotaRoom(
-  usage: MetadataUsage,
-  policy: ProjectPolicy | undefined,
-  repository: string,
-  addingBytes: number,
-  digest?: string,
-): Promise<void> {
-  const limit = policy?.quotaBytes;
-  if (limit === undefined || addingBytes <= 0) return;
-  const project = projectOf(repository);
-  if (digest !== undefined && (await usage.projectHoldsBlob(project, digest))) return;
-  const [current] = await usage.projectUsage(project);
-  const used = current === undefined ? 0 : current.blobBytes + current.manifestBytes;
-  if (used + addingBytes > limit) throw quotaExceeded(project, used, addingBytes, limit);
 }
 
 /** 1536 → "1.5 KiB": sizes as people read them, in messages and reports. */

@@ -109,7 +109,16 @@ export class StorageAdmin {
   async gc(actor: Actor, options: Pick<GcOptions, 'dryRun' | 'graceMs' | 'full' | 'purge'>): Promise<GcReport> {
     const purge = options.purge === true;
     await this.deps.ctx.requireSystemAdmin(actor, 'gc.run', purge ? { detail: 'now=true' } : undefined);
-    const report = await this.deps.lifecycle.gc(options);
+    let report: GcReport;
+    try {
+      report = await this.deps.lifecycle.gc(options);
+    } catch (error) {
+      // A purge that fails midway may already have ended restore windows: that must be on record.
+      if (purge && options.dryRun !== true) {
+        await this.deps.ctx.record(actor, 'gc.run', { detail: `now=true failed: ${(error as Error).message}` }).catch(() => undefined);
+      }
+      throw error;
+    }
     if (options.dryRun !== true) {
       await this.deps.ctx.record(actor, 'gc.run', {
         detail: `${purge ? 'now=true ' : ''}manifests=${report.manifestsRemoved} blobs=${report.blobsRemoved} bytes=${report.bytesFreed}`,

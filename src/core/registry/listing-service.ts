@@ -35,8 +35,10 @@ export class ListingService {
   async referrers(repository: string, digest: string, artifactType: string | undefined): Promise<ReferrerRecord[]> {
     assertName(repository);
     assertDigest(digest);
+    const referrers = await this.deps.metadata.listReferrers(repository, digest, artifactType);
     // As for a repository that never existed: an empty list (a deleted one is gone from /v2).
-    if (await this.deps.metadata.isRepositoryDeleted(repository)) return [];
-    return this.deps.metadata.listReferrers(repository, digest, artifactType);
+    // Asked only when there is something to hide, so a pull's referrers check costs one query.
+    if (referrers.length > 0 && (await this.deps.metadata.isRepositoryDeleted(repository))) return [];
+    return referrers;
   }
 }

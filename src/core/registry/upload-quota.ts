@@ -8,7 +8,7 @@ import type { MetadataStore } from '../../ports/metadata-store.js';
 import type { ProjectPolicy } from '../../ports/policy-store.js';
 import { projectOf } from '../../ports/project-name.js';
 import { DeniedError } from '../errors.js';
-import { formatBytes, quotaExceeded } from '../lifecycle/quota.js';
+import { exactBytes, quotaExceeded } from '../lifecycle/quota.js';
 
 export interface UploadRoom {
   project: string;
@@ -49,11 +49,11 @@ export function uploadQuotaExceeded(room: UploadRoom, addingBytes: number | unde
   }
   const adding =
     addingBytes === undefined
-      ? `and this chunk is larger than the ${exact(Math.max(room.roomBytes, 0))} left`
-      : `this push needs ${exact(addingBytes)} more`;
+      ? `and this chunk is larger than the ${exactBytes(Math.max(room.roomBytes, 0))} left`
+      : `this push needs ${exactBytes(addingBytes)} more`;
   return new DeniedError(
-    `project ${room.project} would exceed its storage quota of ${exact(room.limitBytes)}: ${exact(room.usedBytes)} used, ` +
-      `${exact(room.stagedBytes)} staged by unfinished uploads, ${adding}; complete or cancel unfinished uploads ` +
+    `project ${room.project} would exceed its storage quota of ${exactBytes(room.limitBytes)}: ${exactBytes(room.usedBytes)} used, ` +
+      `${exactBytes(room.stagedBytes)} staged by unfinished uploads, ${adding}; complete or cancel unfinished uploads ` +
       'or delete what the project no longer needs',
     {
       rule: 'quota',
@@ -64,8 +64,4 @@ export function uploadQuotaExceeded(room: UploadRoom, addingBytes: number | unde
       limitBytes: room.limitBytes,
     },
   );
-}
-
-function exact(n: number): string {
-  return n < 1024 ? `${n} B` : `${formatBytes(n)} (${n} bytes)`;
 }
