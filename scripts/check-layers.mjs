@@ -4,8 +4,8 @@
 //   http      → core, ports (types), http; never adapters, compose or cli
 //   adapters  → ports, adapters; never core, http, compose or cli
 //   compose   → anything but cli and http
-//   ui/       → nothing from src/
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+//   ui/       → nothing from src/ (checked over ui/**/*.{ts,tsx,js,mjs}, ui/dist excluded)
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
 const root = resolve(process.argv[2] ?? '.');
@@ -35,6 +35,18 @@ function walk(dir, out = []) {
   return out;
 }
 
+/** The web UI's own sources (not its build output or installed packages). */
+function walkUi(dir, out = []) {
+  if (!existsSync(dir)) return out;
+  for (const entry of readdirSync(dir)) {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) {
+      if (entry !== 'dist' && entry !== 'node_modules') walkUi(path, out);
+    } else if (/\.(ts|tsx|mts|js|jsx|mjs)$/.test(entry)) out.push(path);
+  }
+  return out;
+}
+
 const problems = [];
 for (const file of walk(src)) {
   const layer = layerOf(file);
@@ -53,6 +65,24 @@ for (const file of walk(src)) {
     }
   }
 }
+// The UI runs in a browser and talks to the server over HTTP only: it shares no code with src/,
+// so a server refactor cannot break the page's bundle and nothing server-side leaks into it.
+// Dynamic import() and require() count too.
+const srcDir = src + '/';
+for (const file of walkUi(join(root, 'ui'))) {
+  const text = readFileSync(file, 'utf8');
+  const specs = [
+    ...text.matchAll(/^\s*(?:import|export)\s+(?:type\s+)?(?:[^'";]*?from\s+)?['"]([^'"]+)['"]/gm),
+    ...text.matchAll(/\b(?:import|require)\s*\(\s*['"]([^'"]+)['"]/g),
+  ].map((m) => m[1]);
+  for (const spec of specs) {
+    const where = `${relative(root, file)}: ${spec}`;
+    // Vite resolves '/x' from the UI's root (ui/), so only relative paths can climb out to src/.
+    const target = spec.startsWith('.') ? resolve(dirname(file), spec) : spec.startsWith('/') ? join(root, 'ui', spec) : null;
+    if ((target !== null && (target + '/').startsWith(srcDir)) || /^berth(\/|$)/.test(spec)) problems.push(`${where} (ui may not import from src/)`);
+  }
+}
+
 if (problems.length) {
   console.error(`layer check: ${problems.length} import(s) point the wrong way:\n  ${problems.join('\n  ')}`);
   process.exit(1);

@@ -1,0 +1,55 @@
+/** The whole app: providers, the layout, and the page the route table picks for the URL. */
+import { useEffect } from 'preact/hooks';
+import { setUnauthorizedHandler } from './api';
+import { Loading, ToastProvider } from './components';
+import { Layout } from './layout/Layout';
+import { Forbidden, NotFound } from './pages/NotFound';
+import { matchPath, navigate, signInHref, useLocation, type Params } from './router';
+import { routes, type Route } from './routes';
+import { SessionProvider, useSession } from './session';
+
+function pick(path: string): { route: Route; params: Params } | null {
+  for (const route of routes) {
+    const params = matchPath(route.path, path);
+    if (params) return { route, params };
+  }
+  return null;
+}
+
+function Page() {
+  const { path } = useLocation();
+  const session = useSession();
+  const match = pick(path);
+
+  useEffect(() => {
+    setUnauthorizedHandler(() => {
+      void session.refresh();
+      if (location.pathname !== '/sign-in') navigate(signInHref());
+    });
+  }, [session.refresh]);
+
+  const needsUser = match?.route.access !== undefined;
+  useEffect(() => {
+    if (session.ready && needsUser && !session.user) navigate(signInHref(), { replace: true });
+  }, [session.ready, session.user, needsUser]);
+
+  if (!match) return <NotFound />;
+  if (needsUser && !session.ready) return <Loading />;
+  if (needsUser && !session.user) return <Loading label="Redirecting to sign in…" />;
+  if (match.route.access === 'admin' && !session.user?.systemAdmin) return <Forbidden />;
+  const Component = match.route.component;
+  // Keyed by path, so moving between two repositories starts the page afresh.
+  return <Component key={path} params={match.params} />;
+}
+
+export function App() {
+  return (
+    <SessionProvider>
+      <ToastProvider>
+        <Layout>
+          <Page />
+        </Layout>
+      </ToastProvider>
+    </SessionProvider>
+  );
+}
