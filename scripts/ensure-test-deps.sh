@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The real clients and the reference registry the tests drive, from Debian's packages.
+# The real clients, the reference registry and the browser (chromium, for test/ui) the tests
+# drive, from Debian's packages.
 # Installs only what is missing, so a machine that has them pays nothing.
 set -euo pipefail
-packages=(skopeo podman buildah crun conmon containerd runc docker.io umoci docker-registry apache2-utils openssl curl)
+packages=(chromium skopeo podman buildah crun conmon containerd runc docker.io umoci docker-registry apache2-utils openssl curl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -21,6 +21,10 @@ export function SignIn() {
 
   const submit = async (event: Event) => {
     event.preventDefault();
+    if (!username.trim() || !password) {
+      setError(new Error('Enter your user name and password.'));
+      return;
+    }
     setBusy(true);
     setError(undefined);
     try {
@@ -69,7 +73,7 @@ export function SignIn() {
             />
           )}
         </Field>
-        <button type="submit" class="button button-primary button-block" disabled={busy || !username || !password}>
+        <button type="submit" class="button button-primary button-block" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
         <p class="muted small">
