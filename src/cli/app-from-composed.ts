@@ -61,6 +61,8 @@ export function appFromComposed(composed: Composed, options: AppOptions): Fastif
           storage,
           authenticator: access.authenticator,
           tokens: access.tokens,
+          sessions: access.sessions,
+          system: { baseUrl: options.baseUrl, anonymousPull: () => access.settings.anonymousPull, version: composed.version },
           search: (actor: Actor, query: SearchQuery) =>
             composed.registry.listings.search(query.term, query.page, query.size, (names) => access.authorizer.pullable(actor, names)),
           realm,
@@ -80,5 +82,5 @@ export function appFromComposed(composed: Composed, options: AppOptions): Fastif
   metrics.counter('berth_gc_manifests_removed_total', 'Manifests deleted by garbage collection.', () => gc().manifestsRemovedTotal);
   metrics.gauge('berth_gc_last_duration_seconds', 'Duration of the last garbage collection.', () => (gc().lastDurationMs ?? 0) / 1000);
   registerStorageMetrics(metrics, composed);
-  return buildApp({ registry: composed.registry, metrics, ...options, auth });
+  return buildApp({ registry: composed.registry, metrics, ...options, auth, ui: composed.ui });
 }

@@ -179,6 +179,18 @@ export interface RefreshTokensTable {
   revoked_at: NullableInt64;
 }
 
+/** Browser sign-in sessions (migration 0013). */
+export interface SessionsTable {
+  id_hash: string;
+  user_name: string;
+  credential_kind: string;
+  credential_ref: string;
+  created_at: Int64;
+  last_seen_at: Int64;
+  idle_expires_at: Int64;
+  expires_at: Int64;
+}
+
 export interface ProjectsTable {
   name: string;
   visibility: string;
@@ -258,6 +270,7 @@ export interface Database {
   robots: RobotsTable;
   personal_tokens: PersonalTokensTable;
   refresh_tokens: RefreshTokensTable;
+  sessions: SessionsTable;
   projects: ProjectsTable;
   project_members: ProjectMembersTable;
   audit_log: AuditLogTable;

@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AccessAdmin } from '../../core/access/access-admin.js';
 import type { Authenticator } from '../../core/access/authenticator.js';
+import type { SessionService } from '../../core/access/session-service.js';
 import type { TokenService } from '../../core/access/token-service.js';
 import type { StorageAdmin } from '../../core/lifecycle/storage-admin.js';
 import { UnauthorizedError } from '../../core/errors.js';
@@ -16,6 +17,7 @@ import { openApiDocument } from './openapi.js';
 import { registerProjectRoutes } from './project-routes.js';
 import { registerRepositoryRoutes } from './repository-routes.js';
 import { registerSearchRoutes, type SearchAs } from './search-routes.js';
+import { registerSessionRoutes, type SystemInfo } from './session-routes.js';
 import { registerSettingsRoutes } from './settings-routes.js';
 import { registerStorageRoutes } from './storage-routes.js';
 import { registerUserRoutes } from './user-routes.js';
@@ -30,6 +32,10 @@ export interface ManagementApiDeps {
   search?: SearchAs;
   /** Absolute /token URL for challenges; derived from each request when undefined. */
   realm: string | undefined;
+  /** The web UI's sign-in sessions (/api/v1/session; the cookie on every /api/v1 route). */
+  sessions?: SessionService;
+  /** What GET /api/v1/system tells the web UI. */
+  system?: SystemInfo;
 }
 
 export function registerManagementApi(app: FastifyInstance, deps: ManagementApiDeps): void {
@@ -44,6 +50,7 @@ export function registerManagementApi(app: FastifyInstance, deps: ManagementApiD
       return deps.admin.me(actor);
     }),
   );
+  if (deps.sessions && deps.system) registerSessionRoutes(app, { sessions: deps.sessions, admin: deps.admin, system: deps.system }, wrap);
   registerUserRoutes(app, deps.admin, wrap);
   registerProjectRoutes(app, deps.admin, wrap);
   registerAuditRoutes(app, deps.admin, wrap);
