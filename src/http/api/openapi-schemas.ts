@@ -189,6 +189,32 @@ export const schemas = {
   AuditPage: object({ events: { type: 'array', items: ref('AuditEvent') }, next: { type: 'integer', description: 'Pass as `before` for the next page; absent on the last.' } }, [
     'events',
   ]),
+  SignIn: object({ username: { type: 'string' }, password: { type: 'string' } }, ['username', 'password']),
+  Session: object(
+    {
+      user: ref('Me'),
+      csrfToken: { type: 'string', description: 'Send as X-CSRF-Token on every request that is not GET or HEAD.' },
+      idleTimeoutSeconds: { type: 'integer', minimum: 1, description: 'The session ends after this long without a request.' },
+    },
+    ['user', 'csrfToken', 'idleTimeoutSeconds'],
+  ),
+  SessionState: {
+    oneOf: [
+      object({ signedIn: { const: false } }, ['signedIn']),
+      object(
+        { signedIn: { const: true }, user: ref('Me'), csrfToken: { type: 'string' }, idleTimeoutSeconds: { type: 'integer', minimum: 1 } },
+        ['signedIn', 'user', 'csrfToken', 'idleTimeoutSeconds'],
+      ),
+    ],
+  },
+  System: object(
+    {
+      registryHost: { type: 'string', examples: ['registry.example.com', 'localhost:5000'], description: "http.host's host[:port], else the request's Host." },
+      anonymousPull: { type: 'boolean', description: 'Anonymous callers may pull public projects.' },
+      version: { type: 'string' },
+    },
+    ['registryHost', 'anonymousPull', 'version'],
+  ),
   Me: {
     oneOf: [
       object(

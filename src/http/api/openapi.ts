@@ -56,7 +56,7 @@ export const openApiDocument = {
       'JSON (`Content-Type: application/json` is required) and unknown fields are refused. Errors use the OCI envelope.',
   },
   servers: [{ url: '/' }],
-  security: [{ basic: [] }, { bearer: [] }],
+  security: [{ basic: [] }, { bearer: [] }, { session: [] }],
   paths: {
     '/api/v1/me': { get: op('The caller: user (with project roles) or robot', ok('The caller.', ref('Me'))) },
     '/api/v1/users': {
@@ -224,6 +224,28 @@ export const openApiDocument = {
         body('Empty'),
       ),
     },
+    '/api/v1/session': {
+      get: {
+        summary: 'The browser session the berth_session cookie names, if it is live (public)',
+        security: [],
+        responses: ok('Signed in or not.', ref('SessionState')),
+      },
+      post: op(
+        'Sign in with a user name and password (not a robot or personal access token: 403); sets the berth_session cookie (HttpOnly, SameSite=Strict, Secure over TLS). Throttled like docker login (429).',
+        ok('Signed in; send csrfToken as X-CSRF-Token on every request that is not GET or HEAD.', ref('Session')),
+        { security: [], ...body('SignIn') },
+      ),
+      delete: op('Sign out: ends the session and clears the cookie (needs X-CSRF-Token when signed in)', ok('Signed out.', undefined, '204'), {
+        security: [{ session: [] }, {}],
+      }),
+    },
+    '/api/v1/system': {
+      get: {
+        summary: 'What the web UI needs to know about this registry (public)',
+        security: [],
+        responses: ok('The registry.', ref('System')),
+      },
+    },
     '/api/v1/openapi.json': {
       get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1', content: json({ type: 'object' }) } } },
     },
@@ -232,6 +254,13 @@ export const openApiDocument = {
     securitySchemes: {
       basic: { type: 'http', scheme: 'basic', description: 'User and password or personal access token, or robot name and secret.' },
       bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token from /token.' },
+      session: {
+        type: 'apiKey',
+        in: 'cookie',
+        name: 'berth_session',
+        description:
+          'The web UI\'s session (POST /api/v1/session). Used only without an Authorization header; every request that is not GET or HEAD must also send X-CSRF-Token (the csrfToken of the session) and, if it sends Origin, this host\'s: else 403 DENIED.',
+      },
     },
     responses: {
       BadRequest: { description: 'Malformed body or an invalid value (BAD_REQUEST, NAME_INVALID, TAG_INVALID, DIGEST_INVALID, SIZE_INVALID).', content: json(ref('Error')) },
