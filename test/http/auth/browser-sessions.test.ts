@@ -6,10 +6,11 @@
  */
 import { strict as assert } from 'node:assert';
 import { after, before, describe, test } from 'node:test';
-import type { TestServer } from '../../support/test-server.js';
+import { startTestServer, type TestServer } from '../../support/test-server.js';
 import { adminApi, basic, startApiServer } from '../api/api-support.js';
-import { Accounts, grantedActions, SERVICE } from '../support/auth.js';
+import { Accounts, builtinAuth, grantedActions, SERVICE } from '../support/auth.js';
 import { client, expectError, expectStatus, json, type Reply } from '../support/http-client.js';
+import { makeRoot, startServerOnRoot } from '../support/server-on-root.js';
 
 const IDLE_SECONDS = 600;
 const LIFETIME_SECONDS = 3600;
@@ -249,5 +250,61 @@ describe('browser sessions', () => {
     assert.equal(system.registryHost, new URL(server.url).host);
     assert.equal(system.anonymousPull, true);
     assert.match(system.version, /^\d+\.\d+\.\d+/);
+  });
+});
+
+describe('browser sessions behind TLS and across restarts', () => {
+  const login = (base: string, headers: Record<string, string> = {}) =>
+    client(base).post('/api/v1/session', {
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ username: 'admin', password: 'bootstrap-admin-pw-2' }),
+    });
+
+  test('the cookie is Secure when the request came over TLS (here through a trusted proxy that says so)', async () => {
+    process.env.BERTH_ADMIN_PASSWORD = 'bootstrap-admin-pw-2';
+    let server: TestServer | undefined;
+    try {
+      server = await startTestServer({ auth: builtinAuth(), trustedProxies: ['127.0.0.1/32'] });
+    } finally {
+      delete process.env.BERTH_ADMIN_PASSWORD;
+    }
+    try {
+      const overTls = await login(server.url, { 'x-forwarded-proto': 'https' });
+      expectStatus(overTls, 200, 'sign in over TLS');
+      assert.match(overTls.headers.getSetCookie()[0] ?? '', /; Secure(;|$)/);
+      const plain = await login(server.url);
+      assert.doesNotMatch(plain.headers.getSetCookie()[0] ?? '', /Secure/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a session survives a restart of the server (it lives in the metadata database)', async () => {
+    const { root, remove } = await makeRoot();
+    const start = async () => {
+      process.env.BERTH_ADMIN_PASSWORD = 'bootstrap-admin-pw-2';
+      try {
+        return await startServerOnRoot(root, { auth: builtinAuth() });
+      } finally {
+        delete process.env.BERTH_ADMIN_PASSWORD;
+      }
+    };
+    try {
+      const first = await start();
+      const reply = await login(first.url);
+      expectStatus(reply, 200, 'sign in');
+      const cookie = reply.headers.getSetCookie()[0]!.split(';')[0]!;
+      const { csrfToken } = json<{ csrfToken: string }>(reply);
+      await first.stop();
+      const second = await start();
+      try {
+        const state = json<{ signedIn: boolean; csrfToken: string }>(await client(second.url).get('/api/v1/session', { headers: { cookie } }));
+        assert.deepEqual([state.signedIn, state.csrfToken], [true, csrfToken], 'same session, same CSRF token');
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await remove();
+    }
   });
 });
