@@ -145,6 +145,11 @@ export class SessionService {
     return expected.length === given.length && timingSafeEqual(expected, given);
   }
 
+  /** Audits a cookie request refused for a missing or wrong CSRF token or a foreign Origin (counted: a hostile page can repeat it). */
+  async refused(user: string, clientIp: string | undefined, reason: 'csrf token' | 'cross-site origin', request: string): Promise<void> {
+    await this.audit.count({ actor: user, clientIp, action: 'session.request', result: 'denied', detail: `reason=${reason} request=${request}` });
+  }
+
   private idleExpiry(now: Date): Date {
     return new Date(now.getTime() + this.options.idleTimeoutSeconds * 1000);
   }

@@ -78,9 +78,16 @@ export class ApiCaller {
     const session = await sessions.resolve(cookie);
     if (session === undefined) return { kind: 'anonymous', clientIp };
     if (request.method !== 'GET' && request.method !== 'HEAD') {
-      if (!sameOrigin(request)) throw new DeniedError(CROSS_ORIGIN_REFUSED);
+      const what = `${request.method} ${request.url.split('?')[0]}`;
+      if (!sameOrigin(request)) {
+        await sessions.refused(session.user.name, clientIp, 'cross-site origin', what);
+        throw new DeniedError(CROSS_ORIGIN_REFUSED);
+      }
       const sent = request.headers[CSRF_HEADER];
-      if (!sessions.csrfMatches(cookie, typeof sent === 'string' ? sent : undefined)) throw new DeniedError(CSRF_REFUSED);
+      if (!sessions.csrfMatches(cookie, typeof sent === 'string' ? sent : undefined)) {
+        await sessions.refused(session.user.name, clientIp, 'csrf token', what);
+        throw new DeniedError(CSRF_REFUSED);
+      }
     }
     return { ...session.user, clientIp };
   }

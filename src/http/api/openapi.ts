@@ -51,7 +51,8 @@ export const openApiDocument = {
       'Users, personal access tokens, projects, members, robot accounts, the audit log, and storage: project policies, ' +
       'quotas, usage, retention, garbage collection, deletes and restores. Authenticate with HTTP Basic ' +
       '(a password, a personal access token `bpat_…`, or a robot secret) or with `Authorization: Bearer bpat_…`. Registry ' +
-      'tokens from /token are for /v2 only and are refused here (401). Creating tokens, users or robots and changing a ' +
+      'tokens from /token are for /v2 only and are refused here (401). The web UI signs in with POST /api/v1/session and ' +
+      'then sends the berth_session cookie, plus X-CSRF-Token on every request that is not GET or HEAD. Creating tokens, users or robots and changing a ' +
       'password need the password itself, not a personal access token. Bodies are ' +
       'JSON (`Content-Type: application/json` is required) and unknown fields are refused. Errors use the OCI envelope.',
   },

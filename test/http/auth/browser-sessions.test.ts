@@ -230,6 +230,7 @@ describe('browser sessions', () => {
     assert.ok((await events('session.signin')).some((e) => e.result === 'success'));
     assert.ok((await events('session.signout')).some((e) => e.result === 'success'));
     assert.ok((await events('session.signin')).some((e) => e.result === 'failure'), 'the wrong password earlier');
+    assert.ok((await events('session.request')).some((e) => e.result === 'denied'), 'the forged sign-out');
   });
 
   test('the cookie never authenticates /v2 or /token', async () => {
