@@ -42,6 +42,11 @@ const EXPECTED: ReadonlyArray<readonly [string, ...Expect[]]> = [
   // operation                                                     none access refresh PAT  PAT-B robot dev  admin
   ['GET /api/v1/openapi.json',                                     200, J,     J,      200, 200,  200,  200, 200],
   ['GET /api/v1/me',                                               401, J,     J,      200, 200,  200,  200, 200],
+  // The web UI's sign-in: the body is the credential (dev's password), whatever the header says.
+  ['POST /api/v1/session',                                         200, 200,   200,    200, 200,  200,  200, 200],
+  ['GET /api/v1/session',                                          200, J,     J,      200, 200,  200,  200, 200],
+  ['DELETE /api/v1/session',                                       204, J,     J,      204, 204,  204,  204, 204],
+  ['GET /api/v1/system',                                           200, J,     J,      200, 200,  200,  200, 200],
   ['GET /api/v1/users',                                            401, J,     J,      403, 403,  403,  403, 200],
   ['POST /api/v1/users',                                           401, J,     J,      403, 403,  403,  403, 201],
   ['GET /api/v1/users/{name}',                                     401, J,     J,      200, 200,  403,  200, 200],
@@ -146,6 +151,10 @@ const targets = {
 const CALLS: Record<string, (fresh: boolean, credential: Credential) => Promise<Call>> = {
   'GET /api/v1/openapi.json': async () => ({ method: 'GET', path: '/api/v1/openapi.json' }),
   'GET /api/v1/me': async () => ({ method: 'GET', path: '/api/v1/me' }),
+  'POST /api/v1/session': async () => ({ method: 'POST', path: '/api/v1/session', body: { username: 'dev', password: seeded.dev.password } }),
+  'GET /api/v1/session': async () => ({ method: 'GET', path: '/api/v1/session' }),
+  'DELETE /api/v1/session': async () => ({ method: 'DELETE', path: '/api/v1/session' }),
+  'GET /api/v1/system': async () => ({ method: 'GET', path: '/api/v1/system' }),
   'GET /api/v1/users': async () => ({ method: 'GET', path: '/api/v1/users' }),
   'POST /api/v1/users': async () => ({ method: 'POST', path: '/api/v1/users', body: { name: unique('made'), password: 'made-password' } }),
   'GET /api/v1/users/{name}': async () => ({ method: 'GET', path: '/api/v1/users/dev' }),

@@ -30,6 +30,8 @@ export function registerSessionRoutes(
 ): void {
   const { sessions, admin } = deps;
 
+  // Not wrapped: the body is the credential, and a browser whose old session is still live
+  // must be able to sign in again without that session's CSRF token.
   app.post('/api/v1/session', async (request, reply) => {
     reply.header('cache-control', 'no-store');
     // Another site's form must not sign this browser in to the attacker's account.
@@ -43,16 +45,19 @@ export function registerSessionRoutes(
     return { user: await admin.me(opened.user), csrfToken: opened.csrfToken, idleTimeoutSeconds: sessions.idleTimeoutSeconds };
   });
 
-  app.get('/api/v1/session', async (request, reply) => {
-    reply.header('cache-control', 'no-store');
-    const cookie = sessionCookieOf(request);
-    const live = cookie === undefined ? undefined : await sessions.resolve(cookie);
-    if (live === undefined) {
-      if (cookie !== undefined) clearSessionCookie(request, reply);
-      return { signedIn: false };
-    }
-    return { signedIn: true, user: await admin.me(live.user), csrfToken: live.csrfToken, idleTimeoutSeconds: sessions.idleTimeoutSeconds };
-  });
+  // Wrapped like every /api/v1 route, so a registry token sent here is refused as everywhere.
+  app.get(
+    '/api/v1/session',
+    wrap(async (request, reply) => {
+      const cookie = sessionCookieOf(request);
+      const live = cookie === undefined ? undefined : await sessions.resolve(cookie);
+      if (live === undefined) {
+        if (cookie !== undefined) clearSessionCookie(request, reply);
+        return { signedIn: false };
+      }
+      return { signedIn: true, user: await admin.me(live.user), csrfToken: live.csrfToken, idleTimeoutSeconds: sessions.idleTimeoutSeconds };
+    }),
+  );
 
   // Wrapped: a signed-in caller passes the CSRF check (api-caller.ts) before being signed out,
   // so another site cannot sign the user out either.
