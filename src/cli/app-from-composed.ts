@@ -9,6 +9,7 @@ import type { Composed } from '../compose/compose.js';
 import { AccessAdmin } from '../core/access/access-admin.js';
 import { AdminContext, type Actor } from '../core/access/admin-context.js';
 import { StorageAdmin } from '../core/lifecycle/storage-admin.js';
+import { Browse } from '../core/browse/browse.js';
 import { BasicGuard } from '../http/auth/basic-guard.js';
 import { ExternalTokenGuard } from '../http/auth/external-token-guard.js';
 import { TokenGuard } from '../http/auth/token-guard.js';
@@ -61,6 +62,17 @@ export function appFromComposed(composed: Composed, options: AppOptions): Fastif
           storage,
           authenticator: access.authenticator,
           tokens: access.tokens,
+          browse: storage && adminDeps
+            ? new Browse({
+                ctx: new AdminContext(adminDeps),
+                metadata: composed.registry.deps.metadata,
+                blobs: composed.registry.deps.blobs,
+                policies: composed.policies,
+                gcStatus: () => composed.lifecycle.gcStatus(),
+                deleteEnabled: composed.registry.deps.deleteEnabled,
+              })
+            : undefined,
+          baseUrl: options.baseUrl,
           search: (actor: Actor, query: SearchQuery) =>
             composed.registry.listings.search(query.term, query.page, query.size, (names) => access.authorizer.pullable(actor, names)),
           realm,
