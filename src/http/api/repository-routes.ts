@@ -1,7 +1,7 @@
 /**
  *   GET    /api/v1/repositories/{name}                          summary for the UI
  *   GET    /api/v1/repositories/{name}/-/tags?n&page&sort&q     tags, paged, with sizes and markers
- *   GET    /api/v1/repositories/{name}/-/manifests/{reference}  one manifest: config, layers, referrers
+ *   GET    /api/v1/repositories/{name}/-/manifests/{tag|digest} one manifest: config, layers, referrers
  *   PUT    /api/v1/repositories/{name}/-/description            {description} ("" clears the edit)
  *   PUT    /api/v1/repositories/{name}/-/star                   star it → 204 (DELETE: unstar)
  *   POST   /api/v1/repositories/{name}/-/tags/delete            {tags:[…≤100]} (restorable) → {deleted, notFound, restorableUntil}
@@ -127,7 +127,7 @@ export function registerRepositoryRoutes(app: FastifyInstance, storage: StorageA
   if (views !== undefined) {
     app.get('/api/v1/repositories/:name', named('summary'));
     app.get('/api/v1/repositories/:name/-/tags', named('tags'));
-    app.get('/api/v1/repositories/:name/-/manifests/:reference', named('manifest', 'reference'));
+    app.get('/api/v1/repositories/:name/-/manifests/:digest', named('manifest', 'digest'));
     app.put('/api/v1/repositories/:name/-/description', named('setDescription'));
     app.put('/api/v1/repositories/:name/-/star', named('star'));
     app.delete('/api/v1/repositories/:name/-/star', named('unstar'));
