@@ -106,8 +106,8 @@ export interface MetadataBrowse {
    * cut. False when the repository does not exist.
    */
   setEditedDescription(repository: string, text: string | undefined, options?: IoOptions): Promise<boolean>;
-  /** Idempotent; `user` is an account name. */
-  star(repository: string, user: string, at: Date, options?: IoOptions): Promise<void>;
+  /** Idempotent; `user` is an account name. False when the star was already there. */
+  star(repository: string, user: string, at: Date, options?: IoOptions): Promise<boolean>;
   /** False when there was no such star. */
   unstar(repository: string, user: string, options?: IoOptions): Promise<boolean>;
   /** Star counts (of existing users) for `repositories`; absent names have none. */

@@ -75,13 +75,14 @@ export class KyselyBrowse implements MetadataBrowse {
     return result.numUpdatedRows > 0n;
   }
 
-  async star(repository: string, user: string, at: Date, options?: IoOptions): Promise<void> {
+  async star(repository: string, user: string, at: Date, options?: IoOptions): Promise<boolean> {
     options?.signal?.throwIfAborted();
-    await this.#ctx.db
+    const result = await this.#ctx.db
       .insertInto('stars')
       .values({ repository, user_name: user, created_at: at.getTime() })
       .onConflict((oc) => oc.columns(['repository', 'user_name']).doNothing())
-      .execute();
+      .executeTakeFirst();
+    return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
   }
 
   async unstar(repository: string, user: string, options?: IoOptions): Promise<boolean> {

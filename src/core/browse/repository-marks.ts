@@ -34,7 +34,7 @@ export class RepositoryMarks {
     }
     await readableRepository(this.deps, actor, repository);
     const { metadata, ctx } = this.deps;
-    const changed = on ? (await metadata.star(repository, actor.name, ctx.deps.now()), true) : await metadata.unstar(repository, actor.name);
+    const changed = on ? await metadata.star(repository, actor.name, ctx.deps.now()) : await metadata.unstar(repository, actor.name);
     if (changed) await ctx.record(actor, on ? 'star' : 'unstar', { repository });
   }
 }
