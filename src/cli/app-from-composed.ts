@@ -9,6 +9,7 @@ import type { Composed } from '../compose/compose.js';
 import { AccessAdmin } from '../core/access/access-admin.js';
 import { AdminContext, type Actor } from '../core/access/admin-context.js';
 import { StorageAdmin } from '../core/lifecycle/storage-admin.js';
+import { Browse } from '../core/browse/browse.js';
 import { BasicGuard } from '../http/auth/basic-guard.js';
 import { ExternalTokenGuard } from '../http/auth/external-token-guard.js';
 import { TokenGuard } from '../http/auth/token-guard.js';
@@ -63,6 +64,17 @@ export function appFromComposed(composed: Composed, options: AppOptions): Fastif
           tokens: access.tokens,
           sessions: access.sessions,
           system: { baseUrl: options.baseUrl, anonymousPull: () => access.settings.anonymousPull, version: composed.version },
+          browse: storage && adminDeps
+            ? new Browse({
+                ctx: new AdminContext(adminDeps),
+                metadata: composed.registry.deps.metadata,
+                blobs: composed.registry.deps.blobs,
+                policies: composed.policies,
+                gcStatus: () => composed.lifecycle.gcStatus(),
+                deleteEnabled: composed.registry.deps.deleteEnabled,
+              })
+            : undefined,
+          baseUrl: options.baseUrl,
           search: (actor: Actor, query: SearchQuery) =>
             composed.registry.listings.search(query.term, query.page, query.size, (names) => access.authorizer.pullable(actor, names)),
           realm,

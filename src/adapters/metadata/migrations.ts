@@ -587,6 +587,33 @@ function sessionsSchema(dialect: MetadataDialect): Migration {
   };
 }
 
+/**
+ * The web UI's read API (0014): where a description came from (an annotation or a config
+ * label), an edit that wins over pushes until cleared, stars, and the indexes that order a
+ * repository's tags by push time and every push by time without a sort of all tags.
+ * Descriptions stored before this came from annotations only.
+ */
+function browseSchema(dialect: MetadataDialect): Migration {
+  const key = dialect.keyType;
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('repositories').addColumn('description_source', 'text').execute();
+      await db.schema.alterTable('repositories').addColumn('edited_description', 'text').execute();
+      await sql`update repositories set description_source = 'annotation' where description is not null`.execute(db);
+      await db.schema
+        .createTable('stars')
+        .addColumn('repository', key, (c) => c.notNull())
+        .addColumn('user_name', key, (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('stars_pk', ['repository', 'user_name'])
+        .execute();
+      await db.schema.createIndex('stars_user').on('stars').columns(['user_name', 'repository']).execute();
+      await db.schema.createIndex('tags_repository_updated_at').on('tags').columns(['repository', 'updated_at']).execute();
+      await db.schema.createIndex('tags_updated_at').on('tags').column('updated_at').execute();
+    },
+  };
+}
+
 function migrations(dialect: MetadataDialect): Record<string, Migration> {
   return {
     '0001_core': coreSchema(dialect),
@@ -602,6 +629,7 @@ function migrations(dialect: MetadataDialect): Record<string, Migration> {
     '0011_settings': settingsSchema(dialect),
     '0012_repository_descriptions': repositoryDescriptionsSchema,
     '0013_sessions': sessionsSchema(dialect),
+    '0014_browse': browseSchema(dialect),
   };
 }
 

@@ -172,6 +172,7 @@ const PHRASES: Readonly<Record<string, string>> = {
   delete: 'delete in this repository',
   restore: 'restore tags in this repository',
   'deleted-tags.read': "see this repository's deleted tags",
+  'description.set': "edit this repository's description (it needs the push right)",
 };
 
 function describeAction(action: string): string {

@@ -13,6 +13,8 @@ import { UnauthorizedError } from '../../core/errors.js';
 import { ApiCaller } from './api-caller.js';
 import { wrapWith } from './api-route.js';
 import { registerAuditRoutes } from './audit-routes.js';
+import { registerBrowseRoutes } from './browse-routes.js';
+import type { Browse } from '../../core/browse/browse.js';
 import { openApiDocument } from './openapi.js';
 import { registerProjectRoutes } from './project-routes.js';
 import { registerRepositoryRoutes } from './repository-routes.js';
@@ -36,6 +38,10 @@ export interface ManagementApiDeps {
   sessions?: SessionService;
   /** What GET /api/v1/system tells the web UI. */
   system?: SystemInfo;
+  /** The web UI's read API (core/browse); its routes are registered only with it. */
+  browse?: Browse;
+  /** `http.host`: the registry's address in pull commands (else each request's Host). */
+  baseUrl?: string;
 }
 
 export function registerManagementApi(app: FastifyInstance, deps: ManagementApiDeps): void {
@@ -58,6 +64,7 @@ export function registerManagementApi(app: FastifyInstance, deps: ManagementApiD
   if (deps.search) registerSearchRoutes(app, deps.search, wrap);
   if (deps.storage) {
     registerStorageRoutes(app, deps.storage, wrap);
-    registerRepositoryRoutes(app, deps.storage, wrap);
+    registerRepositoryRoutes(app, deps.storage, wrap, deps.browse === undefined ? undefined : { browse: deps.browse, baseUrl: deps.baseUrl });
   }
+  if (deps.browse) registerBrowseRoutes(app, deps.browse, wrap);
 }

@@ -1,4 +1,5 @@
 /** The OpenAPI components of /api/v1: the wire shapes of api-json.ts and the request bodies. */
+import { browseSchemas } from './openapi-browse-schemas.js';
 
 const time = { type: 'string', format: 'date-time' } as const;
 const role = { type: 'string', enum: ['admin', 'maintainer', 'developer', 'guest'] } as const;
@@ -162,8 +163,8 @@ export const schemas = {
         items: object(
           {
             name: { type: 'string' },
-            description: { type: 'string', description: 'From the newest tagged push’s org.opencontainers.image.description annotation; "" when none.' },
-            star_count: { type: 'integer' },
+            description: { type: 'string', description: 'The edited description, else the newest tagged push’s org.opencontainers.image.description annotation or config label; "" when none.' },
+            star_count: { type: 'integer', minimum: 0, description: 'Stars of signed-in users (PUT /api/v1/repositories/{name}/-/star).' },
             is_official: { type: 'boolean' },
             is_automated: { type: 'boolean' },
           },
@@ -397,6 +398,7 @@ export const schemas = {
           { type: 'null' },
           object(
             {
+              phase: { type: 'string', enum: ['starting', 'recover', 'mark', 'manifests', 'repositories', 'blobs', 'done'], description: 'The phase running now.' },
               startedAt: time,
               dryRun: { type: 'boolean' },
               progress: {
@@ -409,7 +411,7 @@ export const schemas = {
                 ],
               },
             },
-            ['startedAt', 'dryRun', 'progress'],
+            ['phase', 'startedAt', 'dryRun', 'progress'],
           ),
         ],
         description: 'A collection running in this server process.',
@@ -449,4 +451,5 @@ export const schemas = {
   RepositoryDeleted: object({ tags: { ...count, description: 'Tags deleted (each restorable within the restore window).' } }, ['tags']),
   Restored: object({ digest }, ['digest']),
   Empty: object({}, [], 'An empty JSON object: the Content-Type is what is required (see the API description).'),
+  ...browseSchemas(),
 } as const;
