@@ -114,6 +114,8 @@ export class KyselyAccessStore implements AccessStore {
       await trx.deleteFrom('personal_tokens').where('user_name', '=', name).execute();
       await trx.deleteFrom('refresh_tokens').where('account_kind', '=', 'user').where('account', '=', name).execute();
       await trx.deleteFrom('sessions').where('user_name', '=', name).execute();
+      // A user of the same name created later must not inherit these stars.
+      await trx.deleteFrom('stars').where('user_name', '=', name).execute();
       const result = await trx.deleteFrom('users').where('name', '=', name).executeTakeFirst();
       return result.numDeletedRows > 0n;
     });
