@@ -9,6 +9,7 @@ import type { Composed } from '../compose/compose.js';
 import { AccessAdmin } from '../core/access/access-admin.js';
 import { AdminContext, type Actor } from '../core/access/admin-context.js';
 import { StorageAdmin } from '../core/lifecycle/storage-admin.js';
+import { Browse } from '../core/browse/browse.js';
 import { BasicGuard } from '../http/auth/basic-guard.js';
 import { ExternalTokenGuard } from '../http/auth/external-token-guard.js';
 import { TokenGuard } from '../http/auth/token-guard.js';
@@ -61,6 +62,19 @@ export function appFromComposed(composed: Composed, options: AppOptions): Fastif
           storage,
           authenticator: access.authenticator,
           tokens: access.tokens,
+          sessions: access.sessions,
+          system: { baseUrl: options.baseUrl, anonymousPull: () => access.settings.anonymousPull, version: composed.version },
+          browse: storage && adminDeps
+            ? new Browse({
+                ctx: new AdminContext(adminDeps),
+                metadata: composed.registry.deps.metadata,
+                blobs: composed.registry.deps.blobs,
+                policies: composed.policies,
+                gcStatus: () => composed.lifecycle.gcStatus(),
+                deleteEnabled: composed.registry.deps.deleteEnabled,
+              })
+            : undefined,
+          baseUrl: options.baseUrl,
           search: (actor: Actor, query: SearchQuery) =>
             composed.registry.listings.search(query.term, query.page, query.size, (names) => access.authorizer.pullable(actor, names)),
           realm,
@@ -80,5 +94,5 @@ export function appFromComposed(composed: Composed, options: AppOptions): Fastif
   metrics.counter('berth_gc_manifests_removed_total', 'Manifests deleted by garbage collection.', () => gc().manifestsRemovedTotal);
   metrics.gauge('berth_gc_last_duration_seconds', 'Duration of the last garbage collection.', () => (gc().lastDurationMs ?? 0) / 1000);
   registerStorageMetrics(metrics, composed);
-  return buildApp({ registry: composed.registry, metrics, ...options, auth });
+  return buildApp({ registry: composed.registry, metrics, ...options, auth, ui: composed.ui });
 }

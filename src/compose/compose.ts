@@ -22,7 +22,11 @@ import { bootstrapAdmin, type AdminSignIn } from '../core/access/bootstrap-admin
 import { keyIdOf } from '../core/access/jwt.js';
 import { DEFAULT_LIMITS, LoginLimiter, type LimiterOptions } from '../core/access/login-limiter.js';
 import { DEFAULT_MAX_REFRESH_TOKENS_PER_ACCOUNT, DEFAULT_REFRESH_TTL_SECONDS, RefreshTokens } from '../core/access/refresh-tokens.js';
+import { SessionService } from '../core/access/session-service.js';
 import { TokenService } from '../core/access/token-service.js';
+import type { UiBundle } from '../ports/ui-bundle.js';
+import { DEFAULT_UI_PATH, loadUiBundle } from './ui-bundle.js';
+import { packageVersion } from './package-version.js';
 import type { AccessStore } from '../ports/access-store.js';
 import type { CredentialChecker } from '../ports/credential-checker.js';
 import type { InitialPasswordNote } from '../ports/initial-password.js';
@@ -45,6 +49,8 @@ export interface AccessComponents {
   tokens: TokenService;
   /** Refresh tokens of offline logins, as records tied to their credential. */
   refreshTokens: RefreshTokens;
+  /** The web UI's browser sessions. */
+  sessions: SessionService;
   audit: AuditLog;
   service: string;
   realm: string | undefined;
@@ -74,6 +80,10 @@ export interface Composed {
    * say so (just created, or its generated password still unchanged in `<root>/admin.password`).
    */
   bootstrap: AdminSignIn | undefined;
+  /** The web UI as read at start; undefined when `ui.enabled` is false. */
+  ui: UiBundle | undefined;
+  /** Berth's version (package.json). */
+  version: string;
   close(): Promise<void>;
 }
 
@@ -85,6 +95,8 @@ export interface ComposeOptions {
   now?: () => Date;
   /** Login throttling limits other than the shipped ones (tests that must reach a limit quickly). */
   loginLimits?: Partial<Omit<LimiterOptions, 'now'>>;
+  /** The clock of browser sessions (idle and absolute expiry); the real one by default. */
+  sessionNow?: () => Date;
 }
 
 export async function compose(config: BerthConfig, logger: Logger, options: ComposeOptions = {}): Promise<Composed> {
@@ -139,7 +151,9 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
       ? await bootstrapAdmin(stores.access, hasher, process.env.BERTH_ADMIN_PASSWORD, now, initialPassword)
       : undefined;
   const access =
-    config.auth.mode === 'builtin' ? await composeAccess(config, stores.access, hasher, initialPassword, logger, options.loginLimits) : undefined;
+    config.auth.mode === 'builtin' ? await composeAccess(config, stores.access, hasher, initialPassword, logger, options) : undefined;
+  const ui = config.ui.enabled ? await loadUiBundle(config.ui.path ?? DEFAULT_UI_PATH) : undefined;
+  if (ui?.kind === 'missing') logger.warn({ path: ui.path }, 'the web UI is not built (npm run build:ui); / says so until it is');
   return {
     registry,
     lifecycle,
@@ -161,6 +175,8 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
           }
         : undefined,
     bootstrap,
+    ui,
+    version: packageVersion(),
     async close() {
       stopPullFlush();
       await pulls.flush().catch((error: unknown) => logger.error({ err: error }, 'could not write pull times'));
@@ -187,8 +203,9 @@ async function composeAccess(
   hasher: PasswordHasher,
   initialPassword: InitialPasswordNote,
   logger: Logger,
-  limits: ComposeOptions['loginLimits'],
+  options: ComposeOptions,
 ): Promise<AccessComponents> {
+  const limits = options.loginLimits;
   if (config.auth.mode !== 'builtin') throw new Error('composeAccess needs auth.builtin');
   const now = () => new Date();
   const keys = await loadOrCreateSigningKey(join(config.storage.filesystem.rootdirectory, 'auth', 'token-signing-key.pem'));
@@ -224,7 +241,8 @@ async function composeAccess(
     maxPerAccount: DEFAULT_MAX_REFRESH_TOKENS_PER_ACCOUNT,
     now,
   });
-  return { store, hasher, authorizer, settings, authenticator, tokens, refreshTokens, audit, service: config.auth.service, realm: config.auth.realm, initialPassword };
+  const sessions = new SessionService(store, authenticator, audit, { ...config.auth.session, now: options.sessionNow ?? now });
+  return { store, hasher, authorizer, settings, authenticator, tokens, refreshTokens, sessions, audit, service: config.auth.service, realm: config.auth.realm, initialPassword };
 }
 
 /**

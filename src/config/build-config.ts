@@ -4,7 +4,7 @@
  * working directory (as Distribution does, so the same file means the same paths).
  */
 import { resolve } from 'node:path';
-import type { AuthConfig, BerthConfig, LoginThrottleConfig, LogLevel, TlsConfig } from './config.js';
+import type { AuthConfig, BerthConfig, LoginThrottleConfig, LogLevel, SessionConfig, TlsConfig } from './config.js';
 import { DEFAULTS, defaultSqlitePath } from './defaults.js';
 import { parseListenAddress } from './listen-address.js';
 import { parseTrustedProxies } from './trusted-proxies.js';
@@ -52,6 +52,7 @@ export function buildConfig(tree: RawMap, origins: ValueOrigins, cwd: string): B
     auth: auth(read, cwd),
     lifecycle: lifecycle(read),
     uploads: uploads(read),
+    ui: ui(read, cwd),
     metadata: {
       sqlite: {
         path:
@@ -113,7 +114,26 @@ function auth(read: ValueReader, cwd: string): AuthConfig {
     tokenTtlSeconds: read.duration([...base, 'tokenttl'], 'duration-string') ?? DEFAULTS.tokenTtlSeconds,
     auditRetentionSeconds: read.duration([...base, 'auditretention'], 'go-duration') ?? DEFAULTS.auditRetentionSeconds,
     loginThrottle: loginThrottle(read),
+    session: session(read),
   };
+}
+
+function session(read: ValueReader): SessionConfig {
+  const key = (name: string) => ['auth', 'builtin', 'session', name];
+  const positiveDuration = (name: string, fallback: number) => {
+    const seconds = read.duration(key(name), 'duration-string');
+    if (seconds === 0) read.problem(key(name), 'must be greater than 0');
+    return seconds || fallback;
+  };
+  const idle = positiveDuration('idletimeout', DEFAULTS.sessionIdleTimeoutSeconds);
+  const lifetime = positiveDuration('lifetime', DEFAULTS.sessionLifetimeSeconds);
+  if (idle > lifetime) read.problem(key('idletimeout'), `is longer than auth.builtin.session.lifetime (${lifetime} s), which would cut it short`);
+  return { idleTimeoutSeconds: idle, lifetimeSeconds: lifetime, maxPerUser: read.integer(key('maxperuser'), 1, 10_000) ?? DEFAULTS.sessionMaxPerUser };
+}
+
+function ui(read: ValueReader, cwd: string): BerthConfig['ui'] {
+  const path = read.string(['ui', 'path']);
+  return { enabled: read.boolean(['ui', 'enabled']) ?? DEFAULTS.uiEnabled, path: path === undefined ? undefined : resolve(cwd, path) };
 }
 
 function loginThrottle(read: ValueReader): LoginThrottleConfig {

@@ -130,6 +130,7 @@ export const CONFIG_KEYS: SectionRule = section({
         tokenttl: duration,
         auditretention: duration,
         loginthrottle: section({ freefailures: count, maxdelay: duration, peraddress: count, peraccount: count, window: duration }),
+        session: section({ idletimeout: duration, lifetime: duration, maxperuser: count }),
       }),
     },
     { nameOnly: true },
@@ -175,5 +176,6 @@ export const CONFIG_KEYS: SectionRule = section({
   metadata: section({ sqlite: section({ path: text }) }, { berthOnly: true }),
   lifecycle: section({ gc: section({ grace: duration, interval: duration }), restorewindow: duration }, { berthOnly: true }),
   uploads: section({ maxperaccount: count, maxperproject: count, reclaimafter: duration }, { berthOnly: true }),
+  ui: section({ enabled: flag, path: text }, { berthOnly: true }),
 });
 

@@ -98,7 +98,26 @@ export type AuthConfig =
       /** Audit events older than this are deleted; 0 keeps them forever. */
       auditRetentionSeconds: number;
       loginThrottle: LoginThrottleConfig;
+      /** Browser sessions of the web UI (core/access/session-service.ts). */
+      session: SessionConfig;
     };
+
+/** Browser sign-in sessions (cookie `berth_session`). */
+export interface SessionConfig {
+  /** A session unused this long ends. */
+  idleTimeoutSeconds: number;
+  /** A session ends this long after sign-in, however busy. */
+  lifetimeSeconds: number;
+  /** Live sessions one user may hold; a new sign-in beyond it ends the oldest. */
+  maxPerUser: number;
+}
+
+/** Berth-only: the web UI (the `ui/` package, built into ui/dist). */
+export interface UiConfig {
+  enabled: boolean;
+  /** The built UI's directory; undefined means `ui/dist` in Berth's package. */
+  path: string | undefined;
+}
 
 /** Failed-login throttling (see core/access/login-limiter.ts). */
 export interface LoginThrottleConfig {
@@ -121,4 +140,5 @@ export interface BerthConfig {
   lifecycle: LifecycleConfig;
   uploads: UploadsConfig;
   auth: AuthConfig;
+  ui: UiConfig;
 }

@@ -24,6 +24,7 @@ test('with no file and no environment, every default applies', () => {
     metadata: { sqlite: { path: '/srv/berth/data/berth.db' } },
     lifecycle: { gc: { graceSeconds: 3600, intervalSeconds: 86400 }, restoreWindowSeconds: 86400 },
     uploads: { maxPerAccount: 200, maxPerProject: 1000, reclaimAfterSeconds: 900 },
+    ui: { enabled: true, path: undefined },
     auth: {
       mode: 'builtin',
       service: 'berth',
@@ -34,6 +35,7 @@ test('with no file and no environment, every default applies', () => {
       tokenTtlSeconds: 300,
       auditRetentionSeconds: 7776000,
       loginThrottle: { freeFailures: 10, maxDelaySeconds: 900, perAddress: 100, perAccount: 100, windowSeconds: 900 },
+      session: { idleTimeoutSeconds: 1800, lifetimeSeconds: 43200, maxPerUser: 20 },
     },
   });
 });

@@ -36,6 +36,12 @@ export const DEFAULTS = Object.freeze({
   loginPerAddress: 100,
   loginPerAccount: 100,
   loginWindowSeconds: 15 * 60,
+  // A browser left alone for half an hour signs out; a working day is the most one sign-in lasts.
+  sessionIdleTimeoutSeconds: 30 * 60,
+  sessionLifetimeSeconds: 12 * HOUR,
+  // Several browsers and devices, without letting a script pile up sessions without end.
+  sessionMaxPerUser: 20,
+  uiEnabled: true,
   // Longer than any push takes between uploading a layer and putting the manifest naming it.
   gcGraceSeconds: HOUR,
   gcIntervalSeconds: 24 * HOUR,

@@ -81,6 +81,7 @@ describe('a Distribution config.yml', () => {
       metadata: { sqlite: { path: '/var/lib/registry/berth.db' } },
       lifecycle: { gc: { graceSeconds: 3600, intervalSeconds: 86400 }, restoreWindowSeconds: 86400 },
       uploads: { maxPerAccount: 200, maxPerProject: 1000, reclaimAfterSeconds: 900 },
+      ui: { enabled: true, path: undefined },
       auth: {
         mode: 'builtin',
         service: 'berth',
@@ -91,6 +92,7 @@ describe('a Distribution config.yml', () => {
         tokenTtlSeconds: 300,
       auditRetentionSeconds: 7776000,
       loginThrottle: { freeFailures: 10, maxDelaySeconds: 900, perAddress: 100, perAccount: 100, windowSeconds: 900 },
+      session: { idleTimeoutSeconds: 1800, lifetimeSeconds: 43200, maxPerUser: 20 },
       },
     });
   });

@@ -20,6 +20,8 @@ import type { Metrics } from './ops/metrics.js';
 import { registerOpsRoutes } from './ops/ops-routes.js';
 import { installRequestLog } from './request-log.js';
 import { installConnectionLimits, type ConnectionLimits } from './connection-limits.js';
+import type { UiBundle } from '../ports/ui-bundle.js';
+import { registerUiRoutes } from './ui/ui-routes.js';
 
 export interface AppDeps {
   registry: Registry;
@@ -33,6 +35,8 @@ export interface AppDeps {
   limits?: ConnectionLimits;
   /** Peers whose X-Forwarded-For sets `request.ip` (http.trustedproxies); none when empty. */
   trustedProxies?: readonly string[];
+  /** The web UI, read at start; undefined when `ui.enabled` is false (then `/` is a 404). */
+  ui?: UiBundle;
   /** Access control; without it the registry is open, as registry:2 is without `auth`. */
   auth?: {
     guard: AccessGuard;
@@ -95,5 +99,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const tokenService = deps.auth?.tokenService;
   if (tokenService) registerTokenRoute(app, tokenService);
   if (deps.auth?.managementApi) registerManagementApi(app, deps.auth.managementApi);
+  if (deps.ui) registerUiRoutes(app, deps.ui);
   return app;
 }

@@ -80,6 +80,25 @@ export interface RefreshTokenMatch {
   credentialRef?: string;
 }
 
+/**
+ * A browser sign-in session (the web UI's cookie). Keyed by a hash of the cookie's random
+ * value, never the value itself, so a copy of the database cannot be replayed as cookies. Tied
+ * like a refresh token to the password it was opened with, by fingerprint.
+ */
+export interface SessionRecord {
+  /** Hash of the cookie value (hex); the cookie itself is never stored. */
+  idHash: string;
+  user: string;
+  credentialKind: 'password';
+  credentialRef: string;
+  createdAt: Date;
+  lastSeenAt: Date;
+  /** lastSeenAt plus the idle timeout in force when it was written. */
+  idleExpiresAt: Date;
+  /** createdAt plus the lifetime: no activity extends it. */
+  expiresAt: Date;
+}
+
 export interface ProjectRecord {
   name: string;
   visibility: Visibility;
@@ -147,7 +166,7 @@ export interface AccessStore {
   user(name: string, options?: IoOptions): Promise<UserRecord | undefined>;
   /** Updates the given fields (none: only reports existence); false when the user does not exist. */
   updateUser(name: string, changes: Partial<Pick<UserRecord, 'passwordHash' | 'systemAdmin' | 'disabled'>>, options?: IoOptions): Promise<boolean>;
-  /** Removes the user, their memberships, tokens and refresh tokens; false when absent. */
+  /** Removes the user, their memberships, tokens, refresh tokens and sessions; false when absent. */
   deleteUser(name: string, options?: IoOptions): Promise<boolean>;
   /** By name. */
   listUsers(options?: IoOptions): Promise<UserRecord[]>;
@@ -183,6 +202,18 @@ export interface AccessStore {
   revokeRefreshTokens(match: RefreshTokenMatch, at: Date, options?: IoOptions): Promise<string[]>;
   /** Deletes the account's tokens that expired or were revoked before `before`; returns how many. */
   pruneRefreshTokens(accountKind: 'user' | 'robot', account: string, before: Date, options?: IoOptions): Promise<number>;
+
+  /** Rejects when the id hash is taken or the user does not exist. */
+  createSession(session: SessionRecord, options?: IoOptions): Promise<void>;
+  session(idHash: string, options?: IoOptions): Promise<SessionRecord | undefined>;
+  /** One user's sessions, expired ones included; oldest first (by createdAt, then idHash). */
+  listSessions(user: string, options?: IoOptions): Promise<SessionRecord[]>;
+  /** Sets lastSeenAt and idleExpiresAt; does nothing when the session does not exist. */
+  touchSession(idHash: string, lastSeenAt: Date, idleExpiresAt: Date, options?: IoOptions): Promise<void>;
+  /** Deletes one session (by idHash) or all of a user's (by user); returns how many. A match with neither deletes none. */
+  deleteSessions(match: { idHash?: string; user?: string }, options?: IoOptions): Promise<number>;
+  /** Deletes the sessions whose idle or absolute expiry is at or before `now`; returns how many. */
+  pruneSessions(now: Date, options?: IoOptions): Promise<number>;
 
   createProject(project: ProjectRecord, options?: IoOptions): Promise<void>;
   project(name: string, options?: IoOptions): Promise<ProjectRecord | undefined>;

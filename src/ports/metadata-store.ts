@@ -7,6 +7,7 @@
  * deleteManifest) do it in one transaction so a crash never leaves a half-recorded manifest.
  */
 import type { IoOptions } from './blob-store.js';
+import type { MetadataBrowse } from './metadata-browse.js';
 import type { MetadataLifecycle } from './metadata-lifecycle.js';
 import type { MetadataUsage } from './metadata-usage.js';
 
@@ -97,9 +98,14 @@ export interface PutManifestOptions extends IoOptions {
   checkTag?: (current: string | undefined) => void;
   /** Refuse (MetadataQuotaExceededError) when the project would hold more than this. */
   quotaBytes?: number;
+  /**
+   * The description a tagged push gives the repository when its manifest has no
+   * `org.opencontainers.image.description` annotation (the image config's label of that name).
+   */
+  description?: { text: string; source: 'label' };
 }
 
-export interface MetadataStore extends MetadataLifecycle, MetadataUsage {
+export interface MetadataStore extends MetadataLifecycle, MetadataUsage, MetadataBrowse {
   /** Runs pending migrations; safe to call on every start and from several instances. */
   migrate(options?: IoOptions): Promise<void>;
 

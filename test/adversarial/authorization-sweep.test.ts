@@ -42,6 +42,11 @@ const EXPECTED: ReadonlyArray<readonly [string, ...Expect[]]> = [
   // operation                                                     none access refresh PAT  PAT-B robot dev  admin
   ['GET /api/v1/openapi.json',                                     200, J,     J,      200, 200,  200,  200, 200],
   ['GET /api/v1/me',                                               401, J,     J,      200, 200,  200,  200, 200],
+  // The web UI's sign-in: the body is the credential (dev's password), whatever the header says.
+  ['POST /api/v1/session',                                         200, 200,   200,    200, 200,  200,  200, 200],
+  ['GET /api/v1/session',                                          200, J,     J,      200, 200,  200,  200, 200],
+  ['DELETE /api/v1/session',                                       204, J,     J,      204, 204,  204,  204, 204],
+  ['GET /api/v1/system',                                           200, J,     J,      200, 200,  200,  200, 200],
   ['GET /api/v1/users',                                            401, J,     J,      403, 403,  403,  403, 200],
   ['POST /api/v1/users',                                           401, J,     J,      403, 403,  403,  403, 201],
   ['GET /api/v1/users/{name}',                                     401, J,     J,      200, 200,  403,  200, 200],
@@ -78,6 +83,16 @@ const EXPECTED: ReadonlyArray<readonly [string, ...Expect[]]> = [
   ['GET /api/v1/repositories/{name}/-/deleted-tags',               404, J,     J,      200, 200,  200,  200, 200],
   ['POST /api/v1/repositories/{name}/-/tags/{tag}/restore',        404, J,     J,      200, 200,  403,  200, 200],
   ['GET /api/v1/search',                                           200, J,     J,      200, 200,  200,  200, 200],
+  ['GET /api/v1/overview',                                         200, J,     J,      200, 200,  200,  200, 200],
+  ['GET /api/v1/projects/{name}/repositories',                     404, J,     J,      200, 200,  200,  200, 200],
+  ['GET /api/v1/repositories/{name}',                              404, J,     J,      200, 200,  200,  200, 200],
+  ['GET /api/v1/repositories/{name}/-/tags',                       404, J,     J,      200, 200,  200,  200, 200],
+  ['GET /api/v1/repositories/{name}/-/manifests/{digest}',         404, J,     J,      200, 200,  200,  200, 200],
+  ['PUT /api/v1/repositories/{name}/-/description',                404, J,     J,      200, 200,  200,  200, 200],
+  // Starring needs a user to star as: anonymous callers are told to sign in, robots refused.
+  ['PUT /api/v1/repositories/{name}/-/star',                       401, J,     J,      204, 204,  403,  204, 204],
+  ['DELETE /api/v1/repositories/{name}/-/star',                    401, J,     J,      204, 204,  403,  204, 204],
+  ['POST /api/v1/repositories/{name}/-/tags/delete',               404, J,     J,      200, 200,  403,  200, 200],
   // Last: it changes passwords (every caller aims at dev's, setting it to what it already is).
   ['PATCH /api/v1/users/{name}',                                   401, J,     J,      403, 403,  403,  200, 200],
 ];
@@ -146,6 +161,10 @@ const targets = {
 const CALLS: Record<string, (fresh: boolean, credential: Credential) => Promise<Call>> = {
   'GET /api/v1/openapi.json': async () => ({ method: 'GET', path: '/api/v1/openapi.json' }),
   'GET /api/v1/me': async () => ({ method: 'GET', path: '/api/v1/me' }),
+  'POST /api/v1/session': async () => ({ method: 'POST', path: '/api/v1/session', body: { username: 'dev', password: seeded.dev.password } }),
+  'GET /api/v1/session': async () => ({ method: 'GET', path: '/api/v1/session' }),
+  'DELETE /api/v1/session': async () => ({ method: 'DELETE', path: '/api/v1/session' }),
+  'GET /api/v1/system': async () => ({ method: 'GET', path: '/api/v1/system' }),
   'GET /api/v1/users': async () => ({ method: 'GET', path: '/api/v1/users' }),
   'POST /api/v1/users': async () => ({ method: 'POST', path: '/api/v1/users', body: { name: unique('made'), password: 'made-password' } }),
   'GET /api/v1/users/{name}': async () => ({ method: 'GET', path: '/api/v1/users/dev' }),
@@ -185,6 +204,23 @@ const CALLS: Record<string, (fresh: boolean, credential: Credential) => Promise<
   'GET /api/v1/projects/{name}/usage': async () => ({ method: 'GET', path: '/api/v1/projects/team/usage' }),
   'GET /api/v1/usage': async () => ({ method: 'GET', path: '/api/v1/usage' }),
   'GET /api/v1/search': async () => ({ method: 'GET', path: '/api/v1/search?q=app' }),
+  'GET /api/v1/overview': async () => ({ method: 'GET', path: '/api/v1/overview' }),
+  'GET /api/v1/projects/{name}/repositories': async () => ({ method: 'GET', path: '/api/v1/projects/team/repositories' }),
+  'GET /api/v1/repositories/{name}': async () => ({ method: 'GET', path: '/api/v1/repositories/team%2Fapp' }),
+  'GET /api/v1/repositories/{name}/-/tags': async () => ({ method: 'GET', path: '/api/v1/repositories/team%2Fapp/-/tags' }),
+  'GET /api/v1/repositories/{name}/-/manifests/{digest}': async () => ({ method: 'GET', path: '/api/v1/repositories/team%2Fapp/-/manifests/latest' }),
+  'PUT /api/v1/repositories/{name}/-/description': async () => ({
+    method: 'PUT',
+    path: '/api/v1/repositories/team%2Fapp/-/description',
+    body: { description: 'the team app' },
+  }),
+  'PUT /api/v1/repositories/{name}/-/star': async () => ({ method: 'PUT', path: '/api/v1/repositories/team%2Fapp/-/star' }),
+  'DELETE /api/v1/repositories/{name}/-/star': async () => ({ method: 'DELETE', path: '/api/v1/repositories/team%2Fapp/-/star' }),
+  'POST /api/v1/repositories/{name}/-/tags/delete': async (fresh) => ({
+    method: 'POST',
+    path: '/api/v1/repositories/team%2Fapp/-/tags/delete',
+    body: { tags: [await targets.tag(fresh)] },
+  }),
   'POST /api/v1/projects/{name}/retention/run': async () => ({ method: 'POST', path: '/api/v1/projects/team/retention/run', body: { dryRun: true } }),
   'GET /api/v1/gc': async () => ({ method: 'GET', path: '/api/v1/gc' }),
   'POST /api/v1/gc': async () => ({ method: 'POST', path: '/api/v1/gc', body: { dryRun: true } }),

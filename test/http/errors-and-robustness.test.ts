@@ -134,11 +134,11 @@ describe('errors and robustness', () => {
   });
 
   describe('routes and methods', () => {
+    // Other paths belong to the web UI (test/http/ui/ui-serving.test.ts): `/` and `/nothing` are pages.
     const unknownPaths = [
-      '/',
-      '/nothing',
       '/v1/',
-      '/v3/',
+      '/api/nothing',
+      '/tokens',
       '/v2x',
       '/v2/foo',
       '/v2/foo/bar/baz',
@@ -155,6 +155,15 @@ describe('errors and robustness', () => {
         expectError(reply, 404, 'NOT_FOUND');
       });
     }
+
+    test('GET / and other browser paths are the web UI, not a JSON 404', async () => {
+      for (const path of ['/', '/nothing', '/v3/']) {
+        const reply = await c.get(path);
+        assert.equal(reply.status, 200, path);
+        assert.match(String(reply.headers.get('content-type')), /^text\/html/, path);
+        assert.ok(reply.headers.get('content-security-policy'), path);
+      }
+    });
 
     for (const method of ['OPTIONS', 'PROPFIND', 'SEARCH', 'PURGE', 'MKCOL', 'LOCK']) {
       test(`${method}, a method no route serves, is a 404/405 envelope`, async () => {

@@ -41,6 +41,13 @@ const UNDO: Record<string, string> = {
     alter table gc_lease drop column heartbeat_at;`,
   '0011_settings': 'drop table settings;',
   '0012_repository_descriptions': 'alter table repositories drop column description;',
+  '0013_sessions': 'drop table sessions;',
+  '0014_browse': `
+    drop table stars;
+    drop index tags_repository_updated_at;
+    drop index tags_updated_at;
+    alter table repositories drop column description_source;
+    alter table repositories drop column edited_description;`,
 };
 
 /** Takes the database back to what 0004 left: no later tables or columns, none recorded. */

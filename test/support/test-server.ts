@@ -40,6 +40,10 @@ export interface TestServerOptions {
   trustedProxies?: string[];
   /** Login throttling limits other than the shipped ones. */
   loginLimits?: ComposeOptions['loginLimits'];
+  /** The clock of browser sessions; the real one by default. */
+  sessionNow?: () => Date;
+  /** The web UI: served from `ui/dist` of the package (missing in a checkout: the not-built page) unless set. */
+  ui?: BerthConfig['ui'];
 }
 
 export function testConfig(root: string, overrides: TestServerOptions = {}): BerthConfig {
@@ -67,6 +71,7 @@ export function testConfig(root: string, overrides: TestServerOptions = {}): Ber
     metadata: { sqlite: { path: join(root, 'berth.db') } },
     lifecycle: overrides.lifecycle ?? { gc: { graceSeconds: 3600, intervalSeconds: 0 }, restoreWindowSeconds: 86400 },
     auth: overrides.auth ?? { mode: 'none' },
+    ui: overrides.ui ?? { enabled: true, path: undefined },
   };
 }
 
@@ -74,7 +79,7 @@ export async function startTestServer(overrides: TestServerOptions = {}): Promis
   const root = await mkdtemp(join(tmpdir(), 'berth-http-'));
   const logger = overrides.logger ?? pino({ level: 'silent' });
   const config = testConfig(root, overrides);
-  const composed = await compose(config, logger, { now: overrides.now, loginLimits: overrides.loginLimits });
+  const composed = await compose(config, logger, { now: overrides.now, loginLimits: overrides.loginLimits, sessionNow: overrides.sessionNow });
   const app = appFromComposed(composed, { logger, trustedProxies: config.http.trustedProxies });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();

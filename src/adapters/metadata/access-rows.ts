@@ -12,6 +12,7 @@ import type {
   ProjectRole,
   RefreshTokenRecord,
   RobotRecord,
+  SessionRecord,
   SettingRecord,
   StoredAuditEvent,
   UserRecord,
@@ -25,6 +26,7 @@ import type {
   ProjectsTable,
   RefreshTokensTable,
   RobotsTable,
+  SessionsTable,
   SettingsTable,
   UsersTable,
 } from './schema.js';
@@ -153,5 +155,18 @@ export function toAuditEvent(row: Selectable<AuditLogTable>): StoredAuditEvent {
     reference: optional(row.reference),
     result: oneOf(RESULTS, row.result, 'audit result'),
     detail: optional(row.detail),
+  };
+}
+
+export function toSession(row: Selectable<SessionsTable>): SessionRecord {
+  return {
+    idHash: row.id_hash,
+    user: row.user_name,
+    credentialKind: oneOf(['password'] as const, row.credential_kind, 'session credential kind'),
+    credentialRef: row.credential_ref,
+    createdAt: date(row.created_at),
+    lastSeenAt: date(row.last_seen_at),
+    idleExpiresAt: date(row.idle_expires_at),
+    expiresAt: date(row.expires_at),
   };
 }

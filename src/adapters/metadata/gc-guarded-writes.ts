@@ -291,6 +291,8 @@ export async function removeRepository(
     await trx.deleteFrom('repository_blobs').where('repository', '=', name).execute();
     await trx.deleteFrom('deleted_tags').where('repository', '=', name).execute();
     await trx.deleteFrom('gc_candidates').where('repository', '=', name).execute();
+    // A repository pushed again under this name starts with no stars.
+    await trx.deleteFrom('stars').where('repository', '=', name).execute();
     await trx.deleteFrom('repositories').where('name', '=', name).execute();
     return { links: links.map((l) => l.digest) };
   });

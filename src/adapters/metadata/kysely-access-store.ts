@@ -20,12 +20,13 @@ import type {
   RefreshTokenMatch,
   RefreshTokenRecord,
   RobotRecord,
+  SessionRecord,
   SettingRecord,
   StoredAuditEvent,
   UserRecord,
 } from '../../ports/access-store.js';
 import type { IoOptions } from '../../ports/blob-store.js';
-import { encodeActions, flag, millis, toAuditEvent, toMember, toProject, toRefreshToken, toRobot, toSetting, toToken, toUser } from './access-rows.js';
+import { encodeActions, flag, millis, toAuditEvent, toMember, toProject, toRefreshToken, toRobot, toSession, toSetting, toToken, toUser } from './access-rows.js';
 import { migrateToLatest, type MetadataDialect } from './migrations.js';
 import type { Database, UsersTable } from './schema.js';
 
@@ -112,6 +113,9 @@ export class KyselyAccessStore implements AccessStore {
       await trx.deleteFrom('project_members').where('user_name', '=', name).execute();
       await trx.deleteFrom('personal_tokens').where('user_name', '=', name).execute();
       await trx.deleteFrom('refresh_tokens').where('account_kind', '=', 'user').where('account', '=', name).execute();
+      await trx.deleteFrom('sessions').where('user_name', '=', name).execute();
+      // A user of the same name created later must not inherit these stars.
+      await trx.deleteFrom('stars').where('user_name', '=', name).execute();
       const result = await trx.deleteFrom('users').where('name', '=', name).executeTakeFirst();
       return result.numDeletedRows > 0n;
     });
@@ -287,6 +291,70 @@ export class KyselyAccessStore implements AccessStore {
       .where('account', '=', account)
       .where('account_kind', '=', accountKind)
       .where((eb) => eb.or([eb('expires_at', '<', cutoff), eb('revoked_at', '<', cutoff)]))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async createSession(session: SessionRecord, options?: IoOptions): Promise<void> {
+    options?.signal?.throwIfAborted();
+    await this.#db
+      .insertInto('sessions')
+      .values({
+        id_hash: session.idHash,
+        user_name: session.user,
+        credential_kind: session.credentialKind,
+        credential_ref: session.credentialRef,
+        created_at: session.createdAt.getTime(),
+        last_seen_at: session.lastSeenAt.getTime(),
+        idle_expires_at: session.idleExpiresAt.getTime(),
+        expires_at: session.expiresAt.getTime(),
+      })
+      .execute();
+  }
+
+  async session(idHash: string, options?: IoOptions): Promise<SessionRecord | undefined> {
+    options?.signal?.throwIfAborted();
+    const row = await this.#db.selectFrom('sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
+    return row === undefined ? undefined : toSession(row);
+  }
+
+  async listSessions(user: string, options?: IoOptions): Promise<SessionRecord[]> {
+    options?.signal?.throwIfAborted();
+    const rows = await this.#db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('user_name', '=', user)
+      .orderBy('created_at')
+      .orderBy('id_hash')
+      .execute();
+    return rows.map(toSession);
+  }
+
+  async touchSession(idHash: string, lastSeenAt: Date, idleExpiresAt: Date, options?: IoOptions): Promise<void> {
+    options?.signal?.throwIfAborted();
+    await this.#db
+      .updateTable('sessions')
+      .set({ last_seen_at: lastSeenAt.getTime(), idle_expires_at: idleExpiresAt.getTime() })
+      .where('id_hash', '=', idHash)
+      .execute();
+  }
+
+  async deleteSessions(match: { idHash?: string; user?: string }, options?: IoOptions): Promise<number> {
+    options?.signal?.throwIfAborted();
+    if (match.idHash === undefined && match.user === undefined) return 0;
+    let query = this.#db.deleteFrom('sessions');
+    if (match.idHash !== undefined) query = query.where('id_hash', '=', match.idHash);
+    if (match.user !== undefined) query = query.where('user_name', '=', match.user);
+    const result = await query.executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async pruneSessions(now: Date, options?: IoOptions): Promise<number> {
+    options?.signal?.throwIfAborted();
+    const cutoff = now.getTime();
+    const result = await this.#db
+      .deleteFrom('sessions')
+      .where((eb) => eb.or([eb('idle_expires_at', '<=', cutoff), eb('expires_at', '<=', cutoff)]))
       .executeTakeFirst();
     return Number(result.numDeletedRows);
   }

@@ -47,6 +47,7 @@ import {
 import { removeManifest, writeManifest } from './manifest-writes.js';
 import { migrateToLatest, type MetadataDialect } from './migrations.js';
 import { preparedFirst } from './prepared-query.js';
+import { escapeLike, givenUp } from './repository-sql.js';
 import type { Database } from './schema.js';
 import { insertUpload, staleUploadRows, toUploadSession, uploadTotals } from './upload-sessions.js';
 
@@ -319,21 +320,21 @@ export class KyselyMetadataStore extends KyselyLifecycle implements MetadataStor
   async searchRepositories(term: string, page: Page, options?: IoOptions): Promise<RepositoryMatch[]> {
     options?.signal?.throwIfAborted();
     if (page.limit !== undefined && page.limit <= 0) return [];
-    let query = this.#db.selectFrom('repositories').select(['name', 'description']).where(notGivenUp);
+    let query = this.#db.selectFrom('repositories').select(['name', 'description', 'edited_description']).where(notGivenUp);
     if (term !== '') {
       // lower() on both sides: SQLite's LIKE folds ASCII case but PostgreSQL's does not.
       const pattern = `%${escapeLike(term.replace(/[A-Z]+/g, (c) => c.toLowerCase()))}%`; // as SQL lower(): ASCII only
       query = query.where((eb) =>
         eb.or([
           sql<SqlBool>`lower(${eb.ref('name')}) like ${pattern} escape '\\'`,
-          sql<SqlBool>`lower(coalesce(${eb.ref('description')}, '')) like ${pattern} escape '\\'`,
+          sql<SqlBool>`lower(coalesce(${eb.ref('edited_description')}, ${eb.ref('description')}, '')) like ${pattern} escape '\\'`,
         ]),
       );
     }
     if (page.last !== undefined) query = query.where('name', '>', page.last);
     query = query.orderBy('name');
     if (page.limit !== undefined) query = query.limit(page.limit);
-    return (await query.execute()).map((r) => ({ name: r.name, description: r.description ?? '' }));
+    return (await query.execute()).map((r) => ({ name: r.name, description: r.edited_description ?? r.description ?? '' }));
   }
 
   async listReferrers(
@@ -465,21 +466,6 @@ function parseAnnotations(text: string | null): Record<string, string> | undefin
   if (text === null) return undefined;
   const parsed: unknown = JSON.parse(text);
   return parsed as Record<string, string>;
-}
-
-/** `value` as a LIKE pattern that matches only itself (with `escape '\\'`). */
-function escapeLike(value: string): string {
-  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
-/**
- * A repository given up with deleteRepository (its candidate row) that no tag has come back to
- * (a push or a restore) is gone for /v2, though its deleted tags stay restorable.
- */
-function givenUp(column: 'repositories.name' | 'manifests.repository'): RawBuilder<SqlBool> {
-  const name = sql.ref(column);
-  return sql<SqlBool>`(exists (select 1 from gc_candidates g where g.kind = 'repository' and g.digest = '' and g.repository = ${name})
-    and not exists (select 1 from tags t where t.repository = ${name}))`;
 }
 
 const notGivenUp = sql<SqlBool>`not ${givenUp('repositories.name')}`;

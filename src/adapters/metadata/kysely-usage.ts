@@ -5,13 +5,15 @@
  */
 import type { IoOptions } from '../../ports/blob-store.js';
 import type { MetadataUsage, ProjectUsage, PullRecord, RepositoryUsage, RetentionView } from '../../ports/metadata-usage.js';
+import { KyselyBrowse } from './kysely-browse.js';
 import type { LifecycleContext } from './lifecycle-sql.js';
 import * as usage from './usage-queries.js';
 
-export class KyselyUsage implements MetadataUsage {
+export class KyselyUsage extends KyselyBrowse implements MetadataUsage {
   readonly #ctx: LifecycleContext;
 
   constructor(ctx: LifecycleContext) {
+    super(ctx);
     this.#ctx = ctx;
   }
 

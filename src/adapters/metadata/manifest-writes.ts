@@ -22,9 +22,9 @@ import {
 } from './lifecycle-sql.js';
 import { addManifestUsage, removeManifestUsage } from './usage-counters.js';
 
+import { MAX_DESCRIPTION_LENGTH } from '../../ports/metadata-browse.js';
+
 const DESCRIPTION_ANNOTATION = 'org.opencontainers.image.description';
-/** Characters of a description kept (search results show it; the manifest keeps it whole). */
-const MAX_DESCRIPTION = 1000;
 
 /** See MetadataStore.putManifest. */
 export async function writeManifest(
@@ -90,10 +90,15 @@ export async function writeManifest(
       // Untagged from birth: garbage after the grace period unless something comes to need it.
       if (tag === undefined) candidates.push(...manifestCandidates(repository, [digest]));
     }
-    const description = record.annotations?.[DESCRIPTION_ANNOTATION];
+    const annotation = record.annotations?.[DESCRIPTION_ANNOTATION];
+    const described = typeof annotation === 'string' ? { text: annotation, source: 'annotation' } : options.description;
     // Only a tagged push describes the repository: a signature or SBOM pushed by digest is not it.
-    if (tag !== undefined && record.subject === undefined && typeof description === 'string') {
-      await trx.updateTable('repositories').set({ description: storedDescription(description) }).where('name', '=', repository).execute();
+    if (tag !== undefined && record.subject === undefined && described !== undefined) {
+      await trx
+        .updateTable('repositories')
+        .set({ description: storedDescription(described.text), description_source: described.source })
+        .where('name', '=', repository)
+        .execute();
     }
     if (tag !== undefined) {
       if (previous !== undefined && previous.digest !== digest) {
@@ -203,6 +208,6 @@ export async function removeManifestIn(trx: Executor, repository: string, digest
  * What anyone who can push wrote: control and format characters (terminal escapes, bidi
  * overrides) become spaces, since `docker search` prints it, and it is cut by code points.
  */
-function storedDescription(text: string): string {
-  return Array.from(text.replace(/[\p{Cc}\p{Cf}]/gu, ' ')).slice(0, MAX_DESCRIPTION).join('');
+export function storedDescription(text: string): string {
+  return Array.from(text.replace(/[\p{Cc}\p{Cf}]/gu, ' ')).slice(0, MAX_DESCRIPTION_LENGTH).join('');
 }

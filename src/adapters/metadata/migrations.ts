@@ -560,6 +560,60 @@ const repositoryDescriptionsSchema: Migration = {
   },
 };
 
+/**
+ * Browser sign-in sessions of the web UI: a hash of the cookie's random value as the key, the
+ * user (who must exist: deleteUser removes them first), the password fingerprint it was opened
+ * with, and both expiries. The expiry index serves the prune of dead sessions.
+ */
+function sessionsSchema(dialect: MetadataDialect): Migration {
+  const key = dialect.keyType;
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('sessions')
+        .addColumn('id_hash', key, (c) => c.notNull().primaryKey())
+        .addColumn('user_name', key, (c) => c.notNull())
+        .addColumn('credential_kind', 'text', (c) => c.notNull())
+        .addColumn('credential_ref', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+        .addColumn('idle_expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addForeignKeyConstraint('sessions_user_fk', ['user_name'], 'users', ['name'])
+        .execute();
+      await db.schema.createIndex('sessions_user').on('sessions').columns(['user_name', 'created_at']).execute();
+      await db.schema.createIndex('sessions_idle_expiry').on('sessions').column('idle_expires_at').execute();
+    },
+  };
+}
+
+/**
+ * The web UI's read API (0014): where a description came from (an annotation or a config
+ * label), an edit that wins over pushes until cleared, stars, and the indexes that order a
+ * repository's tags by push time and every push by time without a sort of all tags.
+ * Descriptions stored before this came from annotations only.
+ */
+function browseSchema(dialect: MetadataDialect): Migration {
+  const key = dialect.keyType;
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('repositories').addColumn('description_source', 'text').execute();
+      await db.schema.alterTable('repositories').addColumn('edited_description', 'text').execute();
+      await sql`update repositories set description_source = 'annotation' where description is not null`.execute(db);
+      await db.schema
+        .createTable('stars')
+        .addColumn('repository', key, (c) => c.notNull())
+        .addColumn('user_name', key, (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('stars_pk', ['repository', 'user_name'])
+        .execute();
+      await db.schema.createIndex('stars_user').on('stars').columns(['user_name', 'repository']).execute();
+      await db.schema.createIndex('tags_repository_updated_at').on('tags').columns(['repository', 'updated_at']).execute();
+      await db.schema.createIndex('tags_updated_at').on('tags').column('updated_at').execute();
+    },
+  };
+}
+
 function migrations(dialect: MetadataDialect): Record<string, Migration> {
   return {
     '0001_core': coreSchema(dialect),
@@ -574,6 +628,8 @@ function migrations(dialect: MetadataDialect): Record<string, Migration> {
     '0010_gc_lease_holder': gcLeaseHolderSchema(dialect),
     '0011_settings': settingsSchema(dialect),
     '0012_repository_descriptions': repositoryDescriptionsSchema,
+    '0013_sessions': sessionsSchema(dialect),
+    '0014_browse': browseSchema(dialect),
   };
 }
 

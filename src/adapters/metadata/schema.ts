@@ -20,6 +20,17 @@ export interface RepositoriesTable {
   created_at: Int64;
   /** From the newest tagged push's `org.opencontainers.image.description` (0012). */
   description: string | null;
+  /** 'annotation' or 'label': where `description` came from (0014). */
+  description_source: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Set through the API; wins over `description` until cleared (0014). */
+  edited_description: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** A user's star on a repository (0014). */
+export interface StarsTable {
+  repository: string;
+  user_name: string;
+  created_at: Int64;
 }
 
 export interface BlobsTable {
@@ -179,6 +190,18 @@ export interface RefreshTokensTable {
   revoked_at: NullableInt64;
 }
 
+/** Browser sign-in sessions (migration 0013). */
+export interface SessionsTable {
+  id_hash: string;
+  user_name: string;
+  credential_kind: string;
+  credential_ref: string;
+  created_at: Int64;
+  last_seen_at: Int64;
+  idle_expires_at: Int64;
+  expires_at: Int64;
+}
+
 export interface ProjectsTable {
   name: string;
   visibility: string;
@@ -258,6 +281,7 @@ export interface Database {
   robots: RobotsTable;
   personal_tokens: PersonalTokensTable;
   refresh_tokens: RefreshTokensTable;
+  sessions: SessionsTable;
   projects: ProjectsTable;
   project_members: ProjectMembersTable;
   audit_log: AuditLogTable;
@@ -265,4 +289,5 @@ export interface Database {
   project_blobs: ProjectBlobsTable;
   project_usage: ProjectUsageTable;
   settings: SettingsTable;
+  stars: StarsTable;
 }

@@ -97,6 +97,17 @@ export class AdminContext {
     return ids.length;
   }
 
+  /**
+   * Ends a user's browser sessions and audits it once, when there were any. A session also
+   * checks its password and account on every use; deleting it here is what keeps a disabled
+   * and then re-enabled account from getting its old sessions back.
+   */
+  async endSessions(actor: Actor, user: string, reason: string): Promise<number> {
+    const count = await this.deps.store.deleteSessions({ user });
+    if (count > 0) await this.record(actor, 'session.signout', { detail: `user=${user} count=${count} reason=${reason}` });
+    return count;
+  }
+
   /** System admins and the project's admins manage its members, robots and visibility. */
   async requireProjectManager(actor: Actor, project: string, action: string, target: AuditTarget = {}): Promise<void> {
     if (!(await this.deps.authorizer.mayManageProject(actor, project))) {
@@ -161,6 +172,7 @@ const PHRASES: Readonly<Record<string, string>> = {
   delete: 'delete in this repository',
   restore: 'restore tags in this repository',
   'deleted-tags.read': "see this repository's deleted tags",
+  'description.set': "edit this repository's description (it needs the push right)",
 };
 
 function describeAction(action: string): string {

@@ -81,6 +81,7 @@ export class UserAdmin {
     await this.forgetInitialPassword(name);
     await this.ctx.record(actor, 'user.passwd', { detail: `user=${name}` });
     await this.ctx.revokeRefreshTokens(actor, { accountKind: 'user', account: name, credentialKind: 'password' }, 'password changed');
+    await this.ctx.endSessions(actor, name, 'password changed');
     return password === undefined ? next : undefined;
   }
 
@@ -101,7 +102,10 @@ export class UserAdmin {
       await this.ctx.record(actor, changes.disabled ? 'user.disable' : 'user.enable', { detail: `user=${name}` });
     }
     // Enabling the account again must not bring back what was signed in before it was disabled.
-    if (changes.disabled === true) await this.ctx.revokeRefreshTokens(actor, { accountKind: 'user', account: name }, 'user disabled');
+    if (changes.disabled === true) {
+      await this.ctx.revokeRefreshTokens(actor, { accountKind: 'user', account: name }, 'user disabled');
+      await this.ctx.endSessions(actor, name, 'user disabled');
+    }
     return userView(next);
   }
 
@@ -112,6 +116,7 @@ export class UserAdmin {
     await this.keepAnAdmin(user, 'delete');
     // Revoked (and audited) first; deleting the user then removes the records.
     await this.ctx.revokeRefreshTokens(actor, { accountKind: 'user', account: name }, 'user deleted');
+    await this.ctx.endSessions(actor, name, 'user deleted');
     if (!(await this.ctx.store.deleteUser(name))) throw unknownUser(name);
     await this.forgetInitialPassword(name);
     await this.ctx.record(actor, 'user.delete', { detail: `user=${name}` });

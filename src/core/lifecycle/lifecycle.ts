@@ -168,6 +168,11 @@ export class Lifecycle {
     return this.deps.metadata.deletedTags(repository, this.restorableSince());
   }
 
+  /** Until when a tag deleted now can be restored. */
+  restorableUntil(): Date {
+    return new Date(this.deps.now().getTime() + this.deps.restoreWindowMs);
+  }
+
   private restorableSince(): Date {
     return new Date(this.deps.now().getTime() - this.deps.restoreWindowMs);
   }

@@ -13,13 +13,18 @@ import type { ProjectUsage, RepositoryUsage } from '../../ports/metadata-usage.j
 import type { PolicyStore, ProjectPolicy } from '../../ports/policy-store.js';
 import type { AdminContext, Actor } from '../access/admin-context.js';
 import { assertProjectName } from '../access/admin-rules.js';
-import { NotFoundError, UnsupportedError } from '../errors.js';
+import { InvalidInputError, ManifestUnknownError, NotFoundError, UnsupportedError } from '../errors.js';
+import { projectOf } from '../access/actions.js';
+import { checkTagDelete, checkWritable } from './write-policy.js';
 import type { Registry } from '../registry/registry.js';
 import { assertName, assertReference, assertTag } from '../reference/reference.js';
 import type { GcOptions, GcReport } from './gc-report.js';
 import type { GcStatus, Lifecycle } from './lifecycle.js';
 import { applyChange, OPEN_POLICY, type PolicyChange } from './policy-input.js';
 import { describeRule, type Retention, type RetentionReport } from './retention.js';
+
+/** Tags one bulk delete may name. */
+export const MAX_BULK_TAGS = 100;
 
 export interface StorageAdminDeps {
   ctx: AdminContext;
@@ -147,6 +152,45 @@ export class StorageAdmin {
     await this.requireAction(actor, repository, 'delete', 'delete', reference);
     await this.deps.registry.manifests.delete(repository, reference);
     await this.deps.ctx.record(actor, 'delete', { repository, detail: `reference=${reference}` });
+  }
+
+  /**
+   * Deletes up to MAX_BULK_TAGS tags at once, each restorable and audited as its own delete
+   * (as `berth` and DELETE …/tags/{tag} do). Every tag is checked against the write policy
+   * before any is deleted, so an immutable tag refuses the whole request rather than half of it.
+   * Tags that do not exist are reported, not refused: someone else may have deleted them.
+   */
+  async deleteTags(actor: Actor, repository: string, tags: readonly string[]): Promise<{ deleted: string[]; notFound: string[]; restorableUntil: Date }> {
+    assertName(repository);
+    if (tags.length === 0 || tags.length > MAX_BULK_TAGS) throw new InvalidInputError(`tags must list 1 to ${MAX_BULK_TAGS} tags`, { field: 'tags' });
+    const unique = [...new Set(tags.map((t) => assertTag(t)))];
+    const actions = await this.deps.ctx.deps.authorizer.granted(actor, repository);
+    if (!actions.has('pull')) throw new NotFoundError(`repository ${repository} not found`, { repository });
+    if (!actions.has('delete')) {
+      let refusal: Error | undefined;
+      for (const tag of unique) refusal = await this.deps.ctx.deny(actor, 'delete', { repository, detail: `reference=${tag}` });
+      throw refusal!;
+    }
+    if (!this.deps.deleteEnabled) throw new UnsupportedError('deletes are disabled on this registry');
+    const policy = await this.deps.policies.get(projectOf(repository));
+    checkWritable(policy, repository);
+    for (const tag of unique) checkTagDelete(policy, repository, tag);
+    const deleted: string[] = [];
+    const notFound: string[] = [];
+    for (const tag of unique) {
+      try {
+        await this.deps.registry.manifests.delete(repository, tag);
+      } catch (error) {
+        if (error instanceof ManifestUnknownError) {
+          notFound.push(tag);
+          continue;
+        }
+        throw error;
+      }
+      deleted.push(tag);
+      await this.deps.ctx.record(actor, 'delete', { repository, detail: `reference=${tag}` });
+    }
+    return { deleted, notFound, restorableUntil: this.deps.lifecycle.restorableUntil() };
   }
 
   async restoreTag(actor: Actor, repository: string, tag: string): Promise<{ digest: string }> {

@@ -19,6 +19,7 @@ import { checkManifestPush, checkTagDelete, checkWritable, immutablePatternOf, t
 import { quotaExceeded } from '../lifecycle/quota.js';
 import { parseManifest } from '../manifest/parse-manifest.js';
 import { assertName, assertReference, digestAlgorithm, isValidTag, looksLikeDigest } from '../reference/reference.js';
+import { DESCRIPTION_KEY, labelDescription } from './config-label.js';
 import { digestOf } from './digest-hasher.js';
 import type { RegistryDeps } from './registry-deps.js';
 
@@ -66,6 +67,11 @@ export class ManifestService {
       annotations: parsed.annotations,
       createdAt: this.deps.now(),
     };
+    // Only a tagged image push describes the repository, and the annotation wins over the label.
+    const label =
+      !byDigest && parsed.kind === 'image' && parsed.subject === undefined && parsed.annotations?.[DESCRIPTION_KEY] === undefined
+        ? await labelDescription(this.deps.blobs, body)
+        : undefined;
     await this.deps.checkpoint?.('manifest:parsed', [digest]);
     try {
       // The store checks the references in the transaction that records them, so a collector
@@ -73,6 +79,7 @@ export class ManifestService {
       await metadata.putManifest(record, { blobs: parsed.blobs, manifests: parsed.manifests }, byDigest ? undefined : reference, {
         checkTag,
         quotaBytes: policy?.quotaBytes,
+        ...(label === undefined ? {} : { description: { text: label, source: 'label' as const } }),
       });
     } catch (error) {
       if (error instanceof MetadataQuotaExceededError) {

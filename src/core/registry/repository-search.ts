@@ -14,7 +14,7 @@ export const DEFAULT_SEARCH_PAGE_SIZE = 25;
 export interface SearchResult {
   /** Visible hits counted (at most MAX_SEARCH_RESULTS). */
   total: number;
-  items: RepositoryMatch[];
+  items: Array<RepositoryMatch & { stars: number }>;
 }
 
 /**
@@ -48,5 +48,7 @@ export async function searchRepositories(
     cursor = rows[rows.length - 1]!.name;
   }
   const start = (page - 1) * size;
-  return { total: hits.length, items: hits.slice(start, start + size) };
+  const shown = hits.slice(start, start + size);
+  const stars = shown.length === 0 ? new Map<string, number>() : await metadata.starCounts(shown.map((h) => h.name));
+  return { total: hits.length, items: shown.map((h) => ({ ...h, stars: stars.get(h.name) ?? 0 })) };
 }

@@ -160,7 +160,13 @@ export function gcStatusJson(status: GcStatus): Json {
     running:
       running === undefined
         ? null
-        : { startedAt: running.startedAt.toISOString(), dryRun: running.dryRun, progress: running.progress === undefined ? null : { ...running.progress } },
+        : {
+            // The phase on its own too, so a progress display need not dig into `progress`.
+            phase: running.progress?.phase ?? 'starting',
+            startedAt: running.startedAt.toISOString(),
+            dryRun: running.dryRun,
+            progress: running.progress === undefined ? null : { ...running.progress },
+          },
     elsewhere:
       status.elsewhere === undefined
         ? null

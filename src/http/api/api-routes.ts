@@ -6,16 +6,20 @@
 import type { FastifyInstance } from 'fastify';
 import type { AccessAdmin } from '../../core/access/access-admin.js';
 import type { Authenticator } from '../../core/access/authenticator.js';
+import type { SessionService } from '../../core/access/session-service.js';
 import type { TokenService } from '../../core/access/token-service.js';
 import type { StorageAdmin } from '../../core/lifecycle/storage-admin.js';
 import { UnauthorizedError } from '../../core/errors.js';
 import { ApiCaller } from './api-caller.js';
 import { wrapWith } from './api-route.js';
 import { registerAuditRoutes } from './audit-routes.js';
+import { registerBrowseRoutes } from './browse-routes.js';
+import type { Browse } from '../../core/browse/browse.js';
 import { openApiDocument } from './openapi.js';
 import { registerProjectRoutes } from './project-routes.js';
 import { registerRepositoryRoutes } from './repository-routes.js';
 import { registerSearchRoutes, type SearchAs } from './search-routes.js';
+import { registerSessionRoutes, type SystemInfo } from './session-routes.js';
 import { registerSettingsRoutes } from './settings-routes.js';
 import { registerStorageRoutes } from './storage-routes.js';
 import { registerUserRoutes } from './user-routes.js';
@@ -30,6 +34,14 @@ export interface ManagementApiDeps {
   search?: SearchAs;
   /** Absolute /token URL for challenges; derived from each request when undefined. */
   realm: string | undefined;
+  /** The web UI's sign-in sessions (/api/v1/session; the cookie on every /api/v1 route). */
+  sessions?: SessionService;
+  /** What GET /api/v1/system tells the web UI. */
+  system?: SystemInfo;
+  /** The web UI's read API (core/browse); its routes are registered only with it. */
+  browse?: Browse;
+  /** `http.host`: the registry's address in pull commands (else each request's Host). */
+  baseUrl?: string;
 }
 
 export function registerManagementApi(app: FastifyInstance, deps: ManagementApiDeps): void {
@@ -44,6 +56,7 @@ export function registerManagementApi(app: FastifyInstance, deps: ManagementApiD
       return deps.admin.me(actor);
     }),
   );
+  if (deps.sessions && deps.system) registerSessionRoutes(app, { sessions: deps.sessions, admin: deps.admin, system: deps.system }, wrap);
   registerUserRoutes(app, deps.admin, wrap);
   registerProjectRoutes(app, deps.admin, wrap);
   registerAuditRoutes(app, deps.admin, wrap);
@@ -51,6 +64,7 @@ export function registerManagementApi(app: FastifyInstance, deps: ManagementApiD
   if (deps.search) registerSearchRoutes(app, deps.search, wrap);
   if (deps.storage) {
     registerStorageRoutes(app, deps.storage, wrap);
-    registerRepositoryRoutes(app, deps.storage, wrap);
+    registerRepositoryRoutes(app, deps.storage, wrap, deps.browse === undefined ? undefined : { browse: deps.browse, baseUrl: deps.baseUrl });
   }
+  if (deps.browse) registerBrowseRoutes(app, deps.browse, wrap);
 }

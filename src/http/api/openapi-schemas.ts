@@ -1,4 +1,5 @@
 /** The OpenAPI components of /api/v1: the wire shapes of api-json.ts and the request bodies. */
+import { browseSchemas } from './openapi-browse-schemas.js';
 
 const time = { type: 'string', format: 'date-time' } as const;
 const role = { type: 'string', enum: ['admin', 'maintainer', 'developer', 'guest'] } as const;
@@ -162,8 +163,8 @@ export const schemas = {
         items: object(
           {
             name: { type: 'string' },
-            description: { type: 'string', description: 'From the newest tagged push’s org.opencontainers.image.description annotation; "" when none.' },
-            star_count: { type: 'integer' },
+            description: { type: 'string', description: 'The edited description, else the newest tagged push’s org.opencontainers.image.description annotation or config label; "" when none.' },
+            star_count: { type: 'integer', minimum: 0, description: 'Stars of signed-in users (PUT /api/v1/repositories/{name}/-/star).' },
             is_official: { type: 'boolean' },
             is_automated: { type: 'boolean' },
           },
@@ -189,6 +190,32 @@ export const schemas = {
   AuditPage: object({ events: { type: 'array', items: ref('AuditEvent') }, next: { type: 'integer', description: 'Pass as `before` for the next page; absent on the last.' } }, [
     'events',
   ]),
+  SignIn: object({ username: { type: 'string' }, password: { type: 'string' } }, ['username', 'password']),
+  Session: object(
+    {
+      user: ref('Me'),
+      csrfToken: { type: 'string', description: 'Send as X-CSRF-Token on every request that is not GET or HEAD.' },
+      idleTimeoutSeconds: { type: 'integer', minimum: 1, description: 'The session ends after this long without a request.' },
+    },
+    ['user', 'csrfToken', 'idleTimeoutSeconds'],
+  ),
+  SessionState: {
+    oneOf: [
+      object({ signedIn: { const: false } }, ['signedIn']),
+      object(
+        { signedIn: { const: true }, user: ref('Me'), csrfToken: { type: 'string' }, idleTimeoutSeconds: { type: 'integer', minimum: 1 } },
+        ['signedIn', 'user', 'csrfToken', 'idleTimeoutSeconds'],
+      ),
+    ],
+  },
+  System: object(
+    {
+      registryHost: { type: 'string', examples: ['registry.example.com', 'localhost:5000'], description: "http.host's host[:port], else the request's Host." },
+      anonymousPull: { type: 'boolean', description: 'Anonymous callers may pull public projects.' },
+      version: { type: 'string' },
+    },
+    ['registryHost', 'anonymousPull', 'version'],
+  ),
   Me: {
     oneOf: [
       object(
@@ -371,6 +398,7 @@ export const schemas = {
           { type: 'null' },
           object(
             {
+              phase: { type: 'string', enum: ['starting', 'recover', 'mark', 'manifests', 'repositories', 'blobs', 'done'], description: 'The phase running now.' },
               startedAt: time,
               dryRun: { type: 'boolean' },
               progress: {
@@ -383,7 +411,7 @@ export const schemas = {
                 ],
               },
             },
-            ['startedAt', 'dryRun', 'progress'],
+            ['phase', 'startedAt', 'dryRun', 'progress'],
           ),
         ],
         description: 'A collection running in this server process.',
@@ -423,4 +451,5 @@ export const schemas = {
   RepositoryDeleted: object({ tags: { ...count, description: 'Tags deleted (each restorable within the restore window).' } }, ['tags']),
   Restored: object({ digest }, ['digest']),
   Empty: object({}, [], 'An empty JSON object: the Content-Type is what is required (see the API description).'),
+  ...browseSchemas(),
 } as const;

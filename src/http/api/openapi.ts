@@ -41,6 +41,12 @@ const repositoryParam = pathParam(
 );
 const tagParam = pathParam('tag', 'Tag.');
 const queryParam = (name: string, schema: unknown, description: string) => ({ name, in: 'query', required: false, schema, description });
+const listParams = (n: number, sorts: string[], sort: string, q: string) => [
+  queryParam('n', { type: 'integer', minimum: 1, maximum: 100, default: n }, 'Page size; outside 1–100: 400.'),
+  queryParam('page', { type: 'integer', minimum: 1, default: 1 }, 'Page number, from 1.'),
+  queryParam('sort', { type: 'string', enum: sorts, default: sort }, 'Order; `-` is descending (ties by name).'),
+  queryParam('q', { type: 'string', maxLength: 255 }, q),
+];
 
 export const openApiDocument = {
   openapi: '3.1.0',
@@ -51,12 +57,13 @@ export const openApiDocument = {
       'Users, personal access tokens, projects, members, robot accounts, the audit log, and storage: project policies, ' +
       'quotas, usage, retention, garbage collection, deletes and restores. Authenticate with HTTP Basic ' +
       '(a password, a personal access token `bpat_…`, or a robot secret) or with `Authorization: Bearer bpat_…`. Registry ' +
-      'tokens from /token are for /v2 only and are refused here (401). Creating tokens, users or robots and changing a ' +
+      'tokens from /token are for /v2 only and are refused here (401). The web UI signs in with POST /api/v1/session and ' +
+      'then sends the berth_session cookie, plus X-CSRF-Token on every request that is not GET or HEAD. Creating tokens, users or robots and changing a ' +
       'password need the password itself, not a personal access token. Bodies are ' +
       'JSON (`Content-Type: application/json` is required) and unknown fields are refused. Errors use the OCI envelope.',
   },
   servers: [{ url: '/' }],
-  security: [{ basic: [] }, { bearer: [] }],
+  security: [{ basic: [] }, { bearer: [] }, { session: [] }],
   paths: {
     '/api/v1/me': { get: op('The caller: user (with project roles) or robot', ok('The caller.', ref('Me'))) },
     '/api/v1/users': {
@@ -197,8 +204,26 @@ export const openApiDocument = {
         body('GcRun'),
       ),
     },
+    '/api/v1/overview': {
+      get: op(
+        'What the caller may pull, in sum: storage per project, the biggest repositories, the newest pushes; the collector status for system admins',
+        ok('The overview.', ref('Overview')),
+      ),
+    },
+    '/api/v1/projects/{name}/repositories': {
+      parameters: [projectParam],
+      get: op(
+        "A project's repositories with descriptions, tag counts, sizes and stars (whoever may pull from it; 404 for others, as for a missing project)",
+        ok('One page.', ref('RepositoryPage')),
+        { parameters: listParams(25, ['name', '-pushed', '-size'], 'name', 'Name or description contains q (ASCII case-insensitive).') },
+      ),
+    },
     '/api/v1/repositories/{name}': {
       parameters: [repositoryParam],
+      get: op(
+        'A repository: description and its source, stars, tags, size, pull commands (http.host, else the Host sent), and what the caller may do (pull permission; 404 otherwise)',
+        ok('The repository.', ref('RepositorySummary')),
+      ),
       delete: op(
         'Delete every tag of a repository (each restorable); the collector removes the rest (delete permission)',
         { ...ok('Deleted.', ref('RepositoryDeleted')), ...withUnsupported },
@@ -208,8 +233,41 @@ export const openApiDocument = {
       parameters: [repositoryParam, tagParam],
       delete: op('Delete a tag, restorable within the restore window (delete permission)', { ...ok('Deleted.', undefined, '204'), ...withUnsupported }),
     },
+    '/api/v1/repositories/{name}/-/tags': {
+      parameters: [repositoryParam],
+      get: op(
+        "A repository's tags, paged: sizes (manifest + config + layers; an index's per platform), push and pull times, and whether referrers or cosign tags sign it or attach an SBOM or attestations (pull permission)",
+        ok('One page.', ref('TagPage')),
+        { parameters: listParams(50, ['tag', '-pushed', '-size'], '-pushed', 'Tag name contains q (ASCII case-insensitive).') },
+      ),
+    },
+    '/api/v1/repositories/{name}/-/tags/delete': {
+      parameters: [repositoryParam],
+      post: op(
+        'Delete up to 100 tags at once, each restorable within the restore window and audited as its own delete; an immutable tag refuses the whole request (delete permission)',
+        { ...ok('What was deleted; tags that did not exist are listed in notFound.', ref('TagsDeleted')), ...withUnsupported },
+        body('TagsToDelete'),
+      ),
+    },
+    '/api/v1/repositories/{name}/-/description': {
+      parameters: [repositoryParam],
+      put: op(
+        `Edit the description (push permission): it wins over pushed annotations and labels until cleared with ""; control and format characters become spaces; at most 1000 characters; audited as description.set`,
+        ok('The description now in force.', ref('Description')),
+        body('DescriptionEdit'),
+      ),
+    },
+    '/api/v1/repositories/{name}/-/star': {
+      parameters: [repositoryParam],
+      put: op('Star the repository (signed-in users who may pull; robots and anonymous callers are refused)', ok('Starred.', undefined, '204')),
+      delete: op('Remove your star', ok('Not starred.', undefined, '204')),
+    },
     '/api/v1/repositories/{name}/-/manifests/{digest}': {
-      parameters: [repositoryParam, pathParam('digest', 'Manifest digest, e.g. sha256:…')],
+      parameters: [repositoryParam, pathParam('digest', 'A manifest digest (sha256:…); GET also takes a tag.')],
+      get: op(
+        'One manifest: tags, raw JSON, image config (from its config blob: env, entrypoint, cmd, labels, history), layers with the command that made each and the other repositories the caller may pull that share it, platforms of an index, referrers (pull permission)',
+        ok('The manifest.', ref('ManifestDetails')),
+      ),
       delete: op('Delete a manifest and every tag on it, as DELETE /v2/…/manifests/<digest> (delete permission)', { ...ok('Deleted.', undefined, '204'), ...withUnsupported }),
     },
     '/api/v1/repositories/{name}/-/deleted-tags': {
@@ -224,6 +282,28 @@ export const openApiDocument = {
         body('Empty'),
       ),
     },
+    '/api/v1/session': {
+      get: {
+        summary: 'The browser session the berth_session cookie names, if it is live (public)',
+        security: [],
+        responses: ok('Signed in or not.', ref('SessionState')),
+      },
+      post: op(
+        'Sign in with a user name and password (not a robot or personal access token: 403); sets the berth_session cookie (HttpOnly, SameSite=Strict, Secure over TLS). Throttled like docker login (429).',
+        ok('Signed in; send csrfToken as X-CSRF-Token on every request that is not GET or HEAD.', ref('Session')),
+        { security: [], ...body('SignIn') },
+      ),
+      delete: op('Sign out: ends the session and clears the cookie (needs X-CSRF-Token when signed in)', ok('Signed out.', undefined, '204'), {
+        security: [{ session: [] }, {}],
+      }),
+    },
+    '/api/v1/system': {
+      get: {
+        summary: 'What the web UI needs to know about this registry (public)',
+        security: [],
+        responses: ok('The registry.', ref('System')),
+      },
+    },
     '/api/v1/openapi.json': {
       get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1', content: json({ type: 'object' }) } } },
     },
@@ -232,6 +312,13 @@ export const openApiDocument = {
     securitySchemes: {
       basic: { type: 'http', scheme: 'basic', description: 'User and password or personal access token, or robot name and secret.' },
       bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token from /token.' },
+      session: {
+        type: 'apiKey',
+        in: 'cookie',
+        name: 'berth_session',
+        description:
+          'The web UI\'s session (POST /api/v1/session). Used only without an Authorization header; every request that is not GET or HEAD must also send X-CSRF-Token (the csrfToken of the session) and, if it sends Origin, this host\'s: else 403 DENIED.',
+      },
     },
     responses: {
       BadRequest: { description: 'Malformed body or an invalid value (BAD_REQUEST, NAME_INVALID, TAG_INVALID, DIGEST_INVALID, SIZE_INVALID).', content: json(ref('Error')) },

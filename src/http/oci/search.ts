@@ -47,7 +47,7 @@ export function searchFor(registry: Registry, access: CallerAccess, query: Searc
   return registry.listings.search(query.term, query.page, query.size, visible);
 }
 
-/** Docker Hub's /v1/search body; Berth has no stars, official images or automated builds. */
+/** Docker Hub's /v1/search body; Berth has no official images or automated builds. */
 export function dockerSearchBody(query: SearchQuery, result: SearchResult) {
   return {
     num_results: result.total,
@@ -55,7 +55,7 @@ export function dockerSearchBody(query: SearchQuery, result: SearchResult) {
     page: query.page,
     page_size: query.size,
     query: query.term,
-    results: result.items.map((r) => ({ name: r.name, description: r.description, star_count: 0, is_official: false, is_automated: false })),
+    results: result.items.map((r) => ({ name: r.name, description: r.description, star_count: r.stars, is_official: false, is_automated: false })),
   };
 }
 

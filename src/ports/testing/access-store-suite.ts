@@ -15,6 +15,7 @@ import { auditTests } from './access-store-audit-tests.js';
 import { Fixtures, type AccessStoreHarness } from './access-store-fixtures.js';
 import { projectTests } from './access-store-project-tests.js';
 import { refreshTokenTests } from './access-store-refresh-tests.js';
+import { sessionTests } from './access-store-session-tests.js';
 import { settingsTests } from './access-store-settings-tests.js';
 import { userTests } from './access-store-user-tests.js';
 
@@ -44,6 +45,7 @@ export function accessStoreConformance(name: string, build: () => Promise<Access
     projectTests(f);
     auditTests(f);
     refreshTokenTests(f);
+    sessionTests(f);
     settingsTests(f);
 
     test('nothing is left behind', async () => {

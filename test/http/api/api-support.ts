@@ -5,20 +5,31 @@
  * slow hash is not paid per request). Registry tokens from /token are refused on /api/v1.
  */
 import { strict as assert } from 'node:assert';
-import { startTestServer, type TestServer } from '../../support/test-server.js';
+import { startTestServer, type TestServer, type TestServerOptions } from '../../support/test-server.js';
 import { builtinAuth } from '../support/auth.js';
 import { client, expectStatus, json, type Reply } from '../support/http-client.js';
 
 export const ADMIN_PASSWORD = 'bootstrap-admin-pw';
 
 export async function startApiServer(
-  overrides: { createProjectsOnPush?: boolean; now?: () => Date; deleteEnabled?: boolean } = {},
+  overrides: {
+    createProjectsOnPush?: boolean;
+    now?: () => Date;
+    deleteEnabled?: boolean;
+    sessionNow?: () => Date;
+    session?: Partial<ReturnType<typeof builtinAuth>['session']>;
+    loginLimits?: TestServerOptions['loginLimits'];
+    ui?: TestServerOptions['ui'];
+  } = {},
 ): Promise<TestServer> {
   process.env.BERTH_ADMIN_PASSWORD = ADMIN_PASSWORD;
   try {
     return await startTestServer({
       now: overrides.now,
       deleteEnabled: overrides.deleteEnabled,
+      sessionNow: overrides.sessionNow,
+      loginLimits: overrides.loginLimits,
+      ui: overrides.ui,
       auth: {
         mode: 'builtin',
         service: 'berth',
@@ -29,6 +40,7 @@ export async function startApiServer(
         tokenTtlSeconds: 300,
         auditRetentionSeconds: 0,
         loginThrottle: builtinAuth().loginThrottle,
+        session: { ...builtinAuth().session, ...overrides.session },
       },
     });
   } finally {

@@ -148,8 +148,8 @@ test('bad names, tags and digests are 400s; unknown paths under a repository are
   expectError(await team.admin.delete('/api/v1/repositories/repos/app/-/manifests/latest'), 400, 'DIGEST_INVALID');
   expectError(await team.admin.send('POST', '/api/v1/repositories/repos/app/-/tags/-x/restore', {}), 400, 'TAG_INVALID');
   for (const [method, path] of [
-    ['GET', '/api/v1/repositories/repos/team/app'],
-    ['GET', '/api/v1/repositories/repos/team/app/-/tags'],
+    ['GET', '/api/v1/repositories/repos/team/app/-/blobs'],
+    ['PUT', '/api/v1/repositories/repos/team/app/-/tags/v1'],
     ['POST', '/api/v1/repositories/repos/team/app/-/tags/v1'],
     ['DELETE', '/api/v1/repositories/repos/team/app/-/deleted-tags'],
     ['DELETE', '/api/v1/repositories/repos/team/app/-/tags/v1/extra'],
