@@ -8,6 +8,10 @@ import type { ComponentType } from 'preact';
 import type { Params } from './router';
 import { Overview } from './pages/Overview';
 import { SignIn } from './pages/SignIn';
+import { Project } from './pages/browse/Project';
+import { Projects } from './pages/browse/Projects';
+import { RepositoryRoute } from './pages/browse/RepositoryRoute';
+import { Search } from './pages/browse/Search';
 
 export interface Route {
   path: string;
@@ -20,6 +24,10 @@ export const routes: Route[] = [
   { path: '/', component: Overview },
   { path: '/sign-in', component: SignIn },
   // Projects and repositories
+  { path: '/search', component: Search },
+  { path: '/projects', component: Projects },
+  { path: '/projects/:name', component: Project },
+  { path: '/repositories/*path', component: RepositoryRoute },
 
   // The signed-in user
 
