@@ -10,6 +10,7 @@ import { Digest } from './Digest';
 import { ConfigSection, HistorySection, LayersSection, NoConfig, RawSection, ReferrersSection } from './ManifestSections';
 import { manifestHref, platformName, projectHref, repositoryHref } from './paths';
 import type { ManifestDetails } from './types';
+import { isArtifact } from './TagsSection';
 
 const isDigest = (reference: string) => /^[a-z0-9]+:[a-f0-9]{32,}$/.test(reference);
 
@@ -55,7 +56,7 @@ function ManifestFacts({ data, repository }: { data: ManifestDetails; repository
       </dd>
       <dt>Media type</dt>
       <dd class="mono small">{data.mediaType}</dd>
-      {data.artifactType ? (
+      {isArtifact(data.artifactType) ? (
         <>
           <dt>Artifact type</dt>
           <dd class="mono small">{data.artifactType}</dd>
@@ -63,7 +64,7 @@ function ManifestFacts({ data, repository }: { data: ManifestDetails; repository
       ) : null}
       <dt>Size</dt>
       <dd>
-        <Bytes value={data.size} /> (manifest)
+        <Bytes value={data.size} />
       </dd>
       <dt>Tags</dt>
       <dd>

@@ -92,6 +92,7 @@ export function LayersSection({ detail, repository, id }: { detail: ManifestDeta
           {detail.layers.length} {detail.layers.length === 1 ? 'layer' : 'layers'}, <Bytes value={total} /> compressed
         </span>
       </div>
+      <div class="wide-table">
       <Table
         caption="Layers, base first"
         rows={detail.layers.map((l, i) => ({ ...l, index: i + 1 }))}
@@ -122,6 +123,7 @@ export function LayersSection({ detail, repository, id }: { detail: ManifestDeta
           },
         ]}
       />
+      </div>
     </section>
   );
 }

@@ -89,7 +89,7 @@ export function TagsSection({ summary, generation, onChanged }: { summary: Repos
           <Link href={manifestHref(name, t.tag)} class="tag-name">
             {t.tag}
           </Link>
-          {t.artifactType ? <div class="small muted">{t.artifactType}</div> : null}
+          {isArtifact(t.artifactType) ? <div class="small muted artifact-type">{t.artifactType}</div> : null}
         </>
       ),
     },
@@ -145,6 +145,7 @@ export function TagsSection({ summary, generation, onChanged }: { summary: Repos
         </EmptyState>
       ) : (
         <>
+          <div class="wide-table">
           <Table
             caption={`Tags of ${name}`}
             rows={data.tags}
@@ -156,6 +157,7 @@ export function TagsSection({ summary, generation, onChanged }: { summary: Repos
             onSelect={summary.canDelete ? setSelected : undefined}
             empty={<EmptyState title={`No tag contains “${q}”`} />}
           />
+          </div>
           <Pager page={page} pageSize={PAGE_SIZE} total={data.total} onPage={(p) => setQuery({ page: p === 1 ? null : p })} />
         </>
       )}
@@ -209,6 +211,12 @@ function Markers({ tag }: { tag: Tag }) {
       ))}
     </span>
   );
+}
+
+/** Images report their config type as artifact type; only a real artifact's is worth showing. */
+const imageConfigTypes = new Set(['application/vnd.oci.image.config.v1+json', 'application/vnd.docker.container.image.v1+json']);
+export function isArtifact(type: string | null): type is string {
+  return type !== null && !imageConfigTypes.has(type);
 }
 
 export function plural(n: number, word: string): string {
