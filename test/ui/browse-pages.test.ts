@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import { launchBrowser, type UiBrowser } from './support/browser.js';
 import { pushImage } from './support/images.js';
 import { axeViolations, describeViolations, screenshot, signIn, watchProblems } from './support/page.js';
-import { startUiServer, type UiServer } from './support/server.js';
+import { admin, startUiServer, type UiServer } from './support/server.js';
 
 let server: UiServer;
 let browser: UiBrowser;
@@ -21,10 +21,6 @@ before(async () => {
   server = await startUiServer();
   browser = await launchBrowser();
   await server.accounts.project('web', 'public');
-  await pushImage(server, 'single', 'web/app:1.0');
-  await pushImage(server, 'single', 'web/app:latest');
-  await pushImage(server, 'signature', 'web/app:sig');
-  await pushImage(server, 'index', 'web/multi:2.0');
   page = await browser.newPage(server.url);
   problems = watchProblems(page);
   await signIn(page);
@@ -47,6 +43,36 @@ async function checkPage(name: string): Promise<void> {
 }
 
 const main = () => page.locator('main');
+
+/** Tags the manifest of `from` under many names through the registry API (faster than skopeo). */
+async function tagMany(repository: string, from: string, tags: string[]): Promise<void> {
+  const basic = Buffer.from(`${admin.username}:${admin.password}`).toString('base64');
+  const tokenReply = await fetch(`${server.url}/token?service=berth&scope=repository:${repository}:pull,push`, { headers: { authorization: `Basic ${basic}` } });
+  const { token } = (await tokenReply.json()) as { token: string };
+  const headers = { authorization: `Bearer ${token}`, accept: 'application/vnd.oci.image.manifest.v1+json' };
+  const manifest = await fetch(`${server.url}/v2/${repository}/manifests/${from}`, { headers });
+  assert.equal(manifest.status, 200);
+  const body = Buffer.from(await manifest.arrayBuffer());
+  for (const tag of tags) {
+    const put = await fetch(`${server.url}/v2/${repository}/manifests/${tag}`, {
+      method: 'PUT',
+      headers: { authorization: headers.authorization, 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+      body,
+    });
+    assert.equal(put.status, 201, `tag ${tag}`);
+  }
+}
+
+test('before anything is pushed, the overview says how to push the first image to this registry', async () => {
+  await page.goto('/');
+  await main().getByText('Push your first image').waitFor();
+  assert.ok((await main().innerText()).includes(`docker tag IMG ${server.host}/project/app:1.0 && docker push ${server.host}/project/app:1.0`));
+  await checkPage('overview-empty');
+  await pushImage(server, 'single', 'web/app:1.0');
+  await pushImage(server, 'single', 'web/app:latest');
+  await pushImage(server, 'signature', 'web/app:sig');
+  await pushImage(server, 'index', 'web/multi:2.0');
+});
 
 test('the overview shows storage, the project, the biggest repositories and recent pushes', async () => {
   await page.goto('/');
@@ -170,4 +196,43 @@ test('keyboard only: Tab to the search box, search, open the repository, open a 
   await page.keyboard.press('Enter');
   await page.waitForURL('**/repositories/web/app/-/manifests/1.0');
   await main().getByRole('heading', { name: 'Layers' }).waitFor();
+});
+
+test('a repository with more tags than a page pages and sorts on the server', async () => {
+  await tagMany('web/app', '1.0', Array.from({ length: 60 }, (_, i) => `build-${String(i).padStart(3, '0')}`));
+  await page.goto('/repositories/web/app?sort=tag');
+  const table = main().getByRole('table', { name: 'Tags of web/app' });
+  await table.waitFor();
+  assert.equal(await table.locator('tbody tr').count(), 50, 'one page of 50');
+  await main().getByText('1–50 of 63').waitFor();
+  assert.equal(await table.locator('tbody tr').first().getByRole('link').first().innerText(), '1.0', 'sorted by tag');
+  await main().getByRole('button', { name: 'Next' }).click();
+  await main().getByText('51–63 of 63').waitFor();
+  assert.match(page.url(), /page=2/);
+  assert.equal(await table.locator('tbody tr').count(), 13);
+  // The filter asks the server and starts again at page 1.
+  await page.getByLabel('Filter tags').fill('build-05');
+  await page.waitForURL(/q=build-05/);
+  await page.waitForFunction(() => document.querySelectorAll('main table.table tbody tr').length === 10);
+  assert.deepEqual((await table.locator('tbody tr a.tag-name').allInnerTexts()).sort(), Array.from({ length: 10 }, (_, i) => `build-05${i}`));
+  assert.doesNotMatch(page.url(), /page=/);
+  // Sorting by size sends sort=-size (biggest first).
+  await page.getByLabel('Filter tags').fill('');
+  await main().getByText('1–50 of 63').waitFor();
+  await table.getByRole('button', { name: /Size/ }).click();
+  await page.waitForURL(/sort=-size/);
+  assert.equal(await table.getByRole('columnheader', { name: /Size/ }).getAttribute('aria-sort'), 'descending');
+});
+
+test('a signed-in user stars a repository and the star stays after a reload', async () => {
+  await page.goto('/repositories/web/multi');
+  const star = main().getByRole('button', { name: /^☆?\s*Star/ });
+  await star.click();
+  const starred = main().getByRole('button', { name: /Starred/ });
+  await starred.waitFor();
+  assert.equal(await starred.getAttribute('aria-pressed'), 'true');
+  await page.reload();
+  await main().getByRole('button', { name: /Starred\s*1/ }).waitFor();
+  await page.goto('/search?q=multi');
+  await main().getByText('1 stars').or(main().getByTitle('1 stars')).first().waitFor();
 });
