@@ -140,9 +140,9 @@ function PlatformDetail({ repository, digest }: { repository: string; digest: st
   const data = detail.data;
   return (
     <>
-      {data.config ? <ConfigSection config={data.config} id="p" /> : <NoConfig />}
-      <LayersSection detail={data} repository={repository} id="p" />
-      <HistorySection detail={data} id="p" />
+      {data.config ? <ConfigSection config={data.config} id="p" level={3} /> : <NoConfig />}
+      <LayersSection detail={data} repository={repository} id="p" level={3} />
+      <HistorySection detail={data} id="p" level={3} />
     </>
   );
 }

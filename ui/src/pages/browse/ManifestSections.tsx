@@ -23,7 +23,8 @@ function when(text: string | null): string {
   return Number.isNaN(date.getTime()) ? text : formatDateTime(date);
 }
 
-export function ConfigSection({ config, id }: { config: Config; id: string }) {
+export function ConfigSection({ config, id, level = 2 }: { config: Config; id: string; level?: 2 | 3 }) {
+  const [H, Sub] = level === 3 ? (['h3', 'h4'] as const) : (['h2', 'h3'] as const);
   const labels = Object.entries(config.labels);
   const rows: Array<[string, string]> = [
     ['Created', when(config.created)],
@@ -36,7 +37,7 @@ export function ConfigSection({ config, id }: { config: Config; id: string }) {
   ];
   return (
     <section class="section" aria-labelledby={`${id}-config`}>
-      <h2 id={`${id}-config`}>Config</h2>
+      <H id={`${id}-config`}>Config</H>
       <div class="grid-2">
         <div class="card">
           <dl class="kv">
@@ -55,7 +56,7 @@ export function ConfigSection({ config, id }: { config: Config; id: string }) {
           </dl>
         </div>
         <div class="card">
-          <h3>Environment</h3>
+          <Sub>Environment</Sub>
           {config.env.length ? (
             <ul class="list-plain mono small env-list">
               {config.env.map((e, i) => (
@@ -67,7 +68,7 @@ export function ConfigSection({ config, id }: { config: Config; id: string }) {
           )}
         </div>
       </div>
-      <h3 class="subheading">Labels</h3>
+      <Sub class="subheading">Labels</Sub>
       <Table
         caption="Labels"
         rows={labels}
@@ -82,12 +83,13 @@ export function ConfigSection({ config, id }: { config: Config; id: string }) {
   );
 }
 
-export function LayersSection({ detail, repository, id }: { detail: ManifestDetails; repository: string; id: string }) {
+export function LayersSection({ detail, repository, id, level = 2 }: { detail: ManifestDetails; repository: string; id: string; level?: 2 | 3 }) {
+  const H = level === 3 ? 'h3' : 'h2';
   const total = detail.layers.reduce((sum, l) => sum + l.size, 0);
   return (
     <section class="section" aria-labelledby={`${id}-layers`}>
       <div class="section-header">
-        <h2 id={`${id}-layers`}>Layers</h2>
+        <H id={`${id}-layers`}>Layers</H>
         <span class="muted small">
           {detail.layers.length} {detail.layers.length === 1 ? 'layer' : 'layers'}, <Bytes value={total} /> compressed
         </span>
@@ -128,15 +130,16 @@ export function LayersSection({ detail, repository, id }: { detail: ManifestDeta
   );
 }
 
-export function HistorySection({ detail, id }: { detail: ManifestDetails; id: string }) {
+export function HistorySection({ detail, id, level = 2 }: { detail: ManifestDetails; id: string; level?: 2 | 3 }) {
+  const H = level === 3 ? 'h3' : 'h2';
   if (detail.history.length === 0) return null;
   return (
     <section class="section" aria-labelledby={`${id}-history`}>
       <details>
         <summary>
-          <h2 id={`${id}-history`} class="inline-heading">
+          <H id={`${id}-history`} class="inline-heading">
             History <span class="badge">{detail.history.length}</span>
-          </h2>
+          </H>
         </summary>
         <Table
           caption="Image history, oldest first"
