@@ -43,6 +43,7 @@ export const DEFAULT_MANIFEST_ACCEPT: readonly string[] = [
   'application/vnd.docker.distribution.manifest.v2+json',
 ];
 
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 const DIGEST = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 /** Content types that say nothing about which manifest this is; the body's mediaType decides. */
 const GENERIC_TYPES = new Set(['', 'application/json', 'text/plain', 'application/octet-stream']);
@@ -193,10 +194,11 @@ export class HttpUpstreamRegistry implements UpstreamRegistry {
 
   private async manifestRequest(method: 'GET' | 'HEAD', repository: string, reference: string, options: ManifestRequestOptions): Promise<ExchangeResponse | undefined> {
     if (reference.includes(':')) assertDigest(reference);
+    else if (!TAG.test(reference)) throw new TypeError(`not a tag: ${JSON.stringify(reference)}`);
     const name = upstreamRepository(this.address, repository);
     const response = await this.exchange.send({
       method,
-      path: `/v2/${name}/manifests/${encodeURIComponent(reference)}`,
+      path: `/v2/${name}/manifests/${reference}`,
       scope: pullScope(name),
       headers: { accept: (options.accept ?? DEFAULT_MANIFEST_ACCEPT).join(', ') },
       followRedirects: true,
