@@ -35,8 +35,7 @@ export const routes: Route[] = [
   { path: '/projects/:name/robots', component: ProjectRobots, access: 'user' },
   { path: '/projects/:name/policy', component: ProjectPolicy, access: 'user' },
 
-  // The signed-in user
-  { path: '/tokens', component: Tokens, access: 'user' },
+  // The signed-in user (not /tokens: the server keeps paths starting /token for the token endpoint)
   { path: '/account/tokens', component: Tokens, access: 'user' },
   { path: '/account', component: Account, access: 'user' },
 

@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import { api, enc } from '../../api';
 import { ErrorBanner, Field, PageHeader, useToast } from '../../components';
-import { Link } from '../../router';
+import { Link, navigate } from '../../router';
 import { useSession } from '../../session';
 import { useAction } from './use-action';
 import { passwordProblem } from './Users';
@@ -16,7 +16,6 @@ export function Account() {
   const [next, setNext] = useState('');
   const [again, setAgain] = useState('');
   const [errors, setErrors] = useState<{ current?: string | null; next?: string | null; again?: string | null }>({});
-  const [done, setDone] = useState(false);
 
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -30,24 +29,22 @@ export function Account() {
     const ok = await save.run(async () => (await api.patch(`/api/v1/users/${enc(me.name)}`, { password: next, currentPassword: current }), true));
     setCurrent('');
     if (ok) {
-      setNext('');
-      setAgain('');
-      setDone(true);
-      toast.notify('Password changed', 'success');
-      // The server may end other sessions with the old password; ask who we are now.
-      void session.refresh();
+      // The server ends every session of the user with the old password, this one included.
+      toast.notify('Password changed: sign in with your new password.', 'success');
+      await session.refresh();
+      navigate('/sign-in?next=%2Faccount', { replace: true });
     }
   };
 
   return (
     <div class="narrow-wide">
-      <PageHeader title="My account" actions={<Link href="/tokens" class="button">My access tokens</Link>}>
+      <PageHeader title="My account" actions={<Link href="/account/tokens" class="button">My access tokens</Link>}>
         Signed in as <strong>{me.name}</strong>
         {me.systemAdmin ? ' (system admin)' : ''}.
       </PageHeader>
       <form class="card form" onSubmit={submit} noValidate aria-labelledby="password-title">
         <h2 id="password-title" class="form-title">Change password</h2>
-        {done ? <p class="banner banner-success" role="status">Your password was changed. Use the new one next time you sign in.</p> : null}
+        <p class="muted small">Changing it signs you out everywhere, here too; personal access tokens keep working.</p>
         <ErrorBanner error={save.error} title="The password was not changed" />
         <Field id="current-password" label="Current password" error={errors.current}>
           {(props) => <input {...props} class="input" type="password" autoComplete="current-password" value={current} onInput={(e) => setCurrent(e.currentTarget.value)} />}

@@ -195,7 +195,7 @@ function SummaryView({ summary }: { summary: GcSummary }) {
         </div>
         <div>
           <dt>Took</dt>
-          <dd>{(summary.durationMs / 1000).toFixed(1)} s</dd>
+          <dd>{summary.durationMs < 1000 ? `${summary.durationMs} ms` : `${(summary.durationMs / 1000).toFixed(1)} s`}</dd>
         </div>
       </dl>
       <Held summary={summary} />

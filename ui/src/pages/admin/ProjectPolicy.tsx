@@ -15,6 +15,14 @@ import type { Policy, Project, ProjectUsage, WritePolicy } from './types';
 import { useAction } from './use-action';
 import { useConfirm } from './use-confirm';
 
+/** A quota as it was most likely typed: 10 GiB rather than 10.7 GB, when it is a whole number of a binary unit. */
+function formatQuota(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let unit = 0;
+  while (unit < units.length - 1 && bytes % 1024 ** (unit + 1) === 0) unit++;
+  return unit === 0 ? formatBytes(bytes) : `${(bytes / 1024 ** unit).toLocaleString()} ${units[unit]}`;
+}
+
 const WRITE_POLICIES: Array<{ id: WritePolicy; label: string; help: string }> = [
   { id: 'allow-redeploy', label: 'Allow redeploy', help: 'A tag may be pushed again to point at another image.' },
   { id: 'disallow-redeploy', label: 'Disallow redeploy', help: 'Once pushed, a tag always names the same image.' },
@@ -241,7 +249,7 @@ function QuotaCard({ policy, usage, usageError, canEdit, base, onSaved }: CardPr
     }
     const next = await save.run(() => api.patch<Policy>(`${base}/policy`, { quota: /^none$/i.test(text) ? null : /^\d+$/.test(text) ? Number(text) : text }));
     if (next) {
-      toast.notify(next.quotaBytes === null ? 'Quota removed' : `Quota set to ${formatBytes(next.quotaBytes)}`, 'success');
+      toast.notify(next.quotaBytes === null ? 'Quota removed' : `Quota set to ${formatQuota(next.quotaBytes)}`, 'success');
       setQuota('');
       onSaved(next);
     }
@@ -252,7 +260,7 @@ function QuotaCard({ policy, usage, usageError, canEdit, base, onSaved }: CardPr
       <h2 id="quota-title">Quota and usage</h2>
       {usageError ? <ErrorBanner error={usageError} title="Usage could not be loaded" /> : null}
       <p>
-        Using <Bytes value={used} /> {limit ? <>of <Bytes value={limit} /></> : <span class="muted">(no quota)</span>}
+        Using <Bytes value={used} /> {limit ? <>of <span title={`${limit.toLocaleString()} bytes`}>{formatQuota(limit)}</span></> : <span class="muted">(no quota)</span>}
         {share !== null ? <> — {Math.round(share * 100)}%</> : null}
       </p>
       {limit && used !== undefined ? (

@@ -3,6 +3,7 @@
  * /api/v1/settings). Each shows its value, whether the database or the config decides it, and can
  * be reset to the config's value. Changes apply at once and are audited.
  */
+import { useState } from 'preact/hooks';
 import { api } from '../../api';
 import { EmptyState, ErrorBanner, Loading, PageHeader, RelativeTime, useToast } from '../../components';
 import { useApi } from '../../use-api';
@@ -20,12 +21,15 @@ export function Settings() {
   const save = useAction();
   const toast = useToast();
   const confirm = useConfirm();
+  // The PATCH answers with every setting: show that at once rather than after another GET.
+  const [latest, setLatest] = useState<Setting[] | null>(null);
+  const list = latest ?? settings.data?.settings ?? [];
 
   const patch = async (key: string, value: boolean | null, message: string) => {
     const next = await save.run(() => api.patch<{ settings: Setting[] }>('/api/v1/settings', { [key]: value }));
     if (next) {
+      setLatest(next.settings);
       toast.notify(message, 'success');
-      settings.reload();
     }
   };
 
@@ -53,11 +57,11 @@ export function Settings() {
         <Loading label="Loading settings…" />
       ) : settings.error ? (
         <ErrorBanner error={settings.error} title="Settings could not be loaded" onRetry={settings.reload} />
-      ) : (settings.data?.settings ?? []).length === 0 ? (
+      ) : list.length === 0 ? (
         <EmptyState title="No settings can change at run time">Everything else is in the config file.</EmptyState>
       ) : (
         <ul class="settings">
-          {settings.data!.settings.map((s) => {
+          {list.map((s) => {
             const id = `setting-${s.key.replace(/\W/g, '-')}`;
             return (
               <li key={s.key} class="card setting">

@@ -1,5 +1,5 @@
 /**
- * /tokens: the signed-in user's personal access tokens — for docker login, scripts and the API
+ * /account/tokens: the signed-in user's personal access tokens — for docker login, scripts and the API
  * instead of the password. Create (the token is shown once), see when each was last used, revoke.
  */
 import { useState } from 'preact/hooks';
