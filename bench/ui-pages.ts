@@ -2,7 +2,7 @@
  * Server time of the web UI's two heaviest pages on a real server (loopback HTTP, SQLite):
  * the first tags page of a repository with 10,000 tags (budget < 300 ms, in every sort order)
  * and the manifest page of a 40-layer image whose layers other repositories share (budget
- * < 200 ms). Prints the median and worst of several runs and whether each is within budget.
+ * < 200 ms), and the size of the UI's initial JS + CSS (budget 150 KB gzipped). Prints the median and worst of several runs and whether each is within budget.
  * Run: node dist/bench/ui-pages.js [tags]
  */
 import { performance } from 'node:perf_hooks';
@@ -11,6 +11,7 @@ import { withHeaders } from '../test/http/support/auth.js';
 import { client } from '../test/http/support/http-client.js';
 import { pushBuilt } from '../test/http/api/browse-support.js';
 import { randomBlob } from '../test/http/support/content.js';
+import { initialBundle } from '../test/ui/support/bundle-size.js';
 
 const tagCount = Number(process.argv[2] ?? 10_000);
 const server = await startApiServer();
@@ -58,6 +59,9 @@ try {
   await time('tags filtered by q', '/api/v1/repositories/bench/tags/-/tags?q=v0999', 300);
   await time('repository summary', '/api/v1/repositories/bench/tags', 300);
   await time('manifest page, 40 layers', '/api/v1/repositories/bench/layers/-/manifests/v1', 200);
+  const files = initialBundle(new URL('../../ui/dist/', import.meta.url).pathname);
+  const gzip = files.reduce((sum, f) => sum + f.gzipBytes, 0);
+  console.log(`${'initial JS + CSS, gzipped'.padEnd(50)} ${(gzip / 1024).toFixed(1)} KB (${files.length} files)  budget 150 KB  ${gzip <= 150 * 1024 ? 'ok' : 'OVER'}`);
 } finally {
   await server.close();
 }

@@ -7,6 +7,8 @@ import { Forbidden, NotFound } from './pages/NotFound';
 import { matchPath, navigate, signInHref, useLocation, type Params } from './router';
 import { routes, type Route } from './routes';
 import { SessionProvider, useSession } from './session';
+import { SystemProvider, useSystem } from './system';
+import { AuthNone } from './pages/AuthNone';
 
 function pick(path: string): { route: Route; params: Params } | null {
   for (const route of routes) {
@@ -42,7 +44,11 @@ function Page() {
   return <Component key={path} params={match.params} />;
 }
 
-export function App() {
+/** Under `auth: none` there is no management API: one explanatory page instead of the app. */
+function Shell() {
+  const system = useSystem();
+  if (system.kind === 'loading') return <Loading />;
+  if (system.kind === 'no-api') return <AuthNone />;
   return (
     <SessionProvider>
       <ToastProvider>
@@ -51,5 +57,13 @@ export function App() {
         </Layout>
       </ToastProvider>
     </SessionProvider>
+  );
+}
+
+export function App() {
+  return (
+    <SystemProvider>
+      <Shell />
+    </SystemProvider>
   );
 }

@@ -18,6 +18,10 @@ import { ProjectRobots } from './pages/admin/ProjectRobots';
 import { Settings } from './pages/admin/Settings';
 import { Tokens } from './pages/admin/Tokens';
 import { Users } from './pages/admin/Users';
+import { Project } from './pages/browse/Project';
+import { Projects } from './pages/browse/Projects';
+import { RepositoryRoute } from './pages/browse/RepositoryRoute';
+import { Search } from './pages/browse/Search';
 
 export interface Route {
   path: string;
@@ -34,6 +38,10 @@ export const routes: Route[] = [
   { path: '/projects/:name/members', component: ProjectMembers, access: 'user' },
   { path: '/projects/:name/robots', component: ProjectRobots, access: 'user' },
   { path: '/projects/:name/policy', component: ProjectPolicy, access: 'user' },
+  { path: '/search', component: Search },
+  { path: '/projects', component: Projects },
+  { path: '/projects/:name', component: Project },
+  { path: '/repositories/*path', component: RepositoryRoute },
 
   // The signed-in user (not /tokens: the server keeps paths starting /token for the token endpoint)
   { path: '/account/tokens', component: Tokens, access: 'user' },

@@ -121,7 +121,7 @@ export function ProjectRobots({ params }: { params: Params }) {
         <SecretOnce title={`Robot ${created.name} created`} label="Robot secret" secret={created.secret} onDone={() => setCreated(null)}>
           <p>Log in with:</p>
           <div class="secret-row">
-            <code class="command">{`docker login ${host} -u '${created.name}'`}</code>
+            <code class="secret-command">{`docker login ${host} -u '${created.name}'`}</code>
             <CopyButton text={`docker login ${host} -u '${created.name}'`} label="Copy the login command" />
           </div>
         </SecretOnce>

@@ -94,7 +94,7 @@ export function Tokens() {
         <SecretOnce title={`Token "${created.name}" created`} label="Access token" secret={created.token} onDone={() => setCreated(null)}>
           <p>Log in with:</p>
           <div class="secret-row">
-            <code class="command">{`docker login ${host} -u ${me}`}</code>
+            <code class="secret-command">{`docker login ${host} -u ${me}`}</code>
             <CopyButton text={`docker login ${host} -u ${me}`} label="Copy the login command" />
           </div>
         </SecretOnce>
