@@ -99,6 +99,7 @@ test('account: a wrong current password is refused; the right one changes it and
   const ownProblems = watchProblems(own);
   await signIn(own, frank);
   await own.getByRole('button', { name: /^Account: / }).click();
+  await own.getByRole('link', { name: 'My tokens' }).click();
   await own.getByRole('link', { name: 'Change password' }).click();
   await own.waitForURL('**/account');
   await own.getByLabel('Current password').fill('not-my-password');

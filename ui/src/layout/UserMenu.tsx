@@ -66,11 +66,6 @@ export function UserMenu({ name }: { name: string }) {
           </Link>
         </li>
         <li>
-          <Link href="/account" class="user-menu-item" onClick={() => setOpen(false)}>
-            Change password
-          </Link>
-        </li>
-        <li>
           <button type="button" class="user-menu-item" onClick={signOut}>
             Sign out
           </button>
