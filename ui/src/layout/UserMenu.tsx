@@ -61,7 +61,7 @@ export function UserMenu({ name }: { name: string }) {
       </button>
       <ul id="user-menu-panel" class="user-menu-panel" hidden={!open}>
         <li>
-          <Link href="/tokens" class="user-menu-item" onClick={() => setOpen(false)}>
+          <Link href="/account/tokens" class="user-menu-item" onClick={() => setOpen(false)}>
             My tokens
           </Link>
         </li>

@@ -4,6 +4,7 @@ import { Bytes, EmptyState, ErrorBanner, Field, Loading, PageHeader, RelativeTim
 import { Link } from '../../router';
 import { useSession } from '../../session';
 import { useApi } from '../../use-api';
+import { CreateProjectLink } from '../admin/NewProject';
 import { projectHref } from './paths';
 import { Quota } from './Quota';
 import type { Overview, Project } from './types';
@@ -18,7 +19,7 @@ export function Projects() {
 
   return (
     <>
-      <PageHeader title="Projects">Projects hold repositories; each has its own members, robots and policy.</PageHeader>
+      <PageHeader title="Projects" actions={user ? <CreateProjectLink /> : undefined}>Projects hold repositories; each has its own members, robots and policy.</PageHeader>
       <ErrorBanner error={projects.error} title="The projects could not be loaded" onRetry={projects.reload} />
       {!projects.data ? (
         projects.loading ? <Loading /> : null
