@@ -36,7 +36,7 @@ test('first start with built-in auth: admin.password (0600) holds a working pass
     const changed = await fetch(`${server.url}/api/v1/users/admin`, {
       method: 'PATCH',
       headers: { authorization: basic('admin', password), 'content-type': 'application/json' },
-      body: JSON.stringify({ password: 'a brand new admin password' }),
+      body: JSON.stringify({ password: 'a brand new admin password', currentPassword: password }),
     });
     assert.equal(changed.status, 200, await changed.text());
     assert.equal(existsSync(file), false, 'the file is gone once the password is changed');

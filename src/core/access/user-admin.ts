@@ -73,7 +73,11 @@ export class UserAdmin {
     const user = await this.existing(name);
     const next = password === undefined ? generatePassword() : assertPassword(password);
     const proven = currentPassword !== undefined && (await this.ctx.deps.hasher.verify(currentPassword, user.passwordHash));
-    if (!admin && !proven) {
+    // A system admin changing their own password proves the current one like anyone else:
+    // otherwise a browser tab left signed in is enough to take the admin account over. Only
+    // the command line (whoever holds the data directory) may skip it, for recovery.
+    const mayReset = admin && (!this.isSelf(actor, name) || (actor.kind === 'user' && actor.credential?.kind === 'cli'));
+    if (!mayReset && !proven) {
       await this.ctx.deny(actor, 'user.passwd', { detail: `user=${name} reason=current password wrong` });
       throw new DeniedError('give your current password (currentPassword) to change it');
     }

@@ -100,6 +100,19 @@ test('a user changes their own password with the current one', async () => {
   expectError(await api(server, basic('grace', 'grace-password')).get('/api/v1/me'), 401, 'UNAUTHORIZED');
 });
 
+test('a system admin changing their own password gives the current one too; resetting another user needs none', async () => {
+  const second = await userApi(server, admin, 'root2', true);
+  const refused = expectError(await second.send('PATCH', '/api/v1/users/root2', { password: 'another new password' }), 403, 'DENIED');
+  assert.match(refused.message, /currentPassword/);
+  expectError(await second.send('PATCH', '/api/v1/users/root2', { password: 'another new password', currentPassword: 'wrong guess here' }), 403, 'DENIED');
+  expectStatus(await api(server, basic('root2', 'root2-password')).get('/api/v1/me'), 200, 'the password did not change');
+  await userApi(server, admin, 'reset-me');
+  expectStatus(await second.send('PATCH', '/api/v1/users/reset-me', { password: 'reset by an admin' }), 200);
+  expectStatus(await api(server, basic('reset-me', 'reset by an admin')).get('/api/v1/me'), 200);
+  // The tests after this one count on `admin` being the only system admin.
+  expectStatus(await admin.delete('/api/v1/users/root2'), 204);
+});
+
 test('the last system admin cannot be removed or demoted', async () => {
   expectError(await admin.send('PATCH', '/api/v1/users/admin', { systemAdmin: false }), 409, 'CONFLICT');
   expectError(await admin.delete('/api/v1/users/admin'), 409, 'CONFLICT');
