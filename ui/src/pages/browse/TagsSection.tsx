@@ -84,6 +84,7 @@ export function TagsSection({ summary, generation, onChanged }: { summary: Repos
       key: 'tag',
       header: 'Tag',
       sortable: true,
+      className: 'tag-column',
       render: (t) => (
         <>
           <Link href={manifestHref(name, t.tag)} class="tag-name">
