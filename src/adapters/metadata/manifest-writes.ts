@@ -101,22 +101,59 @@ export async function writeManifest(
         .execute();
     }
     if (tag !== undefined) {
-      if (previous !== undefined && previous.digest !== digest) {
-        candidates.push(...manifestCandidates(repository, [previous.digest]));
-      }
-      await trx
-        .insertInto('tags')
-        .values({ repository, name: tag, digest, updated_at: now })
-        .onConflict((oc) =>
-          oc.columns(['repository', 'name']).doUpdateSet((eb) => ({
-            digest: eb.ref('excluded.digest'),
-            updated_at: eb.ref('excluded.updated_at'),
-          })),
-        )
-        .execute();
+      const replaced = await writeTag(ctx, trx, repository, tag, digest, now, previous?.digest, options.checkTag);
+      if (replaced !== undefined && replaced !== digest) candidates.push(...manifestCandidates(repository, [replaced]));
     }
     if (candidates.length > 0) await addCandidates(trx, candidates, now);
   });
+}
+
+/**
+ * Points `tag` at `digest`; returns the digest it pointed at before, if any.
+ *
+ * A tag that did not exist cannot be locked: on PostgreSQL two first pushes of one tag both
+ * read "no tag" under READ COMMITTED, and both would pass a disallow-redeploy or immutable
+ * check. So a tag believed new is inserted with ON CONFLICT DO NOTHING: the primary key makes a
+ * concurrent first push's insert wait for the other transaction and then insert nothing, and
+ * this one judges again against the tag as that push left it (refusing rolls the whole put
+ * back). On SQLite the single writer means the insert always succeeds.
+ */
+async function writeTag(
+  ctx: LifecycleContext,
+  trx: Executor,
+  repository: string,
+  tag: string,
+  digest: string,
+  now: number,
+  previous: string | undefined,
+  checkTag: PutManifestOptions['checkTag'],
+): Promise<string | undefined> {
+  let replaced = previous;
+  if (previous === undefined) {
+    const created = await trx
+      .insertInto('tags')
+      .values({ repository, name: tag, digest, updated_at: now })
+      .onConflict((oc) => oc.columns(['repository', 'name']).doNothing())
+      .executeTakeFirst();
+    if ((created.numInsertedOrUpdatedRows ?? 0n) > 0n) return undefined;
+    const current = await forUpdate(
+      ctx.dialect,
+      trx.selectFrom('tags').select('digest').where('repository', '=', repository).where('name', '=', tag),
+    ).executeTakeFirst();
+    checkTag?.(current?.digest);
+    replaced = current?.digest;
+  }
+  await trx
+    .insertInto('tags')
+    .values({ repository, name: tag, digest, updated_at: now })
+    .onConflict((oc) =>
+      oc.columns(['repository', 'name']).doUpdateSet((eb) => ({
+        digest: eb.ref('excluded.digest'),
+        updated_at: eb.ref('excluded.updated_at'),
+      })),
+    )
+    .execute();
+  return replaced;
 }
 
 /** Referenced blobs not linked in the repository and child manifests not stored there. */
