@@ -149,7 +149,7 @@ export class KyselyMetadataStore extends KyselyLifecycle implements MetadataStor
       if (row === undefined || row.deleting_at !== null) {
         throw new MetadataBlobUnavailableError(STORE_NAME, digest, row !== undefined);
       }
-      await ensureRepository(trx, repository, now);
+      await ensureRepository(trx, this.#dialect, repository, now);
       await upsertLink(trx, repository, digest, now);
     });
   }
@@ -395,7 +395,7 @@ export class KyselyMetadataStore extends KyselyLifecycle implements MetadataStor
       const session = await trx.selectFrom('uploads').select('repository').where('id', '=', id).executeTakeFirst();
       if (!session) throw new Error(`metadata: upload ${id} not found`);
       await this.#insertBlob(trx, digest, size, now);
-      await ensureRepository(trx, session.repository, now);
+      await ensureRepository(trx, this.#dialect, session.repository, now);
       await upsertLink(trx, session.repository, digest, now);
       await trx.deleteFrom('uploads').where('id', '=', id).execute();
     });

@@ -5,7 +5,7 @@
 import { sql } from 'kysely';
 import type { ProjectUsage, PullRecord, RepositoryUsage, RetentionView } from '../../ports/metadata-usage.js';
 import { projectOf } from '../../ports/project-name.js';
-import { addCandidates, manifestCandidates, recordDeletedTags, type LifecycleContext } from './lifecycle-sql.js';
+import { addCandidates, forUpdate, manifestCandidates, recordDeletedTags, type LifecycleContext } from './lifecycle-sql.js';
 import { removeManifestIn } from './manifest-writes.js';
 
 /**
@@ -214,8 +214,10 @@ export async function deleteUntaggedManifest(
 ): Promise<boolean> {
   const now = ctx.now().getTime();
   return ctx.db.transaction().execute(async (trx) => {
+    // Locked before the check (PostgreSQL): a push tagging it meanwhile waits, or is waited for.
+    await forUpdate(ctx.dialect, trx.selectFrom('manifests').select('digest').where('repository', '=', repository).where('digest', '=', digest)).execute();
     const still = await untaggedManifests({ ...ctx, db: trx }, repository, restorableSince.getTime(), digest);
     if (still.length === 0 || Number(still[0]!.created_at) >= createdBefore.getTime()) return false;
-    return removeManifestIn(trx, repository, digest, now);
+    return removeManifestIn(trx, ctx.dialect, repository, digest, now);
   });
 }
