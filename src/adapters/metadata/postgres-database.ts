@@ -66,7 +66,7 @@ export function openPostgres(options: PostgresOptions): PostgresStores {
   // An idle client losing its connection (the server restarted) is reported here; without a
   // listener the pool's 'error' event would end the process. The next query reconnects.
   pool.on('error', () => undefined);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: translatingFull(pool) }) });
+  const db = retryingDeadlocks(new Kysely<Database>({ dialect: new PostgresDialect({ pool: translatingFull(pool) }) }));
   let closing: Promise<void> | undefined;
   return {
     metadata: new KyselyMetadataStore(db, { dialect: postgresMetadataDialect, now: options.now }),
@@ -78,6 +78,51 @@ export function openPostgres(options: PostgresOptions): PostgresStores {
       return closing;
     },
   };
+}
+
+/** Deadlock detected, serialization failure: the transaction did nothing and may simply run again. */
+const RETRYABLE = new Set(['40P01', '40001']);
+const MAX_ATTEMPTS = 5;
+
+/**
+ * Transactions that take row locks in different orders (a push, a client's delete and the
+ * collector touch the same repository, manifest, usage and candidate rows) can deadlock under
+ * load; PostgreSQL then aborts one of them. The stores keep one lock order where they can, and
+ * every `transaction().execute(fn)` is run again, a few times with a short random pause, when it
+ * was chosen as the victim. The callbacks only read and write the database, so a re-run is the
+ * same as a first run that started later. SQLite, with one writer, never needs this.
+ */
+function retryingDeadlocks(db: Kysely<Database>): Kysely<Database> {
+  return new Proxy(db, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (property !== 'transaction' || typeof value !== 'function') {
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      }
+      return () => {
+        const builder = target.transaction();
+        return new Proxy(builder, {
+          get(b, p) {
+            const member: unknown = Reflect.get(b, p, b);
+            if (p !== 'execute' || typeof member !== 'function') {
+              return typeof member === 'function' ? (member as (...args: unknown[]) => unknown).bind(b) : member;
+            }
+            return async <T>(callback: (trx: unknown) => Promise<T>): Promise<T> => {
+              for (let attempt = 1; ; attempt++) {
+                try {
+                  return await (member as (cb: typeof callback) => Promise<T>).call(b, callback);
+                } catch (error) {
+                  const code = (error as { code?: unknown }).code;
+                  if (attempt >= MAX_ATTEMPTS || typeof code !== 'string' || !RETRYABLE.has(code)) throw error;
+                  await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+                }
+              }
+            };
+          },
+        });
+      };
+    },
+  });
 }
 
 /**
