@@ -280,14 +280,15 @@ export class KyselyMetadataStore extends KyselyLifecycle implements MetadataStor
     options?.signal?.throwIfAborted();
     const now = this.#now().getTime();
     return this.#db.transaction().execute(async (trx) => {
+      // What the DELETE removed, not a read before it: on PostgreSQL a push may move the tag in
+      // between, and the manifest it then pointed at must become the candidate and the record.
       const row = await trx
-        .selectFrom('tags')
-        .select(['digest', 'updated_at'])
+        .deleteFrom('tags')
         .where('repository', '=', repository)
         .where('name', '=', tag)
+        .returning(['digest', 'updated_at'])
         .executeTakeFirst();
       if (row === undefined) return false;
-      await trx.deleteFrom('tags').where('repository', '=', repository).where('name', '=', tag).execute();
       await recordDeletedTags(trx, repository, [{ name: tag, ...row }], now);
       await addCandidates(trx, manifestCandidates(repository, [row.digest]), now);
       return true;

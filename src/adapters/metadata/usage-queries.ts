@@ -190,15 +190,16 @@ async function untaggedManifests(ctx: LifecycleContext, repository: string, rest
 export async function deleteTagIf(ctx: LifecycleContext, repository: string, tag: string, digest: string): Promise<boolean> {
   const now = ctx.now().getTime();
   return ctx.db.transaction().execute(async (trx) => {
+    // One statement: a tag moved by a push since retention looked is not this tag any more
+    // (on PostgreSQL a read, then a delete by name, would remove the push's tag).
     const row = await trx
-      .selectFrom('tags')
-      .select('updated_at')
+      .deleteFrom('tags')
       .where('repository', '=', repository)
       .where('name', '=', tag)
       .where('digest', '=', digest)
+      .returning('updated_at')
       .executeTakeFirst();
     if (row === undefined) return false;
-    await trx.deleteFrom('tags').where('repository', '=', repository).where('name', '=', tag).execute();
     await recordDeletedTags(trx, repository, [{ name: tag, digest, updated_at: row.updated_at }], now);
     await addCandidates(trx, manifestCandidates(repository, [digest]), now);
     return true;
