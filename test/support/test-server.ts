@@ -20,6 +20,8 @@ export interface TestServer {
   registry: Registry;
   /** The composed registry, for tests that set up users, projects and robots directly. */
   composed: Composed;
+  /** The PostgreSQL database's URL when the server runs on one. */
+  databaseUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -107,6 +109,7 @@ export async function startTestServer(overrides: TestServerOptions = {}): Promis
     root,
     registry: composed.registry,
     composed,
+    databaseUrl: database.url,
     async close() {
       try {
         await closeApp(app);
