@@ -12,7 +12,7 @@
 import { FilesystemBlobStore } from '../adapters/blob/filesystem-blob-store.js';
 import { BcryptPasswordHasher } from '../adapters/crypto/bcrypt-password-hasher.js';
 import { InitialPasswordFile } from '../adapters/crypto/initial-password-file.js';
-import { openSqlite } from '../adapters/metadata/sqlite-database.js';
+import { openMetadataDatabase } from './metadata-database.js';
 import type { BerthConfig } from '../config/config.js';
 import { AccessAdmin } from '../core/access/access-admin.js';
 import { AdminContext, type AdminDeps } from '../core/access/admin-context.js';
@@ -44,7 +44,7 @@ export function accessPolicy(config: BerthConfig): AccessPolicy {
 }
 
 export async function composeAdmin(config: BerthConfig, onAuditError: (error: unknown) => void): Promise<ComposedAdmin> {
-  const stores = openSqlite({ path: config.metadata.sqlite.path });
+  const stores = await openMetadataDatabase(config);
   try {
     await stores.access.migrate();
   } catch (error) {

@@ -7,7 +7,7 @@
  * exactly when an online collection is started by hand. SQLite's WAL lets both share the file.
  */
 import { FilesystemBlobStore } from '../adapters/blob/filesystem-blob-store.js';
-import { openSqlite } from '../adapters/metadata/sqlite-database.js';
+import { openMetadataDatabase } from './metadata-database.js';
 import type { BerthConfig } from '../config/config.js';
 import type { Checkpoint } from '../core/checkpoint.js';
 import { Lifecycle } from '../core/lifecycle/lifecycle.js';
@@ -24,7 +24,7 @@ export interface ComposedLifecycle {
 /** `checkpoint`: for tests that hold a real `berth gc` process at a step (core/checkpoint.ts). */
 export async function composeLifecycle(config: BerthConfig, options: { checkpoint?: Checkpoint } = {}): Promise<ComposedLifecycle> {
   const blobs = new FilesystemBlobStore({ root: config.storage.filesystem.rootdirectory });
-  const stores = openSqlite({ path: config.metadata.sqlite.path, synchronous: 'normal' });
+  const stores = await openMetadataDatabase(config, { synchronous: 'normal' });
   try {
     await stores.metadata.migrate();
   } catch (error) {

@@ -11,7 +11,7 @@ import { InitialPasswordFile } from '../adapters/crypto/initial-password-file.js
 import { loadOrCreateSigningKey } from '../adapters/crypto/signing-key-file.js';
 import { loadTrustedKeys } from '../adapters/crypto/trusted-keys.js';
 import { HtpasswdFile } from '../adapters/htpasswd/htpasswd-file.js';
-import { openSqlite } from '../adapters/metadata/sqlite-database.js';
+import { openMetadataDatabase } from './metadata-database.js';
 import { tightenDataRoot } from './private-data.js';
 import type { BerthConfig } from '../config/config.js';
 import { AuditLog } from '../core/access/audit-log.js';
@@ -104,10 +104,15 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
   const root = config.storage.filesystem.rootdirectory;
   await tightenDataRoot(root, config.metadata.sqlite.path, logger);
   const blobs = new FilesystemBlobStore({ root });
-  // WAL with synchronous=NORMAL: a committed push survives kill -9; see ARCHITECTURE.md.
-  const stores = openSqlite({ path: config.metadata.sqlite.path, synchronous: 'normal', now: options.now });
+  // SQLite: WAL with synchronous=NORMAL, a committed push survives kill -9; see ARCHITECTURE.md.
+  const stores = await openMetadataDatabase(config, { synchronous: 'normal', now: options.now });
   const metadata = stores.metadata;
-  await metadata.migrate();
+  try {
+    await metadata.migrate();
+  } catch (error) {
+    await stores.close().catch(() => undefined);
+    throw error;
+  }
   const pulls = new PullRecorder(metadata, clock);
   const registry = new Registry({
     pulls,

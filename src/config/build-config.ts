@@ -53,6 +53,7 @@ export function buildConfig(tree: RawMap, origins: ValueOrigins, cwd: string): B
     lifecycle: lifecycle(read),
     uploads: uploads(read),
     ui: ui(read, cwd),
+    database: database(read),
     metadata: {
       sqlite: {
         path:
@@ -228,6 +229,22 @@ function lifecycle(read: ValueReader): BerthConfig['lifecycle'] {
       intervalSeconds: read.duration(['lifecycle', 'gc', 'interval'], 'duration-string') ?? DEFAULTS.gcIntervalSeconds,
     },
     restoreWindowSeconds: read.duration(['lifecycle', 'restorewindow'], 'duration-string') ?? DEFAULTS.restoreWindowSeconds,
+  };
+}
+
+function database(read: ValueReader): BerthConfig['database'] {
+  const url = read.string(['database', 'url']);
+  if (url !== undefined && !/^postgres(ql)?:\/\//.test(url)) {
+    // The value may be a URL with a password: name only its scheme.
+    read.problem(['database', 'url'], `expected a postgres:// or postgresql:// URL, got one starting "${url.split(':')[0]}:"`);
+  }
+  const connectTimeout = read.duration(['database', 'connecttimeout'], 'duration-string');
+  if (connectTimeout === 0) read.problem(['database', 'connecttimeout'], 'must be greater than 0');
+  return {
+    url,
+    poolSize: read.integer(['database', 'poolsize'], 1) ?? DEFAULTS.databasePoolSize,
+    statementTimeoutSeconds: read.duration(['database', 'statementtimeout'], 'duration-string') ?? DEFAULTS.databaseStatementTimeoutSeconds,
+    connectTimeoutSeconds: connectTimeout || DEFAULTS.databaseConnectTimeoutSeconds,
   };
 }
 

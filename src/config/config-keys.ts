@@ -174,6 +174,7 @@ export const CONFIG_KEYS: SectionRule = section({
   validation: ignored('Berth applies its own manifest validation'),
   policy: ignored('repository class policies are not supported'),
   metadata: section({ sqlite: section({ path: text }) }, { berthOnly: true }),
+  database: section({ url: text, poolsize: count, statementtimeout: duration, connecttimeout: duration }, { berthOnly: true }),
   lifecycle: section({ gc: section({ grace: duration, interval: duration }), restorewindow: duration }, { berthOnly: true }),
   uploads: section({ maxperaccount: count, maxperproject: count, reclaimafter: duration }, { berthOnly: true }),
   ui: section({ enabled: flag, path: text }, { berthOnly: true }),

@@ -68,8 +68,23 @@ export interface UploadsConfig {
 }
 
 export interface MetadataConfig {
-  /** SQLite file; defaults to `<rootdirectory>/berth.db`. */
+  /** SQLite file; defaults to `<rootdirectory>/berth.db`. Unused when `database.url` is set. */
   sqlite: { path: string };
+}
+
+/**
+ * Berth-only: PostgreSQL for the metadata instead of the SQLite file (several instances on one
+ * database). `url` undefined means the embedded SQLite default.
+ */
+export interface DatabaseConfig {
+  /** postgres:// or postgresql:// URL; it may hold a password, so it is never logged as is. */
+  url: string | undefined;
+  /** Connections each process keeps at most. */
+  poolSize: number;
+  /** A statement running longer is cancelled by the server; 0 means no limit. */
+  statementTimeoutSeconds: number;
+  /** How long a start or a query waits for a connection before failing. */
+  connectTimeoutSeconds: number;
 }
 
 /**
@@ -137,6 +152,7 @@ export interface BerthConfig {
   http: HttpConfig;
   storage: StorageConfig;
   metadata: MetadataConfig;
+  database: DatabaseConfig;
   lifecycle: LifecycleConfig;
   uploads: UploadsConfig;
   auth: AuthConfig;

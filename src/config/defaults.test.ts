@@ -22,6 +22,7 @@ test('with no file and no environment, every default applies', () => {
       maintenance: { uploadpurging: { enabled: true, ageSeconds: 604800, intervalSeconds: 86400 } },
     },
     metadata: { sqlite: { path: '/srv/berth/data/berth.db' } },
+    database: { url: undefined, poolSize: 10, statementTimeoutSeconds: 30, connectTimeoutSeconds: 10 },
     lifecycle: { gc: { graceSeconds: 3600, intervalSeconds: 86400 }, restoreWindowSeconds: 86400 },
     uploads: { maxPerAccount: 200, maxPerProject: 1000, reclaimAfterSeconds: 900 },
     ui: { enabled: true, path: undefined },

@@ -64,6 +64,12 @@ export const DEFAULTS = Object.freeze({
   uploadsMaxPerProject: 1000,
   // A push never idles this long between chunks; a client that died mid-push has.
   uploadsReclaimAfterSeconds: 15 * 60,
+  // PostgreSQL's default max_connections is 100: ten per instance leaves room for several
+  // instances, `berth gc` and psql. A metadata statement takes milliseconds; half a minute
+  // means something is stuck (a lock never released), and failing beats holding a request.
+  databasePoolSize: 10,
+  databaseStatementTimeoutSeconds: 30,
+  databaseConnectTimeoutSeconds: 10,
 });
 
 /** The metadata database follows the blob root unless placed elsewhere explicitly. */

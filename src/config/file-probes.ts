@@ -31,7 +31,8 @@ export function referencedFileProblems(config: BerthConfig): string[] {
   const rootProblem = writableDirectoryProblem(root, 'storage.filesystem.rootdirectory', 'REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY');
   if (rootProblem) problems.push(rootProblem);
   const database = config.metadata.sqlite.path;
-  if (!rootProblem && database !== ':memory:' && database !== '') {
+  // With database.url the SQLite file is not used; the server is checked when serve connects.
+  if (!rootProblem && config.database.url === undefined && database !== ':memory:' && database !== '') {
     const problem = databaseProblem(database);
     if (problem) problems.push(problem);
   }

@@ -79,6 +79,7 @@ describe('a Distribution config.yml', () => {
         maintenance: { uploadpurging: { enabled: true, ageSeconds: 72 * 3600, intervalSeconds: 5400 } },
       },
       metadata: { sqlite: { path: '/var/lib/registry/berth.db' } },
+      database: { url: undefined, poolSize: 10, statementTimeoutSeconds: 30, connectTimeoutSeconds: 10 },
       lifecycle: { gc: { graceSeconds: 3600, intervalSeconds: 86400 }, restoreWindowSeconds: 86400 },
       uploads: { maxPerAccount: 200, maxPerProject: 1000, reclaimAfterSeconds: 900 },
       ui: { enabled: true, path: undefined },

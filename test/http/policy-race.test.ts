@@ -5,17 +5,18 @@ import { strict as assert } from 'node:assert';
 import { after, before, describe, test } from 'node:test';
 import type { ProjectPolicy } from '../../src/ports/policy-store.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
+import { databaseKinds } from '../support/test-database.js';
 import { OCI_MANIFEST, randomBlob } from './support/content.js';
 import { client, expectError, expectStatus, json, type Client, type Reply } from './support/http-client.js';
 import { assertUsageInStep, buildImage, newProject, pushBlobsOf, usageOf, type BuiltImage } from './support/storage.js';
 
 const RACERS = 10;
 
-describe('policies under concurrent pushes', () => {
+for (const database of databaseKinds()) describe(`policies under concurrent pushes on ${database}`, () => {
   let server: TestServer;
   let c: Client;
   before(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ database });
     c = client(server.url);
   });
   after(() => server.close());

@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import type { MetadataStore } from '../../src/ports/metadata-store.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
+import { databaseKinds } from '../support/test-database.js';
 import { OCI_INDEX, OCI_MANIFEST, descriptorOf, indexManifest, randomBlob, sha256 } from './support/content.js';
 import { client, expectError, expectStatus, json, type Client, type Reply } from './support/http-client.js';
 import { pushBlob, pushManifest, startUpload, withDigest } from './support/push.js';
@@ -68,13 +69,14 @@ function expectStagedQuotaRefusal(reply: Reply, project: string, used: number, s
   });
 }
 
-describe('storage quotas', () => {
+for (const database of databaseKinds()) describe(`storage quotas on ${database}`, () => {
   const clock = new ManualClock();
   let server: TestServer;
   let c: Client;
   let metadata: MetadataStore;
   before(async () => {
     server = await startTestServer({
+      database,
       now: clock.now,
       lifecycle: { gc: { graceSeconds: 0, intervalSeconds: 0 }, restoreWindowSeconds: 0 },
     });

@@ -6,14 +6,16 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { Fixture, Gate, gates, HOUR, sha256, type PushedImage } from './support/fixture.js';
+import { databaseKinds } from '../support/test-database.js';
 
-describe('collector races (deterministic interleavings)', () => {
+// On each database: PostgreSQL runs the two sides' transactions side by side, SQLite one after the other.
+for (const database of databaseKinds()) describe(`collector races (deterministic interleavings) on ${database}`, () => {
   let f: Fixture;
   let layer: Buffer;
   let digest: string;
 
   beforeEach(async () => {
-    f = await Fixture.create({ graceMs: HOUR });
+    f = await Fixture.create({ graceMs: HOUR, database });
     // A layer that was in use and is now unreferenced garbage, older than the grace period.
     layer = randomBytes(2048);
     digest = sha256(layer);

@@ -10,6 +10,7 @@ import { parseManifest } from '../../src/core/manifest/parse-manifest.js';
 import { checkBlobTree } from '../crash/support/store-check.js';
 import { Fixture, HOUR, sha256 } from './support/fixture.js';
 import { seededRandom } from '../support/seeded-random.js';
+import { databaseKinds } from '../support/test-database.js';
 
 const REPOS = ['stress/a', 'stress/b', 'stress/c', 'stress/d'];
 const TAGS = ['t0', 't1', 't2', 't3', 't4'];
@@ -21,14 +22,14 @@ function expected(error: unknown, kinds: string[]): boolean {
   return error instanceof RegistryError && kinds.includes(error.kind);
 }
 
-test('pushers, deleters and collectors at once never leave a manifest with missing bytes', async (t) => {
+for (const database of databaseKinds()) test(`pushers, deleters and collectors at once never leave a manifest with missing bytes (${database})`, async (t) => {
   const seed = Number(process.env.BERTH_STRESS_SEED ?? Math.floor(Math.random() * 2 ** 31));
-  t.diagnostic(`seed ${seed} (BERTH_STRESS_SEED=${seed} replays it)`);
+  t.diagnostic(`seed ${seed} (BERTH_STRESS_SEED=${seed} BERTH_TEST_DATABASES=${database} replays it)`);
   const rand = random(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
   // A grace period most pushes outlast between uploading layers and putting the manifest; the
   // ones that do not are refused (MANIFEST_BLOB_UNKNOWN) and pushed again, as a client would.
-  const f = await Fixture.create({ graceMs: 100, restoreWindowMs: 0 });
+  const f = await Fixture.create({ graceMs: 100, restoreWindowMs: 0, database });
   try {
     // Real elapsed time, so "older than the grace period" keeps becoming true as the test runs.
     let start = performance.now() - f.clock.ms;

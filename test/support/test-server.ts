@@ -12,6 +12,7 @@ import type { BerthConfig } from '../../src/config/config.js';
 import { DEFAULTS } from '../../src/config/defaults.js';
 import type { Registry } from '../../src/core/registry/registry.js';
 import { closeApp } from '../../src/http/close-app.js';
+import { createTestDatabase, type DatabaseKind } from './test-database.js';
 
 export interface TestServer {
   url: string;
@@ -19,6 +20,8 @@ export interface TestServer {
   registry: Registry;
   /** The composed registry, for tests that set up users, projects and robots directly. */
   composed: Composed;
+  /** The PostgreSQL database's URL when the server runs on one. */
+  databaseUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -44,6 +47,8 @@ export interface TestServerOptions {
   sessionNow?: () => Date;
   /** The web UI: served from `ui/dist` of the package (missing in a checkout: the not-built page) unless set. */
   ui?: BerthConfig['ui'];
+  /** The metadata database: SQLite in the temp directory unless a test runs on each of databaseKinds(). */
+  database?: DatabaseKind;
 }
 
 export function testConfig(root: string, overrides: TestServerOptions = {}): BerthConfig {
@@ -69,6 +74,12 @@ export function testConfig(root: string, overrides: TestServerOptions = {}): Ber
     },
     uploads: { maxPerAccount: 200, maxPerProject: 1000, reclaimAfterSeconds: 900, ...overrides.uploads },
     metadata: { sqlite: { path: join(root, 'berth.db') } },
+    database: {
+      url: undefined,
+      poolSize: DEFAULTS.databasePoolSize,
+      statementTimeoutSeconds: DEFAULTS.databaseStatementTimeoutSeconds,
+      connectTimeoutSeconds: DEFAULTS.databaseConnectTimeoutSeconds,
+    },
     lifecycle: overrides.lifecycle ?? { gc: { graceSeconds: 3600, intervalSeconds: 0 }, restoreWindowSeconds: 86400 },
     auth: overrides.auth ?? { mode: 'none' },
     ui: overrides.ui ?? { enabled: true, path: undefined },
@@ -78,8 +89,17 @@ export function testConfig(root: string, overrides: TestServerOptions = {}): Ber
 export async function startTestServer(overrides: TestServerOptions = {}): Promise<TestServer> {
   const root = await mkdtemp(join(tmpdir(), 'berth-http-'));
   const logger = overrides.logger ?? pino({ level: 'silent' });
-  const config = testConfig(root, overrides);
-  const composed = await compose(config, logger, { now: overrides.now, loginLimits: overrides.loginLimits, sessionNow: overrides.sessionNow });
+  const base = testConfig(root, overrides);
+  const database = await createTestDatabase(overrides.database ?? 'sqlite', 'server');
+  const config: BerthConfig = { ...base, database: { ...base.database, url: database.url } };
+  let composed: Composed;
+  try {
+    composed = await compose(config, logger, { now: overrides.now, loginLimits: overrides.loginLimits, sessionNow: overrides.sessionNow });
+  } catch (error) {
+    await database.drop();
+    await rm(root, { recursive: true, force: true });
+    throw error;
+  }
   const app = appFromComposed(composed, { logger, trustedProxies: config.http.trustedProxies });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
@@ -89,10 +109,15 @@ export async function startTestServer(overrides: TestServerOptions = {}): Promis
     root,
     registry: composed.registry,
     composed,
+    databaseUrl: database.url,
     async close() {
-      await closeApp(app);
-      await composed.close();
-      await rm(root, { recursive: true, force: true });
+      try {
+        await closeApp(app);
+        await composed.close();
+      } finally {
+        await database.drop();
+        await rm(root, { recursive: true, force: true });
+      }
     },
   };
 }

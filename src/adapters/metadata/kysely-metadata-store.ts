@@ -149,7 +149,7 @@ export class KyselyMetadataStore extends KyselyLifecycle implements MetadataStor
       if (row === undefined || row.deleting_at !== null) {
         throw new MetadataBlobUnavailableError(STORE_NAME, digest, row !== undefined);
       }
-      await ensureRepository(trx, repository, now);
+      await ensureRepository(trx, this.#dialect, repository, now);
       await upsertLink(trx, repository, digest, now);
     });
   }
@@ -280,14 +280,15 @@ export class KyselyMetadataStore extends KyselyLifecycle implements MetadataStor
     options?.signal?.throwIfAborted();
     const now = this.#now().getTime();
     return this.#db.transaction().execute(async (trx) => {
+      // What the DELETE removed, not a read before it: on PostgreSQL a push may move the tag in
+      // between, and the manifest it then pointed at must become the candidate and the record.
       const row = await trx
-        .selectFrom('tags')
-        .select(['digest', 'updated_at'])
+        .deleteFrom('tags')
         .where('repository', '=', repository)
         .where('name', '=', tag)
+        .returning(['digest', 'updated_at'])
         .executeTakeFirst();
       if (row === undefined) return false;
-      await trx.deleteFrom('tags').where('repository', '=', repository).where('name', '=', tag).execute();
       await recordDeletedTags(trx, repository, [{ name: tag, ...row }], now);
       await addCandidates(trx, manifestCandidates(repository, [row.digest]), now);
       return true;
@@ -395,7 +396,7 @@ export class KyselyMetadataStore extends KyselyLifecycle implements MetadataStor
       const session = await trx.selectFrom('uploads').select('repository').where('id', '=', id).executeTakeFirst();
       if (!session) throw new Error(`metadata: upload ${id} not found`);
       await this.#insertBlob(trx, digest, size, now);
-      await ensureRepository(trx, session.repository, now);
+      await ensureRepository(trx, this.#dialect, session.repository, now);
       await upsertLink(trx, session.repository, digest, now);
       await trx.deleteFrom('uploads').where('id', '=', id).execute();
     });

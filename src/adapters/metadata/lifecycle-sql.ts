@@ -139,12 +139,26 @@ export async function upsertLink(ex: Executor, repository: string, digest: strin
     .execute();
 }
 
-export async function ensureRepository(ex: Executor, name: string, now: number): Promise<void> {
-  await ex
-    .insertInto('repositories')
-    .values({ name, created_at: now })
-    .onConflict((oc) => oc.column('name').doNothing())
-    .execute();
+/**
+ * Makes sure the repository row exists until the transaction ends. On PostgreSQL a collector's
+ * removeRepository (FOR UPDATE, then delete) may remove a row this transaction's insert found
+ * present, and the link or manifest written next would then fail its foreign key; holding the
+ * row FOR KEY SHARE makes the collector wait (its emptiness check then sees this write), and a
+ * row removed in between is inserted again. SQLite's single writer needs neither.
+ */
+export async function ensureRepository(ex: Executor, dialect: MetadataDialect, name: string, now: number): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    await ex
+      .insertInto('repositories')
+      .values({ name, created_at: now })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
+    if (dialect.name !== 'postgres') return;
+    const held = await ex.selectFrom('repositories').select('name').where('name', '=', name).forKeyShare().executeTakeFirst();
+    if (held !== undefined) return;
+    // Removed between the insert and the lock: each retry follows a committed removal.
+    if (attempt >= 10) throw new Error(`metadata: repository ${name} kept disappearing`);
+  }
 }
 
 /** `digests` minus those `present` reports, each once, in first-seen order. */

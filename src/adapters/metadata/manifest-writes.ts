@@ -21,6 +21,7 @@ import {
   type LifecycleContext,
 } from './lifecycle-sql.js';
 import { addManifestUsage, removeManifestUsage } from './usage-counters.js';
+import type { MetadataDialect } from './migrations.js';
 
 import { MAX_DESCRIPTION_LENGTH } from '../../ports/metadata-browse.js';
 
@@ -37,20 +38,13 @@ export async function writeManifest(
   const { repository, digest } = record;
   const now = ctx.now().getTime();
   await ctx.db.transaction().execute(async (trx) => {
+    // The repository first: the collector's removeRepository locks it before the links, and
+    // taking locks in the same order means the two wait for each other rather than deadlock.
+    await ensureRepository(trx, ctx.dialect, repository, now);
     // Checked here rather than only by the caller: a collector may remove a blob or a child
     // between the caller's check and this write (see core/lifecycle/garbage-collector.ts).
     const absent = await absentReferences(ctx, trx, repository, refs);
     if (absent.length > 0) throw new MetadataMissingReferencesError(STORE_NAME, absent);
-    const previous =
-      tag === undefined
-        ? undefined
-        : await forUpdate(
-            ctx.dialect,
-            trx.selectFrom('tags').select('digest').where('repository', '=', repository).where('name', '=', tag),
-          ).executeTakeFirst();
-    // Judged here, in the transaction, so two first pushes of one tag cannot both pass.
-    options.checkTag?.(previous?.digest);
-    await ensureRepository(trx, repository, now);
     const inserted = await trx
       .insertInto('manifests')
       .values({
@@ -66,6 +60,23 @@ export async function writeManifest(
       })
       .onConflict((oc) => oc.columns(['repository', 'digest']).doNothing())
       .executeTakeFirst();
+    if ((inserted.numInsertedOrUpdatedRows ?? 0n) === 0n && !(await holdManifest(ctx, trx, repository, digest))) {
+      // Deleted between the insert and the lock (PostgreSQL): the put is refused like one that
+      // lost its blobs to the collector, and the client pushes again.
+      throw new MetadataMissingReferencesError(STORE_NAME, [digest]);
+    }
+    // The tag after the manifest: deletes lock the manifest and then its tags, and taking them
+    // in that order here too means a re-put and a delete wait for each other, never deadlock.
+    const previous =
+      tag === undefined
+        ? undefined
+        : await forUpdate(
+            ctx.dialect,
+            trx.selectFrom('tags').select('digest').where('repository', '=', repository).where('name', '=', tag),
+          ).executeTakeFirst();
+    // Judged here, in the transaction, so two first pushes of one tag cannot both pass; a
+    // refusal rolls back the manifest row inserted above.
+    options.checkTag?.(previous?.digest);
     const candidates: CandidateRow[] = [];
     // Same digest means same bytes, hence the same references: a re-put has nothing to add.
     if (inserted.numInsertedOrUpdatedRows !== undefined && inserted.numInsertedOrUpdatedRows > 0n) {
@@ -101,22 +112,76 @@ export async function writeManifest(
         .execute();
     }
     if (tag !== undefined) {
-      if (previous !== undefined && previous.digest !== digest) {
-        candidates.push(...manifestCandidates(repository, [previous.digest]));
-      }
-      await trx
-        .insertInto('tags')
-        .values({ repository, name: tag, digest, updated_at: now })
-        .onConflict((oc) =>
-          oc.columns(['repository', 'name']).doUpdateSet((eb) => ({
-            digest: eb.ref('excluded.digest'),
-            updated_at: eb.ref('excluded.updated_at'),
-          })),
-        )
-        .execute();
+      const replaced = await writeTag(ctx, trx, repository, tag, digest, now, previous?.digest, options.checkTag);
+      if (replaced !== undefined && replaced !== digest) candidates.push(...manifestCandidates(repository, [replaced]));
     }
     if (candidates.length > 0) await addCandidates(trx, candidates, now);
   });
+}
+
+/**
+ * Points `tag` at `digest`; returns the digest it pointed at before, if any.
+ *
+ * A tag that did not exist cannot be locked: on PostgreSQL two first pushes of one tag both
+ * read "no tag" under READ COMMITTED, and both would pass a disallow-redeploy or immutable
+ * check. So a tag believed new is inserted with ON CONFLICT DO NOTHING: the primary key makes a
+ * concurrent first push's insert wait for the other transaction and then insert nothing, and
+ * this one judges again against the tag as that push left it (refusing rolls the whole put
+ * back). On SQLite the single writer means the insert always succeeds.
+ */
+async function writeTag(
+  ctx: LifecycleContext,
+  trx: Executor,
+  repository: string,
+  tag: string,
+  digest: string,
+  now: number,
+  previous: string | undefined,
+  checkTag: PutManifestOptions['checkTag'],
+): Promise<string | undefined> {
+  let replaced = previous;
+  if (previous === undefined) {
+    const created = await trx
+      .insertInto('tags')
+      .values({ repository, name: tag, digest, updated_at: now })
+      .onConflict((oc) => oc.columns(['repository', 'name']).doNothing())
+      .executeTakeFirst();
+    if ((created.numInsertedOrUpdatedRows ?? 0n) > 0n) return undefined;
+    const current = await forUpdate(
+      ctx.dialect,
+      trx.selectFrom('tags').select('digest').where('repository', '=', repository).where('name', '=', tag),
+    ).executeTakeFirst();
+    checkTag?.(current?.digest);
+    replaced = current?.digest;
+  }
+  await trx
+    .insertInto('tags')
+    .values({ repository, name: tag, digest, updated_at: now })
+    .onConflict((oc) =>
+      oc.columns(['repository', 'name']).doUpdateSet((eb) => ({
+        digest: eb.ref('excluded.digest'),
+        updated_at: eb.ref('excluded.updated_at'),
+      })),
+    )
+    .execute();
+  return replaced;
+}
+
+/**
+ * A re-put of a stored manifest holds its row FOR KEY SHARE (PostgreSQL) until it commits, so a
+ * delete (a client's, retention's or the collector's, all FOR UPDATE first) waits and then sees
+ * the tag this put adds, instead of deleting the manifest under it. False if it is gone.
+ */
+async function holdManifest(ctx: LifecycleContext, trx: Executor, repository: string, digest: string): Promise<boolean> {
+  if (ctx.dialect.name !== 'postgres') return true;
+  const row = await trx
+    .selectFrom('manifests')
+    .select('digest')
+    .where('repository', '=', repository)
+    .where('digest', '=', digest)
+    .forKeyShare()
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 /** Referenced blobs not linked in the repository and child manifests not stored there. */
@@ -140,17 +205,19 @@ async function absentReferences(ctx: LifecycleContext, trx: Executor, repository
 
 /** See MetadataStore.deleteManifest. */
 export async function removeManifest(ctx: LifecycleContext, repository: string, digest: string): Promise<boolean> {
-  return ctx.db.transaction().execute((trx) => removeManifestIn(trx, repository, digest, ctx.now().getTime()));
+  return ctx.db.transaction().execute((trx) => removeManifestIn(trx, ctx.dialect, repository, digest, ctx.now().getTime()));
 }
 
-/** removeManifest inside a transaction the caller holds. */
-export async function removeManifestIn(trx: Executor, repository: string, digest: string, now: number): Promise<boolean> {
-  const row = await trx
-    .selectFrom('manifests')
-    .select(['subject', 'size'])
-    .where('repository', '=', repository)
-    .where('digest', '=', digest)
-    .executeTakeFirst();
+/**
+ * removeManifest inside a transaction the caller holds. The manifest row is locked first on
+ * PostgreSQL: two deletes of one manifest (a client's and the collector's) would otherwise both
+ * read it and both subtract it from the project's usage.
+ */
+export async function removeManifestIn(trx: Executor, dialect: MetadataDialect, repository: string, digest: string, now: number): Promise<boolean> {
+  const row = await forUpdate(
+    dialect,
+    trx.selectFrom('manifests').select(['subject', 'size']).where('repository', '=', repository).where('digest', '=', digest),
+  ).executeTakeFirst();
   if (row === undefined) return false;
   // What may have lived only through this manifest, for the collector to look at.
   const blobs = await trx

@@ -36,8 +36,10 @@ export async function deleteRepository(ctx: LifecycleContext, repository: string
   return ctx.db.transaction().execute(async (trx) => {
     const repo = await trx.selectFrom('repositories').select('name').where('name', '=', repository).executeTakeFirst();
     if (repo === undefined) return undefined;
-    const tags = await trx.selectFrom('tags').select(['name', 'digest', 'updated_at']).where('repository', '=', repository).execute();
-    await trx.deleteFrom('tags').where('repository', '=', repository).execute();
+    // What the delete removed, not what a read before it saw: on PostgreSQL a push may move or
+    // add a tag in between, and a tag removed without its record would leave its manifest
+    // untagged with no GC candidate, never collected.
+    const tags = await trx.deleteFrom('tags').where('repository', '=', repository).returning(['name', 'digest', 'updated_at']).execute();
     await recordDeletedTags(trx, repository, tags, now);
     await addCandidates(
       trx,

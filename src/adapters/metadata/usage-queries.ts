@@ -5,7 +5,7 @@
 import { sql } from 'kysely';
 import type { ProjectUsage, PullRecord, RepositoryUsage, RetentionView } from '../../ports/metadata-usage.js';
 import { projectOf } from '../../ports/project-name.js';
-import { addCandidates, manifestCandidates, recordDeletedTags, type LifecycleContext } from './lifecycle-sql.js';
+import { addCandidates, forUpdate, manifestCandidates, recordDeletedTags, type LifecycleContext } from './lifecycle-sql.js';
 import { removeManifestIn } from './manifest-writes.js';
 
 /**
@@ -190,15 +190,16 @@ async function untaggedManifests(ctx: LifecycleContext, repository: string, rest
 export async function deleteTagIf(ctx: LifecycleContext, repository: string, tag: string, digest: string): Promise<boolean> {
   const now = ctx.now().getTime();
   return ctx.db.transaction().execute(async (trx) => {
+    // One statement: a tag moved by a push since retention looked is not this tag any more
+    // (on PostgreSQL a read, then a delete by name, would remove the push's tag).
     const row = await trx
-      .selectFrom('tags')
-      .select('updated_at')
+      .deleteFrom('tags')
       .where('repository', '=', repository)
       .where('name', '=', tag)
       .where('digest', '=', digest)
+      .returning('updated_at')
       .executeTakeFirst();
     if (row === undefined) return false;
-    await trx.deleteFrom('tags').where('repository', '=', repository).where('name', '=', tag).execute();
     await recordDeletedTags(trx, repository, [{ name: tag, digest, updated_at: row.updated_at }], now);
     await addCandidates(trx, manifestCandidates(repository, [digest]), now);
     return true;
@@ -214,8 +215,10 @@ export async function deleteUntaggedManifest(
 ): Promise<boolean> {
   const now = ctx.now().getTime();
   return ctx.db.transaction().execute(async (trx) => {
+    // Locked before the check (PostgreSQL): a push tagging it meanwhile waits, or is waited for.
+    await forUpdate(ctx.dialect, trx.selectFrom('manifests').select('digest').where('repository', '=', repository).where('digest', '=', digest)).execute();
     const still = await untaggedManifests({ ...ctx, db: trx }, repository, restorableSince.getTime(), digest);
     if (still.length === 0 || Number(still[0]!.created_at) >= createdBefore.getTime()) return false;
-    return removeManifestIn(trx, repository, digest, now);
+    return removeManifestIn(trx, ctx.dialect, repository, digest, now);
   });
 }

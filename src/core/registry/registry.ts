@@ -22,4 +22,21 @@ export class Registry {
   async ready(): Promise<void> {
     await Promise.all([this.deps.metadata.ping(), this.deps.blobs.ping()]);
   }
+
+  /** Each store's answer on its own (for /readyz): which dependency is down, not just that one is. */
+  async readiness(): Promise<Record<'database' | 'storage', DependencyCheck>> {
+    const [database, storage] = await Promise.all([check(() => this.deps.metadata.ping()), check(() => this.deps.blobs.ping())]);
+    return { database, storage };
+  }
+}
+
+export type DependencyCheck = { status: 'ok' } | { status: 'unavailable'; reason: string };
+
+async function check(ping: () => Promise<void>): Promise<DependencyCheck> {
+  try {
+    await ping();
+    return { status: 'ok' };
+  } catch (error) {
+    return { status: 'unavailable', reason: error instanceof Error ? error.message : String(error) };
+  }
 }

@@ -1,5 +1,5 @@
 /**
- * A registry and its collector on the real adapters (SQLite + filesystem) in a temp directory,
+ * A registry and its collector on the real adapters (SQLite or PostgreSQL + filesystem) in a temp directory,
  * with one controllable clock shared by the stores, the registry and the collector, and a
  * settable checkpoint hook for forcing interleavings.
  */
@@ -10,10 +10,11 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { FilesystemBlobStore } from '../../../src/adapters/blob/filesystem-blob-store.js';
 import { FilesystemLayout } from '../../../src/adapters/blob/filesystem-paths.js';
-import { openSqlite, type SqliteStores } from '../../../src/adapters/metadata/sqlite-database.js';
+import type { SqliteStores } from '../../../src/adapters/metadata/sqlite-database.js';
 import type { Checkpoint, CheckpointName } from '../../../src/core/checkpoint.js';
 import { Lifecycle } from '../../../src/core/lifecycle/lifecycle.js';
 import { Registry } from '../../../src/core/registry/registry.js';
+import { openTestStores, type DatabaseKind } from '../../support/test-database.js';
 
 export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
@@ -50,6 +51,8 @@ export interface PushedImage {
 export interface FixtureOptions {
   graceMs?: number;
   restoreWindowMs?: number;
+  /** The metadata database; SQLite unless a test runs on each of databaseKinds(). */
+  database?: DatabaseKind;
 }
 
 export class Fixture {
@@ -97,8 +100,13 @@ export class Fixture {
     const root = await mkdtemp(join(tmpdir(), 'berth-gc-'));
     const clock = new Clock();
     // The store stamps rows (links, candidates, tombstones) with the clock the tests advance.
-    const stores = openSqlite({ path: join(root, 'berth.db'), synchronous: 'normal', now: clock.now });
-    await stores.metadata.migrate();
+    let stores: SqliteStores;
+    try {
+      stores = await openTestStores(options.database ?? 'sqlite', root, clock.now);
+    } catch (error) {
+      await rm(root, { recursive: true, force: true });
+      throw error;
+    }
     return new Fixture(root, stores, clock, options);
   }
 
