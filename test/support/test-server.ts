@@ -44,6 +44,12 @@ export interface TestServerOptions {
   sessionNow?: () => Date;
   /** The web UI: served from `ui/dist` of the package (missing in a checkout: the not-built page) unless set. */
   ui?: BerthConfig['ui'];
+  /** Blobs in this S3 bucket instead of the filesystem (see test/support/ceph-rgw.ts). */
+  s3?: BerthConfig['storage']['s3'];
+  /** `storage.redirect.disable`; true (never redirect) unless a test is about redirects. */
+  redirectDisabled?: boolean;
+  /** A data directory (SQLite database, signing key) shared with another server; kept on close. */
+  root?: string;
 }
 
 export function testConfig(root: string, overrides: TestServerOptions = {}): BerthConfig {
@@ -64,6 +70,8 @@ export function testConfig(root: string, overrides: TestServerOptions = {}): Ber
     },
     storage: {
       filesystem: { rootdirectory: root },
+      ...(overrides.s3 === undefined ? {} : { s3: overrides.s3 }),
+      redirect: { disable: overrides.redirectDisabled ?? true },
       delete: { enabled: overrides.deleteEnabled ?? true },
       maintenance: { uploadpurging: overrides.uploadPurging ?? { enabled: true, ageSeconds: 7 * 24 * 3600, intervalSeconds: 24 * 3600 } },
     },
@@ -76,7 +84,7 @@ export function testConfig(root: string, overrides: TestServerOptions = {}): Ber
 }
 
 export async function startTestServer(overrides: TestServerOptions = {}): Promise<TestServer> {
-  const root = await mkdtemp(join(tmpdir(), 'berth-http-'));
+  const root = overrides.root ?? (await mkdtemp(join(tmpdir(), 'berth-http-')));
   const logger = overrides.logger ?? pino({ level: 'silent' });
   const config = testConfig(root, overrides);
   const composed = await compose(config, logger, { now: overrides.now, loginLimits: overrides.loginLimits, sessionNow: overrides.sessionNow });
@@ -92,7 +100,7 @@ export async function startTestServer(overrides: TestServerOptions = {}): Promis
     async close() {
       await closeApp(app);
       await composed.close();
-      await rm(root, { recursive: true, force: true });
+      if (overrides.root === undefined) await rm(root, { recursive: true, force: true });
     },
   };
 }

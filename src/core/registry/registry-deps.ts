@@ -10,6 +10,11 @@ export interface RegistryDeps {
   metadata: MetadataStore;
   /** Deletes of blobs, manifests and tags are refused when false (registry:2's storage.delete). */
   deleteEnabled: boolean;
+  /**
+   * Blob GETs answer with a redirect to the store's presigned URL when it offers one
+   * (registry:2's storage.redirect, on unless `disable`); the link check happens first.
+   */
+  redirectBlobs?: boolean;
   /** Largest manifest body accepted, in bytes. */
   maxManifestBytes: number;
   now: () => Date;

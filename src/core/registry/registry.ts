@@ -22,4 +22,31 @@ export class Registry {
   async ready(): Promise<void> {
     await Promise.all([this.deps.metadata.ping(), this.deps.blobs.ping()]);
   }
+
+  /**
+   * Each dependency's answer on its own (for /readyz), so an operator sees which one is down.
+   * A dependency that has not answered within `timeoutMs` counts as down.
+   */
+  async readiness(timeoutMs = 5000): Promise<Readiness> {
+    const check = async (ping: (signal: AbortSignal) => Promise<void>): Promise<DependencyState> => {
+      try {
+        await ping(AbortSignal.timeout(timeoutMs));
+        return { status: 'ok' };
+      } catch (error) {
+        return { status: 'unavailable', reason: error instanceof Error ? error.message : String(error) };
+      }
+    };
+    const [database, objectStore] = await Promise.all([
+      check((signal) => this.deps.metadata.ping({ signal })),
+      check((signal) => this.deps.blobs.ping({ signal })),
+    ]);
+    return { database, objectStore };
+  }
+}
+
+export type DependencyState = { status: 'ok' } | { status: 'unavailable'; reason: string };
+
+export interface Readiness {
+  database: DependencyState;
+  objectStore: DependencyState;
 }
