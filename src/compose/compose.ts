@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import { blobStoreIsShared, openBlobStore } from './blob-store.js';
+import { WasmResumableHashes } from '../adapters/crypto/wasm-resumable-hashes.js';
 import { BcryptPasswordHasher } from '../adapters/crypto/bcrypt-password-hasher.js';
 import { InitialPasswordFile } from '../adapters/crypto/initial-password-file.js';
 import { loadOrCreateSigningKey } from '../adapters/crypto/signing-key-file.js';
@@ -115,6 +116,8 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
     metadata,
     deleteEnabled: config.storage.delete.enabled,
     redirectBlobs: !config.storage.redirect.disable,
+    // Uploads move between instances only when they share the blob store.
+    resumableHashes: blobStoreIsShared(config) ? new WasmResumableHashes() : undefined,
     maxManifestBytes: DEFAULT_MAX_MANIFEST_BYTES,
     now: clock,
     policies: stores.policies,

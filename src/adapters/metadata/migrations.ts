@@ -630,8 +630,21 @@ function migrations(dialect: MetadataDialect): Record<string, Migration> {
     '0012_repository_descriptions': repositoryDescriptionsSchema,
     '0013_sessions': sessionsSchema(dialect),
     '0014_browse': browseSchema(dialect),
+    '0016_upload_hash_state': uploadHashStateSchema,
   };
 }
+
+/**
+ * An upload's running hash, saved with its size at every chunk, so an instance that did not
+ * receive the earlier chunks continues the hash instead of re-reading the staged bytes from
+ * the object store (core/registry/upload-service.ts). Numbered 0016: 0015 belongs to the
+ * PostgreSQL work that landed beside it.
+ */
+const uploadHashStateSchema: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('uploads').addColumn('hash_state', 'text').execute();
+  },
+};
 
 /**
  * Brings the schema up to date. Kysely records applied migrations in `berth_migration` and
