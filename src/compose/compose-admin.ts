@@ -9,7 +9,7 @@
  * metadata (retention's deletes are restorable metadata changes; the collector frees bytes
  * later), so a command that never deletes by digest never touches the blob tree.
  */
-import { FilesystemBlobStore } from '../adapters/blob/filesystem-blob-store.js';
+import { createBlobStore } from './blob-store.js';
 import { BcryptPasswordHasher } from '../adapters/crypto/bcrypt-password-hasher.js';
 import { InitialPasswordFile } from '../adapters/crypto/initial-password-file.js';
 import { openMetadataDatabase } from './metadata-database.js';
@@ -69,7 +69,7 @@ export async function composeAdmin(config: BerthConfig, onAuditError: (error: un
     // `berth user passwd admin` removes the generated first password, as the API does.
     initialPassword: new InitialPasswordFile(config.storage.filesystem.rootdirectory),
   };
-  const blobs = new FilesystemBlobStore({ root: config.storage.filesystem.rootdirectory });
+  const blobs = createBlobStore(config);
   const deleteEnabled = config.storage.delete.enabled;
   const restoreWindowMs = config.lifecycle.restoreWindowSeconds * 1000;
   // With the policies, so a delete by reference obeys the write policy as it does on /v2.

@@ -6,7 +6,7 @@
  * password nobody sees; both are wrong while `berth serve` runs on the same data, which is
  * exactly when an online collection is started by hand. SQLite's WAL lets both share the file.
  */
-import { FilesystemBlobStore } from '../adapters/blob/filesystem-blob-store.js';
+import { createBlobStore } from './blob-store.js';
 import { openMetadataDatabase } from './metadata-database.js';
 import type { BerthConfig } from '../config/config.js';
 import type { Checkpoint } from '../core/checkpoint.js';
@@ -23,7 +23,7 @@ export interface ComposedLifecycle {
 
 /** `checkpoint`: for tests that hold a real `berth gc` process at a step (core/checkpoint.ts). */
 export async function composeLifecycle(config: BerthConfig, options: { checkpoint?: Checkpoint } = {}): Promise<ComposedLifecycle> {
-  const blobs = new FilesystemBlobStore({ root: config.storage.filesystem.rootdirectory });
+  const blobs = createBlobStore(config);
   const stores = await openMetadataDatabase(config, { synchronous: 'normal' });
   try {
     await stores.metadata.migrate();

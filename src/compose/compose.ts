@@ -5,7 +5,8 @@
 import type { Logger } from 'pino';
 import type { KeyObject } from 'node:crypto';
 import { join } from 'node:path';
-import { FilesystemBlobStore } from '../adapters/blob/filesystem-blob-store.js';
+import { blobStoreIsShared, openBlobStore } from './blob-store.js';
+import { WasmResumableHashes } from '../adapters/crypto/wasm-resumable-hashes.js';
 import { BcryptPasswordHasher } from '../adapters/crypto/bcrypt-password-hasher.js';
 import { InitialPasswordFile } from '../adapters/crypto/initial-password-file.js';
 import { loadOrCreateSigningKey } from '../adapters/crypto/signing-key-file.js';
@@ -103,7 +104,7 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
   const clock = options.now ?? (() => new Date());
   const root = config.storage.filesystem.rootdirectory;
   await tightenDataRoot(root, config.metadata.sqlite.path, logger);
-  const blobs = new FilesystemBlobStore({ root });
+  const blobs = await openBlobStore(config);
   // SQLite: WAL with synchronous=NORMAL, a committed push survives kill -9; see ARCHITECTURE.md.
   const stores = await openMetadataDatabase(config, { synchronous: 'normal', now: options.now });
   const metadata = stores.metadata;
@@ -119,6 +120,9 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
     blobs,
     metadata,
     deleteEnabled: config.storage.delete.enabled,
+    redirectBlobs: !config.storage.redirect.disable,
+    // Uploads move between instances only when they share the blob store.
+    resumableHashes: blobStoreIsShared(config) ? new WasmResumableHashes() : undefined,
     maxManifestBytes: DEFAULT_MAX_MANIFEST_BYTES,
     now: clock,
     policies: stores.policies,
@@ -255,8 +259,11 @@ async function composeAccess(
  * upload sessions idle longer than it (with their staged bytes), staged bytes no session owns,
  * and then sessions whose bytes the file sweep removed. The last step keeps the two records in
  * agreement: the file sweep judges by a file's age and the purge by the session's, so either
- * may outlive the other, and a session left without its bytes must not live on. Only safe
- * while no other instance shares the blob store, which holds for the embedded filesystem.
+ * may outlive the other, and a session left without its bytes must not live on.
+ *
+ * That last step is only safe while no other instance shares the blob store: another instance
+ * may be between recording a session and creating its staging object. With a shared store (S3)
+ * it is skipped; such sessions still expire through the purge.
  */
 async function startupSweep(registry: Registry, config: BerthConfig, logger: Logger): Promise<void> {
   const purging = config.storage.maintenance.uploadpurging;
@@ -264,7 +271,7 @@ async function startupSweep(registry: Registry, config: BerthConfig, logger: Log
   const files = await registry.deps.blobs.sweepStaging(purging.enabled ? cutoff : new Date(0));
   const sessions = purging.enabled ? await registry.uploads.purgeStale(cutoff) : 0;
   const orphans = await registry.uploads.removeOrphanStaging();
-  const bare = await registry.uploads.closeSessionsWithoutBytes();
+  const bare = blobStoreIsShared(config) ? 0 : await registry.uploads.closeSessionsWithoutBytes();
   if (sessions + files + orphans + bare > 0) {
     logger.info({ sessions, files, orphans, bare }, 'swept stale uploads and temporary files');
   }

@@ -4,7 +4,7 @@
  * working directory (as Distribution does, so the same file means the same paths).
  */
 import { resolve } from 'node:path';
-import type { AuthConfig, BerthConfig, LoginThrottleConfig, LogLevel, SessionConfig, TlsConfig } from './config.js';
+import type { AuthConfig, BerthConfig, S3StorageConfig, LoginThrottleConfig, LogLevel, SessionConfig, TlsConfig } from './config.js';
 import { DEFAULTS, defaultSqlitePath } from './defaults.js';
 import { parseListenAddress } from './listen-address.js';
 import { parseTrustedProxies } from './trusted-proxies.js';
@@ -46,6 +46,8 @@ export function buildConfig(tree: RawMap, origins: ValueOrigins, cwd: string): B
     },
     storage: {
       filesystem: { rootdirectory },
+      ...s3Storage(read),
+      redirect: { disable: read.boolean(['storage', 'redirect', 'disable']) ?? false },
       delete: { enabled: read.boolean(['storage', 'delete', 'enabled']) ?? DEFAULTS.deleteEnabled },
       maintenance: { uploadpurging: uploadPurging(read) },
     },
@@ -62,6 +64,45 @@ export function buildConfig(tree: RawMap, origins: ValueOrigins, cwd: string): B
     },
   };
   return { config, problems: read.problems, warnings: read.warnings };
+}
+
+const MIN_CHUNK_BYTES = 5 * 1024 * 1024;
+const DEFAULT_CHUNK_BYTES = 10 * 1024 * 1024;
+
+function s3Storage(read: ValueReader): { s3?: S3StorageConfig } {
+  if (!read.has(['storage', 's3'])) return {};
+  const key = (name: string) => ['storage', 's3', name];
+  const bucket = read.string(key('bucket'));
+  if (bucket === undefined) read.problem(key('bucket'), 'is required: the bucket that holds the blobs (REGISTRY_STORAGE_S3_BUCKET)');
+  const region = read.string(key('region'));
+  const endpoint = read.string(key('regionendpoint'));
+  if (region === undefined && endpoint === undefined) read.problem(key('region'), 'is required unless regionendpoint is set (e.g. us-east-1)');
+  if (endpoint !== undefined && !/^https?:\/\/[^/]+/.test(endpoint)) {
+    read.problem(key('regionendpoint'), `"${endpoint}" is not an absolute http(s) URL such as "http://127.0.0.1:7480"`);
+  }
+  const accesskey = read.string(key('accesskey'));
+  const secretkey = read.string(key('secretkey'));
+  if ((accesskey === undefined) !== (secretkey === undefined)) {
+    read.problem(key(accesskey === undefined ? 'accesskey' : 'secretkey'), 'is required with the other of accesskey and secretkey (or leave both unset for the AWS credential chain)');
+  }
+  const chunksize = read.integer(key('chunksize'), MIN_CHUNK_BYTES, 5 * 1024 * 1024 * 1024) ?? DEFAULT_CHUNK_BYTES;
+  const rootdirectory = (read.string(key('rootdirectory')) ?? '').replace(/^\/+|\/+$/g, '');
+  if (rootdirectory.split('/').some((part) => part === '.' || part === '..')) {
+    read.problem(key('rootdirectory'), 'must not contain "." or ".." segments');
+  }
+  return {
+    s3: {
+      // Distribution needs a region even for other endpoints; most of them accept any.
+      region: region ?? 'us-east-1',
+      regionendpoint: endpoint?.replace(/\/+$/, ''),
+      bucket: bucket ?? '',
+      accesskey,
+      secretkey,
+      rootdirectory,
+      chunksize,
+      forcepathstyle: read.boolean(key('forcepathstyle')) ?? false,
+    },
+  };
 }
 
 function externalToken(read: ValueReader, cwd: string): AuthConfig {

@@ -61,7 +61,8 @@ const refused = (why: string, sameAsBerth: (value: RawValue) => boolean = isEmpt
 // A storage driver or auth provider is chosen by its name alone ("storage: s3", "inmemory:").
 const refusedEvenEmpty = (why: string): RefusedRule => refused(why, () => false);
 
-const NO_DRIVER = 'not supported yet; Berth supports storage.filesystem';
+const NO_DRIVER = 'not supported yet; Berth supports storage.filesystem and storage.s3 (any S3-compatible store)';
+const isTrue = (value: RawValue) => value === true || value === 'true';
 const NO_AUTH = 'not supported yet; Berth will not start without the access control this asks for';
 const isFalse = (value: RawValue) => isEmpty(value) || value === false;
 const hasNoEnabledTrue = (value: RawValue) => !isRawMap(value) || value.enabled !== true;
@@ -94,10 +95,36 @@ export const CONFIG_KEYS: SectionRule = section({
         readonly: refused('read-only mode is not supported yet; Berth would accept writes', hasNoEnabledTrue),
       }),
       cache: ignored('Berth keeps blob metadata in its own metadata store'),
-      redirect: ignored('the filesystem store never redirects'),
+      redirect: section({ disable: flag }),
       tag: ignored('tag lookups are metadata queries in Berth'),
       inmemory: refusedEvenEmpty(NO_DRIVER),
-      s3: refusedEvenEmpty(NO_DRIVER),
+      s3: section({
+        region: text,
+        regionendpoint: text,
+        bucket: text,
+        accesskey: text,
+        secretkey: text,
+        rootdirectory: text,
+        chunksize: count,
+        forcepathstyle: flag,
+        // Transport and tuning details Berth settles itself; dropping them loses nothing.
+        secure: ignored('the scheme of regionendpoint (https:// or http://) decides; AWS is always https'),
+        v4auth: refused('only Signature Version 4 is supported; remove v4auth or set it to true', (v) => isEmpty(v) || isTrue(v)),
+        multipartcopychunksize: ignored('server-side copies use parts of up to 5 GiB'),
+        multipartcopymaxconcurrency: ignored('server-side copies run one part at a time'),
+        multipartcopythresholdsize: ignored('objects up to 5 GiB are copied with one CopyObject'),
+        useragent: ignored('the AWS SDK sets its own User-Agent'),
+        loglevel: ignored('S3 requests are not logged separately'),
+        // Unsafe or different to run without: refused unless they say what Berth already does.
+        encrypt: refused('server-side encryption is not supported yet; enable default encryption on the bucket instead', isFalse),
+        keyid: refused('KMS keys are not supported yet; set the bucket\'s default encryption instead'),
+        skipverify: refused('TLS verification cannot be skipped; trust the endpoint\'s CA with NODE_EXTRA_CA_CERTS instead', isFalse),
+        storageclass: refused('only the STANDARD storage class is supported; use a bucket lifecycle rule for others', (v) => isEmpty(v) || v === 'STANDARD'),
+        objectacl: refused('objects are always private; remove objectacl', (v) => isEmpty(v) || v === 'private'),
+        sessiontoken: refused('temporary credentials are not supported yet; use accesskey and secretkey', isEmpty),
+        usedualstack: refused('dual-stack endpoints are not supported; set regionendpoint instead', isFalse),
+        accelerate: refused('transfer acceleration is not supported; set regionendpoint instead', isFalse),
+      }),
       's3-aws': refusedEvenEmpty(NO_DRIVER),
       azure: refusedEvenEmpty(NO_DRIVER),
       gcs: refusedEvenEmpty(NO_DRIVER),

@@ -37,8 +37,32 @@ export interface ConnectionLimitsConfig {
   maxConnections: number;
 }
 
+/** registry:2's `storage.s3`: blobs in an S3-compatible bucket (adapters/blob/s3-blob-store.ts). */
+export interface S3StorageConfig {
+  region: string;
+  /** A non-AWS endpoint (Ceph RGW, MinIO…); unset means AWS's own for the region. */
+  regionendpoint: string | undefined;
+  bucket: string;
+  /** Unset: the AWS SDK's default credential chain (environment, profile, instance role). */
+  accesskey: string | undefined;
+  secretkey: string | undefined;
+  /** Key prefix inside the bucket, without leading or trailing slash ('' for the bucket's root). */
+  rootdirectory: string;
+  /** Bytes per multipart part, at least 5 MiB. */
+  chunksize: number;
+  forcepathstyle: boolean;
+}
+
 export interface StorageConfig {
+  /**
+   * Also the local directory of the SQLite database, the signing key and `admin.password`
+   * when blobs live in S3.
+   */
   filesystem: { rootdirectory: string };
+  /** Set when `storage.s3` is configured: blobs go to the bucket instead of the filesystem. */
+  s3?: S3StorageConfig;
+  /** registry:2's `redirect.disable`: false lets blob GETs redirect to presigned URLs (S3 only). */
+  redirect: { disable: boolean };
   delete: { enabled: boolean };
   maintenance: {
     uploadpurging: { enabled: boolean; ageSeconds: number; intervalSeconds: number };

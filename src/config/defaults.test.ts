@@ -19,6 +19,7 @@ test('with no file and no environment, every default applies', () => {
     storage: {
       filesystem: { rootdirectory: '/srv/berth/data' },
       delete: { enabled: true },
+      redirect: { disable: false },
       maintenance: { uploadpurging: { enabled: true, ageSeconds: 604800, intervalSeconds: 86400 } },
     },
     metadata: { sqlite: { path: '/srv/berth/data/berth.db' } },

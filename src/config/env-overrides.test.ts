@@ -88,9 +88,61 @@ describe('precedence and shape', () => {
     assert.equal(config.storage.delete.enabled, false);
   });
 
-  test('REGISTRY_STORAGE=s3 selects a driver Berth refuses, even with later refinements', () => {
-    assert.deepEqual(problemsOf({ REGISTRY_STORAGE: 's3', REGISTRY_STORAGE_DELETE_ENABLED: 'true' }), [
-      'REGISTRY_STORAGE (storage.s3): not supported yet; Berth supports storage.filesystem',
+  test('REGISTRY_STORAGE=s3 with REGISTRY_STORAGE_S3_* selects the S3 store with registry:2\'s keys', () => {
+    const { config } = load({
+      REGISTRY_STORAGE: 's3',
+      REGISTRY_STORAGE_S3_REGION: 'eu-west-1',
+      REGISTRY_STORAGE_S3_REGIONENDPOINT: 'http://127.0.0.1:7480/',
+      REGISTRY_STORAGE_S3_BUCKET: 'images',
+      REGISTRY_STORAGE_S3_ACCESSKEY: 'AKID',
+      REGISTRY_STORAGE_S3_SECRETKEY: 'secret',
+      REGISTRY_STORAGE_S3_ROOTDIRECTORY: '/berth/',
+      REGISTRY_STORAGE_S3_CHUNKSIZE: '5242880',
+      REGISTRY_STORAGE_S3_FORCEPATHSTYLE: 'true',
+      REGISTRY_STORAGE_REDIRECT_DISABLE: 'true',
+      REGISTRY_STORAGE_DELETE_ENABLED: 'true',
+    });
+    assert.deepEqual(config.storage.s3, {
+      region: 'eu-west-1',
+      regionendpoint: 'http://127.0.0.1:7480',
+      bucket: 'images',
+      accesskey: 'AKID',
+      secretkey: 'secret',
+      rootdirectory: 'berth',
+      chunksize: 5242880,
+      forcepathstyle: true,
+    });
+    assert.equal(config.storage.redirect.disable, true);
+  });
+
+  test('REGISTRY_STORAGE=s3 alone names what is missing', () => {
+    assert.deepEqual(problemsOf({ REGISTRY_STORAGE: 's3' }), [
+      'REGISTRY_STORAGE (storage.s3.bucket): is required: the bucket that holds the blobs (REGISTRY_STORAGE_S3_BUCKET)',
+      'REGISTRY_STORAGE (storage.s3.region): is required unless regionendpoint is set (e.g. us-east-1)',
+    ]);
+  });
+
+  test('S3 settings Berth cannot honour are refused in one line naming what to use', () => {
+    assert.deepEqual(
+      problemsOf({
+        REGISTRY_STORAGE: 's3',
+        REGISTRY_STORAGE_S3_REGION: 'us-east-1',
+        REGISTRY_STORAGE_S3_BUCKET: 'images',
+        REGISTRY_STORAGE_S3_ENCRYPT: 'true',
+        REGISTRY_STORAGE_S3_CHUNKSIZE: '1048576',
+        REGISTRY_STORAGE_S3_ACCESSKEY: 'AKID',
+      }),
+      [
+        'REGISTRY_STORAGE_S3_ENCRYPT (storage.s3.encrypt): server-side encryption is not supported yet; enable default encryption on the bucket instead',
+        'REGISTRY_STORAGE (storage.s3.secretkey): is required with the other of accesskey and secretkey (or leave both unset for the AWS credential chain)',
+        'REGISTRY_STORAGE_S3_CHUNKSIZE (storage.s3.chunksize): expected a whole number from 5242880 to 5368709120, got 1048576',
+      ],
+    );
+  });
+
+  test('REGISTRY_STORAGE=gcs selects a driver Berth refuses, even with later refinements', () => {
+    assert.deepEqual(problemsOf({ REGISTRY_STORAGE: 'gcs', REGISTRY_STORAGE_DELETE_ENABLED: 'true' }), [
+      'REGISTRY_STORAGE (storage.gcs): not supported yet; Berth supports storage.filesystem and storage.s3 (any S3-compatible store)',
     ]);
   });
 

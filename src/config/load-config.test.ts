@@ -76,6 +76,7 @@ describe('a Distribution config.yml', () => {
       storage: {
         filesystem: { rootdirectory: '/var/lib/registry' },
         delete: { enabled: false },
+        redirect: { disable: false },
         maintenance: { uploadpurging: { enabled: true, ageSeconds: 72 * 3600, intervalSeconds: 5400 } },
       },
       metadata: { sqlite: { path: '/var/lib/registry/berth.db' } },
@@ -169,7 +170,7 @@ http:
   tls:
     certificate: /certs/domain.crt
 storage:
-  s3:
+  gcs:
     bucket: images
   delete:
     enabled: maybe
@@ -181,7 +182,7 @@ storage:
     );
     assert.deepEqual(problemsOf(() => loadConfig({ file, env: {} })), [
       'unknown key "htpp" (did you mean "http"?)',
-      'storage.s3: not supported yet; Berth supports storage.filesystem',
+      'storage.gcs: not supported yet; Berth supports storage.filesystem and storage.s3 (any S3-compatible store)',
       'version: "0.2" is not supported; Distribution config files are version 0.1',
       'log.level: "verbose" is not one of error, warn, info, debug, trace',
       'http.addr: ":99999" is not a valid port',

@@ -61,6 +61,11 @@ export interface UploadSession {
    * only digest it may complete to once those bytes are gone (a crash after publishing).
    */
   claimedDigest?: string;
+  /**
+   * The running hash of the first `size` bytes, saved by the instance that received them
+   * (opaque to the store; see core/registry/upload-service.ts), or undefined.
+   */
+  hashState?: string;
 }
 
 /** Caps `createUpload` checks in the same transaction as the insert. */
@@ -204,9 +209,10 @@ export interface MetadataStore extends MetadataLifecycle, MetadataUsage, Metadat
   upload(id: string, options?: IoOptions): Promise<UploadSession | undefined>;
   /**
    * Moves the recorded size from `from` to `to` and stamps updatedAt with the store's clock;
-   * false if another writer got there first (or the session is gone).
+   * false if another writer got there first (or the session is gone). The session's
+   * `hashState` becomes `options.hashState` (cleared when absent), in the same write.
    */
-  advanceUpload(id: string, from: number, to: number, options?: IoOptions): Promise<boolean>;
+  advanceUpload(id: string, from: number, to: number, options?: IoOptions & { hashState?: string }): Promise<boolean>;
   deleteUpload(id: string, options?: IoOptions): Promise<boolean>;
   /**
    * Finishes an upload in one transaction: records the blob, links it into the session's

@@ -48,6 +48,7 @@ const UNDO: Record<string, string> = {
     drop index tags_updated_at;
     alter table repositories drop column description_source;
     alter table repositories drop column edited_description;`,
+  '0015_upload_hash_state': 'alter table uploads drop column hash_state;',
 };
 
 /** Takes the database back to what 0004 left: no later tables or columns, none recorded. */

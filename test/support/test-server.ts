@@ -49,6 +49,12 @@ export interface TestServerOptions {
   ui?: BerthConfig['ui'];
   /** The metadata database: SQLite in the temp directory unless a test runs on each of databaseKinds(). */
   database?: DatabaseKind;
+  /** Blobs in this S3 bucket instead of the filesystem (see test/support/ceph-rgw.ts). */
+  s3?: BerthConfig['storage']['s3'];
+  /** `storage.redirect.disable`; true (never redirect) unless a test is about redirects. */
+  redirectDisabled?: boolean;
+  /** A data directory (SQLite database, signing key) shared with another server; kept on close. */
+  root?: string;
 }
 
 export function testConfig(root: string, overrides: TestServerOptions = {}): BerthConfig {
@@ -69,6 +75,8 @@ export function testConfig(root: string, overrides: TestServerOptions = {}): Ber
     },
     storage: {
       filesystem: { rootdirectory: root },
+      ...(overrides.s3 === undefined ? {} : { s3: overrides.s3 }),
+      redirect: { disable: overrides.redirectDisabled ?? true },
       delete: { enabled: overrides.deleteEnabled ?? true },
       maintenance: { uploadpurging: overrides.uploadPurging ?? { enabled: true, ageSeconds: 7 * 24 * 3600, intervalSeconds: 24 * 3600 } },
     },
@@ -87,7 +95,7 @@ export function testConfig(root: string, overrides: TestServerOptions = {}): Ber
 }
 
 export async function startTestServer(overrides: TestServerOptions = {}): Promise<TestServer> {
-  const root = await mkdtemp(join(tmpdir(), 'berth-http-'));
+  const root = overrides.root ?? (await mkdtemp(join(tmpdir(), 'berth-http-')));
   const logger = overrides.logger ?? pino({ level: 'silent' });
   const base = testConfig(root, overrides);
   const database = await createTestDatabase(overrides.database ?? 'sqlite', 'server');
@@ -116,7 +124,7 @@ export async function startTestServer(overrides: TestServerOptions = {}): Promis
         await composed.close();
       } finally {
         await database.drop();
-        await rm(root, { recursive: true, force: true });
+        if (overrides.root === undefined) await rm(root, { recursive: true, force: true });
       }
     },
   };

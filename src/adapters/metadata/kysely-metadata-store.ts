@@ -371,12 +371,13 @@ export class KyselyMetadataStore extends KyselyLifecycle implements MetadataStor
     return row === undefined ? undefined : toUploadSession(row);
   }
 
-  async advanceUpload(id: string, from: number, to: number, options?: IoOptions): Promise<boolean> {
+  async advanceUpload(id: string, from: number, to: number, options?: IoOptions & { hashState?: string }): Promise<boolean> {
     options?.signal?.throwIfAborted();
-    // Compare-and-set in one statement: atomic on both dialects without an explicit lock.
+    // Compare-and-set in one statement: atomic on both dialects without an explicit lock. The
+    // hash state is replaced with the size, so it always describes exactly `size` bytes.
     const result = await this.#db
       .updateTable('uploads')
-      .set({ size: to, updated_at: this.#now().getTime() })
+      .set({ size: to, updated_at: this.#now().getTime(), hash_state: options?.hashState ?? null })
       .where('id', '=', id)
       .where('size', '=', from)
       .executeTakeFirst();

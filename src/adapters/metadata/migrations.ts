@@ -630,8 +630,20 @@ function migrations(dialect: MetadataDialect): Record<string, Migration> {
     '0012_repository_descriptions': repositoryDescriptionsSchema,
     '0013_sessions': sessionsSchema(dialect),
     '0014_browse': browseSchema(dialect),
+    '0015_upload_hash_state': uploadHashStateSchema,
   };
 }
+
+/**
+ * An upload's running hash, saved with its size at every chunk, so an instance that did not
+ * receive the earlier chunks continues the hash instead of re-reading the staged bytes from
+ * the object store (core/registry/upload-service.ts).
+ */
+const uploadHashStateSchema: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('uploads').addColumn('hash_state', 'text').execute();
+  },
+};
 
 /**
  * Brings the schema up to date. Kysely records applied migrations in `berth_migration` and

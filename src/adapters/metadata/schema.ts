@@ -94,6 +94,8 @@ export interface UploadsTable {
   account: ColumnType<string | null, string | null | undefined, string | null>;
   /** projectOf(repository) (migration 0009), so per-project caps and quotas are index lookups. */
   project: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The running hash's saved state at `size` (migration 0015); null when none was saved. */
+  hash_state: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface DeletedTagsTable {

@@ -94,6 +94,7 @@ export function toUploadSession(row: {
   created_at: number | string | bigint;
   updated_at: number | string | bigint;
   digest: string | null;
+  hash_state?: string | null;
 }): UploadSession {
   return {
     id: row.id,
@@ -103,5 +104,6 @@ export function toUploadSession(row: {
     createdAt: new Date(Number(row.created_at)),
     updatedAt: new Date(Number(row.updated_at)),
     ...(row.digest === null ? {} : { claimedDigest: row.digest }),
+    ...(row.hash_state === null || row.hash_state === undefined ? {} : { hashState: row.hash_state }),
   };
 }

@@ -29,6 +29,17 @@ export class BlobService {
     return linked;
   }
 
+  /**
+   * Where a client may fetch a blob linked into `repository` directly (a presigned URL of the
+   * object store), or undefined when redirects are off or the store cannot make one. The link
+   * is checked here, so the URL is only ever handed to someone who may read the blob.
+   */
+  async redirectUrl(repository: string, digest: string): Promise<string | undefined> {
+    if (!this.deps.redirectBlobs || this.deps.blobs.presignedUrl === undefined) return undefined;
+    await this.stat(repository, digest);
+    return this.deps.blobs.presignedUrl(digest);
+  }
+
   /** Opens a linked blob, or a byte range of it (validated by the caller against `stat`). */
   async open(repository: string, digest: string, range?: ReadRange): Promise<Readable> {
     try {

@@ -10,21 +10,43 @@ export function newHash(algorithm: DigestAlgorithm): Hash {
   return createHash(algorithm);
 }
 
+/**
+ * The running hash of an upload: Node's native one, or one whose state can be saved for
+ * another instance to continue (ports/resumable-hash.ts), behind one shape.
+ */
+export interface RunningHash {
+  update(chunk: Uint8Array): void;
+  /** Lowercase hex digest; the hash is spent afterwards. */
+  hex(): string;
+  /** The saved state, when the hash can be continued elsewhere. */
+  save?(): string;
+}
+
+export function nodeHash(algorithm: DigestAlgorithm): RunningHash {
+  const hash = createHash(algorithm);
+  return {
+    update: (chunk) => {
+      hash.update(chunk);
+    },
+    hex: () => hash.digest('hex'),
+  };
+}
+
 export function digestOf(algorithm: DigestAlgorithm, bytes: Buffer | string): string {
   return `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`;
 }
 
 /**
  * A pass-through that counts bytes and feeds them to a hash. Given an algorithm rather than a
- * hash, it creates the hash on the first byte: an upload session that never receives one (a
- * flood of POSTs) then holds no hash state at all. With `maxBytes`, the byte past it fails the
+ * hash, it creates (Node's) hash on the first byte: an upload session that never receives one
+ * (a flood of POSTs) then holds no hash state at all. With `maxBytes`, the byte past it fails the
  * stream with `tooLarge()` before that chunk is passed on.
  */
 export class HashingStream extends Transform {
   bytes = 0;
-  #hash: Hash | undefined;
+  #hash: RunningHash | undefined;
   constructor(
-    private readonly source: Hash | DigestAlgorithm | undefined,
+    private readonly source: RunningHash | DigestAlgorithm | undefined,
     private readonly limit?: { maxBytes: number; tooLarge: () => Error },
   ) {
     super();
@@ -32,7 +54,7 @@ export class HashingStream extends Transform {
   }
 
   /** The hash fed so far; undefined while no byte has arrived (or when not hashing). */
-  get hash(): Hash | undefined {
+  get hash(): RunningHash | undefined {
     return this.#hash;
   }
 
@@ -41,7 +63,7 @@ export class HashingStream extends Transform {
       callback(this.limit.tooLarge());
       return;
     }
-    if (chunk.length > 0 && typeof this.source === 'string') this.#hash ??= createHash(this.source);
+    if (chunk.length > 0 && typeof this.source === 'string') this.#hash ??= nodeHash(this.source);
     this.#hash?.update(chunk);
     this.bytes += chunk.length;
     callback(null, chunk);

@@ -1,4 +1,5 @@
 /** What the registry use cases need from the outside world, passed in by the composition root. */
+import type { ResumableHashes } from '../../ports/resumable-hash.js';
 import type { BlobStore } from '../../ports/blob-store.js';
 import type { MetadataStore } from '../../ports/metadata-store.js';
 import type { PolicyStore } from '../../ports/policy-store.js';
@@ -10,6 +11,16 @@ export interface RegistryDeps {
   metadata: MetadataStore;
   /** Deletes of blobs, manifests and tags are refused when false (registry:2's storage.delete). */
   deleteEnabled: boolean;
+  /**
+   * Blob GETs answer with a redirect to the store's presigned URL when it offers one
+   * (registry:2's storage.redirect, on unless `disable`); the link check happens first.
+   */
+  redirectBlobs?: boolean;
+  /**
+   * Saveable hashes for uploads whose chunks may reach several instances (a shared blob
+   * store); unset, uploads hash with Node's faster native SHA-256 and keep the state in memory.
+   */
+  resumableHashes?: ResumableHashes;
   /** Largest manifest body accepted, in bytes. */
   maxManifestBytes: number;
   now: () => Date;

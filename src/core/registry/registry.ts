@@ -23,20 +23,30 @@ export class Registry {
     await Promise.all([this.deps.metadata.ping(), this.deps.blobs.ping()]);
   }
 
-  /** Each store's answer on its own (for /readyz): which dependency is down, not just that one is. */
-  async readiness(): Promise<Record<'database' | 'storage', DependencyCheck>> {
-    const [database, storage] = await Promise.all([check(() => this.deps.metadata.ping()), check(() => this.deps.blobs.ping())]);
-    return { database, storage };
+  /**
+   * Each dependency's answer on its own (for /readyz), so an operator sees which one is down.
+   * A dependency that has not answered within `timeoutMs` counts as down.
+   */
+  async readiness(timeoutMs = 5000): Promise<Readiness> {
+    const check = async (ping: (signal: AbortSignal) => Promise<void>): Promise<DependencyState> => {
+      try {
+        await ping(AbortSignal.timeout(timeoutMs));
+        return { status: 'ok' };
+      } catch (error) {
+        return { status: 'unavailable', reason: error instanceof Error ? error.message : String(error) };
+      }
+    };
+    const [database, objectStore] = await Promise.all([
+      check((signal) => this.deps.metadata.ping({ signal })),
+      check((signal) => this.deps.blobs.ping({ signal })),
+    ]);
+    return { database, objectStore };
   }
 }
 
-export type DependencyCheck = { status: 'ok' } | { status: 'unavailable'; reason: string };
+export type DependencyState = { status: 'ok' } | { status: 'unavailable'; reason: string };
 
-async function check(ping: () => Promise<void>): Promise<DependencyCheck> {
-  try {
-    await ping();
-    return { status: 'ok' };
-  } catch (error) {
-    return { status: 'unavailable', reason: error instanceof Error ? error.message : String(error) };
-  }
+export interface Readiness {
+  database: DependencyState;
+  objectStore: DependencyState;
 }

@@ -3,8 +3,11 @@
  *
  * A session lives in the metadata store (its repository and acknowledged size) and in the
  * blob store (its staged bytes), so any instance can continue it and a restart loses nothing.
- * The running hash of a session is kept in this process as a fast path; when it is missing
- * (restart, another instance, a sha512 digest) completion re-hashes the staged bytes.
+ * The running hash of a session is kept in this process as a fast path. With a shared blob
+ * store (RegistryDeps.resumableHashes set) its state is also saved with the session's size at
+ * every chunk, so another instance continues it without reading back the staged bytes (a
+ * round trip through the object store per chunk otherwise). When neither is at hand (restart
+ * without saved state, a sha512 digest) completion re-hashes the staged bytes.
  *
  * Only the acknowledged size in metadata counts: an append that fails midway is rolled back by
  * the blob store, and two appends racing on one session cannot both win the size update.
@@ -26,10 +29,10 @@
  * afresh. The whole protocol is at the top of core/lifecycle/garbage-collector.ts.
  */
 import { randomUUID } from 'node:crypto';
-import type { Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { BlobStoreNotFoundError, BlobStoreOffsetError } from '../../ports/blob-store.js';
 import { MetadataUploadLimitError, type UploadSession } from '../../ports/metadata-store.js';
+import type { ResumableHash } from '../../ports/resumable-hash.js';
 import {
   BlobUploadInvalidError,
   BlobUploadUnknownError,
@@ -40,7 +43,7 @@ import {
 import { projectOf } from '../access/actions.js';
 import { checkWritable } from '../lifecycle/write-policy.js';
 import { assertDigest, assertName, digestAlgorithm, type DigestAlgorithm } from '../reference/reference.js';
-import { HashingStream, hashStream } from './digest-hasher.js';
+import { HashingStream, hashStream, type RunningHash } from './digest-hasher.js';
 import type { RegistryDeps } from './registry-deps.js';
 import { SessionLocks } from './session-locks.js';
 import { bytesGone, tooManyUploads, translateStoreError } from './upload-errors.js';
@@ -60,8 +63,13 @@ const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => set
 
 interface HashState {
   offset: number;
-  hash: Hash;
+  hash: RunningHash;
   algorithm: DigestAlgorithm;
+}
+
+/** `UploadSession.hashState` is `<algorithm> <saved state>`. */
+function encodeHashState(algorithm: DigestAlgorithm, saved: string): string {
+  return `${algorithm} ${saved}`;
 }
 
 export class UploadService {
@@ -331,12 +339,15 @@ export class UploadService {
         start: range.start,
       });
     }
-    const state = this.hashes.get(session.id);
-    // The running hash continues where it stopped; a session's first bytes start one (lazily:
-    // an empty body creates nothing). Otherwise completion re-hashes the staged bytes.
+    // The running hash continues where it stopped, here or (saved) on another instance; a
+    // session's first bytes start one. Otherwise completion re-hashes the staged bytes.
+    let state = this.hashes.get(session.id);
+    if (state === undefined || state.offset !== session.size) {
+      this.hashes.delete(session.id);
+      state = await this.savedHash(session);
+    }
     const algorithm = state?.algorithm ?? options.algorithm ?? 'sha256';
-    const hashFrom = state !== undefined && state.offset === session.size ? state.hash : session.size === 0 ? algorithm : undefined;
-    if (hashFrom !== state?.hash) this.hashes.delete(session.id);
+    const hashFrom = state !== undefined ? state.hash : session.size === 0 ? await this.freshHash(algorithm) : undefined;
     const source = body.pipe(new HashingStream(hashFrom, room));
     // Its own refusal (past the quota's room) reaches the caller through appendUpload; the
     // stream's error event must not also go unhandled once appendUpload has stopped listening.
@@ -383,22 +394,42 @@ export class UploadService {
     // keep a session from expiring, which keeps it in step with its staging file's age.
     if (size === session.size) return session;
     const updatedAt = this.deps.now();
-    if (!(await this.deps.metadata.advanceUpload(session.id, session.size, size))) {
+    const hash = source.hash;
+    const saved = hash?.save?.();
+    const advance = saved === undefined ? {} : { hashState: encodeHashState(algorithm, saved) };
+    if (!(await this.deps.metadata.advanceUpload(session.id, session.size, size, advance))) {
       this.hashes.delete(session.id);
       throw new BlobUploadInvalidError('upload was changed by another request; retry from its current offset');
     }
-    const hash = source.hash;
     if (hash !== undefined) this.hashes.set(session.id, { offset: size, hash, algorithm });
-    return { ...session, size, updatedAt };
+    return { ...session, size, updatedAt, ...(advance.hashState === undefined ? {} : { hashState: advance.hashState }) };
   }
 
   private async computeDigest(session: UploadSession, algorithm: 'sha256' | 'sha512'): Promise<string> {
-    const state = this.hashes.get(session.id);
-    if (state && state.offset === session.size && state.algorithm === algorithm) {
-      this.hashes.delete(session.id);
-      return `${algorithm}:${state.hash.digest('hex')}`;
-    }
+    const here = this.hashes.get(session.id);
+    const state = here !== undefined && here.offset === session.size ? here : await this.savedHash(session);
+    this.hashes.delete(session.id);
+    if (state !== undefined && state.algorithm === algorithm) return `${algorithm}:${state.hash.hex()}`;
     return hashStream(algorithm, await this.deps.blobs.readUpload(session.id));
+  }
+
+  /** The hash another instance (or this one before a restart) saved with the session's size. */
+  private async savedHash(session: UploadSession): Promise<HashState | undefined> {
+    const hashes = this.deps.resumableHashes;
+    const text = session.hashState;
+    if (hashes === undefined || text === undefined || session.size === 0) return undefined;
+    const space = text.indexOf(' ');
+    const algorithm = text.slice(0, space);
+    if (algorithm !== 'sha256' && algorithm !== 'sha512') return undefined;
+    const resumed = await hashes.resume(algorithm, text.slice(space + 1));
+    return resumed === undefined ? undefined : { offset: session.size, algorithm, hash: wrapResumable(resumed) };
+  }
+
+  /** A new hash for a session's first bytes: a saveable one when sessions move between instances. */
+  private async freshHash(algorithm: DigestAlgorithm): Promise<RunningHash | DigestAlgorithm> {
+    const started = await this.deps.resumableHashes?.start(algorithm);
+    // Node's own hash otherwise, created on the first byte (see HashingStream).
+    return started === undefined ? algorithm : wrapResumable(started);
   }
 
   private async session(repository: string, id: string): Promise<UploadSession> {
@@ -419,6 +450,10 @@ export class UploadService {
     await this.deps.metadata.deleteUpload(id);
   }
 
+}
+
+function wrapResumable(hash: ResumableHash): RunningHash {
+  return { update: (chunk) => hash.update(chunk), hex: () => hash.digest(), save: () => hash.save() };
 }
 
 interface ChunkRoom {

@@ -22,6 +22,11 @@ export const headBlob: OciHandler = async (context) => {
 
 export const getBlob: OciHandler = async (context) => {
   const { name, digest } = context.params;
+  // As registry:2 does on S3: the bytes come from the store itself, Range and all.
+  const location = await context.registry.blobs.redirectUrl(name, digest);
+  if (location !== undefined) {
+    return context.reply.code(307).header('location', location).header('docker-content-digest', digest).header('content-length', 0).send();
+  }
   const { size } = await context.registry.blobs.stat(name, digest);
   let range: ReadRange | undefined;
   try {

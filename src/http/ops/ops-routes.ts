@@ -5,12 +5,15 @@ import type { Metrics } from './metrics.js';
 
 export function registerOpsRoutes(app: FastifyInstance, registry: Registry, metrics: Metrics): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
+  // Each dependency separately, so a 503 says which one is down. Anyone may ask, so the answer
+  // names the dependency only; why it is down (an endpoint, a bucket, an error) goes to the log.
   app.get('/readyz', async (request, reply) => {
-    const checks = await registry.readiness();
-    const down = Object.entries(checks).flatMap(([name, c]) => (c.status === 'ok' ? [] : [`${name}: ${c.reason}`]));
+    const readiness = await registry.readiness();
+    const checks = Object.fromEntries(Object.entries(readiness).map(([name, state]) => [name, state.status]));
+    const down = Object.keys(checks).filter((name) => checks[name] !== 'ok');
     if (down.length === 0) return { status: 'ready', checks };
-    request.log.warn({ checks }, 'not ready');
-    return reply.code(503).send({ status: 'unavailable', reason: down.join('; '), checks });
+    request.log.warn({ readiness }, 'not ready');
+    return reply.code(503).send({ status: 'unavailable', reason: `${down.join(' and ')} unavailable`, checks });
   });
   app.get('/metrics', async (_request, reply) =>
     reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(await metrics.collect()),

@@ -423,6 +423,15 @@ export function metadataStoreConformance(name: string, build: () => Promise<Meta
       assert.ok((advanced?.updatedAt.getTime() ?? 0) > createdAt.getTime(), 'advance refreshes updatedAt');
       assert.equal(await store().advanceUpload(id, 100, 2 ** 33), true);
       assert.equal((await store().upload(id))?.size, 2 ** 33);
+      assert.equal((await store().upload(id))?.hashState, undefined);
+
+      // The hash state travels with the size it describes, and goes when a write brings none.
+      assert.equal(await store().advanceUpload(id, 2 ** 33, 2 ** 33 + 1, { hashState: 'sha256:AAEC' }), true);
+      assert.equal((await store().upload(id))?.hashState, 'sha256:AAEC');
+      assert.equal(await store().advanceUpload(id, 2 ** 33, 2 ** 33 + 2, { hashState: 'sha256:stale' }), false);
+      assert.equal((await store().upload(id))?.hashState, 'sha256:AAEC', 'a refused advance keeps the state');
+      assert.equal(await store().advanceUpload(id, 2 ** 33 + 1, 2 ** 33), true);
+      assert.equal((await store().upload(id))?.hashState, undefined);
 
       assert.equal(await store().deleteUpload(id), true);
       assert.equal(await store().upload(id), undefined);

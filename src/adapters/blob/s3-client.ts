@@ -1,0 +1,101 @@
+/**
+ * The S3 client as this store needs it, plus the few ways of reading an SDK error.
+ *
+ * Settings that keep S3-compatible servers working (Ceph RGW in particular, all harmless on AWS):
+ * checksums only when an operation requires one (newer SDKs otherwise send aws-chunked bodies
+ * with a trailing CRC32, which Ceph 16 answers with 411), and a Content-MD5 header on
+ * DeleteObjects, which some servers demand and the SDK no longer sends by itself.
+ */
+import { createHash } from 'node:crypto';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { BlobStoreFullError } from '../../ports/blob-store.js';
+import { STORE_NAME } from './s3-layout.js';
+
+export interface S3ConnectionOptions {
+  region: string;
+  /** Non-AWS endpoint (registry:2's regionendpoint); undefined = AWS's own for the region. */
+  endpoint?: string;
+  accessKey?: string;
+  secretKey?: string;
+  forcePathStyle?: boolean;
+}
+
+export function createS3Client(options: S3ConnectionOptions): S3Client {
+  const config: S3ClientConfig = {
+    region: options.region,
+    forcePathStyle: options.forcePathStyle ?? false,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    // Retries are the SDK's (standard mode, 3 attempts); a dead endpoint fails within seconds.
+    maxAttempts: 3,
+  };
+  if (options.endpoint !== undefined) config.endpoint = options.endpoint;
+  if (options.accessKey !== undefined && options.secretKey !== undefined) {
+    config.credentials = { accessKeyId: options.accessKey, secretAccessKey: options.secretKey };
+  }
+  const client = new S3Client(config);
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const request = args.request as { body?: unknown; headers?: Record<string, string> };
+      if (context.commandName === 'DeleteObjectsCommand' && typeof request.body === 'string' && request.headers) {
+        request.headers['content-md5'] = createHash('md5').update(request.body).digest('base64');
+      }
+      return next(args);
+    },
+    { step: 'build', name: 'berthDeleteObjectsContentMd5' },
+  );
+  return client;
+}
+
+interface SdkError {
+  name?: string;
+  Code?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+function sdkError(error: unknown): SdkError {
+  return typeof error === 'object' && error !== null ? (error as SdkError) : {};
+}
+
+export function statusOf(error: unknown): number | undefined {
+  return sdkError(error).$metadata?.httpStatusCode;
+}
+
+export function codeOf(error: unknown): string | undefined {
+  const e = sdkError(error);
+  return e.Code ?? e.name;
+}
+
+export function isNotFound(error: unknown): boolean {
+  const code = codeOf(error);
+  return code === 'NoSuchKey' || code === 'NotFound' || code === 'NoSuchUpload' || statusOf(error) === 404;
+}
+
+export function isPreconditionFailed(error: unknown): boolean {
+  return statusOf(error) === 412 || codeOf(error) === 'PreconditionFailed';
+}
+
+export function isInvalidRange(error: unknown): boolean {
+  return statusOf(error) === 416 || codeOf(error) === 'InvalidRange';
+}
+
+/** A quota refusal is "the store is full" to callers; anything else passes through. */
+export function whenFull(error: unknown): unknown {
+  const code = codeOf(error);
+  if (code === 'QuotaExceeded' || code === 'EntityTooLarge') return new BlobStoreFullError(STORE_NAME, { cause: error });
+  return error;
+}
+
+/** One line saying why the bucket cannot be used, for start-up and /readyz. */
+export function describeBucketError(bucket: string, endpoint: string | undefined, error: unknown): string {
+  const where = `bucket ${JSON.stringify(bucket)} at ${endpoint ?? 'AWS S3'}`;
+  const status = statusOf(error);
+  const code = codeOf(error);
+  if (status === 404 || code === 'NoSuchBucket' || code === 'NotFound') return `${where} does not exist (create it first)`;
+  if (status === 403 || code === 'InvalidAccessKeyId' || code === 'SignatureDoesNotMatch' || code === 'AccessDenied') {
+    return `${where} refused the credentials (check storage.s3.accesskey and secretkey): ${code ?? status}`;
+  }
+  if (status === 301 || code === 'PermanentRedirect') return `${where} is in another region (check storage.s3.region)`;
+  const message = error instanceof Error ? error.message : String(error);
+  return `${where} is unreachable: ${code && code !== 'Error' ? `${code}: ` : ''}${message}`;
+}

@@ -1,0 +1,47 @@
+/**
+ * The blob store the configuration asks for: the filesystem tree under
+ * storage.filesystem.rootdirectory (the embedded default) or an S3-compatible bucket
+ * (storage.s3, for several instances sharing one store).
+ */
+import { FilesystemBlobStore } from '../adapters/blob/filesystem-blob-store.js';
+import { S3BlobStore } from '../adapters/blob/s3-blob-store.js';
+import type { BerthConfig } from '../config/config.js';
+import { InvalidInputError } from '../core/errors.js';
+import type { BlobStore } from '../ports/blob-store.js';
+
+/** Whether other instances may share the blob store (start-up sweeps must then hold back). */
+export function blobStoreIsShared(config: BerthConfig): boolean {
+  return config.storage.s3 !== undefined;
+}
+
+export function createBlobStore(config: BerthConfig): BlobStore {
+  const s3 = config.storage.s3;
+  if (s3 === undefined) return new FilesystemBlobStore({ root: config.storage.filesystem.rootdirectory });
+  return new S3BlobStore({
+    region: s3.region,
+    ...(s3.regionendpoint === undefined ? {} : { endpoint: s3.regionendpoint }),
+    ...(s3.accesskey === undefined ? {} : { accessKey: s3.accesskey }),
+    ...(s3.secretkey === undefined ? {} : { secretKey: s3.secretkey }),
+    forcePathStyle: s3.forcepathstyle,
+    bucket: s3.bucket,
+    rootDirectory: s3.rootdirectory,
+    partSize: s3.chunksize,
+  });
+}
+
+/**
+ * The configured store, checked before anything is served: a bucket that is missing or refuses
+ * the credentials stops the start with one line (the store's own ping says which).
+ */
+export async function openBlobStore(config: BerthConfig): Promise<BlobStore> {
+  const blobs = createBlobStore(config);
+  if (config.storage.s3 === undefined) return blobs;
+  try {
+    await blobs.ping({ signal: AbortSignal.timeout(30_000) });
+  } catch (error) {
+    await blobs.close();
+    const message = error instanceof Error ? error.message.replace(/^s3: /, '') : String(error);
+    throw new InvalidInputError(`storage.s3: ${message}`, undefined, { cause: error });
+  }
+  return blobs;
+}
