@@ -20,6 +20,7 @@ import { MetadataStoreFullError } from '../../ports/metadata-store.js';
 import { postgresMetadataDialect } from './migrations.js';
 import type { Database } from './schema.js';
 import type { SqliteStores } from './sqlite-database.js';
+import { tableTransfer } from './table-transfer.js';
 
 export interface PostgresOptions {
   /** postgres://user:password@host:port/database?… (libpq's URL form). */
@@ -72,6 +73,7 @@ export function openPostgres(options: PostgresOptions): PostgresStores {
     metadata: new KyselyMetadataStore(db, { dialect: postgresMetadataDialect, now: options.now }),
     access: new KyselyAccessStore(db, { dialect: postgresMetadataDialect }),
     policies: new KyselyPolicyStore(db, { now: options.now }),
+    transfer: tableTransfer(db, postgresMetadataDialect),
     close() {
       // Kysely's destroy ends the pool.
       closing ??= db.destroy();

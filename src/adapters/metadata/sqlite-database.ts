@@ -26,6 +26,7 @@ import { KyselyPolicyStore } from './kysely-policy-store.js';
 import { MetadataStoreFullError } from '../../ports/metadata-store.js';
 import { sqliteMetadataDialect } from './migrations.js';
 import type { Database } from './schema.js';
+import { tableTransfer, type TableTransfer } from './table-transfer.js';
 
 export interface SqliteOptions {
   /** Database file, or ':memory:'. Its directory is created if missing. */
@@ -43,6 +44,8 @@ export interface SqliteStores {
   access: KyselyAccessStore;
   /** Per-project write policies; migrated by either store's `migrate()`. */
   policies: KyselyPolicyStore;
+  /** Whole-database export and import, for `berth migrate`. */
+  transfer: TableTransfer;
   /**
    * Closes the shared connection, once however often it is called. `metadata.close()` closes
    * it too (for callers that only know the metadata store); both together are harmless.
@@ -59,6 +62,7 @@ export function openSqlite(options: SqliteOptions): SqliteStores {
     metadata: new KyselyMetadataStore(db, { dialect: sqliteMetadataDialect, now: options.now }),
     access: new KyselyAccessStore(db, { dialect: sqliteMetadataDialect }),
     policies: new KyselyPolicyStore(db, { now: options.now }),
+    transfer: tableTransfer(db, sqliteMetadataDialect),
     close() {
       closing ??= (async () => {
         await db.destroy();
@@ -68,6 +72,33 @@ export function openSqlite(options: SqliteOptions): SqliteStores {
       return closing;
     },
   };
+}
+
+/**
+ * Whether another process holds the database file open (a serving registry keeps its
+ * connection for its whole life). In WAL mode every open connection holds a shared lock on the
+ * -shm file, so an exclusive lock is granted only to a sole user. Call it before this process
+ * opens the file itself; a missing file is not in use.
+ */
+export function sqliteFileInUse(path: string): boolean {
+  if (path === ':memory:' || path === '') return false;
+  try {
+    statSync(path);
+  } catch {
+    return false;
+  }
+  const probe = new BetterSqlite3(path, { timeout: 0 });
+  try {
+    probe.pragma('locking_mode = EXCLUSIVE');
+    probe.exec('begin exclusive');
+    probe.exec('commit');
+    return false;
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'SQLITE_BUSY') return true;
+    throw error;
+  } finally {
+    probe.close();
+  }
 }
 
 function openConnection(options: SqliteOptions): BetterSqlite3.Database {
