@@ -209,7 +209,7 @@ class Run {
       }
     };
     this.report();
-    await Promise.all(Array.from({ length: Math.max(1, this.options.concurrency ?? 4) }, worker));
+    await Promise.all(Array.from({ length: Math.max(1, this.options.concurrency ?? 8) }, worker));
   }
 
   private report(): void {
