@@ -87,11 +87,16 @@ export class ProxyBlobs {
       staged.catch((error: unknown) => feed.destroy(error instanceof Error ? error : new Error(String(error))));
       const hash = newHash(digestAlgorithm(digest));
       let size = 0;
+      // The last chunk is held back from the client until the digest is checked: a client must
+      // not receive a complete-looking response of bytes that turn out to be wrong.
+      let held: Uint8Array | undefined;
       for await (const chunk of source.body) {
         hash.update(chunk);
         size += chunk.length;
         stats.addBytes(upstreamName, chunk.length);
-        await Promise.all([write(feed, chunk), client.destroyed ? undefined : write(client, chunk)]);
+        const previous = held;
+        held = chunk;
+        await Promise.all([write(feed, chunk), previous === undefined || client.destroyed ? undefined : write(client, previous)]);
       }
       feed.end();
       await staged;
@@ -105,6 +110,7 @@ export class ProxyBlobs {
       await blobs.commitUpload(id, digest);
       await metadata.recordBlob(digest, size);
       await metadata.linkBlob(repository, digest);
+      if (held !== undefined && !client.destroyed) client.write(held);
       client.end();
     } catch (error) {
       feed.destroy();
