@@ -31,7 +31,7 @@ export interface AppOptions {
 
 export function appFromComposed(composed: Composed, options: AppOptions): FastifyInstance {
   const access = composed.access;
-  const adminDeps = access ? { ...access, now: () => new Date() } : undefined;
+  const adminDeps = access ? { ...access, now: () => new Date(), proxies: composed.proxies } : undefined;
   const admin = adminDeps ? new AccessAdmin(adminDeps) : undefined;
   const storage = adminDeps
     ? new StorageAdmin({
@@ -94,5 +94,9 @@ export function appFromComposed(composed: Composed, options: AppOptions): Fastif
   metrics.counter('berth_gc_manifests_removed_total', 'Manifests deleted by garbage collection.', () => gc().manifestsRemovedTotal);
   metrics.gauge('berth_gc_last_duration_seconds', 'Duration of the last garbage collection.', () => (gc().lastDurationMs ?? 0) / 1000);
   registerStorageMetrics(metrics, composed);
+  metrics.family('berth_proxy_requests_total', 'Reads through proxy projects by upstream and result (hit, miss, revalidated, stale, error).', 'counter', async () =>
+    composed.proxyStats.requestSamples(),
+  );
+  metrics.family('berth_proxy_upstream_bytes_total', 'Bytes proxy projects fetched from each upstream.', 'counter', async () => composed.proxyStats.byteSamples());
   return buildApp({ registry: composed.registry, metrics, ...options, auth, ui: composed.ui });
 }

@@ -80,6 +80,11 @@ export function describe(s: MigrateSummary): string {
   lines.push(`Not copied: ${s.notCopied.map((t) => `${t.table} (${t.why})`).join('; ')}`);
   const key = { copied: 'copied (tokens issued before stay valid)', shared: 'shared', kept: "the destination's own (sign in again)", none: 'none yet' }[s.signingKey];
   lines.push(`Token signing key: ${key}`);
+  if (s.secretsKey === 'kept') {
+    lines.push("Secrets key: the destination's own, so proxy projects' upstream passwords copied from here cannot be read there: set them again (berth project proxy NAME --password-stdin)");
+  } else if (s.secretsKey === 'copied') {
+    lines.push('Secrets key: copied (proxy projects keep their upstream passwords)');
+  }
   lines.push(`Done in ${(s.durationMs / 1000).toFixed(1)} s.`);
   if (s.online) {
     lines.push(

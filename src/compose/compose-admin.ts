@@ -13,6 +13,7 @@ import { createBlobStore } from './blob-store.js';
 import { BcryptPasswordHasher } from '../adapters/crypto/bcrypt-password-hasher.js';
 import { InitialPasswordFile } from '../adapters/crypto/initial-password-file.js';
 import { openMetadataDatabase } from './metadata-database.js';
+import { proxyAdminDeps } from './proxy-projects.js';
 import type { BerthConfig } from '../config/config.js';
 import { AccessAdmin } from '../core/access/access-admin.js';
 import { AdminContext, type AdminDeps } from '../core/access/admin-context.js';
@@ -68,6 +69,8 @@ export async function composeAdmin(config: BerthConfig, onAuditError: (error: un
     now,
     // `berth user passwd admin` removes the generated first password, as the API does.
     initialPassword: new InitialPasswordFile(config.storage.filesystem.rootdirectory),
+    // A running server reads changed settings within seconds (core/mirror/proxy-target.ts).
+    proxies: proxyAdminDeps(config, stores.proxies),
   };
   const blobs = createBlobStore(config);
   const deleteEnabled = config.storage.delete.enabled;

@@ -37,6 +37,10 @@ import { Lifecycle } from '../core/lifecycle/lifecycle.js';
 import { PullRecorder } from '../core/lifecycle/pull-recorder.js';
 import { Retention } from '../core/lifecycle/retention.js';
 import { Registry } from '../core/registry/registry.js';
+import { Mirror } from '../core/mirror/mirror.js';
+import type { ProxyAdminDeps } from '../core/mirror/proxy-admin.js';
+import { ProxyStats } from '../core/mirror/proxy-stats.js';
+import { proxyAdminDeps } from './proxy-projects.js';
 import { DEFAULT_MAX_MANIFEST_BYTES } from '../core/registry/registry-deps.js';
 
 /** The access-control pieces, present when `auth` is the built-in token service. */
@@ -83,6 +87,10 @@ export interface Composed {
   bootstrap: AdminSignIn | undefined;
   /** The web UI as read at start; undefined when `ui.enabled` is false. */
   ui: UiBundle | undefined;
+  /** Proxy projects' settings, for the management use cases. */
+  proxies: ProxyAdminDeps;
+  /** Proxy requests and upstream bytes, for /metrics. */
+  proxyStats: ProxyStats;
   /** Berth's version (package.json). */
   version: string;
   close(): Promise<void>;
@@ -115,7 +123,22 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
     throw error;
   }
   const pulls = new PullRecorder(metadata, clock);
+  const proxyStats = new ProxyStats();
+  const proxies = proxyAdminDeps(config, stores.proxies);
+  const mirror = new Mirror({
+    proxies: stores.proxies,
+    secrets: proxies.secrets,
+    openUpstream: proxies.openUpstream,
+    metadata,
+    blobs,
+    policies: stores.policies,
+    now: clock,
+    stats: proxyStats,
+    log: (level, fields, message) => logger[level](fields, message),
+  });
+  proxies.changed = (project) => mirror.changed(project);
   const registry = new Registry({
+    mirror,
     pulls,
     blobs,
     metadata,
@@ -185,9 +208,12 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
         : undefined,
     bootstrap,
     ui,
+    proxies,
+    proxyStats,
     version: packageVersion(),
     async close() {
       stopPullFlush();
+      await mirror.close();
       await pulls.flush().catch((error: unknown) => logger.error({ err: error }, 'could not write pull times'));
       await stores.close();
       await blobs.close();

@@ -108,6 +108,13 @@ export interface PutManifestOptions extends IoOptions {
    * `org.opencontainers.image.description` annotation (the image config's label of that name).
    */
   description?: { text: string; source: 'label' };
+  /**
+   * For proxy repositories only (a manifest cached from an upstream before its content is):
+   * referenced blobs need only be recorded (`recordBlob`, not tombstoned), not linked in the
+   * repository, and child manifests need not be stored. Usage counts the recorded sizes at
+   * once; the collector keeps referenced blobs whether or not their bytes have arrived.
+   */
+  lazyReferences?: boolean;
 }
 
 export interface MetadataStore extends MetadataLifecycle, MetadataUsage, MetadataBrowse {
@@ -115,10 +122,13 @@ export interface MetadataStore extends MetadataLifecycle, MetadataUsage, Metadat
   migrate(options?: IoOptions): Promise<void>;
 
   /**
-   * Records a committed blob's size (idempotent: the first recorded size stays); a new blob is
-   * a GC candidate. MetadataBlobUnavailableError when the digest is tombstoned.
+   * Records a committed blob's size (idempotent); a new blob is a GC candidate.
+   * MetadataBlobUnavailableError when the digest is tombstoned. With `declared`, the size comes
+   * from a proxied manifest's descriptor before any bytes arrived: recorded only when the digest
+   * is not, never changing a recorded size. Without it the size is the bytes' own, and replaces
+   * a different recorded one (a declared size that lied), usage included.
    */
-  recordBlob(digest: string, size: number, options?: IoOptions): Promise<void>;
+  recordBlob(digest: string, size: number, options?: IoOptions & { declared?: boolean }): Promise<void>;
   /**
    * Links a recorded blob into a repository (idempotent; a re-link restarts the link's grace
    * period); creates the repository. MetadataBlobUnavailableError, creating nothing, when the

@@ -20,7 +20,7 @@ function basic(user: string, password: string): string {
 test('projects and members', async () => {
   assert.equal((await run(['project', 'add', 'team'])).stdout, 'created private project team\n');
   assert.equal((await run(['project', 'add', 'site', '--public'])).stdout, 'created public project site\n');
-  assert.match((await run(['project', 'list'])).stdout, /^NAME +VISIBILITY +CREATED\nsite +public +\S+ \S+\nteam +private +/);
+  assert.match((await run(['project', 'list'])).stdout, /^NAME +VISIBILITY +KIND +CREATED\nsite +public +hosted +\S+ \S+\nteam +private +hosted +/);
   assert.equal((await run(['project', 'member', 'add', 'team', 'erin', 'developer'])).stdout, 'erin is now developer of project team\n');
   assert.equal((await run(['project', 'member', 'list', 'team'])).stdout, 'USER  ROLE\nerin  developer\n');
   const badRole = await run(['project', 'member', 'add', 'team', 'erin', 'boss']);

@@ -49,6 +49,9 @@ const UNDO: Record<string, string> = {
     alter table repositories drop column description_source;
     alter table repositories drop column edited_description;`,
   '0015_upload_hash_state': 'alter table uploads drop column hash_state;',
+  '0016_proxy_projects': `
+    drop table proxy_projects;
+    drop table proxy_tag_checks;`,
 };
 
 /** Takes the database back to what 0004 left: no later tables or columns, none recorded. */

@@ -50,6 +50,7 @@ import { preparedFirst } from './prepared-query.js';
 import { escapeLike, givenUp } from './repository-sql.js';
 import type { Database } from './schema.js';
 import { insertUpload, staleUploadRows, toUploadSession, uploadTotals } from './upload-sessions.js';
+import { correctBlobSize } from './usage-counters.js';
 
 export interface KyselyMetadataStoreOptions {
   dialect: MetadataDialect;
@@ -130,11 +131,11 @@ export class KyselyMetadataStore extends KyselyLifecycle implements MetadataStor
     await migrateToLatest(this.#db, this.#dialect);
   }
 
-  async recordBlob(digest: string, size: number, options?: IoOptions): Promise<void> {
+  async recordBlob(digest: string, size: number, options?: IoOptions & { declared?: boolean }): Promise<void> {
     options?.signal?.throwIfAborted();
     const now = this.#now().getTime();
     await this.#db.transaction().execute(async (trx) => {
-      await this.#insertBlob(trx, digest, size, now);
+      await this.#insertBlob(trx, digest, size, now, options?.declared === true);
     });
   }
 
@@ -403,14 +404,19 @@ export class KyselyMetadataStore extends KyselyLifecycle implements MetadataStor
     });
   }
 
-  /** Records a blob unless recorded; a new one is a candidate, a tombstoned one refused. */
-  async #insertBlob(trx: Executor, digest: string, size: number, now: number): Promise<void> {
+  /**
+   * Records a blob unless recorded; a new one is a candidate, a tombstoned one refused. A size
+   * from bytes (not `declared`) that differs from the recorded one replaces it: only a size a
+   * proxied manifest declared can be wrong, and the bytes are the truth (usage follows).
+   */
+  async #insertBlob(trx: Executor, digest: string, size: number, now: number, declared = false): Promise<void> {
     const existing = await forShare(
       this.#dialect,
-      trx.selectFrom('blobs').select('deleting_at').where('digest', '=', digest),
+      trx.selectFrom('blobs').select(['deleting_at', 'size']).where('digest', '=', digest),
     ).executeTakeFirst();
     if (existing !== undefined) {
       if (existing.deleting_at !== null) throw new MetadataBlobUnavailableError(STORE_NAME, digest, true);
+      if (!declared && Number(existing.size) !== size) await correctBlobSize(trx, digest, Number(existing.size), size);
       return;
     }
     const inserted = await trx

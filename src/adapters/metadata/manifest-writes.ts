@@ -43,7 +43,9 @@ export async function writeManifest(
     await ensureRepository(trx, ctx.dialect, repository, now);
     // Checked here rather than only by the caller: a collector may remove a blob or a child
     // between the caller's check and this write (see core/lifecycle/garbage-collector.ts).
-    const absent = await absentReferences(ctx, trx, repository, refs);
+    const absent = options.lazyReferences
+      ? await unrecordedBlobs(ctx, trx, refs.blobs)
+      : await absentReferences(ctx, trx, repository, refs);
     if (absent.length > 0) throw new MetadataMissingReferencesError(STORE_NAME, absent);
     const inserted = await trx
       .insertInto('manifests')
@@ -201,6 +203,20 @@ async function absentReferences(ctx: LifecycleContext, trx: Executor, repository
     return rows.map((r) => r.digest);
   });
   return [...blobs, ...manifests];
+}
+
+/**
+ * A lazily referenced (proxy) manifest's blobs that are not recorded, or are being collected.
+ * Held FOR SHARE like links are, so a collector's tombstone waits for this put.
+ */
+async function unrecordedBlobs(ctx: LifecycleContext, trx: Executor, blobs: string[]): Promise<string[]> {
+  return missing(blobs, async (chunk) => {
+    const rows = await forShare(
+      ctx.dialect,
+      trx.selectFrom('blobs').select('digest').where('digest', 'in', chunk).where('deleting_at', 'is', null),
+    ).execute();
+    return rows.map((r) => r.digest);
+  });
 }
 
 /** See MetadataStore.deleteManifest. */

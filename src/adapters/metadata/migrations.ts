@@ -631,6 +631,7 @@ function migrations(dialect: MetadataDialect): Record<string, Migration> {
     '0013_sessions': sessionsSchema(dialect),
     '0014_browse': browseSchema(dialect),
     '0015_upload_hash_state': uploadHashStateSchema,
+    '0016_proxy_projects': proxyProjectsSchema(dialect),
   };
 }
 
@@ -644,6 +645,38 @@ const uploadHashStateSchema: Migration = {
     await db.schema.alterTable('uploads').addColumn('hash_state', 'text').execute();
   },
 };
+
+/**
+ * Proxy projects (0016): a project with a row in `proxy_projects` is a pull-through cache of
+ * that upstream (the password sealed, see ports/secret-box.ts); `proxy_tag_checks` says when
+ * each cached tag was last checked upstream, for its TTL. No foreign keys: a check stamp may
+ * outlive its tag (removed by retention) and simply restarts the TTL when the tag comes back.
+ */
+function proxyProjectsSchema(dialect: MetadataDialect): Migration {
+  const key = dialect.keyType;
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('proxy_projects')
+        .addColumn('project', key, (c) => c.notNull().primaryKey())
+        .addColumn('url', 'text', (c) => c.notNull())
+        .addColumn('username', 'text')
+        .addColumn('sealed_password', 'text')
+        .addColumn('ttl_seconds', 'bigint', (c) => c.notNull())
+        .addColumn('ca_pem', 'text')
+        .addColumn('skip_verify', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('proxy_tag_checks')
+        .addColumn('repository', key, (c) => c.notNull())
+        .addColumn('tag', key, (c) => c.notNull())
+        .addColumn('checked_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('proxy_tag_checks_pk', ['repository', 'tag'])
+        .execute();
+    },
+  };
+}
 
 /**
  * Brings the schema up to date. Kysely records applied migrations in `berth_migration` and

@@ -15,6 +15,7 @@ import pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
 import { KyselyAccessStore } from './kysely-access-store.js';
 import { KyselyMetadataStore } from './kysely-metadata-store.js';
+import { KyselyProxyStore } from './kysely-proxy-store.js';
 import { KyselyPolicyStore } from './kysely-policy-store.js';
 import { MetadataStoreFullError } from '../../ports/metadata-store.js';
 import { postgresMetadataDialect } from './migrations.js';
@@ -74,6 +75,7 @@ export function openPostgres(options: PostgresOptions): PostgresStores {
     access: new KyselyAccessStore(db, { dialect: postgresMetadataDialect }),
     policies: new KyselyPolicyStore(db, { now: options.now }),
     transfer: tableTransfer(db, postgresMetadataDialect),
+    proxies: new KyselyProxyStore(db, { now: options.now }),
     close() {
       // Kysely's destroy ends the pool.
       closing ??= db.destroy();

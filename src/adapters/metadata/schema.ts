@@ -266,6 +266,25 @@ export interface SettingsTable {
   updated_by: string;
 }
 
+/** Proxy projects' upstream settings (migration 0016). */
+export interface ProxyProjectsTable {
+  project: string;
+  url: string;
+  username: string | null;
+  sealed_password: string | null;
+  ttl_seconds: Int64;
+  ca_pem: string | null;
+  skip_verify: number;
+  updated_at: Int64;
+}
+
+/** When a proxy repository's tag was last fetched or re-validated upstream (migration 0016). */
+export interface ProxyTagChecksTable {
+  repository: string;
+  tag: string;
+  checked_at: Int64;
+}
+
 export interface Database {
   repositories: RepositoriesTable;
   blobs: BlobsTable;
@@ -292,4 +311,6 @@ export interface Database {
   project_usage: ProjectUsageTable;
   settings: SettingsTable;
   stars: StarsTable;
+  proxy_projects: ProxyProjectsTable;
+  proxy_tag_checks: ProxyTagChecksTable;
 }

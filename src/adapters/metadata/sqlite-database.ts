@@ -22,6 +22,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import { KyselyAccessStore } from './kysely-access-store.js';
 import { KyselyMetadataStore } from './kysely-metadata-store.js';
+import { KyselyProxyStore } from './kysely-proxy-store.js';
 import { KyselyPolicyStore } from './kysely-policy-store.js';
 import { MetadataStoreFullError } from '../../ports/metadata-store.js';
 import { sqliteMetadataDialect } from './migrations.js';
@@ -46,6 +47,8 @@ export interface SqliteStores {
   policies: KyselyPolicyStore;
   /** Whole-database export and import, for `berth migrate`. */
   transfer: TableTransfer;
+  /** Proxy projects and their tags' freshness; migrated by either store's `migrate()`. */
+  proxies: KyselyProxyStore;
   /**
    * Closes the shared connection, once however often it is called. `metadata.close()` closes
    * it too (for callers that only know the metadata store); both together are harmless.
@@ -63,6 +66,7 @@ export function openSqlite(options: SqliteOptions): SqliteStores {
     access: new KyselyAccessStore(db, { dialect: sqliteMetadataDialect }),
     policies: new KyselyPolicyStore(db, { now: options.now }),
     transfer: tableTransfer(db, sqliteMetadataDialect),
+    proxies: new KyselyProxyStore(db, { now: options.now }),
     close() {
       closing ??= (async () => {
         await db.destroy();

@@ -39,6 +39,8 @@ export const TABLE_PLAN: { readonly [T in TableName]: TablePlan<T> } = {
   refresh_tokens: { copy: true, key: ['id'] },
   sessions: { copy: true, key: ['id_hash'] },
   project_policies: { copy: true, key: ['project'] },
+  // The upstream password stays encrypted: `berth migrate` carries the key file beside the signing key.
+  proxy_projects: { copy: true, key: ['project'] },
   settings: { copy: true, key: ['key'] },
   repositories: { copy: true, key: ['name'] },
   blobs: { copy: true, key: ['digest'] },
@@ -48,6 +50,7 @@ export const TABLE_PLAN: { readonly [T in TableName]: TablePlan<T> } = {
   manifest_manifest_refs: { copy: true, key: ['repository', 'parent', 'child'] },
   tags: { copy: true, key: ['repository', 'name'] },
   deleted_tags: { copy: true, key: ['repository', 'name'] },
+  proxy_tag_checks: { copy: true, key: ['repository', 'tag'] },
   stars: { copy: true, key: ['repository', 'user_name'] },
   project_blobs: { copy: true, key: ['project', 'digest'] },
   project_usage: { copy: true, key: ['project'] },

@@ -190,3 +190,18 @@ async function writeUsage(trx: Executor, project: string, totals: Totals): Promi
     .onConflict((oc) => oc.column('project').doUpdateSet(values))
     .execute();
 }
+
+/**
+ * A blob's recorded size was wrong (declared by a proxied manifest, then contradicted by the
+ * bytes): fixes the row and every project total that counted the old size, projects locked in
+ * name order as everywhere else.
+ */
+export async function correctBlobSize(trx: Executor, digest: string, oldSize: number, newSize: number): Promise<void> {
+  const holders = await trx.selectFrom('project_blobs').select('project').where('digest', '=', digest).where('refs', '>', 0).execute();
+  const projects = holders.map((h) => h.project).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const project of projects) {
+    const totals = await lockProjectUsage(trx, project);
+    await writeUsage(trx, project, { ...totals, blobBytes: totals.blobBytes - oldSize + newSize });
+  }
+  await trx.updateTable('blobs').set({ size: newSize }).where('digest', '=', digest).execute();
+}

@@ -1,10 +1,21 @@
-/** `berth project add|list|visibility|member …`. */
-import { parse, UsageError } from './cli-args.js';
+/** `berth project add|create|list|visibility|proxy|member …`. */
+import { readFile } from 'node:fs/promises';
+import type { ProjectView } from '../../core/access/admin-views.js';
+import type { ProxyInput } from '../../core/mirror/proxy-settings.js';
+import { parse, readSecretFromStdin, UsageError } from './cli-args.js';
 import { print, table, time } from './cli-output.js';
 import { withAdmin } from './admin-session.js';
 
 export const projectUsage = `Usage:
   berth project add NAME [--public]                 create a project (private unless --public)
+  berth project create NAME [--public] [--proxy URL [--username U --password-stdin]
+                       [--ttl 24h] [--ca PEM-FILE] [--skip-verify] [--no-check]]
+                                                    create a project; with --proxy, a pull-through
+                                                    cache of that registry (pinged first unless
+                                                    --no-check), e.g. --proxy https://registry-1.docker.io
+  berth project proxy NAME [--url URL] [--username U] [--password-stdin] [--no-password]
+                       [--ttl 1h] [--ca PEM-FILE] [--no-ca] [--skip-verify true|false] [--no-check]
+                                                    change a proxy project's upstream
   berth project list                                list projects
   berth project visibility NAME public|private      change who may pull
   berth project member add PROJECT USER ROLE        add or change a member (admin, maintainer,
@@ -23,11 +34,55 @@ export async function projectCommand(args: string[]): Promise<void> {
         print(`created ${project.visibility} project ${project.name}`);
       });
     }
+    case 'create': {
+      const { values, positionals } = parse(
+        rest,
+        { public: { type: 'boolean' }, proxy: { type: 'string' }, ...PROXY_OPTIONS, 'skip-verify': { type: 'boolean' } },
+        projectUsage,
+        { min: 1, max: 1 },
+      );
+      if (values.proxy === undefined && (values.username ?? values['password-stdin'] ?? values.ttl ?? values.ca ?? values['skip-verify'] ?? values['no-check']) !== undefined) {
+        throw new UsageError('--username, --password-stdin, --ttl, --ca, --skip-verify and --no-check need --proxy URL', projectUsage);
+      }
+      const proxy =
+        values.proxy === undefined
+          ? undefined
+          : { ...(await proxyInput(values)), url: values.proxy, skipVerify: values['skip-verify'] === true, check: !values['no-check'] };
+      return withAdmin(values.config, async ({ admin, actor }) => {
+        const project = await admin.projects.create(actor, positionals[0]!, values.public ? 'public' : 'private', proxy);
+        print(`created ${project.visibility} ${describe(project)}`);
+      });
+    }
+    case 'proxy': {
+      const { values, positionals } = parse(
+        rest,
+        { url: { type: 'string' }, 'no-password': { type: 'boolean' }, 'no-ca': { type: 'boolean' }, ...PROXY_OPTIONS },
+        projectUsage,
+        { min: 1, max: 1 },
+      );
+      const input: ProxyInput & { check?: boolean } = { ...(await proxyInput(values)), check: !values['no-check'] };
+      if (values.url !== undefined) input.url = values.url;
+      if (values['no-password']) input.password = null;
+      if (values['no-ca']) input.ca = null;
+      if (values['skip-verify'] !== undefined) {
+        if (values['skip-verify'] !== 'true' && values['skip-verify'] !== 'false') throw new UsageError('--skip-verify takes true or false here', projectUsage);
+        input.skipVerify = values['skip-verify'] === 'true';
+      }
+      return withAdmin(values.config, async ({ admin, actor }) => {
+        const project = await admin.projects.setProxy(actor, positionals[0]!, input);
+        print(`changed ${describe(project)}`);
+      });
+    }
     case 'list': {
       const { values } = parse(rest, {}, projectUsage, { min: 0, max: 0 });
       return withAdmin(values.config, async ({ admin, actor }) => {
         const projects = await admin.projects.list(actor);
-        print(table(['NAME', 'VISIBILITY', 'CREATED'], projects.map((p) => [p.name, p.visibility, time(p.createdAt)])));
+        print(
+          table(
+            ['NAME', 'VISIBILITY', 'KIND', 'CREATED'],
+            projects.map((p) => [p.name, p.visibility, p.proxy === undefined ? 'hosted' : `proxy of ${p.proxy.upstream}`, time(p.createdAt)]),
+          ),
+        );
       });
     }
     case 'visibility': {
@@ -73,4 +128,35 @@ async function memberCommand(args: string[]): Promise<void> {
     default:
       throw new UsageError(sub === undefined ? 'missing member subcommand' : `unknown member subcommand "${sub}"`, projectUsage);
   }
+}
+
+/** Options shared by `project create --proxy` and `project proxy`. */
+const PROXY_OPTIONS = {
+  username: { type: 'string' },
+  'password-stdin': { type: 'boolean' },
+  ttl: { type: 'string' },
+  ca: { type: 'string' },
+  'skip-verify': { type: 'string' },
+  'no-check': { type: 'boolean' },
+} as const;
+
+async function proxyInput(values: { username?: string; 'password-stdin'?: boolean; ttl?: string; ca?: string }): Promise<ProxyInput> {
+  const input: ProxyInput = {};
+  if (values.username !== undefined) input.username = values.username;
+  if (values['password-stdin']) input.password = await readSecretFromStdin();
+  if (values.ttl !== undefined) input.ttl = values.ttl;
+  if (values.ca !== undefined) {
+    try {
+      input.ca = await readFile(values.ca, 'utf8');
+    } catch (error) {
+      throw new UsageError(`--ca ${values.ca} cannot be read: ${(error as Error).message}`, projectUsage);
+    }
+  }
+  return input;
+}
+
+function describe(project: ProjectView): string {
+  if (project.proxy === undefined) return `project ${project.name}`;
+  const p = project.proxy;
+  return `proxy project ${project.name} of ${p.url} (tags re-validated after ${p.ttlSeconds}s${p.username === undefined ? '' : `, as ${p.username}`})`;
 }

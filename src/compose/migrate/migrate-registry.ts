@@ -61,7 +61,9 @@ export interface MigrateSummary {
   };
   tables: Array<{ table: TableName; rows: number }>;
   notCopied: Array<{ table: TableName; why: string }>;
-  signingKey: 'copied' | 'shared' | 'kept' | 'none';
+  signingKey: KeyFileOutcome;
+  /** The key that encrypts proxy projects' upstream passwords (`auth/secrets.key`). */
+  secretsKey?: KeyFileOutcome;
   journal: string;
   durationMs: number;
 }
@@ -127,8 +129,9 @@ export async function migrateRegistry(source: BerthConfig, destination: BerthCon
       return importMetadata(to, reader, run, options);
     });
     journal.metadataDone(new Date());
-    const signingKey = await copySigningKey(source, destination);
-    return run.summary(online, tables, signingKey, journal.path, Date.now() - started);
+    const signingKey = await copyKeyFile(source, destination, join('auth', 'token-signing-key.pem'));
+    const secretsKey = await copyKeyFile(source, destination, join('auth', 'secrets.key'));
+    return { ...run.summary(online, tables, signingKey, journal.path, Date.now() - started), secretsKey };
   } finally {
     journal?.close();
     for (const close of closers.reverse()) await close().catch(() => undefined);
@@ -276,12 +279,14 @@ class Run {
   }
 }
 
+export type KeyFileOutcome = 'copied' | 'shared' | 'kept' | 'none';
+
 /**
- * Tokens the source issued stay valid on the destination when it signs with the same key: the
- * key file is copied when the destination's data directory has none (a key of its own is kept).
+ * Tokens the source issued stay valid on the destination when it signs with the same key, and
+ * proxy projects' upstream passwords (copied encrypted) stay readable with the same secrets key:
+ * each key file is copied when the destination's data directory has none (its own is kept).
  */
-async function copySigningKey(source: BerthConfig, destination: BerthConfig): Promise<MigrateSummary['signingKey']> {
-  const relative = join('auth', 'token-signing-key.pem');
+async function copyKeyFile(source: BerthConfig, destination: BerthConfig, relative: string): Promise<KeyFileOutcome> {
   const from = resolve(source.storage.filesystem.rootdirectory, relative);
   const to = resolve(destination.storage.filesystem.rootdirectory, relative);
   if (from === to) return 'shared';

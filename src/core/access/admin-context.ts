@@ -8,6 +8,7 @@ import type { AccessStore, RefreshTokenMatch } from '../../ports/access-store.js
 import type { InitialPasswordNote } from '../../ports/initial-password.js';
 import type { PasswordHasher } from '../../ports/password-hasher.js';
 import { ConflictError, DeniedError, UnauthorizedError } from '../errors.js';
+import type { ProxyAdminDeps } from '../mirror/proxy-admin.js';
 import type { AuditLog } from './audit-log.js';
 import type { Authorizer } from './authorizer.js';
 import type { RuntimeSettings } from './runtime-settings.js';
@@ -23,6 +24,8 @@ export interface AdminDeps {
   now: () => Date;
   /** Where the bootstrap admin's generated password waits; emptied when that password changes. */
   initialPassword?: InitialPasswordNote;
+  /** Proxy projects' settings (core/mirror/proxy-admin.ts); absent: only hosted projects. */
+  proxies?: ProxyAdminDeps;
 }
 
 /** The principal acting, and where from when known (for the audit log). */

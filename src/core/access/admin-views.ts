@@ -1,3 +1,4 @@
+import type { ProxyView } from '../mirror/proxy-admin.js';
 /**
  * What the management use cases hand back: the stored records without their hashes, so no
  * edge can leak one by printing a whole record.
@@ -8,7 +9,8 @@ export type UserView = Omit<UserRecord, 'passwordHash'>;
 export type RobotView = Omit<RobotRecord, 'secretHash'>;
 export type TokenView = Omit<PersonalTokenRecord, 'secretHash'>;
 /** A project, with the caller's role in it when they are a member. */
-export type ProjectView = ProjectRecord & { role?: ProjectRole };
+/** A project as its viewers see it: `kind` proxy with its upstream (never its password), else hosted. */
+export type ProjectView = ProjectRecord & { role?: ProjectRole; kind: 'hosted' | 'proxy'; proxy?: ProxyView };
 
 export function userView({ passwordHash: _, ...user }: UserRecord): UserView {
   return user;

@@ -6,7 +6,10 @@
  * policy lets pull; to anyone else it does not exist, so private names are not disclosed.
  */
 import type { MemberRecord, ProjectRecord, Visibility } from '../../ports/access-store.js';
-import { ConflictError, NotFoundError } from '../errors.js';
+import type { ProxySettings } from '../../ports/proxy-store.js';
+import { ConflictError, NotFoundError, UnsupportedError } from '../errors.js';
+import { checkUpstream, proxyDetail, proxyView, settingsFrom } from '../mirror/proxy-admin.js';
+import type { ProxyInput } from '../mirror/proxy-settings.js';
 import { projectOf, roleManages } from './actions.js';
 import type { Actor, AdminContext } from './admin-context.js';
 import { assertProjectName, assertRole, assertUserName, assertVisibility } from './admin-rules.js';
@@ -17,20 +20,52 @@ export class ProjectAdmin {
   constructor(private readonly ctx: AdminContext) {}
 
   async list(actor: Actor): Promise<ProjectView[]> {
-    const [projects, roles] = await Promise.all([this.ctx.store.listProjects(), this.rolesOf(actor)]);
-    return projects.filter((p) => this.visible(actor, p, roles)).map((p) => withRole(p, roles));
+    const [projects, roles, proxies] = await Promise.all([this.ctx.store.listProjects(), this.rolesOf(actor), this.proxies()]);
+    return projects.filter((p) => this.visible(actor, p, roles)).map((p) => this.view(actor, p, roles, proxies.get(p.name)));
   }
 
   async get(actor: Actor, name: string): Promise<ProjectView> {
     const [project, roles] = await Promise.all([this.ctx.store.project(name), this.rolesOf(actor)]);
     if (!project || !this.visible(actor, project, roles)) throw unknownProject(name);
-    return withRole(project, roles);
+    return this.view(actor, project, roles, await this.ctx.deps.proxies?.store.get(name));
   }
 
-  async create(actor: Actor, name: string, visibility: string = 'private'): Promise<ProjectView> {
+  /**
+   * With `proxy`, a proxy project (system admins only): its upstream is pinged first unless
+   * `proxy.check` is false, and the project is not created when that fails.
+   */
+  async create(actor: Actor, name: string, visibility: string = 'private', proxy?: ProxyInput & { check?: boolean }): Promise<ProjectView> {
     const mayCreate = this.ctx.isSystemAdmin(actor) || (actor.kind === 'user' && this.ctx.deps.authorizer.policy.createProjectsOnPush);
     if (!mayCreate) throw await this.ctx.deny(actor, 'project.create', { repository: name });
-    return this.createProject(actor, assertProjectName(name), assertVisibility(visibility), 'explicit');
+    if (proxy === undefined) return this.createProject(actor, assertProjectName(name), assertVisibility(visibility), 'explicit');
+    await this.ctx.requireSystemAdmin(actor, 'project.create', { repository: name, detail: 'kind=proxy' });
+    const deps = this.proxyDeps();
+    const project = assertProjectName(name);
+    const value = assertVisibility(visibility);
+    if (await this.ctx.store.project(project)) throw new ConflictError(`project ${project} already exists`, { name: project });
+    const settings = await settingsFrom(deps.secrets, proxy);
+    if (proxy.check !== false) await checkUpstream(deps, project, settings);
+    // The settings before the project: a push racing the creation must find it a proxy already.
+    await deps.store.set(project, settings);
+    deps.changed?.(project);
+    return this.createProject(actor, project, value, 'explicit', settings);
+  }
+
+  /** Changes a proxy project's upstream settings (system admins only); pinged unless `check` is false. */
+  async setProxy(actor: Actor, name: string, proxy: ProxyInput & { check?: boolean }): Promise<ProjectView> {
+    await this.ctx.requireSystemAdmin(actor, 'project.proxy', { repository: name });
+    const deps = this.proxyDeps();
+    await this.requireProject(name);
+    const previous = await deps.store.get(name);
+    if (previous === undefined) {
+      throw new ConflictError(`project ${name} is hosted; only a proxy project has upstream settings (create one with --proxy)`, { name });
+    }
+    const settings = await settingsFrom(deps.secrets, proxy, previous);
+    if (proxy.check !== false) await checkUpstream(deps, name, settings);
+    await deps.store.set(name, settings);
+    deps.changed?.(name);
+    await this.ctx.record(actor, 'project.proxy', { repository: name, detail: proxyDetail(settings) });
+    return this.get(actor, name);
   }
 
   async setVisibility(actor: Actor, name: string, visibility: string): Promise<ProjectView> {
@@ -92,7 +127,7 @@ export class ProjectAdmin {
     }
   }
 
-  private async createProject(actor: Actor, name: string, visibility: Visibility, how: 'explicit' | 'push'): Promise<ProjectView> {
+  private async createProject(actor: Actor, name: string, visibility: Visibility, how: 'explicit' | 'push', proxy?: ProxySettings): Promise<ProjectView> {
     const record: ProjectRecord = { name, visibility, createdAt: this.ctx.deps.now() };
     await this.ctx.createOnce(
       () => this.ctx.store.createProject(record),
@@ -102,9 +137,31 @@ export class ProjectAdmin {
     // The creator becomes its admin when they are a stored user (not the CLI, which has no account).
     const owner = actor.kind === 'user' && (await this.ctx.store.user(actor.name)) !== undefined ? actor.name : undefined;
     if (owner !== undefined) await this.ctx.store.setMember({ project: name, user: owner, role: 'admin' });
-    const detail = `visibility=${visibility}${owner === undefined ? '' : ` admin=${owner}`}${how === 'push' ? ' on=push' : ''}`;
+    const detail = `visibility=${visibility}${owner === undefined ? '' : ` admin=${owner}`}${how === 'push' ? ' on=push' : ''}${proxy === undefined ? '' : ` ${proxyDetail(proxy)}`}`;
     await this.ctx.record(actor, 'project.create', { repository: name, detail });
-    return { ...record, ...(owner === undefined ? {} : { role: 'admin' as const }) };
+    const roles = new Map<string, MemberRecord['role']>(owner === undefined ? [] : [[name, 'admin']]);
+    return this.view(actor, record, roles, proxy);
+  }
+
+  private proxyDeps() {
+    const deps = this.ctx.deps.proxies;
+    if (deps === undefined) throw new UnsupportedError('proxy projects are not available here');
+    return deps;
+  }
+
+  private async proxies(): Promise<Map<string, ProxySettings>> {
+    const list = (await this.ctx.deps.proxies?.store.list()) ?? [];
+    return new Map(list.map((p) => [p.project, p.settings]));
+  }
+
+  private view(actor: Actor, project: ProjectRecord, roles: Map<string, MemberRecord['role']>, proxy: ProxySettings | undefined): ProjectView {
+    const role = roles.get(project.name);
+    return {
+      ...project,
+      ...(role === undefined ? {} : { role }),
+      kind: proxy === undefined ? 'hosted' : 'proxy',
+      ...(proxy === undefined ? {} : { proxy: proxyView(proxy, this.ctx.isSystemAdmin(actor)) }),
+    };
   }
 
   /** A project admin may not remove or demote the project's last admin (themselves included). */
@@ -135,9 +192,4 @@ export class ProjectAdmin {
 
 export function unknownProject(name: string): NotFoundError {
   return new NotFoundError(`project ${name} does not exist`, { name });
-}
-
-function withRole(project: ProjectRecord, roles: Map<string, MemberRecord['role']>): ProjectView {
-  const role = roles.get(project.name);
-  return role === undefined ? { ...project } : { ...project, role };
 }

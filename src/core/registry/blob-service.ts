@@ -10,6 +10,7 @@ import { projectOf } from '../../ports/project-name.js';
 import { BlobUnknownError, DeniedError, UnsupportedError } from '../errors.js';
 import { checkWritable } from '../lifecycle/write-policy.js';
 import { assertDigest, assertName } from '../reference/reference.js';
+import type { ProxiedBlob } from '../mirror/proxy-blobs.js';
 import type { RegistryDeps } from './registry-deps.js';
 
 export interface BlobContent {
@@ -20,13 +21,40 @@ export interface BlobContent {
 export class BlobService {
   constructor(private readonly deps: RegistryDeps) {}
 
-  /** Size of a blob linked into `repository`; BlobUnknownError otherwise. */
+  /**
+   * Size of a blob linked into `repository`; BlobUnknownError otherwise. In a proxy project a
+   * blob not cached yet is fetched into the cache first (a HEAD before the GET costs one fetch).
+   */
   async stat(repository: string, digest: string): Promise<{ size: number }> {
     assertName(repository);
     assertDigest(digest);
     const linked = await this.deps.metadata.linkedBlob(repository, digest);
-    if (!linked) throw unknown(repository, digest);
-    return linked;
+    if (linked) return linked;
+    if (this.deps.mirror !== undefined && (await this.pullThrough(repository, digest, { whole: true })) === undefined) {
+      const fetched = await this.deps.metadata.linkedBlob(repository, digest);
+      if (fetched) return fetched;
+    }
+    throw unknown(repository, digest);
+  }
+
+  /**
+   * For a proxy project's blob not cached yet: its bytes streaming from the upstream while they
+   * are cached (see core/mirror/proxy-blobs.ts). Undefined when the caller serves the blob from
+   * the store as for a hosted project: it is cached (or was just fetched), or the project is
+   * hosted. With `whole`, a fetch is waited out instead (a Range request, a HEAD).
+   */
+  async pullThrough(repository: string, digest: string, options: { whole?: boolean } = {}): Promise<ProxiedBlob | undefined> {
+    assertName(repository);
+    assertDigest(digest);
+    const mirror = this.deps.mirror;
+    const target = await mirror?.targetOf(repository);
+    if (target === undefined) return undefined;
+    const proxied = await mirror!.blob(target, repository, digest);
+    if (proxied === undefined || !options.whole) return proxied;
+    for await (const _ of proxied.stream) {
+      // drained: the fill commits once the whole blob has arrived
+    }
+    return undefined;
   }
 
   /**
@@ -64,6 +92,7 @@ export class BlobService {
     if (!this.deps.deleteEnabled) throw new UnsupportedError('deletes are disabled on this registry');
     assertName(repository);
     assertDigest(digest);
+    await this.deps.mirror?.refuseWrite(repository, 'delete');
     checkWritable(await this.deps.policies?.get(projectOf(repository)), repository);
     let unlinked: boolean;
     try {
@@ -83,6 +112,7 @@ export class BlobService {
   async mount(repository: string, digest: string, from: string | undefined): Promise<{ size: number } | undefined> {
     assertName(repository);
     assertDigest(digest);
+    await this.deps.mirror?.refuseWrite(repository, 'push');
     const { metadata } = this.deps;
     let source: { size: number } | undefined;
     if (from !== undefined) {

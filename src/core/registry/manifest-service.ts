@@ -34,6 +34,7 @@ export class ManifestService {
   async put(repository: string, reference: string, body: Buffer, contentType: string | undefined): Promise<PutManifestResult> {
     assertName(repository);
     const { byDigest } = assertReference(reference);
+    await this.deps.mirror?.refuseWrite(repository, 'push');
     const policy = await this.policyOf(repository);
     checkWritable(policy, repository);
     if (body.length > this.deps.maxManifestBytes) {
@@ -108,7 +109,13 @@ export class ManifestService {
       });
     }
     const { byDigest } = assertReference(reference);
-    const { metadata } = this.deps;
+    const { metadata, mirror } = this.deps;
+    const target = await mirror?.targetOf(repository);
+    if (target !== undefined) {
+      const proxied = await mirror!.manifest(target, repository, reference);
+      this.deps.pulls?.record(repository, proxied.digest);
+      return proxied;
+    }
     const record = byDigest ? await metadata.manifest(repository, reference) : await metadata.manifestByTag(repository, reference);
     // The store answers nothing from a deleted repository; only a miss asks which 404 it is.
     if (record === undefined && (await metadata.isRepositoryDeleted(repository))) {
@@ -127,6 +134,7 @@ export class ManifestService {
     if (!this.deps.deleteEnabled) throw new UnsupportedError('deletes are disabled on this registry');
     assertName(repository);
     const { byDigest } = assertReference(reference);
+    await this.deps.mirror?.refuseWrite(repository, 'delete');
     const { metadata } = this.deps;
     const policy = await this.policyOf(repository);
     checkTagDelete(policy, repository, byDigest ? undefined : reference);

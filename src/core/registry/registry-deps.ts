@@ -5,6 +5,7 @@ import type { MetadataStore } from '../../ports/metadata-store.js';
 import type { PolicyStore } from '../../ports/policy-store.js';
 import type { Checkpoint } from '../checkpoint.js';
 import type { PullLog } from '../lifecycle/pull-recorder.js';
+import type { Mirror } from '../mirror/mirror.js';
 
 export interface RegistryDeps {
   blobs: BlobStore;
@@ -32,6 +33,8 @@ export interface RegistryDeps {
   sleep?: (ms: number) => Promise<void>;
   /** Caps on open upload sessions (see upload-service.ts); absent means none. */
   uploadLimits?: UploadSessionLimits;
+  /** Proxy projects (core/mirror): reads through them, writes into them refused; absent: all hosted. */
+  mirror?: Mirror;
   /** Test hooks between steps (see core/checkpoint.ts); absent in production. */
   checkpoint?: Checkpoint;
 }

@@ -93,6 +93,7 @@ export class UploadService {
     assertName(repository);
     // Only the start is checked: a session begun before the project turned read-only may
     // finish, but its blobs can no longer be tagged into the repository.
+    await this.deps.mirror?.refuseWrite(repository, 'push');
     checkWritable(await this.deps.policies?.get(projectOf(repository)), repository);
     const id = randomUUID();
     const now = this.deps.now();

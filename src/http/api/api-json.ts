@@ -70,7 +70,14 @@ export function robotJson(robot: RobotView): Json {
 }
 
 export function projectJson(project: ProjectView): Json {
-  return { name: project.name, visibility: project.visibility, createdAt: project.createdAt.toISOString(), role: project.role };
+  return {
+    name: project.name,
+    visibility: project.visibility,
+    createdAt: project.createdAt.toISOString(),
+    role: project.role,
+    kind: project.kind,
+    ...(project.proxy === undefined ? {} : { proxy: { ...project.proxy } }),
+  };
 }
 
 export function memberJson(member: MemberRecord): Json {

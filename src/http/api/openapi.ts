@@ -99,7 +99,7 @@ export const openApiDocument = {
     '/api/v1/projects': {
       get: op('Projects the caller can see', ok('Projects by name.', list('projects', 'Project'))),
       post: op(
-        'Create a project (system admins; any user when projects are created on push); the creator becomes its admin',
+        'Create a project (system admins; any user when projects are created on push); the creator becomes its admin. With `proxy` (system admins only), a pull-through cache of that upstream, pinged first unless proxy.check is false',
         { ...ok('Created.', ref('Project'), '201'), ...withConflict },
         body('NewProject'),
       ),
@@ -107,7 +107,7 @@ export const openApiDocument = {
     '/api/v1/projects/{name}': {
       parameters: [projectParam],
       get: op('One project', ok('The project.', ref('Project'))),
-      patch: op('Change visibility (project admins, system admins)', ok('The project after the change.', ref('Project')), body('ProjectChanges')),
+      patch: op('Change visibility (project admins, system admins) or a proxy project\'s upstream settings (system admins)', ok('The project after the change.', ref('Project')), body('ProjectChanges')),
     },
     '/api/v1/projects/{name}/members': {
       parameters: [projectParam],

@@ -1,8 +1,8 @@
 /**
  *   GET    /api/v1/projects                           projects the caller can see
- *   POST   /api/v1/projects                           create {name, visibility?}
+ *   POST   /api/v1/projects                           create {name, visibility?, proxy?}
  *   GET    /api/v1/projects/{name}
- *   PATCH  /api/v1/projects/{name}                    {visibility}
+ *   PATCH  /api/v1/projects/{name}                    {visibility?, proxy?}
  *   GET    /api/v1/projects/{name}/members
  *   GET    /api/v1/projects/{name}/members/{user}
  *   PUT    /api/v1/projects/{name}/members/{user}     {role}: add or change
@@ -13,10 +13,11 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { AccessAdmin } from '../../core/access/access-admin.js';
-import { NotFoundError } from '../../core/errors.js';
+import { InvalidInputError, NotFoundError } from '../../core/errors.js';
 import { optionalExpiry, optionalString, readJsonObject, requiredString, requiredStrings } from './api-body.js';
 import { memberJson, projectJson, robotJson } from './api-json.js';
 import { param, type Wrap } from './api-route.js';
+import { proxyBody } from './proxy-body.js';
 
 export function registerProjectRoutes(app: FastifyInstance, admin: AccessAdmin, wrap: Wrap): void {
   app.get('/api/v1/projects', wrap(async (_request, _reply, actor) => ({ projects: (await admin.projects.list(actor)).map(projectJson) })));
@@ -24,8 +25,8 @@ export function registerProjectRoutes(app: FastifyInstance, admin: AccessAdmin, 
   app.post(
     '/api/v1/projects',
     wrap(async (request, reply, actor) => {
-      const body = await readJsonObject(request, ['name', 'visibility']);
-      const project = await admin.projects.create(actor, requiredString(body, 'name'), optionalString(body, 'visibility'));
+      const body = await readJsonObject(request, ['name', 'visibility', 'proxy']);
+      const project = await admin.projects.create(actor, requiredString(body, 'name'), optionalString(body, 'visibility'), proxyBody(body));
       return reply.code(201).send(projectJson(project));
     }),
   );
@@ -35,8 +36,14 @@ export function registerProjectRoutes(app: FastifyInstance, admin: AccessAdmin, 
   app.patch(
     '/api/v1/projects/:name',
     wrap(async (request, _reply, actor) => {
-      const body = await readJsonObject(request, ['visibility']);
-      return projectJson(await admin.projects.setVisibility(actor, param(request, 'name'), requiredString(body, 'visibility')));
+      const body = await readJsonObject(request, ['visibility', 'proxy']);
+      const name = param(request, 'name');
+      const visibility = optionalString(body, 'visibility');
+      const proxy = proxyBody(body);
+      if (visibility === undefined && proxy === undefined) throw new InvalidInputError('send visibility, proxy or both', { allowed: ['visibility', 'proxy'] });
+      let project = proxy === undefined ? undefined : await admin.projects.setProxy(actor, name, proxy);
+      if (visibility !== undefined) project = await admin.projects.setVisibility(actor, name, visibility);
+      return projectJson(project!);
     }),
   );
 

@@ -22,6 +22,19 @@ export const headBlob: OciHandler = async (context) => {
 
 export const getBlob: OciHandler = async (context) => {
   const { name, digest } = context.params;
+  // A proxy project's blob not cached yet streams from its upstream while it is cached; a
+  // Range request waits for the whole blob and is then answered from the store.
+  const proxied = await context.registry.blobs.pullThrough(name, digest, { whole: context.request.headers.range !== undefined });
+  if (proxied !== undefined) {
+    context.reply.headers({
+      'docker-content-digest': digest,
+      etag: `"${digest}"`,
+      'cache-control': 'max-age=31536000',
+      'content-type': 'application/octet-stream',
+    });
+    if (proxied.size !== undefined) context.reply.header('content-length', proxied.size);
+    return context.reply.code(200).send(proxied.stream);
+  }
   // As registry:2 does on S3: the bytes come from the store itself, Range and all.
   const location = await context.registry.blobs.redirectUrl(name, digest);
   if (location !== undefined) {

@@ -17,7 +17,7 @@ const names = (reply: { text: string }, key: string) => (JSON.parse(reply.text) 
 test('projects: created private by default, visible to whom they should be', async () => {
   const created = await admin.send('POST', '/api/v1/projects', { name: 'alpha' });
   expectStatus(created, 201);
-  assert.deepEqual({ ...json<Record<string, unknown>>(created), createdAt: 'x' }, { name: 'alpha', visibility: 'private', createdAt: 'x', role: 'admin' });
+  assert.deepEqual({ ...json<Record<string, unknown>>(created), createdAt: 'x' }, { name: 'alpha', visibility: 'private', createdAt: 'x', role: 'admin', kind: 'hosted' });
   expectStatus(await admin.send('POST', '/api/v1/projects', { name: 'beta', visibility: 'public' }), 201);
   const outsider = await userApi(server, admin, 'outsider');
   assert.deepEqual(names(await outsider.get('/api/v1/projects'), 'projects'), ['beta']);

@@ -1,0 +1,20 @@
+/**
+ * Proxy projects' wiring: the sealed-secret key file beside the token signing key, the HTTP
+ * upstream client, and the settings store; shared by `berth serve` and the admin CLI.
+ */
+import { join } from 'node:path';
+import { AesGcmSecretBox } from '../adapters/crypto/aes-gcm-secret-box.js';
+import { openHttpUpstream } from '../adapters/upstream/http-upstream-registry.js';
+import type { BerthConfig } from '../config/config.js';
+import type { ProxyAdminDeps } from '../core/mirror/proxy-admin.js';
+import type { ProxyStore } from '../ports/proxy-store.js';
+import type { SecretBox } from '../ports/secret-box.js';
+
+/** `<root>/auth/secrets.key`: made at first use, 0600 (see adapters/crypto/aes-gcm-secret-box.ts). */
+export function secretBox(config: BerthConfig): SecretBox {
+  return new AesGcmSecretBox(join(config.storage.filesystem.rootdirectory, 'auth', 'secrets.key'));
+}
+
+export function proxyAdminDeps(config: BerthConfig, store: ProxyStore, changed?: (project: string) => void): ProxyAdminDeps {
+  return { store, secrets: secretBox(config), openUpstream: openHttpUpstream, ...(changed === undefined ? {} : { changed }) };
+}

@@ -1,0 +1,27 @@
+/** What the proxy projects' rules need, passed in by the composition root. */
+import type { BlobStore } from '../../ports/blob-store.js';
+import type { MetadataStore } from '../../ports/metadata-store.js';
+import type { PolicyStore } from '../../ports/policy-store.js';
+import type { ProxyStore } from '../../ports/proxy-store.js';
+import type { SecretBox } from '../../ports/secret-box.js';
+import type { OpenUpstream } from '../../ports/upstream-registry.js';
+import type { ProxyStats } from './proxy-stats.js';
+
+/** Structured log lines (the composition root hands pino's warn/info). */
+export type MirrorLog = (level: 'info' | 'warn', fields: Record<string, unknown>, message: string) => void;
+
+export interface MirrorDeps {
+  proxies: ProxyStore;
+  secrets: SecretBox;
+  openUpstream: OpenUpstream;
+  metadata: MetadataStore;
+  blobs: BlobStore;
+  policies?: PolicyStore;
+  now: () => Date;
+  log: MirrorLog;
+  stats: ProxyStats;
+  /** How long a project's proxy settings are reused before being read again (other instances' changes). */
+  settingsCacheMs?: number;
+  /** How long an upstream 404 is remembered. */
+  negativeTtlMs?: number;
+}

@@ -1,0 +1,156 @@
+/**
+ * Blobs through a proxy project. A blob the repository links is served from the store (a hit).
+ * Otherwise it is fetched from the upstream once, however many clients ask at the same time:
+ * the first client gets the bytes as they arrive while they are staged and hashed into the blob
+ * store; the others wait for the commit and are served from the store. The staged bytes are
+ * committed, recorded and linked only once the stream ended, hashed to the digest and matched
+ * the size a cached manifest declared; a torn, lying or aborted transfer leaves nothing.
+ *
+ * Bytes already stored for another repository are fetched all the same: the upstream must show
+ * it has them, or a manifest naming a digest would be enough to read someone else's content.
+ */
+import { randomBytes } from 'node:crypto';
+import { PassThrough, type Readable } from 'node:stream';
+import { BlobUnknownError, UnavailableError } from '../errors.js';
+import { digestAlgorithm } from '../reference/reference.js';
+import { newHash } from '../registry/digest-hasher.js';
+import type { MirrorDeps } from './mirror-deps.js';
+import type { NegativeCache } from './negative-cache.js';
+import type { ProxyTarget } from './proxy-target.js';
+import type { SingleFlight } from './single-flight.js';
+import { isUpstreamFailure, upstreamFailure } from './upstream-failure.js';
+
+export interface ProxiedBlob {
+  /** Announced by the upstream; undefined when it sent no length. */
+  size: number | undefined;
+  stream: Readable;
+}
+
+export class ProxyBlobs {
+  constructor(
+    private readonly deps: MirrorDeps,
+    private readonly flights: SingleFlight<void>,
+    private readonly misses: NegativeCache,
+  ) {}
+
+  /**
+   * Undefined when the blob is (now) in the cache and the caller serves it from the store;
+   * otherwise the bytes as they come from the upstream, to stream to the client.
+   */
+  async fetch(target: ProxyTarget, repository: string, digest: string): Promise<ProxiedBlob | undefined> {
+    const upstreamName = target.upstream.name;
+    if ((await this.deps.metadata.linkedBlob(repository, digest)) !== undefined) {
+      this.deps.stats.count(upstreamName, 'hit');
+      return undefined;
+    }
+    const missKey = `${target.project}\0${repository}\0${digest}`;
+    if (this.misses.has(missKey)) throw unknown(target, repository, digest);
+    let handOver: (blob: ProxiedBlob) => void = () => undefined;
+    const opened = new Promise<ProxiedBlob>((resolve) => (handOver = resolve));
+    const flight = this.flights.run(`${repository}\0${digest}`, () => this.fill(target, repository, digest, missKey, handOver));
+    if (flight.joined) {
+      await flight.promise;
+      this.deps.stats.count(upstreamName, 'hit');
+      return undefined;
+    }
+    // The fill's failure before the bytes started reaches this client; after, its stream errors.
+    return Promise.race([opened, flight.promise.then(() => undefined)]);
+  }
+
+  private async fill(target: ProxyTarget, repository: string, digest: string, missKey: string, handOver: (blob: ProxiedBlob) => void): Promise<void> {
+    const { blobs, metadata, stats, log } = this.deps;
+    const upstreamName = target.upstream.name;
+    let source;
+    try {
+      source = await target.upstream.getBlob(target.name, digest);
+    } catch (error) {
+      if (isUpstreamFailure(error)) {
+        stats.count(upstreamName, 'error');
+        log('warn', { repository, digest, upstream: upstreamName, reason: error.kind, err: error.message }, 'upstream blob fetch failed');
+      }
+      throw upstreamFailure(error);
+    }
+    if (source === undefined) {
+      this.misses.add(missKey);
+      throw unknown(target, repository, digest);
+    }
+    stats.count(upstreamName, 'miss');
+    const client = new PassThrough();
+    handOver({ size: source.size, stream: client });
+    const id = `proxy-${randomBytes(12).toString('hex')}`;
+    const feed = new PassThrough();
+    let staged: Promise<number> | undefined;
+    try {
+      await blobs.createUpload(id);
+      staged = blobs.appendUpload(id, 0, feed);
+      // An append that fails early (a full disk) must stop the copy rather than leave it waiting.
+      staged.catch((error: unknown) => feed.destroy(error instanceof Error ? error : new Error(String(error))));
+      const hash = newHash(digestAlgorithm(digest));
+      let size = 0;
+      // The last chunk is held back from the client until the digest is checked: a client must
+      // not receive a complete-looking response of bytes that turn out to be wrong.
+      let held: Uint8Array | undefined;
+      for await (const chunk of source.body) {
+        hash.update(chunk);
+        size += chunk.length;
+        stats.addBytes(upstreamName, chunk.length);
+        const previous = held;
+        held = chunk;
+        await Promise.all([write(feed, chunk), previous === undefined || client.destroyed ? undefined : write(client, previous)]);
+      }
+      feed.end();
+      await staged;
+      const computed = `${digestAlgorithm(digest)}:${hash.digest('hex')}`;
+      if (computed !== digest) throw lying(target, digest, `its bytes hash to ${computed}`);
+      const recorded = await metadata.blob(digest);
+      if (recorded !== undefined && recorded.size !== size) {
+        // Only a declared size can differ, and the bytes are the truth: recordBlob corrects it.
+        log('warn', { repository, digest, declared: recorded.size, actual: size }, 'a proxied manifest declared a wrong size for this blob');
+      }
+      await blobs.commitUpload(id, digest);
+      await metadata.recordBlob(digest, size);
+      await metadata.linkBlob(repository, digest);
+      if (held !== undefined && !client.destroyed) client.write(held);
+      client.end();
+    } catch (error) {
+      feed.destroy();
+      await staged?.catch(() => undefined);
+      await blobs.abortUpload(id).catch(() => undefined);
+      if (isUpstreamFailure(error)) {
+        stats.count(upstreamName, 'error');
+        log('warn', { repository, digest, upstream: upstreamName, reason: error.kind, err: error.message }, 'upstream blob transfer failed; nothing was cached');
+      }
+      const failure = upstreamFailure(error);
+      client.destroy(failure instanceof Error ? failure : new Error(String(failure)));
+      throw failure;
+    }
+  }
+}
+
+/** Writes one chunk, waiting while the reader is behind (or until it goes away). */
+function write(stream: PassThrough, chunk: Uint8Array): Promise<void> | undefined {
+  if (stream.write(chunk)) return undefined;
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
+  });
+}
+
+function unknown(target: ProxyTarget, repository: string, digest: string) {
+  return new BlobUnknownError(`blob unknown to registry (and to ${target.upstream.name}, upstream of proxy project ${target.project})`, {
+    repository,
+    digest,
+  });
+}
+
+function lying(target: ProxyTarget, digest: string, what: string) {
+  return new UnavailableError(`${target.upstream.name} (upstream of proxy project ${target.project}) sent the wrong bytes for ${digest}: ${what}; nothing was cached`, {
+    upstream: target.upstream.name,
+    digest,
+  });
+}
