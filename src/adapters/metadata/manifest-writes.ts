@@ -69,16 +69,12 @@ export async function writeManifest(
     }
     // The tag after the manifest: deletes lock the manifest and then its tags, and taking them
     // in that order here too means a re-put and a delete wait for each other, never deadlock.
-    const previous =
-      tag === undefined
-        ? undefined
-        : await forUpdate(
-            ctx.dialect,
-            trx.selectFrom('tags').select('digest').where('repository', '=', repository).where('name', '=', tag),
-          ).executeTakeFirst();
+    // The tag row is held before the usage row below, as every other writer takes them.
+    const held = tag === undefined ? undefined : await holdTag(ctx, trx, repository, tag, digest, now);
+    const previous = held?.previous;
     // Judged here, in the transaction, so two first pushes of one tag cannot both pass; a
-    // refusal rolls back the manifest row inserted above.
-    options.checkTag?.(previous?.digest);
+    // refusal rolls back the manifest row inserted above (and a tag this put created).
+    options.checkTag?.(previous);
     const candidates: CandidateRow[] = [];
     // Same digest means same bytes, hence the same references: a re-put has nothing to add.
     if (inserted.numInsertedOrUpdatedRows !== undefined && inserted.numInsertedOrUpdatedRows > 0n) {
@@ -113,49 +109,47 @@ export async function writeManifest(
         .where('name', '=', repository)
         .execute();
     }
-    if (tag !== undefined) {
-      const replaced = await writeTag(ctx, trx, repository, tag, digest, now, previous?.digest, options.checkTag);
-      if (replaced !== undefined && replaced !== digest) candidates.push(...manifestCandidates(repository, [replaced]));
+    if (tag !== undefined && held?.created !== true) {
+      await pointTag(trx, repository, tag, digest, now);
+      if (previous !== undefined && previous !== digest) candidates.push(...manifestCandidates(repository, [previous]));
     }
     if (candidates.length > 0) await addCandidates(trx, candidates, now);
   });
 }
 
 /**
- * Points `tag` at `digest`; returns the digest it pointed at before, if any.
- *
- * A tag that did not exist cannot be locked: on PostgreSQL two first pushes of one tag both
- * read "no tag" under READ COMMITTED, and both would pass a disallow-redeploy or immutable
- * check. So a tag believed new is inserted with ON CONFLICT DO NOTHING: the primary key makes a
- * concurrent first push's insert wait for the other transaction and then insert nothing, and
- * this one judges again against the tag as that push left it (refusing rolls the whole put
- * back). On SQLite the single writer means the insert always succeeds.
+ * Locks `tag` for this put and says what it pointed at before. A tag that did not exist cannot
+ * be locked: on PostgreSQL two first pushes of one tag would both read "no tag" under READ
+ * COMMITTED, both pass a disallow-redeploy or immutable check, and (each holding the project's
+ * usage row by then) deadlock on the insert. So a tag believed new is inserted at once, pointing
+ * at this put's manifest, with ON CONFLICT DO NOTHING: the primary key makes a concurrent first
+ * push's insert wait for the other transaction and then insert nothing, and this one locks the
+ * tag as that push left it. `created` says this put made the row (nothing more to write). On
+ * SQLite the single writer means the first read is always the truth.
  */
-async function writeTag(
+async function holdTag(
   ctx: LifecycleContext,
   trx: Executor,
   repository: string,
   tag: string,
   digest: string,
   now: number,
-  previous: string | undefined,
-  checkTag: PutManifestOptions['checkTag'],
-): Promise<string | undefined> {
-  let replaced = previous;
-  if (previous === undefined) {
-    const created = await trx
-      .insertInto('tags')
-      .values({ repository, name: tag, digest, updated_at: now })
-      .onConflict((oc) => oc.columns(['repository', 'name']).doNothing())
-      .executeTakeFirst();
-    if ((created.numInsertedOrUpdatedRows ?? 0n) > 0n) return undefined;
-    const current = await forUpdate(
-      ctx.dialect,
-      trx.selectFrom('tags').select('digest').where('repository', '=', repository).where('name', '=', tag),
-    ).executeTakeFirst();
-    checkTag?.(current?.digest);
-    replaced = current?.digest;
-  }
+): Promise<{ previous: string | undefined; created: boolean }> {
+  const lockTag = () =>
+    forUpdate(ctx.dialect, trx.selectFrom('tags').select('digest').where('repository', '=', repository).where('name', '=', tag)).executeTakeFirst();
+  const existing = await lockTag();
+  if (existing !== undefined) return { previous: existing.digest, created: false };
+  const created = await trx
+    .insertInto('tags')
+    .values({ repository, name: tag, digest, updated_at: now })
+    .onConflict((oc) => oc.columns(['repository', 'name']).doNothing())
+    .executeTakeFirst();
+  if ((created.numInsertedOrUpdatedRows ?? 0n) > 0n) return { previous: undefined, created: true };
+  return { previous: (await lockTag())?.digest, created: false };
+}
+
+/** Points a tag this transaction holds at `digest`. */
+async function pointTag(trx: Executor, repository: string, tag: string, digest: string, now: number): Promise<void> {
   await trx
     .insertInto('tags')
     .values({ repository, name: tag, digest, updated_at: now })
@@ -166,7 +160,6 @@ async function writeTag(
       })),
     )
     .execute();
-  return replaced;
 }
 
 /**
