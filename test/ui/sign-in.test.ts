@@ -84,7 +84,8 @@ test('signing in and out works with the keyboard alone', async () => {
   assert.equal(await page.evaluate(() => document.activeElement?.textContent?.trim()), 'Sign in', 'Tab reaches Sign in');
   await page.keyboard.press('Enter');
   await page.waitForURL('**/sign-in');
-  // The form puts the cursor in the user name field.
+  // The form puts the cursor in the user name field once it has rendered (the URL changes first).
+  await page.waitForFunction(() => document.activeElement?.id === 'username', null, { timeout: 5000 }).catch(() => undefined);
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'username');
   await page.keyboard.type(admin.username);
   await page.keyboard.press('Tab');
