@@ -49,6 +49,11 @@ const UNDO: Record<string, string> = {
     alter table repositories drop column description_source;
     alter table repositories drop column edited_description;`,
   '0015_upload_hash_state': 'alter table uploads drop column hash_state;',
+  '0018_shared_state': `
+    drop table login_throttle;
+    drop table signing_keys;
+    drop table job_runs;
+    drop table upload_locks;`,
 };
 
 /** Takes the database back to what 0004 left: no later tables or columns, none recorded. */

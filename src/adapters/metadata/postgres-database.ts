@@ -16,6 +16,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import { KyselyAccessStore } from './kysely-access-store.js';
 import { KyselyMetadataStore } from './kysely-metadata-store.js';
 import { KyselyPolicyStore } from './kysely-policy-store.js';
+import { sharedStateStores } from './shared-state.js';
 import { MetadataStoreFullError } from '../../ports/metadata-store.js';
 import { postgresMetadataDialect } from './migrations.js';
 import type { Database } from './schema.js';
@@ -72,6 +73,7 @@ export function openPostgres(options: PostgresOptions): PostgresStores {
     metadata: new KyselyMetadataStore(db, { dialect: postgresMetadataDialect, now: options.now }),
     access: new KyselyAccessStore(db, { dialect: postgresMetadataDialect }),
     policies: new KyselyPolicyStore(db, { now: options.now }),
+    shared: sharedStateStores(db),
     close() {
       // Kysely's destroy ends the pool.
       closing ??= db.destroy();

@@ -23,6 +23,7 @@ import { Kysely, SqliteDialect, type SqliteDatabase, type SqliteStatement } from
 import { KyselyAccessStore } from './kysely-access-store.js';
 import { KyselyMetadataStore } from './kysely-metadata-store.js';
 import { KyselyPolicyStore } from './kysely-policy-store.js';
+import { sharedStateStores, type SharedStateStores } from './shared-state.js';
 import { MetadataStoreFullError } from '../../ports/metadata-store.js';
 import { sqliteMetadataDialect } from './migrations.js';
 import type { Database } from './schema.js';
@@ -43,6 +44,8 @@ export interface SqliteStores {
   access: KyselyAccessStore;
   /** Per-project write policies; migrated by either store's `migrate()`. */
   policies: KyselyPolicyStore;
+  /** What several instances on one database share (migration 0018; used on PostgreSQL). */
+  shared: SharedStateStores;
   /**
    * Closes the shared connection, once however often it is called. `metadata.close()` closes
    * it too (for callers that only know the metadata store); both together are harmless.
@@ -59,6 +62,7 @@ export function openSqlite(options: SqliteOptions): SqliteStores {
     metadata: new KyselyMetadataStore(db, { dialect: sqliteMetadataDialect, now: options.now }),
     access: new KyselyAccessStore(db, { dialect: sqliteMetadataDialect }),
     policies: new KyselyPolicyStore(db, { now: options.now }),
+    shared: sharedStateStores(db),
     close() {
       closing ??= (async () => {
         await db.destroy();
