@@ -15,6 +15,12 @@ interface Row {
   expires_at: number | string | bigint;
 }
 
+/**
+ * PostgreSQL text cannot hold NUL, which an htpasswd-mode name may carry; such names share a
+ * row with their U+FFFD spelling, which only ever throttles more.
+ */
+const keyOf = (key: string) => key.replace(/\u0000/g, '\ufffd');
+
 const entryOf = (row: Row): ThrottleEntry => ({ count: Number(row.count), lastAt: Number(row.last_at), expiresAt: Number(row.expires_at) });
 
 export class KyselyLoginThrottle implements LoginThrottleStore {
@@ -25,11 +31,11 @@ export class KyselyLoginThrottle implements LoginThrottleStore {
     const rows = await this.db
       .selectFrom('login_throttle')
       .select(['tbl', 'key', 'count', 'last_at', 'expires_at'])
-      .where((eb) => eb.or(keys.map((k) => eb.and([eb('tbl', '=', k.table), eb('key', '=', k.key)]))))
+      .where((eb) => eb.or(keys.map((k) => eb.and([eb('tbl', '=', k.table), eb('key', '=', keyOf(k.key))]))))
       .where('expires_at', '>', now)
       .execute();
     return keys.map((k) => {
-      const row = rows.find((r) => r.tbl === k.table && r.key === k.key);
+      const row = rows.find((r) => r.tbl === k.table && r.key === keyOf(k.key));
       return row === undefined ? undefined : entryOf(row);
     });
   }
@@ -38,7 +44,7 @@ export class KyselyLoginThrottle implements LoginThrottleStore {
     const expired = sql<boolean>`login_throttle.expires_at <= ${big(now)}`;
     const row = await this.db
       .insertInto('login_throttle')
-      .values({ tbl: table, key, count: 1, last_at: now, expires_at: now + ttlMs })
+      .values({ tbl: table, key: keyOf(key), count: 1, last_at: now, expires_at: now + ttlMs })
       .onConflict((oc) =>
         oc.columns(['tbl', 'key']).doUpdateSet({
           count: sql`case when ${expired} then ${big(1)} else login_throttle.count + 1 end`,
@@ -54,7 +60,7 @@ export class KyselyLoginThrottle implements LoginThrottleStore {
   async mark(table: ThrottleTable, key: string, now: number, expiresAt: number): Promise<void> {
     await this.db
       .insertInto('login_throttle')
-      .values({ tbl: table, key, count: 0, last_at: now, expires_at: expiresAt })
+      .values({ tbl: table, key: keyOf(key), count: 0, last_at: now, expires_at: expiresAt })
       .onConflict((oc) =>
         oc
           .columns(['tbl', 'key'])
@@ -68,7 +74,7 @@ export class KyselyLoginThrottle implements LoginThrottleStore {
   }
 
   async remove(table: ThrottleTable, key: string): Promise<void> {
-    await this.db.deleteFrom('login_throttle').where('tbl', '=', table).where('key', '=', key).execute();
+    await this.db.deleteFrom('login_throttle').where('tbl', '=', table).where('key', '=', keyOf(key)).execute();
   }
 
   async prune(now: number): Promise<number> {

@@ -115,6 +115,7 @@ export class LoginLimiter {
   }
 }
 
+/** An address never holds a space, so the first one ends it. */
 function pairKey(account: string, address: string | undefined): string {
-  return `${address ?? ''}\0${account}`;
+  return `${address ?? ''} ${account}`;
 }
