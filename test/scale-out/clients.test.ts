@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import * as http from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +19,7 @@ import { jsonBytes, mediaTypes, OciLayoutWriter } from '../e2e/support/oci-layou
 import type { Target } from '../e2e/support/registry-under-test.js';
 import { basic, withHeaders } from '../http/support/auth.js';
 import { randomBlob, sha256, uniqueRepo } from '../http/support/content.js';
-import { client, expectStatus, json, type Client } from '../http/support/http-client.js';
+import { client, expectError, expectStatus, json, type Client } from '../http/support/http-client.js';
 import { pushImage, startUpload, withDigest } from '../http/support/push.js';
 import { ADMIN, ADMIN_PASSWORD, FREE_FAILURES, startScaleOut, type ScaleOutStack } from './support/scale-out-stack.js';
 
@@ -129,6 +130,35 @@ describe('three instances behind nginx', () => {
       expectStatus(back, 200);
       assert.equal(sha256(back.body), digest, `instance ${i}`);
     }
+  });
+
+  test('a second writer on another instance is refused while the first PATCH of a session is still streaming', async () => {
+    const repo = uniqueRepo('scale/lock');
+    const location = await startUpload(admin, repo);
+    const url = new URL(location, stack.nginx.url);
+    const path = `${url.pathname}${url.search}`;
+    const first = randomBlob(64 * 1024);
+    // A slow PATCH straight to instance 0: half the body, a pause, the rest.
+    const slow = new Promise<number>((resolve, reject) => {
+      const request = http.request(`${stack.instances[0]!.url}${path}`, {
+        method: 'PATCH',
+        headers: { authorization: basic(ADMIN, ADMIN_PASSWORD), 'content-type': 'application/octet-stream', 'content-length': first.length },
+      });
+      request.on('response', (response) => (response.resume(), resolve(response.statusCode ?? 0)));
+      request.on('error', reject);
+      request.write(first.subarray(0, 1024));
+      setTimeout(() => request.end(first.subarray(1024)), 1500);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const other = await withHeaders(direct(1), { authorization: basic(ADMIN, ADMIN_PASSWORD) }).patch(path, {
+      headers: { 'content-type': 'application/octet-stream', 'content-range': `0-1023` },
+      body: randomBlob(1024),
+    });
+    const error = expectError(other, 400, 'BLOB_UPLOAD_INVALID');
+    assert.match(error.message, /another request is writing this upload/);
+    assert.equal(await slow, 202);
+    const done = await admin.put(withDigest(path, sha256(first)));
+    expectStatus(done, 201, 'the first writer\'s bytes are the blob');
   });
 
   test('failed logins spread over the instances throttle the account at that address on all of them', async () => {
