@@ -42,7 +42,7 @@ export async function serve(config: BerthConfig, warnings: readonly string[]): P
   const app = appFromComposed(composed, { logger, tls, baseUrl: config.http.host, limits, trustedProxies: config.http.trustedProxies });
   const stopUploadPurge = scheduleUploadPurge(composed.registry, config, logger);
   const stopAuditPrune = scheduleAuditPrune(composed, config, logger);
-  const stopGc = scheduleGc(composed.lifecycle, config, logger, composed.retention);
+  const stopGc = scheduleGc(composed.lifecycle, config, logger, composed.retention, composed.claimJob);
   const stopGcWatch = watchInterruptedGc(composed.lifecycle, logger);
   const stopPurge = () => {
     stopUploadPurge();

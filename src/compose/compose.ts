@@ -3,16 +3,17 @@
  * wires them into the core and hands the result to the HTTP edge.
  */
 import type { Logger } from 'pino';
-import type { KeyObject } from 'node:crypto';
-import { join } from 'node:path';
+import { randomUUID, type KeyObject } from 'node:crypto';
 import { blobStoreIsShared, openBlobStore } from './blob-store.js';
 import { WasmResumableHashes } from '../adapters/crypto/wasm-resumable-hashes.js';
 import { BcryptPasswordHasher } from '../adapters/crypto/bcrypt-password-hasher.js';
 import { InitialPasswordFile } from '../adapters/crypto/initial-password-file.js';
-import { loadOrCreateSigningKey } from '../adapters/crypto/signing-key-file.js';
 import { loadTrustedKeys } from '../adapters/crypto/trusted-keys.js';
 import { HtpasswdFile } from '../adapters/htpasswd/htpasswd-file.js';
-import { openMetadataDatabase } from './metadata-database.js';
+import { openMetadataDatabase, type MetadataStores } from './metadata-database.js';
+import { tokenSigningKey } from './signing-key.js';
+import { MemoryThrottleStore } from '../adapters/throttle/memory-throttle-store.js';
+import type { LoginThrottleStore } from '../ports/login-throttle-store.js';
 import { tightenDataRoot } from './private-data.js';
 import type { BerthConfig } from '../config/config.js';
 import { AuditLog } from '../core/access/audit-log.js';
@@ -93,6 +94,11 @@ export interface Composed {
   proxyStats: ProxyStats;
   /** Berth's version (package.json). */
   version: string;
+  /**
+   * With a shared (PostgreSQL) database: claims a scheduled job's turn across instances, so
+   * each interval runs it once (see schedule-gc.ts). Undefined: this process is alone.
+   */
+  claimJob: ((name: string, minGapMs: number) => Promise<boolean>) | undefined;
   close(): Promise<void>;
 }
 
@@ -116,6 +122,8 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
   // SQLite: WAL with synchronous=NORMAL, a committed push survives kill -9; see ARCHITECTURE.md.
   const stores = await openMetadataDatabase(config, { synchronous: 'normal', now: options.now });
   const metadata = stores.metadata;
+  // Several instances can share a PostgreSQL database; SQLite is one process's.
+  const sharedDatabase = config.database.url !== undefined;
   try {
     await metadata.migrate();
   } catch (error) {
@@ -146,6 +154,8 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
     redirectBlobs: !config.storage.redirect.disable,
     // Uploads move between instances only when they share the blob store.
     resumableHashes: blobStoreIsShared(config) ? new WasmResumableHashes() : undefined,
+    // ... and so are their locks, when the database is shared too.
+    sessionLocks: blobStoreIsShared(config) && sharedDatabase ? stores.shared.uploadLocks : undefined,
     maxManifestBytes: DEFAULT_MAX_MANIFEST_BYTES,
     now: clock,
     policies: stores.policies,
@@ -173,6 +183,10 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
     restoreWindowMs: config.lifecycle.restoreWindowSeconds * 1000,
   });
   const stopPullFlush = schedulePullFlush(pulls, logger);
+  const throttle: LoginThrottleStore = sharedDatabase
+    ? stores.shared.throttle
+    : new MemoryThrottleStore(options.loginLimits?.maxKeys ?? DEFAULT_LIMITS.maxKeys);
+  const stopThrottlePrune = scheduleThrottlePrune(throttle, logger);
   const hasher = new BcryptPasswordHasher();
   const now = () => new Date();
   const initialPassword = new InitialPasswordFile(root);
@@ -183,7 +197,9 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
       ? await bootstrapAdmin(stores.access, hasher, process.env.BERTH_ADMIN_PASSWORD, now, initialPassword)
       : undefined;
   const access =
-    config.auth.mode === 'builtin' ? await composeAccess(config, stores.access, hasher, initialPassword, logger, options) : undefined;
+    config.auth.mode === 'builtin'
+      ? await composeAccess(config, { stores, throttle, sharedDatabase }, hasher, initialPassword, logger, options)
+      : undefined;
   const ui = config.ui.enabled ? await loadUiBundle(config.ui.path ?? DEFAULT_UI_PATH) : undefined;
   if (ui?.kind === 'missing') logger.warn({ path: ui.path }, 'the web UI is not built (npm run build:ui); / says so until it is');
   return {
@@ -203,7 +219,7 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
         ? {
             checker: new HtpasswdFile(config.auth.path, hasher, (message) => logger.warn(message)),
             realm: config.auth.realm,
-            limiter: new LoginLimiter({ ...DEFAULT_LIMITS, ...options.loginLimits, now: () => Date.now() }),
+            limiter: new LoginLimiter({ ...DEFAULT_LIMITS, ...options.loginLimits, now: () => Date.now() }, throttle),
           }
         : undefined,
     bootstrap,
@@ -211,9 +227,11 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
     proxies,
     proxyStats,
     version: packageVersion(),
+    claimJob: sharedDatabase ? (name, minGapMs) => stores.shared.jobs.claim(name, randomUUID(), Date.now(), minGapMs) : undefined,
     async close() {
       stopPullFlush();
       await mirror.close();
+      stopThrottlePrune();
       await pulls.flush().catch((error: unknown) => logger.error({ err: error }, 'could not write pull times'));
       await stores.close();
       await blobs.close();
@@ -232,9 +250,19 @@ function schedulePullFlush(pulls: PullRecorder, logger: Logger): () => void {
   return () => clearInterval(timer);
 }
 
+/** Expired failed-login counts leave a shared database every minute (memory bounds itself). */
+function scheduleThrottlePrune(throttle: LoginThrottleStore, logger: Logger): () => void {
+  if (throttle.prune === undefined) return () => undefined;
+  const timer = setInterval(() => {
+    throttle.prune?.(Date.now()).catch((error: unknown) => logger.error({ err: error }, 'could not prune failed-login counts'));
+  }, 60_000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 async function composeAccess(
   config: BerthConfig,
-  store: AccessStore,
+  shared: { stores: MetadataStores; throttle: LoginThrottleStore; sharedDatabase: boolean },
   hasher: PasswordHasher,
   initialPassword: InitialPasswordNote,
   logger: Logger,
@@ -242,8 +270,9 @@ async function composeAccess(
 ): Promise<AccessComponents> {
   const limits = options.loginLimits;
   if (config.auth.mode !== 'builtin') throw new Error('composeAccess needs auth.builtin');
+  const store = shared.stores.access;
   const now = () => new Date();
-  const keys = await loadOrCreateSigningKey(join(config.storage.filesystem.rootdirectory, 'auth', 'token-signing-key.pem'));
+  const keys = await tokenSigningKey(config.storage.filesystem.rootdirectory, shared.stores, shared.sharedDatabase);
   const settings = new RuntimeSettings(
     store,
     { anonymousPull: config.auth.anonymousPull, createProjectsOnPush: config.auth.createProjectsOnPush },
@@ -262,7 +291,7 @@ async function composeAccess(
     windowMs: throttle.windowSeconds * 1000,
     ...limits,
     now: () => Date.now(),
-  });
+  }, shared.throttle);
   const authenticator = new Authenticator(store, hasher, limiter, audit, now);
   const tokens = new TokenService(authorizer, {
     key: { ...keys, kid: keyIdOf(keys.publicKey) },

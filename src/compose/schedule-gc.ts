@@ -63,8 +63,20 @@ async function applyRetention(retention: Retention, logger: Logger): Promise<voi
   }
 }
 
-/** Starts the schedule; returns a function that stops it (an ongoing run finishes). */
-export function scheduleGc(lifecycle: Lifecycle, config: BerthConfig, logger: Logger, retention?: Retention): () => void {
+/**
+ * Starts the schedule; returns a function that stops it (an ongoing run finishes). With
+ * `claim` (instances sharing a database) every instance keeps the timer but only the one that
+ * claims the interval's turn runs: one collection per interval across the instances, and when
+ * that instance is gone the next one's timer takes over. A turn is claimed when nobody started
+ * one in the last 90 % of an interval, so timers a little out of step never both win.
+ */
+export function scheduleGc(
+  lifecycle: Lifecycle,
+  config: BerthConfig,
+  logger: Logger,
+  retention?: Retention,
+  claim?: (name: string, minGapMs: number) => Promise<boolean>,
+): () => void {
   const intervalMs = config.lifecycle.gc.intervalSeconds * 1000;
   if (intervalMs <= 0) return () => undefined;
   let running = false;
@@ -72,6 +84,7 @@ export function scheduleGc(lifecycle: Lifecycle, config: BerthConfig, logger: Lo
     if (running) return;
     running = true;
     try {
+      if (claim !== undefined && !(await claim('gc', intervalMs * 0.9))) return;
       if (retention !== undefined && config.storage.delete.enabled) await applyRetention(retention, logger);
       const report = await lifecycle.gc();
       if (report.manifestsRemoved + report.blobsRemoved + report.repositoriesRemoved > 0 || report.failures.length > 0) {

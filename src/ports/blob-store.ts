@@ -47,6 +47,14 @@ export interface BlobStore {
   /** Removes a committed blob. Returns false when it was already absent. */
   delete(digest: string, options?: IoOptions): Promise<boolean>;
 
+  /**
+   * Removes several committed blobs in as few requests as the store allows (S3's
+   * DeleteObjects, up to 1,000 keys a request); the collector's sweep uses it when present.
+   * Absent blobs count as removed. Rejects when any could not be removed (some may have been):
+   * the caller then deletes one by one to learn which.
+   */
+  deleteMany?(digests: readonly string[], options?: IoOptions): Promise<void>;
+
   /** Creates an empty staging object. Throws a plain Error (existing bytes kept) if the id exists. */
   createUpload(id: string, options?: IoOptions): Promise<void>;
 

@@ -147,6 +147,31 @@ describe('two servers on one database and one bucket', () => {
   });
 });
 
+describe('garbage collection on S3', () => {
+  test('the sweep deletes blobs in batched DeleteObjects, not one request per blob', async () => {
+    const repo = uniqueRepo('s3-gc');
+    const image = await pushImage(ca, repo, 'old', { layerCount: 3 });
+    expectStatus(await ca.delete(`/v2/${repo}/manifests/${image.digest}`), 202);
+    const blobs = a.registry.deps.blobs; // the same store the collector was given
+    const single = blobs.delete.bind(blobs);
+    const many = blobs.deleteMany!.bind(blobs);
+    const calls = { single: 0, many: [] as number[] };
+    blobs.delete = async (digest, options) => (calls.single++, single(digest, options));
+    blobs.deleteMany = async (digests, options) => (calls.many.push(digests.length), many(digests, options));
+    try {
+      const report = await a.composed.lifecycle.gc({ purge: true });
+      const removed = report.blobs.map((b) => b.digest);
+      for (const d of [image.config.digest, ...image.layers.map((l) => l.digest)]) assert.ok(removed.includes(d), `${d} collected`);
+      assert.equal(calls.single, 0, 'no blob deleted on its own');
+      assert.ok(calls.many.length >= 1 && calls.many.reduce((x, y) => x + y, 0) >= 4, `batches: ${calls.many.join(', ')}`);
+      for (const d of removed) assert.equal(await blobs.stat(d), undefined, `${d} is gone from the bucket`);
+    } finally {
+      blobs.delete = single;
+      blobs.deleteMany = many;
+    }
+  });
+});
+
 describe('a bucket Berth cannot use stops the start with one line', () => {
   async function startFailure(overrides: { bucket?: string; secretkey?: string }): Promise<string> {
     const dir = await mkdtemp(join(tmpdir(), 'berth-s3-bad-'));

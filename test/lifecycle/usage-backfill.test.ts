@@ -52,6 +52,11 @@ const UNDO: Record<string, string> = {
   '0016_proxy_projects': `
     drop table proxy_projects;
     drop table proxy_tag_checks;`,
+  '0018_shared_state': `
+    drop table login_throttle;
+    drop table signing_keys;
+    drop table job_runs;
+    drop table upload_locks;`,
 };
 
 /** Takes the database back to what 0004 left: no later tables or columns, none recorded. */

@@ -10,6 +10,7 @@ import { AuditLog } from '../../src/core/access/audit-log.js';
 import { Authenticator } from '../../src/core/access/authenticator.js';
 import { Authorizer, type AccessPolicy } from '../../src/core/access/authorizer.js';
 import { DEFAULT_LIMITS, LoginLimiter } from '../../src/core/access/login-limiter.js';
+import { MemoryThrottleStore } from '../../src/adapters/throttle/memory-throttle-store.js';
 import { RuntimeSettings } from '../../src/core/access/runtime-settings.js';
 import type { AccessStore } from '../../src/ports/access-store.js';
 import type { InitialPasswordNote } from '../../src/ports/initial-password.js';
@@ -45,7 +46,7 @@ export async function adminFixture(
     throw error;
   });
   const admin = new AccessAdmin({ store, hasher, authorizer, settings, audit, now, initialPassword: options.initialPassword });
-  const limiter = new LoginLimiter({ ...DEFAULT_LIMITS, now: () => clock });
+  const limiter = new LoginLimiter({ ...DEFAULT_LIMITS, now: () => clock }, new MemoryThrottleStore(DEFAULT_LIMITS.maxKeys));
   const authenticator = new Authenticator(store, hasher, limiter, audit, now);
   const root: Actor = { kind: 'user', name: 'cli', systemAdmin: true, credential: { kind: 'cli' } };
   return {

@@ -632,6 +632,50 @@ function migrations(dialect: MetadataDialect): Record<string, Migration> {
     '0014_browse': browseSchema(dialect),
     '0015_upload_hash_state': uploadHashStateSchema,
     '0016_proxy_projects': proxyProjectsSchema(dialect),
+    '0018_shared_state': sharedStateSchema(dialect),
+  };
+}
+
+/**
+ * What several instances on one database must share rather than keep in memory (see
+ * docs/architecture-decisions.md, "Shared state"): failed-login counts, the token signing key,
+ * when a scheduled job last ran (one collector per interval across instances) and who is
+ * writing an upload session right now.
+ */
+function sharedStateSchema(dialect: MetadataDialect): Migration {
+  const key = dialect.keyType;
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('login_throttle')
+        .addColumn('tbl', 'text', (c) => c.notNull())
+        .addColumn('key', key, (c) => c.notNull())
+        .addColumn('count', 'bigint', (c) => c.notNull())
+        .addColumn('last_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('login_throttle_pk', ['tbl', 'key'])
+        .execute();
+      await db.schema.createIndex('login_throttle_expires_at').on('login_throttle').column('expires_at').execute();
+      await db.schema
+        .createTable('signing_keys')
+        .addColumn('name', key, (c) => c.notNull().primaryKey())
+        .addColumn('private_key', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('job_runs')
+        .addColumn('name', key, (c) => c.notNull().primaryKey())
+        .addColumn('started_at', 'bigint', (c) => c.notNull())
+        .addColumn('holder', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('upload_locks')
+        .addColumn('id', key, (c) => c.notNull().primaryKey())
+        .addColumn('mode', 'text', (c) => c.notNull())
+        .addColumn('holder', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
   };
 }
 

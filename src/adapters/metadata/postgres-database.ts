@@ -17,6 +17,7 @@ import { KyselyAccessStore } from './kysely-access-store.js';
 import { KyselyMetadataStore } from './kysely-metadata-store.js';
 import { KyselyProxyStore } from './kysely-proxy-store.js';
 import { KyselyPolicyStore } from './kysely-policy-store.js';
+import { sharedStateStores } from './shared-state.js';
 import { MetadataStoreFullError } from '../../ports/metadata-store.js';
 import { postgresMetadataDialect } from './migrations.js';
 import type { Database } from './schema.js';
@@ -76,6 +77,7 @@ export function openPostgres(options: PostgresOptions): PostgresStores {
     policies: new KyselyPolicyStore(db, { now: options.now }),
     transfer: tableTransfer(db, postgresMetadataDialect),
     proxies: new KyselyProxyStore(db, { now: options.now }),
+    shared: sharedStateStores(db),
     close() {
       // Kysely's destroy ends the pool.
       closing ??= db.destroy();

@@ -285,6 +285,37 @@ export interface ProxyTagChecksTable {
   checked_at: Int64;
 }
 
+/** Failed-login counts shared by instances (migration 0018; core/access/login-limiter.ts). */
+export interface LoginThrottleTable {
+  tbl: string;
+  key: string;
+  count: Int64;
+  last_at: Int64;
+  expires_at: Int64;
+}
+
+/** The token service's key, one for every instance on the database (migration 0018). */
+export interface SigningKeysTable {
+  name: string;
+  private_key: string;
+  created_at: Int64;
+}
+
+/** When a scheduled job last started, and where (migration 0018). */
+export interface JobRunsTable {
+  name: string;
+  started_at: Int64;
+  holder: string;
+}
+
+/** Who is writing or removing an upload session now, across instances (migration 0018). */
+export interface UploadLocksTable {
+  id: string;
+  mode: string;
+  holder: string;
+  expires_at: Int64;
+}
+
 export interface Database {
   repositories: RepositoriesTable;
   blobs: BlobsTable;
@@ -313,4 +344,8 @@ export interface Database {
   stars: StarsTable;
   proxy_projects: ProxyProjectsTable;
   proxy_tag_checks: ProxyTagChecksTable;
+  login_throttle: LoginThrottleTable;
+  signing_keys: SigningKeysTable;
+  job_runs: JobRunsTable;
+  upload_locks: UploadLocksTable;
 }

@@ -24,6 +24,7 @@ import { KyselyAccessStore } from './kysely-access-store.js';
 import { KyselyMetadataStore } from './kysely-metadata-store.js';
 import { KyselyProxyStore } from './kysely-proxy-store.js';
 import { KyselyPolicyStore } from './kysely-policy-store.js';
+import { sharedStateStores, type SharedStateStores } from './shared-state.js';
 import { MetadataStoreFullError } from '../../ports/metadata-store.js';
 import { sqliteMetadataDialect } from './migrations.js';
 import type { Database } from './schema.js';
@@ -49,6 +50,8 @@ export interface SqliteStores {
   transfer: TableTransfer;
   /** Proxy projects and their tags' freshness; migrated by either store's `migrate()`. */
   proxies: KyselyProxyStore;
+  /** What several instances on one database share (migration 0018; used on PostgreSQL). */
+  shared: SharedStateStores;
   /**
    * Closes the shared connection, once however often it is called. `metadata.close()` closes
    * it too (for callers that only know the metadata store); both together are harmless.
@@ -67,6 +70,7 @@ export function openSqlite(options: SqliteOptions): SqliteStores {
     policies: new KyselyPolicyStore(db, { now: options.now }),
     transfer: tableTransfer(db, sqliteMetadataDialect),
     proxies: new KyselyProxyStore(db, { now: options.now }),
+    shared: sharedStateStores(db),
     close() {
       closing ??= (async () => {
         await db.destroy();

@@ -59,6 +59,12 @@ export const TABLE_PLAN: { readonly [T in TableName]: TablePlan<T> } = {
   audit_log: { copy: true, key: ['id'] },
   uploads: { copy: false, why: 'unfinished uploads own staging bytes that are not copied; their clients push again' },
   gc_lease: { copy: false, why: "a collector's lease belongs to a process on the source" },
+  // The key a database-backed registry signs with; a source on SQLite keeps it in a file instead,
+  // which is copied beside (the destination's first start seeds this table from it).
+  signing_keys: { copy: true, key: ['name'] },
+  login_throttle: { copy: false, why: 'failed-login counts expire within minutes' },
+  job_runs: { copy: false, why: 'when a scheduled job last ran belongs to the source instances' },
+  upload_locks: { copy: false, why: 'upload writers hold them for seconds, and uploads are not copied' },
 };
 
 export const COPIED_TABLES: readonly TableName[] = (Object.keys(TABLE_PLAN) as TableName[]).filter((t) => TABLE_PLAN[t].copy);

@@ -60,12 +60,12 @@ export class Authenticator {
     // spends time on it, and audit it under one name so a flood of distinct junk shares rows.
     const implausible = implausibleLogin(username, secret);
     if (implausible !== undefined) {
-      this.limiter.fail(implausible === 'name' ? undefined : username, clientIp);
+      await this.limiter.fail(implausible === 'name' ? undefined : username, clientIp);
       const actor = implausible === 'name' ? INVALID_NAME_ACTOR : username;
       await this.audit.count({ actor, clientIp, action: 'login', result: 'failure', detail: `${implausible} too long or not printable` });
       throw new UnauthorizedError('invalid username or password');
     }
-    const blocked = this.limiter.blocked(username, clientIp);
+    const blocked = await this.limiter.blocked(username, clientIp);
     if (blocked !== undefined) {
       // Blocked by address: the names tried say nothing more, and would let a spray add rows.
       const actor = blocked.scope === 'address' ? ANY_NAME_ACTOR : username;
@@ -74,11 +74,11 @@ export class Authenticator {
     }
     const outcome = await this.check(username, secret);
     if (typeof outcome === 'string') {
-      this.limiter.fail(username, clientIp);
+      await this.limiter.fail(username, clientIp);
       await this.audit.count({ actor: username, clientIp, action: 'login', result: 'failure', detail: outcome });
       throw new UnauthorizedError('invalid username or password');
     }
-    this.limiter.succeed(username, clientIp);
+    await this.limiter.succeed(username, clientIp);
     // Counted, not appended: docker sends its stored credentials to /token for every pull and
     // push, and the API takes Basic or a PAT on every request.
     await this.audit.count({ actor: username, clientIp, action: 'login', result: 'success' });

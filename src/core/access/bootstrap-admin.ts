@@ -45,13 +45,20 @@ export async function bootstrapAdmin(
   const password = given === undefined ? randomBytes(18).toString('base64url') : assertPassword(given, 'BERTH_ADMIN_PASSWORD (used only on the first start, to create the admin)');
   if (given === undefined) await note.keep(password);
   else await note.discard(); // a note left by an earlier install on this root would name a password that does not work
-  await store.createUser({
-    name: BOOTSTRAP_ADMIN,
-    passwordHash: await hasher.hash(password),
-    systemAdmin: true,
-    disabled: false,
-    createdAt: now(),
-  });
+  try {
+    await store.createUser({
+      name: BOOTSTRAP_ADMIN,
+      passwordHash: await hasher.hash(password),
+      systemAdmin: true,
+      disabled: false,
+      createdAt: now(),
+    });
+  } catch (error) {
+    // Several instances started at once on one new database: another created the admin first.
+    // Its password is the one that works, so a note of ours would lie; keptPassword removes it.
+    if ((await store.user(BOOTSTRAP_ADMIN)) === undefined) throw error;
+    return keptPassword(store, hasher, note);
+  }
   return { name: BOOTSTRAP_ADMIN, passwordAt: given === undefined ? note.location : undefined, fromEnvironment: given !== undefined };
 }
 

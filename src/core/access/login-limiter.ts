@@ -15,9 +15,13 @@
  * an attacker hammering alice's name elsewhere, or sharing a proxy with her, does not lock her
  * out. While blocked, an attempt is refused whatever the password, so guessing gains nothing.
  *
- * Memory is bounded: each table holds at most `maxKeys` entries, dropping expired ones first
- * and then the least recently touched.
+ * The counts live behind the LoginThrottleStore port: in memory for one process (bounded:
+ * each table holds at most `maxKeys` entries), in the shared database for several instances,
+ * so failures spread over the instances behind a load balancer add up (see
+ * docs/architecture-decisions.md, "Shared state").
  */
+import type { LoginThrottleStore } from '../../ports/login-throttle-store.js';
+
 export interface LimiterOptions {
   freeFailures: number;
   baseDelayMs: number;
@@ -27,6 +31,7 @@ export interface LimiterOptions {
   perAccount: number;
   windowMs: number;
   knownMs: number;
+  /** The memory store's bound per table (the caller builds the store). */
   maxKeys: number;
   now: () => number;
 }
@@ -50,126 +55,67 @@ export interface Block {
   waitMs: number;
 }
 
-interface Backoff {
-  failures: number;
-  lastAt: number;
-  until: number;
-}
-
-interface Window {
-  failures: number;
-  resetAt: number;
-}
-
 export class LoginLimiter {
-  private readonly pairs: BoundedTable<Backoff>;
-  private readonly addresses: BoundedTable<Window>;
-  private readonly accounts: BoundedTable<Window>;
-  private readonly known: BoundedTable<number>;
-
-  constructor(private readonly options: LimiterOptions) {
-    const now = options.now;
-    this.pairs = new BoundedTable(options.maxKeys, (b) => b.lastAt + options.pairForgetMs <= now());
-    this.addresses = new BoundedTable(options.maxKeys, (w) => w.resetAt <= now());
-    this.accounts = new BoundedTable(options.maxKeys, (w) => w.resetAt <= now());
-    this.known = new BoundedTable(options.maxKeys, (until) => until <= now());
-  }
+  constructor(
+    private readonly options: LimiterOptions,
+    private readonly store: LoginThrottleStore,
+  ) {}
 
   /** Why and how long this attempt must wait, or undefined when it may go ahead. */
-  blocked(account: string, address: string | undefined): Block | undefined {
+  async blocked(account: string, address: string | undefined): Promise<Block | undefined> {
     const now = this.options.now();
-    const pair = this.pairs.get(pairKey(account, address));
-    if (pair && pair.until > now) return { scope: 'account-address', waitMs: pair.until - now };
-    if (address !== undefined && this.known.get(pairKey(account, address)) !== undefined) return undefined;
-    const byAddress = address === undefined ? undefined : this.addresses.get(address);
-    if (byAddress && byAddress.failures >= this.options.perAddress) return { scope: 'address', waitMs: byAddress.resetAt - now };
-    const byAccount = this.accounts.get(account);
-    if (byAccount && byAccount.failures >= this.options.perAccount) return { scope: 'account', waitMs: byAccount.resetAt - now };
+    const pairId = pairKey(account, address);
+    const [pair, known, byAddress, byAccount] = await this.store.read(
+      [
+        { table: 'pair', key: pairId },
+        { table: 'known', key: pairId },
+        { table: 'address', key: address ?? '' },
+        { table: 'account', key: account },
+      ],
+      now,
+    );
+    const until = pair === undefined ? 0 : this.backoffUntil(pair.count, pair.lastAt);
+    if (until > now) return { scope: 'account-address', waitMs: until - now };
+    if (address !== undefined && known !== undefined) return undefined;
+    if (address !== undefined && byAddress && byAddress.count >= this.options.perAddress) return { scope: 'address', waitMs: byAddress.expiresAt - now };
+    if (byAccount && byAccount.count >= this.options.perAccount) return { scope: 'account', waitMs: byAccount.expiresAt - now };
     return undefined;
   }
 
   /** A failed check. Without an account (a name no account can have), only the address counts. */
-  fail(account: string | undefined, address: string | undefined): void {
+  async fail(account: string | undefined, address: string | undefined): Promise<void> {
     const now = this.options.now();
-    if (address !== undefined) this.bumpWindow(this.addresses, address, now);
-    if (account === undefined) return;
-    this.bumpWindow(this.accounts, account, now);
-    const key = pairKey(account, address);
-    const pair = this.pairs.get(key) ?? { failures: 0, lastAt: now, until: 0 };
-    pair.failures++;
-    pair.lastAt = now;
-    const over = pair.failures - this.options.freeFailures - 1;
-    if (over >= 0) pair.until = now + Math.min(this.options.baseDelayMs * 2 ** Math.min(over, 30), this.options.maxDelayMs);
-    this.pairs.set(key, pair);
-  }
-
-  succeed(account: string, address: string | undefined): void {
-    const key = pairKey(account, address);
-    this.pairs.delete(key);
-    if (address !== undefined) this.known.set(key, this.options.now() + this.options.knownMs);
-  }
-
-  /** How many entries the tables hold, for tests of the memory bound. */
-  get size(): number {
-    return this.pairs.size + this.addresses.size + this.accounts.size + this.known.size;
-  }
-
-  private bumpWindow(table: BoundedTable<Window>, key: string, now: number): void {
-    const window = table.get(key);
-    if (window) {
-      window.failures++;
-      table.set(key, window);
-    } else {
-      table.set(key, { failures: 1, resetAt: now + this.options.windowMs });
+    const { windowMs, pairForgetMs } = this.options;
+    const hits: Array<Promise<unknown>> = [];
+    if (address !== undefined) hits.push(this.store.hit('address', address, now, windowMs, false));
+    if (account !== undefined) {
+      hits.push(this.store.hit('account', account, now, windowMs, false));
+      hits.push(this.store.hit('pair', pairKey(account, address), now, pairForgetMs, true));
     }
+    await Promise.all(hits);
+  }
+
+  async succeed(account: string, address: string | undefined): Promise<void> {
+    const key = pairKey(account, address);
+    const now = this.options.now();
+    await Promise.all([
+      this.store.remove('pair', key),
+      address === undefined ? undefined : this.store.mark('known', key, now, now + this.options.knownMs),
+    ]);
+  }
+
+  /**
+   * The pair's backoff follows from its count and its last failure alone (each failure past
+   * the free ones waits twice as long as the one before), so a shared store need only count.
+   */
+  private backoffUntil(failures: number, lastAt: number): number {
+    const over = failures - this.options.freeFailures - 1;
+    if (over < 0) return 0;
+    return lastAt + Math.min(this.options.baseDelayMs * 2 ** Math.min(over, 30), this.options.maxDelayMs);
   }
 }
 
+/** An address never holds a space, so the first one ends it. */
 function pairKey(account: string, address: string | undefined): string {
-  return `${address ?? ''}\0${account}`;
-}
-
-/**
- * A Map capped at `max` entries. Expired entries read as absent and are dropped; on overflow the
- * expired ones go first (checked a bounded number at a time, oldest first), then the least
- * recently set.
- */
-class BoundedTable<T> {
-  private readonly map = new Map<string, T>();
-
-  constructor(
-    private readonly max: number,
-    private readonly expired: (value: T) => boolean,
-  ) {}
-
-  get size(): number {
-    return this.map.size;
-  }
-
-  get(key: string): T | undefined {
-    const value = this.map.get(key);
-    if (value === undefined) return undefined;
-    if (this.expired(value)) {
-      this.map.delete(key);
-      return undefined;
-    }
-    return value;
-  }
-
-  set(key: string, value: T): void {
-    // Re-inserting moves the key to the end, so iteration order is least recently set first.
-    this.map.delete(key);
-    this.map.set(key, value);
-    if (this.map.size <= this.max) return;
-    let checked = 0;
-    for (const [oldKey, oldValue] of this.map) {
-      if (this.map.size <= this.max || checked++ >= 64) break;
-      if (this.expired(oldValue)) this.map.delete(oldKey);
-    }
-    while (this.map.size > this.max) this.map.delete(this.map.keys().next().value as string);
-  }
-
-  delete(key: string): void {
-    this.map.delete(key);
-  }
+  return `${address ?? ''} ${account}`;
 }

@@ -127,8 +127,21 @@ export async function recoverTombstones(ctx: SweepContext, pending: Array<{ dige
   return sweep;
 }
 
-/** Deletes the files; those that fail stay tombstoned for the next run. */
+/**
+ * Deletes the files; those that fail stay tombstoned for the next run. A store that deletes in
+ * batches (S3) gets the whole batch in one call; if that fails, one by one says which failed.
+ * A batch cannot say which blobs were already absent, so each counts as freed.
+ */
 async function deleteBytes(ctx: SweepContext, batch: RemovedBlob[], failures: BlobSweep['failures']): Promise<RemovedBlob[]> {
+  if (ctx.blobs.deleteMany !== undefined && batch.length > 1) {
+    try {
+      await ctx.blobs.deleteMany(batch.map((b) => b.digest), { signal: ctx.signal });
+      for (const blob of batch) ctx.freed(blob.size);
+      return [...batch];
+    } catch {
+      ctx.signal?.throwIfAborted();
+    }
+  }
   const gone: RemovedBlob[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {

@@ -3,6 +3,7 @@ import type { ResumableHashes } from '../../ports/resumable-hash.js';
 import type { BlobStore } from '../../ports/blob-store.js';
 import type { MetadataStore } from '../../ports/metadata-store.js';
 import type { PolicyStore } from '../../ports/policy-store.js';
+import type { SessionLockStore } from '../../ports/session-lock-store.js';
 import type { Checkpoint } from '../checkpoint.js';
 import type { PullLog } from '../lifecycle/pull-recorder.js';
 import type { Mirror } from '../mirror/mirror.js';
@@ -22,6 +23,11 @@ export interface RegistryDeps {
    * store); unset, uploads hash with Node's faster native SHA-256 and keep the state in memory.
    */
   resumableHashes?: ResumableHashes;
+  /**
+   * Upload session locks shared with other instances (a shared blob store and database);
+   * unset, one process's own locks are all there is.
+   */
+  sessionLocks?: SessionLockStore;
   /** Largest manifest body accepted, in bytes. */
   maxManifestBytes: number;
   now: () => Date;

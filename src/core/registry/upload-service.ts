@@ -75,9 +75,11 @@ function encodeHashState(algorithm: DigestAlgorithm, saved: string): string {
 export class UploadService {
   /** Running hashes, only of sessions that have received bytes in this process. */
   private readonly hashes = new Map<string, HashState>();
-  private readonly locks = new SessionLocks();
+  private readonly locks: SessionLocks;
 
-  constructor(private readonly deps: RegistryDeps) {}
+  constructor(private readonly deps: RegistryDeps) {
+    this.locks = new SessionLocks(deps.sessionLocks === undefined ? undefined : { store: deps.sessionLocks, now: () => Date.now() });
+  }
 
   /** Number of sessions this process is hashing (for metrics). */
   get activeSessions(): number {

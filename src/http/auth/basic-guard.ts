@@ -40,19 +40,19 @@ export class BasicGuard implements AccessGuard {
     if (until === undefined || until <= this.now()) {
       const { username, password } = credentials;
       if (Buffer.byteLength(username) + Buffer.byteLength(password) > MAX_CREDENTIAL_BYTES) {
-        this.limiter?.fail(undefined, request.ip);
+        await this.limiter?.fail(undefined, request.ip);
         throw this.challenge(reply, 'invalid username or password');
       }
-      const blocked = this.limiter?.blocked(username, request.ip);
+      const blocked = await this.limiter?.blocked(username, request.ip);
       if (blocked !== undefined) {
         throw new TooManyRequestsError('too many failed logins; wait and try again', { retryAfterSeconds: Math.max(1, Math.ceil(blocked.waitMs / 1000)) });
       }
       if (!(await this.verify(username, password))) {
         this.memo.delete(key);
-        this.limiter?.fail(username, request.ip);
+        await this.limiter?.fail(username, request.ip);
         throw this.challenge(reply, 'invalid username or password');
       }
-      this.limiter?.succeed(username, request.ip);
+      await this.limiter?.succeed(username, request.ip);
       if (this.memo.size >= MAX_MEMO) this.memo.clear();
       this.memo.set(key, this.now() + MEMO_MS);
     }

@@ -1,0 +1,23 @@
+/** The shared-state tables of migration 0018, on the same connection as the other stores. */
+import type { Kysely } from 'kysely';
+import { KyselyJobRuns } from './kysely-job-runs.js';
+import { KyselyLoginThrottle } from './kysely-login-throttle.js';
+import { KyselySigningKeys } from './kysely-signing-keys.js';
+import { KyselyUploadLocks } from './kysely-upload-locks.js';
+import type { Database } from './schema.js';
+
+export interface SharedStateStores {
+  throttle: KyselyLoginThrottle;
+  signingKeys: KyselySigningKeys;
+  jobs: KyselyJobRuns;
+  uploadLocks: KyselyUploadLocks;
+}
+
+export function sharedStateStores(db: Kysely<Database>): SharedStateStores {
+  return {
+    throttle: new KyselyLoginThrottle(db),
+    signingKeys: new KyselySigningKeys(db),
+    jobs: new KyselyJobRuns(db),
+    uploadLocks: new KyselyUploadLocks(db),
+  };
+}
