@@ -139,6 +139,7 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
   proxies.changed = (project) => mirror.changed(project);
   const registry = new Registry({
     mirror,
+    projectExists: async (name) => (await stores.access.project(name)) !== undefined,
     pulls,
     blobs,
     metadata,

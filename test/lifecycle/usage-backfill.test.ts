@@ -52,6 +52,9 @@ const UNDO: Record<string, string> = {
   '0016_proxy_projects': `
     drop table proxy_projects;
     drop table proxy_tag_checks;`,
+  '0017_group_projects': `
+    drop table group_projects;
+    drop table project_mirrors;`,
 };
 
 /** Takes the database back to what 0004 left: no later tables or columns, none recorded. */

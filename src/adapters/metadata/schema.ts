@@ -285,6 +285,22 @@ export interface ProxyTagChecksTable {
   checked_at: Int64;
 }
 
+/** Group projects' ordered members and push target (migration 0017). */
+export interface GroupProjectsTable {
+  project: string;
+  /** JSON array of member project names, in resolution order. */
+  members: string;
+  push_to: string | null;
+  updated_at: Int64;
+}
+
+/** Which project mirrors which upstream host (migration 0017). */
+export interface ProjectMirrorsTable {
+  host: string;
+  project: string;
+  updated_at: Int64;
+}
+
 export interface Database {
   repositories: RepositoriesTable;
   blobs: BlobsTable;
@@ -313,4 +329,6 @@ export interface Database {
   stars: StarsTable;
   proxy_projects: ProxyProjectsTable;
   proxy_tag_checks: ProxyTagChecksTable;
+  group_projects: GroupProjectsTable;
+  project_mirrors: ProjectMirrorsTable;
 }

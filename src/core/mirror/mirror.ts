@@ -14,16 +14,20 @@ import { ProxyBlobs, type ProxiedBlob } from './proxy-blobs.js';
 import { ProxyManifests } from './proxy-manifests.js';
 import { NEGATIVE_TTL_MS } from './proxy-settings.js';
 import { ProxyTargets, type ProxyTarget } from './proxy-target.js';
+import { RoutingSettings } from './routing-settings.js';
 import { SingleFlight } from './single-flight.js';
 
 export class Mirror {
   readonly targets: ProxyTargets;
+  /** Group projects and mirrored hosts (core/registry/name-routing.ts reads them). */
+  readonly routing: RoutingSettings;
   private readonly manifests: ProxyManifests;
   private readonly blobs: ProxyBlobs;
   private readonly misses: NegativeCache;
 
   constructor(readonly deps: MirrorDeps) {
     this.targets = new ProxyTargets(deps);
+    this.routing = new RoutingSettings(deps.proxies, deps.settingsCacheMs ?? 2000);
     this.misses = new NegativeCache(deps.negativeTtlMs ?? NEGATIVE_TTL_MS, () => Date.now());
     this.manifests = new ProxyManifests(deps, new SingleFlight<ManifestRecord>(), this.misses);
     this.blobs = new ProxyBlobs(deps, new SingleFlight<void>(), this.misses);
@@ -60,6 +64,7 @@ export class Mirror {
   /** A project's settings changed here: use them from the next request on. */
   changed(project: string): void {
     this.targets.forget(project);
+    this.routing.forget();
     this.misses.clear(`${project}\0`);
   }
 
