@@ -6,7 +6,7 @@
  * resolve to one of these targets, and reuse the same rules.
  */
 import type { ManifestRecord } from '../../ports/metadata-store.js';
-import { DeniedError } from '../errors.js';
+import { DeniedError, UnsupportedError } from '../errors.js';
 import { projectOf } from '../../ports/project-name.js';
 import type { MirrorDeps } from './mirror-deps.js';
 import { NegativeCache } from './negative-cache.js';
@@ -49,6 +49,13 @@ export class Mirror {
 
   /** Pushes, deletes and mounts into a proxy project are refused: its content is the upstream's. */
   async refuseWrite(repository: string, action: 'push' | 'delete'): Promise<void> {
+    const everything = this.deps.registryProxy;
+    if (everything !== undefined) {
+      throw new UnsupportedError(
+        `this registry is a pull-through cache of ${displayUpstream(everything.url)} (proxy.remoteurl); ${action === 'push' ? 'pushes' : 'deletes'} are refused, as registry:2 does in proxy mode`,
+        { rule: 'registry-proxy', upstream: displayUpstream(everything.url), action },
+      );
+    }
     const project = projectOf(repository);
     const settings = await this.targets.settingsOf(project);
     if (settings === undefined) return;
