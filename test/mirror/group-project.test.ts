@@ -107,6 +107,20 @@ describe('pulling through a group', () => {
     const layer = await outsider.get(`/v2/all/library/nginx/blobs/${privateImage.layers[0]!.digest}`);
     assert.equal(layer.status, 404, 'a private layer does not leak by digest');
     assert.ok(!layer.text.includes('team/'), 'the member name does not leak');
+    expectStatus(await registry.get('/v2/team/library/nginx/tags/list'), 200, 'team has tags');
+    const tags = await outsider.get('/v2/all/library/nginx/tags/list');
+    expectStatus(tags, 200, 'tags through the group');
+    assert.deepEqual(json<{ tags: string[] }>(tags).tags.sort(), ['only-upstream', 'v1'], "the proxy member's cached tags (team has only v1)");
+  });
+
+  test('a group none of whose members the caller may pull shows them nothing, tags included', async () => {
+    expectStatus(await admin.send('POST', '/api/v1/projects', { name: 'shut', visibility: 'public', group: { members: ['team'] } }), 201, 'create shut');
+    const outsider = as('outsider');
+    expectError(await outsider.get('/v2/shut/library/nginx/tags/list'), 404, 'NAME_UNKNOWN');
+    expectError(await outsider.get(`/v2/shut/library/nginx/referrers/${privateImage.digest}`), 404, 'NAME_UNKNOWN');
+    expectError(await outsider.get('/v2/shut/library/nginx/manifests/v1', { headers: MANIFEST_ACCEPT }), 404, 'MANIFEST_UNKNOWN');
+    const dev = as('dev');
+    expectStatus(await dev.get('/v2/shut/library/nginx/tags/list'), 200, 'a team member sees them');
   });
 
   test('pulling through a private group needs pull on the group', async () => {

@@ -15,7 +15,7 @@
 import type { GroupSettings } from '../../ports/proxy-store.js';
 import { projectOf } from '../../ports/project-name.js';
 import type { Action } from '../access/actions.js';
-import { BlobUnknownError, DeniedError, ManifestUnknownError, RegistryError } from '../errors.js';
+import { BlobUnknownError, DeniedError, ManifestUnknownError, NameUnknownError, RegistryError } from '../errors.js';
 import type { BlobService } from './blob-service.js';
 import type { ManifestService } from './manifest-service.js';
 import type { RegistryDeps } from './registry-deps.js';
@@ -73,10 +73,10 @@ export class NameRouting {
         return this.firstWithBlob(repository, readable, operation.digest);
       case 'tags':
         for (const candidate of readable) if ((await this.deps.metadata.listTags(candidate, { limit: 1 })).length > 0) return candidate;
-        return readable[0] ?? `${settings.members[0] ?? project}/${path}`;
+        return this.firstOrUnknown(repository, readable);
       case 'referrers':
         for (const candidate of readable) if (await this.deps.metadata.manifest(candidate, operation.digest)) return candidate;
-        return readable[0] ?? `${settings.members[0] ?? project}/${path}`;
+        return this.firstOrUnknown(repository, readable);
     }
   }
 
@@ -119,6 +119,12 @@ export class NameRouting {
       throw new DeniedError(`${action} to ${repository} goes to ${target}, which you may not ${action}`, { rule: 'group-project', project, member: settings.pushTo, action });
     }
     return target;
+  }
+
+  /** Never a member the caller may not pull: with none, the group's name is unknown to them. */
+  private firstOrUnknown(repository: string, readable: string[]): string {
+    if (readable[0] !== undefined) return readable[0];
+    throw new NameUnknownError('repository name not known to registry', { name: repository });
   }
 
   private async firstWithManifest(repository: string, candidates: string[], reference: string): Promise<string> {
