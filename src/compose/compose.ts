@@ -41,7 +41,7 @@ import { Registry } from '../core/registry/registry.js';
 import { Mirror } from '../core/mirror/mirror.js';
 import type { ProxyAdminDeps } from '../core/mirror/proxy-admin.js';
 import { ProxyStats } from '../core/mirror/proxy-stats.js';
-import { proxyAdminDeps } from './proxy-projects.js';
+import { proxyAdminDeps, registryProxySettings } from './proxy-projects.js';
 import { DEFAULT_MAX_MANIFEST_BYTES } from '../core/registry/registry-deps.js';
 
 /** The access-control pieces, present when `auth` is the built-in token service. */
@@ -134,6 +134,7 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
   const proxyStats = new ProxyStats();
   const proxies = proxyAdminDeps(config, stores.proxies);
   const mirror = new Mirror({
+    ...(config.proxy === undefined ? {} : { registryProxy: await registryProxySettings(config.proxy, proxies.secrets) }),
     proxies: stores.proxies,
     secrets: proxies.secrets,
     openUpstream: proxies.openUpstream,
@@ -147,6 +148,7 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
   proxies.changed = (project) => mirror.changed(project);
   const registry = new Registry({
     mirror,
+    projectExists: async (name) => (await stores.access.project(name)) !== undefined,
     pulls,
     blobs,
     metadata,

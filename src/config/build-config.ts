@@ -63,6 +63,8 @@ export function buildConfig(tree: RawMap, origins: ValueOrigins, cwd: string): B
       },
     },
   };
+  const proxy = registryProxy(read);
+  if (proxy !== undefined) config.proxy = proxy;
   return { config, problems: read.problems, warnings: read.warnings };
 }
 
@@ -171,6 +173,24 @@ function session(read: ValueReader): SessionConfig {
   const lifetime = positiveDuration('lifetime', DEFAULTS.sessionLifetimeSeconds);
   if (idle > lifetime) read.problem(key('idletimeout'), `is longer than auth.builtin.session.lifetime (${lifetime} s), which would cut it short`);
   return { idleTimeoutSeconds: idle, lifetimeSeconds: lifetime, maxPerUser: read.integer(key('maxperuser'), 1, 10_000) ?? DEFAULTS.sessionMaxPerUser };
+}
+
+/** registry:2's default tag TTL in proxy mode. */
+const REGISTRY_PROXY_TTL_SECONDS = 168 * 3600;
+
+function registryProxy(read: ValueReader): BerthConfig['proxy'] {
+  const key = (name: string) => ['proxy', name];
+  const remoteUrl = read.string(key('remoteurl'));
+  const username = read.string(key('username'));
+  const password = read.string(key('password'));
+  const ttl = read.duration(key('ttl'), 'go-duration');
+  if (remoteUrl === undefined) {
+    if (username !== undefined || password !== undefined || ttl !== undefined) read.problem(key('remoteurl'), 'is required with the other proxy keys: the registry to cache (REGISTRY_PROXY_REMOTEURL)');
+    return undefined;
+  }
+  if (!/^https?:\/\/[^/?#]+/i.test(remoteUrl)) read.problem(key('remoteurl'), `must be an http(s) URL such as https://registry-1.docker.io, got "${remoteUrl}"`);
+  if ((username === undefined) !== (password === undefined)) read.problem(key(username === undefined ? 'username' : 'password'), 'is required with the other of username and password');
+  return { remoteUrl, username, password, ttlSeconds: ttl ?? REGISTRY_PROXY_TTL_SECONDS };
 }
 
 function ui(read: ValueReader, cwd: string): BerthConfig['ui'] {

@@ -5,7 +5,7 @@
  * - ignored: accepted with a warning, because dropping them cannot lose data or weaken access
  *   control (caches, log formatting, debug servers, health checks, webhooks);
  * - refused: Berth cannot honour them yet and running without them would be unsafe or silently
- *   different (other storage drivers, auth, pull-through proxy, read-only mode, mutual TLS),
+ *   different (other storage drivers, auth, read-only mode, mutual TLS),
  *   so they are problems unless their value already matches what Berth does.
  * Anything else is an unknown key: a problem, with the nearest known name suggested.
  */
@@ -196,7 +196,8 @@ export const CONFIG_KEYS: SectionRule = section({
   redis: ignored('Berth does not use Redis in its embedded mode'),
   health: ignored('Berth serves /healthz and /readyz'),
   catalog: ignored('Berth paginates /v2/_catalog itself'),
-  proxy: refused('pull-through caching is not supported yet; Berth would serve as a plain registry'),
+  // registry:2's pull-through cache mode: every repository is proxied to remoteurl.
+  proxy: section({ remoteurl: text, username: text, password: text, ttl: duration }),
   compatibility: ignored('schema 1 manifests are not supported'),
   validation: ignored('Berth applies its own manifest validation'),
   policy: ignored('repository class policies are not supported'),

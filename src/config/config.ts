@@ -171,6 +171,18 @@ export interface LoginThrottleConfig {
   windowSeconds: number;
 }
 
+/**
+ * registry:2's `proxy:` section: the whole registry is a pull-through cache of `remoteUrl`
+ * (every repository name proxied, pushes refused).
+ */
+export interface RegistryProxyConfig {
+  remoteUrl: string;
+  username: string | undefined;
+  password: string | undefined;
+  /** How long a cached tag is served before it is re-validated upstream (registry:2: 168h). */
+  ttlSeconds: number;
+}
+
 export interface BerthConfig {
   log: { level: LogLevel };
   http: HttpConfig;
@@ -181,4 +193,6 @@ export interface BerthConfig {
   uploads: UploadsConfig;
   auth: AuthConfig;
   ui: UiConfig;
+  /** Undefined unless `proxy.remoteurl` is set. */
+  proxy?: RegistryProxyConfig | undefined;
 }

@@ -236,8 +236,6 @@ storage:
 auth:
   silly:
     realm: basic
-proxy:
-  remoteurl: https://registry-1.docker.io
 http:
   prefix: /nested/
   tls:
@@ -246,7 +244,7 @@ http:
     );
     assert.deepEqual(
       problemsOf(() => loadConfig({ file: refusing, env: {} })).map((p) => p.split(':')[0]),
-      ['storage.inmemory', 'storage.maintenance.readonly', 'auth.silly', 'proxy', 'http.prefix', 'http.tls.clientcas'],
+      ['storage.inmemory', 'storage.maintenance.readonly', 'auth.silly', 'http.prefix', 'http.tls.clientcas'],
     );
     const harmless = dir.write(
       'harmless.yml',

@@ -5,6 +5,9 @@
  *
  * The upstream password is stored only as the SecretBox sealed it (see ports/secret-box.ts):
  * this store never sees it in clear.
+ *
+ * It also keeps group projects (an ordered list of member projects under one name) and which
+ * project mirrors which upstream host: both are routing settings of the same kind.
  */
 import type { IoOptions } from './blob-store.js';
 
@@ -22,6 +25,13 @@ export interface ProxySettings {
   skipVerify: boolean;
 }
 
+export interface GroupSettings {
+  /** Member projects, in the order a pull tries them. */
+  members: string[];
+  /** The hosted member that receives pushes to the group; undefined: pushes refused. */
+  pushTo?: string | undefined;
+}
+
 export interface ProxyStore {
   /** The project's proxy settings; undefined for a hosted project (or no project at all). */
   get(project: string, options?: IoOptions): Promise<ProxySettings | undefined>;
@@ -33,4 +43,16 @@ export interface ProxyStore {
   tagCheckedAt(repository: string, tag: string, options?: IoOptions): Promise<Date | undefined>;
   /** Records a fetch or re-validation of `tag` (creates or moves the stamp). */
   markTagChecked(repository: string, tag: string, at: Date, options?: IoOptions): Promise<void>;
+  /** The project's group settings; undefined when it is no group. */
+  group(project: string, options?: IoOptions): Promise<GroupSettings | undefined>;
+  /** Makes the project a group with these settings, or replaces them. */
+  setGroup(project: string, settings: GroupSettings, options?: IoOptions): Promise<void>;
+  /** Every group project, by name. */
+  listGroups(options?: IoOptions): Promise<Array<{ project: string; settings: GroupSettings }>>;
+  /** The project that mirrors `host` (`docker.io`), if any. */
+  mirrorOf(host: string, options?: IoOptions): Promise<string | undefined>;
+  /** Makes `project` the mirror of `host` (replacing any other), or, with undefined, no project. */
+  setMirror(host: string, project: string | undefined, options?: IoOptions): Promise<void>;
+  /** Every mirrored host and its project. */
+  listMirrors(options?: IoOptions): Promise<Array<{ host: string; project: string }>>;
 }

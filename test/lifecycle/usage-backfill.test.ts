@@ -52,6 +52,9 @@ const UNDO: Record<string, string> = {
   '0016_proxy_projects': `
     drop table proxy_projects;
     drop table proxy_tag_checks;`,
+  '0017_group_projects': `
+    drop table group_projects;
+    drop table project_mirrors;`,
   '0018_shared_state': `
     drop table login_throttle;
     drop table signing_keys;

@@ -1,10 +1,11 @@
 /**
  * ProxyStore over the shared metadata database (tables `proxy_projects` and `proxy_tag_checks`,
- * migration 0016; migrated by the metadata or access store's `migrate()`).
+ * migration 0016; `group_projects` and `project_mirrors`, 0017; migrated by the metadata or
+ * access store's `migrate()`).
  */
 import type { Kysely } from 'kysely';
 import type { IoOptions } from '../../ports/blob-store.js';
-import type { ProxySettings, ProxyStore } from '../../ports/proxy-store.js';
+import type { GroupSettings, ProxySettings, ProxyStore } from '../../ports/proxy-store.js';
 import type { Database, ProxyProjectsTable } from './schema.js';
 
 type Row = Omit<ProxyProjectsTable, 'ttl_seconds' | 'updated_at'> & { ttl_seconds: number | string | bigint };
@@ -67,6 +68,61 @@ export class KyselyProxyStore implements ProxyStore {
       .onConflict((oc) => oc.columns(['repository', 'tag']).doUpdateSet({ checked_at: at.getTime() }))
       .execute();
   }
+
+  async group(project: string, options?: IoOptions): Promise<GroupSettings | undefined> {
+    options?.signal?.throwIfAborted();
+    const row = await this.#db.selectFrom('group_projects').selectAll().where('project', '=', project).executeTakeFirst();
+    return row === undefined ? undefined : toGroup(row);
+  }
+
+  async setGroup(project: string, settings: GroupSettings, options?: IoOptions): Promise<void> {
+    options?.signal?.throwIfAborted();
+    const values = { members: JSON.stringify(settings.members), push_to: settings.pushTo ?? null, updated_at: this.#now().getTime() };
+    await this.#db
+      .insertInto('group_projects')
+      .values({ project, ...values })
+      .onConflict((oc) => oc.column('project').doUpdateSet(values))
+      .execute();
+  }
+
+  async listGroups(options?: IoOptions): Promise<Array<{ project: string; settings: GroupSettings }>> {
+    options?.signal?.throwIfAborted();
+    const rows = await this.#db.selectFrom('group_projects').selectAll().orderBy('project').execute();
+    return rows.map((row) => ({ project: row.project, settings: toGroup(row) }));
+  }
+
+  async mirrorOf(host: string, options?: IoOptions): Promise<string | undefined> {
+    options?.signal?.throwIfAborted();
+    const row = await this.#db.selectFrom('project_mirrors').select('project').where('host', '=', host).executeTakeFirst();
+    return row?.project;
+  }
+
+  async setMirror(host: string, project: string | undefined, options?: IoOptions): Promise<void> {
+    options?.signal?.throwIfAborted();
+    if (project === undefined) {
+      await this.#db.deleteFrom('project_mirrors').where('host', '=', host).execute();
+      return;
+    }
+    const values = { project, updated_at: this.#now().getTime() };
+    await this.#db
+      .insertInto('project_mirrors')
+      .values({ host, ...values })
+      .onConflict((oc) => oc.column('host').doUpdateSet(values))
+      .execute();
+  }
+
+  async listMirrors(options?: IoOptions): Promise<Array<{ host: string; project: string }>> {
+    options?.signal?.throwIfAborted();
+    return this.#db.selectFrom('project_mirrors').select(['host', 'project']).orderBy('host').execute();
+  }
+}
+
+function toGroup(row: { members: string; push_to: string | null }): GroupSettings {
+  const members = JSON.parse(row.members) as unknown;
+  return {
+    members: Array.isArray(members) ? members.filter((m): m is string => typeof m === 'string') : [],
+    pushTo: row.push_to ?? undefined,
+  };
 }
 
 function toSettings(row: Row): ProxySettings {

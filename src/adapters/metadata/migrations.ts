@@ -632,6 +632,7 @@ function migrations(dialect: MetadataDialect): Record<string, Migration> {
     '0014_browse': browseSchema(dialect),
     '0015_upload_hash_state': uploadHashStateSchema,
     '0016_proxy_projects': proxyProjectsSchema(dialect),
+    '0017_group_projects': groupProjectsSchema(dialect),
     '0018_shared_state': sharedStateSchema(dialect),
   };
 }
@@ -717,6 +718,33 @@ function proxyProjectsSchema(dialect: MetadataDialect): Migration {
         .addColumn('tag', key, (c) => c.notNull())
         .addColumn('checked_at', 'bigint', (c) => c.notNull())
         .addPrimaryKeyConstraint('proxy_tag_checks_pk', ['repository', 'tag'])
+        .execute();
+    },
+  };
+}
+
+/**
+ * Group projects and mirrors (0017): a project with a row in `group_projects` joins its ordered
+ * `members` (a JSON array of project names) under one name, pushes going to `push_to`;
+ * `project_mirrors` names the project (proxy or group) that serves pulls of names that are no
+ * project, for one upstream host (`docker.io`; the `ns` of containerd's mirror requests).
+ */
+function groupProjectsSchema(dialect: MetadataDialect): Migration {
+  const key = dialect.keyType;
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('group_projects')
+        .addColumn('project', key, (c) => c.notNull().primaryKey())
+        .addColumn('members', 'text', (c) => c.notNull())
+        .addColumn('push_to', key)
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('project_mirrors')
+        .addColumn('host', key, (c) => c.notNull().primaryKey())
+        .addColumn('project', key, (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
         .execute();
     },
   };

@@ -316,6 +316,22 @@ export interface UploadLocksTable {
   expires_at: Int64;
 }
 
+/** Group projects' ordered members and push target (migration 0017). */
+export interface GroupProjectsTable {
+  project: string;
+  /** JSON array of member project names, in resolution order. */
+  members: string;
+  push_to: string | null;
+  updated_at: Int64;
+}
+
+/** Which project mirrors which upstream host (migration 0017). */
+export interface ProjectMirrorsTable {
+  host: string;
+  project: string;
+  updated_at: Int64;
+}
+
 export interface Database {
   repositories: RepositoriesTable;
   blobs: BlobsTable;
@@ -348,4 +364,6 @@ export interface Database {
   signing_keys: SigningKeysTable;
   job_runs: JobRunsTable;
   upload_locks: UploadLocksTable;
+  group_projects: GroupProjectsTable;
+  project_mirrors: ProjectMirrorsTable;
 }

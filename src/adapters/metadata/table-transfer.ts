@@ -41,6 +41,8 @@ export const TABLE_PLAN: { readonly [T in TableName]: TablePlan<T> } = {
   project_policies: { copy: true, key: ['project'] },
   // The upstream password stays encrypted: `berth migrate` carries the key file beside the signing key.
   proxy_projects: { copy: true, key: ['project'] },
+  group_projects: { copy: true, key: ['project'] },
+  project_mirrors: { copy: true, key: ['host'] },
   settings: { copy: true, key: ['key'] },
   repositories: { copy: true, key: ['name'] },
   blobs: { copy: true, key: ['digest'] },

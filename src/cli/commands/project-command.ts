@@ -1,4 +1,4 @@
-/** `berth project add|create|list|visibility|proxy|member …`. */
+/** `berth project add|create|list|visibility|proxy|group|mirror|member …`. */
 import { readFile } from 'node:fs/promises';
 import type { ProjectView } from '../../core/access/admin-views.js';
 import type { ProxyInput } from '../../core/mirror/proxy-settings.js';
@@ -13,6 +13,13 @@ export const projectUsage = `Usage:
                                                     create a project; with --proxy, a pull-through
                                                     cache of that registry (pinged first unless
                                                     --no-check), e.g. --proxy https://registry-1.docker.io
+  berth project create NAME --group M1,M2 [--push-to M1] [--public]
+                                                    a group: NAME/x/y pulls x/y from each member
+                                                    in order; pushes go to the --push-to member
+  berth project group NAME [--members M1,M2] [--push-to M | --no-push-to]
+                                                    change a group's members or push member
+  berth project mirror NAME HOST|none               serve pulls of names that are no project here
+                                                    (docker.io's registry-mirrors) and ?ns=HOST
   berth project proxy NAME [--url URL] [--username U] [--password-stdin] [--no-password]
                        [--ttl 1h] [--ca PEM-FILE] [--no-ca] [--skip-verify true|false] [--no-check]
                                                     change a proxy project's upstream
@@ -37,10 +44,28 @@ export async function projectCommand(args: string[]): Promise<void> {
     case 'create': {
       const { values, positionals } = parse(
         rest,
-        { public: { type: 'boolean' }, proxy: { type: 'string' }, ...PROXY_OPTIONS, 'skip-verify': { type: 'boolean' } },
+        {
+          public: { type: 'boolean' },
+          proxy: { type: 'string' },
+          ...PROXY_OPTIONS,
+          'skip-verify': { type: 'boolean' },
+          group: { type: 'string' },
+          'push-to': { type: 'string' },
+          'mirror-of': { type: 'string' },
+        },
         projectUsage,
         { min: 1, max: 1 },
       );
+      if (values.group !== undefined) {
+        if (values.proxy !== undefined) throw new UsageError('a project is a --proxy or a --group, not both', projectUsage);
+        const group = { members: memberList(values.group), ...(values['push-to'] === undefined ? {} : { pushTo: values['push-to'] }) };
+        return withAdmin(values.config, async ({ admin, actor }) => {
+          let project = await admin.projects.createGroup(actor, positionals[0]!, values.public ? 'public' : 'private', group);
+          if (values['mirror-of'] !== undefined) project = await admin.projects.setMirrorOf(actor, project.name, values['mirror-of']);
+          print(`created ${project.visibility} ${describe(project)}`);
+        });
+      }
+      if (values['push-to'] !== undefined) throw new UsageError('--push-to needs --group', projectUsage);
       if (values.proxy === undefined && (values.username ?? values['password-stdin'] ?? values.ttl ?? values.ca ?? values['skip-verify'] ?? values['no-check']) !== undefined) {
         throw new UsageError('--username, --password-stdin, --ttl, --ca, --skip-verify and --no-check need --proxy URL', projectUsage);
       }
@@ -49,8 +74,31 @@ export async function projectCommand(args: string[]): Promise<void> {
           ? undefined
           : { ...(await proxyInput(values)), url: values.proxy, skipVerify: values['skip-verify'] === true, check: !values['no-check'] };
       return withAdmin(values.config, async ({ admin, actor }) => {
-        const project = await admin.projects.create(actor, positionals[0]!, values.public ? 'public' : 'private', proxy);
+        let project = await admin.projects.create(actor, positionals[0]!, values.public ? 'public' : 'private', proxy);
+        if (values['mirror-of'] !== undefined) project = await admin.projects.setMirrorOf(actor, project.name, values['mirror-of']);
         print(`created ${project.visibility} ${describe(project)}`);
+      });
+    }
+    case 'group': {
+      const { values, positionals } = parse(
+        rest,
+        { members: { type: 'string' }, 'push-to': { type: 'string' }, 'no-push-to': { type: 'boolean' } },
+        projectUsage,
+        { min: 1, max: 1 },
+      );
+      const input = {
+        ...(values.members === undefined ? {} : { members: memberList(values.members) }),
+        ...(values['no-push-to'] ? { pushTo: null } : values['push-to'] === undefined ? {} : { pushTo: values['push-to'] }),
+      };
+      return withAdmin(values.config, async ({ admin, actor }) => {
+        print(`changed ${describe(await admin.projects.setGroup(actor, positionals[0]!, input))}`);
+      });
+    }
+    case 'mirror': {
+      const { values, positionals } = parse(rest, {}, projectUsage, { min: 2, max: 2 });
+      const host = positionals[1] === 'none' ? null : positionals[1]!;
+      return withAdmin(values.config, async ({ admin, actor }) => {
+        print(`changed ${describe(await admin.projects.setMirrorOf(actor, positionals[0]!, host))}`);
       });
     }
     case 'proxy': {
@@ -80,7 +128,7 @@ export async function projectCommand(args: string[]): Promise<void> {
         print(
           table(
             ['NAME', 'VISIBILITY', 'KIND', 'CREATED'],
-            projects.map((p) => [p.name, p.visibility, p.proxy === undefined ? 'hosted' : `proxy of ${p.proxy.upstream}`, time(p.createdAt)]),
+            projects.map((p) => [p.name, p.visibility, kindOf(p), time(p.createdAt)]),
           ),
         );
       });
@@ -155,8 +203,22 @@ async function proxyInput(values: { username?: string; 'password-stdin'?: boolea
   return input;
 }
 
+function memberList(value: string): string[] {
+  return value.split(',').map((m) => m.trim()).filter((m) => m !== '');
+}
+
+function kindOf(p: ProjectView): string {
+  const kind = p.group !== undefined ? `group of ${p.group.members.join(',')}` : p.proxy === undefined ? 'hosted' : `proxy of ${p.proxy.upstream}`;
+  return p.mirrorOf === undefined ? kind : `${kind}, mirror of ${p.mirrorOf.join(',')}`;
+}
+
 function describe(project: ProjectView): string {
-  if (project.proxy === undefined) return `project ${project.name}`;
+  const mirror = project.mirrorOf === undefined ? '' : ` (mirror of ${project.mirrorOf.join(', ')})`;
+  if (project.group !== undefined) {
+    const push = project.group.pushTo === undefined ? 'pushes refused' : `pushes to ${project.group.pushTo}`;
+    return `group project ${project.name} of ${project.group.members.join(', ')} (${push})${mirror}`;
+  }
+  if (project.proxy === undefined) return `project ${project.name}${mirror}`;
   const p = project.proxy;
-  return `proxy project ${project.name} of ${p.url} (tags re-validated after ${p.ttlSeconds}s${p.username === undefined ? '' : `, as ${p.username}`})`;
+  return `proxy project ${project.name} of ${p.url} (tags re-validated after ${p.ttlSeconds}s${p.username === undefined ? '' : `, as ${p.username}`})${mirror}`;
 }

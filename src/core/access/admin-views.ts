@@ -10,7 +10,14 @@ export type RobotView = Omit<RobotRecord, 'secretHash'>;
 export type TokenView = Omit<PersonalTokenRecord, 'secretHash'>;
 /** A project, with the caller's role in it when they are a member. */
 /** A project as its viewers see it: `kind` proxy with its upstream (never its password), else hosted. */
-export type ProjectView = ProjectRecord & { role?: ProjectRole; kind: 'hosted' | 'proxy'; proxy?: ProxyView };
+export type ProjectView = ProjectRecord & {
+  role?: ProjectRole;
+  kind: 'hosted' | 'proxy' | 'group';
+  proxy?: ProxyView;
+  group?: { members: string[]; pushTo?: string };
+  /** Upstream hosts this project is the transparent mirror of. */
+  mirrorOf?: string[];
+};
 
 export function userView({ passwordHash: _, ...user }: UserRecord): UserView {
   return user;

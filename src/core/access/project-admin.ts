@@ -6,8 +6,10 @@
  * policy lets pull; to anyone else it does not exist, so private names are not disclosed.
  */
 import type { MemberRecord, ProjectRecord, Visibility } from '../../ports/access-store.js';
-import type { ProxySettings } from '../../ports/proxy-store.js';
-import { ConflictError, NotFoundError, UnsupportedError } from '../errors.js';
+import type { GroupSettings, ProxySettings } from '../../ports/proxy-store.js';
+import { groupDetail, groupFrom, type GroupInput } from '../mirror/group-admin.js';
+import { normalizeHost } from '../registry/name-routing.js';
+import { ConflictError, InvalidInputError, NotFoundError, UnsupportedError } from '../errors.js';
 import { checkUpstream, proxyDetail, proxyView, settingsFrom } from '../mirror/proxy-admin.js';
 import type { ProxyInput } from '../mirror/proxy-settings.js';
 import { projectOf, roleManages } from './actions.js';
@@ -20,14 +22,71 @@ export class ProjectAdmin {
   constructor(private readonly ctx: AdminContext) {}
 
   async list(actor: Actor): Promise<ProjectView[]> {
-    const [projects, roles, proxies] = await Promise.all([this.ctx.store.listProjects(), this.rolesOf(actor), this.proxies()]);
-    return projects.filter((p) => this.visible(actor, p, roles)).map((p) => this.view(actor, p, roles, proxies.get(p.name)));
+    const [projects, roles, proxies, routing] = await Promise.all([this.ctx.store.listProjects(), this.rolesOf(actor), this.proxies(), this.routing()]);
+    return projects
+      .filter((p) => this.visible(actor, p, roles))
+      .map((p) => this.view(actor, p, roles, proxies.get(p.name), routing.groups.get(p.name), routing.mirrors.get(p.name)));
   }
 
   async get(actor: Actor, name: string): Promise<ProjectView> {
     const [project, roles] = await Promise.all([this.ctx.store.project(name), this.rolesOf(actor)]);
     if (!project || !this.visible(actor, project, roles)) throw unknownProject(name);
-    return this.view(actor, project, roles, await this.ctx.deps.proxies?.store.get(name));
+    const store = this.ctx.deps.proxies?.store;
+    const mirrors = (await store?.listMirrors())?.filter((m) => m.project === name).map((m) => m.host);
+    return this.view(actor, project, roles, await store?.get(name), await store?.group(name), mirrors);
+  }
+
+  /** A group project (system admins only): members in pull order, and the hosted member pushes go to. */
+  async createGroup(actor: Actor, name: string, visibility: string, input: GroupInput): Promise<ProjectView> {
+    await this.ctx.requireSystemAdmin(actor, 'project.create', { repository: name, detail: 'kind=group' });
+    const deps = this.proxyDeps();
+    const project = assertProjectName(name);
+    const value = assertVisibility(visibility);
+    if (await this.ctx.store.project(project)) throw new ConflictError(`project ${project} already exists`, { name: project });
+    const settings = await groupFrom(project, input, undefined, deps.store, async (n) => (await this.ctx.store.project(n)) !== undefined);
+    // The settings before the project: a push racing the creation must find it a group already.
+    await deps.store.setGroup(project, settings);
+    deps.changed?.(project);
+    const view = await this.createProject(actor, project, value, 'explicit', undefined, settings);
+    return view;
+  }
+
+  /** Changes a group's members or push member (system admins only). */
+  async setGroup(actor: Actor, name: string, input: GroupInput): Promise<ProjectView> {
+    await this.ctx.requireSystemAdmin(actor, 'project.group', { repository: name });
+    const deps = this.proxyDeps();
+    await this.requireProject(name);
+    const previous = await deps.store.group(name);
+    if (previous === undefined) throw new ConflictError(`project ${name} is not a group; create one with --group`, { name });
+    const settings = await groupFrom(name, input, previous, deps.store, async (n) => (await this.ctx.store.project(n)) !== undefined);
+    await deps.store.setGroup(name, settings);
+    deps.changed?.(name);
+    await this.ctx.record(actor, 'project.group', { repository: name, detail: groupDetail(settings) });
+    return this.get(actor, name);
+  }
+
+  /**
+   * Makes the project the transparent mirror of an upstream host (system admins only): pulls of
+   * names that are no project here (or that carry `?ns=<host>`) are served from it. Null: the
+   * project mirrors no host any more.
+   */
+  async setMirrorOf(actor: Actor, name: string, host: string | null): Promise<ProjectView> {
+    await this.ctx.requireSystemAdmin(actor, 'project.mirror', { repository: name });
+    const deps = this.proxyDeps();
+    await this.requireProject(name);
+    if (host === null) {
+      for (const mirror of await deps.store.listMirrors()) if (mirror.project === name) await deps.store.setMirror(mirror.host, undefined);
+    } else {
+      const normalized = normalizeHost(host);
+      if (!/^[a-z0-9.-]+(:\d{1,5})?$/.test(normalized)) throw new InvalidInputError(`mirror host ${JSON.stringify(host)} is not a host name such as docker.io or ghcr.io`, { host });
+      if ((await deps.store.get(name)) === undefined && (await deps.store.group(name)) === undefined) {
+        throw new ConflictError(`project ${name} is hosted; only a proxy or group project can mirror an upstream host`, { name });
+      }
+      await deps.store.setMirror(normalized, name);
+    }
+    deps.changed?.(name);
+    await this.ctx.record(actor, 'project.mirror', { repository: name, detail: `mirror-of=${host === null ? 'none' : normalizeHost(host)}` });
+    return this.get(actor, name);
   }
 
   /**
@@ -127,7 +186,14 @@ export class ProjectAdmin {
     }
   }
 
-  private async createProject(actor: Actor, name: string, visibility: Visibility, how: 'explicit' | 'push', proxy?: ProxySettings): Promise<ProjectView> {
+  private async createProject(
+    actor: Actor,
+    name: string,
+    visibility: Visibility,
+    how: 'explicit' | 'push',
+    proxy?: ProxySettings,
+    group?: GroupSettings,
+  ): Promise<ProjectView> {
     const record: ProjectRecord = { name, visibility, createdAt: this.ctx.deps.now() };
     await this.ctx.createOnce(
       () => this.ctx.store.createProject(record),
@@ -137,10 +203,10 @@ export class ProjectAdmin {
     // The creator becomes its admin when they are a stored user (not the CLI, which has no account).
     const owner = actor.kind === 'user' && (await this.ctx.store.user(actor.name)) !== undefined ? actor.name : undefined;
     if (owner !== undefined) await this.ctx.store.setMember({ project: name, user: owner, role: 'admin' });
-    const detail = `visibility=${visibility}${owner === undefined ? '' : ` admin=${owner}`}${how === 'push' ? ' on=push' : ''}${proxy === undefined ? '' : ` ${proxyDetail(proxy)}`}`;
+    const detail = `visibility=${visibility}${owner === undefined ? '' : ` admin=${owner}`}${how === 'push' ? ' on=push' : ''}${proxy === undefined ? '' : ` ${proxyDetail(proxy)}`}${group === undefined ? '' : ` ${groupDetail(group)}`}`;
     await this.ctx.record(actor, 'project.create', { repository: name, detail });
     const roles = new Map<string, MemberRecord['role']>(owner === undefined ? [] : [[name, 'admin']]);
-    return this.view(actor, record, roles, proxy);
+    return this.view(actor, record, roles, proxy, group);
   }
 
   private proxyDeps() {
@@ -154,13 +220,31 @@ export class ProjectAdmin {
     return new Map(list.map((p) => [p.project, p.settings]));
   }
 
-  private view(actor: Actor, project: ProjectRecord, roles: Map<string, MemberRecord['role']>, proxy: ProxySettings | undefined): ProjectView {
+  private async routing(): Promise<{ groups: Map<string, GroupSettings>; mirrors: Map<string, string[]> }> {
+    const store = this.ctx.deps.proxies?.store;
+    const [groups, mirrors] = await Promise.all([store?.listGroups() ?? [], store?.listMirrors() ?? []]);
+    const byProject = new Map<string, string[]>();
+    for (const m of mirrors) byProject.set(m.project, [...(byProject.get(m.project) ?? []), m.host]);
+    return { groups: new Map(groups.map((g) => [g.project, g.settings])), mirrors: byProject };
+  }
+
+  private view(
+    actor: Actor,
+    project: ProjectRecord,
+    roles: Map<string, MemberRecord['role']>,
+    proxy: ProxySettings | undefined,
+    group?: GroupSettings,
+    mirrorOf?: string[],
+  ): ProjectView {
     const role = roles.get(project.name);
     return {
       ...project,
       ...(role === undefined ? {} : { role }),
-      kind: proxy === undefined ? 'hosted' : 'proxy',
+      kind: group !== undefined ? 'group' : proxy === undefined ? 'hosted' : 'proxy',
       ...(proxy === undefined ? {} : { proxy: proxyView(proxy, this.ctx.isSystemAdmin(actor)) }),
+      // Member names only: what each member holds stays behind its own access.
+      ...(group === undefined ? {} : { group: { members: group.members, ...(group.pushTo === undefined ? {} : { pushTo: group.pushTo }) } }),
+      ...(mirrorOf === undefined || mirrorOf.length === 0 ? {} : { mirrorOf }),
     };
   }
 

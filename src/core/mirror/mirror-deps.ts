@@ -2,7 +2,7 @@
 import type { BlobStore } from '../../ports/blob-store.js';
 import type { MetadataStore } from '../../ports/metadata-store.js';
 import type { PolicyStore } from '../../ports/policy-store.js';
-import type { ProxyStore } from '../../ports/proxy-store.js';
+import type { ProxySettings, ProxyStore } from '../../ports/proxy-store.js';
 import type { SecretBox } from '../../ports/secret-box.js';
 import type { OpenUpstream } from '../../ports/upstream-registry.js';
 import type { ProxyStats } from './proxy-stats.js';
@@ -22,6 +22,11 @@ export interface MirrorDeps {
   stats: ProxyStats;
   /** How long a project's proxy settings are reused before being read again (other instances' changes). */
   settingsCacheMs?: number;
+  /**
+   * registry:2's proxy mode (config `proxy:`): every repository is proxied to these settings'
+   * upstream under its own name, and every push is refused.
+   */
+  registryProxy?: ProxySettings;
   /** How long an upstream 404 is remembered. */
   negativeTtlMs?: number;
 }

@@ -6,7 +6,7 @@
  * resolve to one of these targets, and reuse the same rules.
  */
 import type { ManifestRecord } from '../../ports/metadata-store.js';
-import { DeniedError } from '../errors.js';
+import { DeniedError, UnsupportedError } from '../errors.js';
 import { projectOf } from '../../ports/project-name.js';
 import type { MirrorDeps } from './mirror-deps.js';
 import { NegativeCache } from './negative-cache.js';
@@ -14,16 +14,20 @@ import { ProxyBlobs, type ProxiedBlob } from './proxy-blobs.js';
 import { ProxyManifests } from './proxy-manifests.js';
 import { NEGATIVE_TTL_MS } from './proxy-settings.js';
 import { ProxyTargets, type ProxyTarget } from './proxy-target.js';
+import { RoutingSettings } from './routing-settings.js';
 import { SingleFlight } from './single-flight.js';
 
 export class Mirror {
   readonly targets: ProxyTargets;
+  /** Group projects and mirrored hosts (core/registry/name-routing.ts reads them). */
+  readonly routing: RoutingSettings;
   private readonly manifests: ProxyManifests;
   private readonly blobs: ProxyBlobs;
   private readonly misses: NegativeCache;
 
   constructor(readonly deps: MirrorDeps) {
     this.targets = new ProxyTargets(deps);
+    this.routing = new RoutingSettings(deps.proxies, deps.settingsCacheMs ?? 2000);
     this.misses = new NegativeCache(deps.negativeTtlMs ?? NEGATIVE_TTL_MS, () => Date.now());
     this.manifests = new ProxyManifests(deps, new SingleFlight<ManifestRecord>(), this.misses);
     this.blobs = new ProxyBlobs(deps, new SingleFlight<void>(), this.misses);
@@ -45,6 +49,13 @@ export class Mirror {
 
   /** Pushes, deletes and mounts into a proxy project are refused: its content is the upstream's. */
   async refuseWrite(repository: string, action: 'push' | 'delete'): Promise<void> {
+    const everything = this.deps.registryProxy;
+    if (everything !== undefined) {
+      throw new UnsupportedError(
+        `this registry is a pull-through cache of ${displayUpstream(everything.url)} (proxy.remoteurl); ${action === 'push' ? 'pushes' : 'deletes'} are refused, as registry:2 does in proxy mode`,
+        { rule: 'registry-proxy', upstream: displayUpstream(everything.url), action },
+      );
+    }
     const project = projectOf(repository);
     const settings = await this.targets.settingsOf(project);
     if (settings === undefined) return;
@@ -60,6 +71,7 @@ export class Mirror {
   /** A project's settings changed here: use them from the next request on. */
   changed(project: string): void {
     this.targets.forget(project);
+    this.routing.forget();
     this.misses.clear(`${project}\0`);
   }
 

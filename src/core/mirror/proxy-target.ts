@@ -19,6 +19,9 @@ export interface ProxyTarget {
   ttlMs: number;
 }
 
+/** The client key of registry:2's proxy mode (no project can be named so). */
+const REGISTRY_PROXY = '\0proxy.remoteurl';
+
 interface Known {
   settings: ProxySettings | undefined;
   readAt: number;
@@ -44,6 +47,11 @@ export class ProxyTargets {
   /** The proxy target of a repository, or undefined when its project is hosted. */
   async of(repository: string): Promise<ProxyTarget | undefined> {
     const project = projectOf(repository);
+    const everything = this.deps.registryProxy;
+    if (everything !== undefined) {
+      // Proxy mode: the name is the upstream's own; the project stays the first component (policies, usage).
+      return { project, settings: everything, upstream: await this.clientOf(REGISTRY_PROXY, everything), name: repository, ttlMs: everything.ttlSeconds * 1000 };
+    }
     // The project's own name is no upstream repository: it stays an (empty) local name.
     if (project === repository) return undefined;
     const settings = await this.settingsOf(project);
@@ -90,7 +98,7 @@ export async function openTarget(deps: Pick<MirrorDeps, 'openUpstream' | 'secret
   const password = settings.sealedPassword === undefined ? undefined : await deps.secrets.open(settings.sealedPassword);
   return deps.openUpstream({
     url: settings.url,
-    label: `proxy project ${project}`,
+    label: project === REGISTRY_PROXY ? 'the registry proxy (proxy.remoteurl)' : `proxy project ${project}`,
     ...(settings.username === undefined ? {} : { username: settings.username }),
     ...(password === undefined ? {} : { password }),
     ...(settings.caPem === undefined ? {} : { ca: settings.caPem }),

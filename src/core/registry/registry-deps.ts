@@ -41,6 +41,8 @@ export interface RegistryDeps {
   uploadLimits?: UploadSessionLimits;
   /** Proxy projects (core/mirror): reads through them, writes into them refused; absent: all hosted. */
   mirror?: Mirror;
+  /** Whether a project of that name exists (a mirror never shadows one); absent: only repositories count. */
+  projectExists?: (project: string) => Promise<boolean>;
   /** Test hooks between steps (see core/checkpoint.ts); absent in production. */
   checkpoint?: Checkpoint;
 }

@@ -2,6 +2,7 @@
 import { BlobService } from './blob-service.js';
 import { ListingService } from './listing-service.js';
 import { ManifestService } from './manifest-service.js';
+import { NameRouting } from './name-routing.js';
 import type { RegistryDeps } from './registry-deps.js';
 import { UploadService } from './upload-service.js';
 
@@ -10,12 +11,15 @@ export class Registry {
   readonly uploads: UploadService;
   readonly manifests: ManifestService;
   readonly listings: ListingService;
+  /** Group projects and transparent mirrors: which repository serves a name. */
+  readonly routing: NameRouting;
 
   constructor(readonly deps: RegistryDeps) {
     this.blobs = new BlobService(deps);
     this.uploads = new UploadService(deps);
     this.manifests = new ManifestService(deps);
     this.listings = new ListingService(deps);
+    this.routing = new NameRouting(deps, this.manifests, this.blobs);
   }
 
   /** Whether the stores answer (for /readyz). */

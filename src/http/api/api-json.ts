@@ -77,6 +77,8 @@ export function projectJson(project: ProjectView): Json {
     role: project.role,
     kind: project.kind,
     ...(project.proxy === undefined ? {} : { proxy: { ...project.proxy } }),
+    ...(project.group === undefined ? {} : { group: { ...project.group } }),
+    ...(project.mirrorOf === undefined ? {} : { mirrorOf: [...project.mirrorOf] }),
   };
 }
 

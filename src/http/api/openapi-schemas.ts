@@ -110,8 +110,10 @@ export const schemas = {
       visibility,
       createdAt: time,
       role: { ...role, description: "The caller's role, when a member." },
-      kind: { enum: ['hosted', 'proxy'], description: 'hosted: pushed to; proxy: a pull-through cache of `proxy.url`.' },
+      kind: { enum: ['hosted', 'proxy', 'group'], description: 'hosted: pushed to; proxy: a pull-through cache of `proxy.url`; group: `group.members` under one name.' },
       proxy: ref('ProxyView'),
+      group: ref('GroupSettings'),
+      mirrorOf: { type: 'array', items: { type: 'string' }, description: 'Upstream hosts (docker.io, ghcr.io) whose unprefixed names and `?ns=` requests this project serves.' },
     },
     ['name', 'visibility', 'createdAt', 'kind'],
   ),
@@ -141,15 +143,28 @@ export const schemas = {
     [],
     'A proxy project\'s upstream settings (system admins only). In a PATCH a field left out stays, null clears it.',
   ),
+  GroupSettings: object(
+    {
+      members: { type: 'array', items: { type: 'string' }, description: 'Member projects (hosted or proxy), in the order a pull tries them. Required on create.' },
+      pushTo: { type: ['string', 'null'], description: 'The hosted member pushes to the group go to; null: pushes refused.' },
+    },
+    [],
+    'A group project: `all/library/nginx` is `library/nginx` in each member, first hit wins (system admins only).',
+  ),
   NewProject: object(
     {
       name: { type: 'string', description: 'One repository-name component (no "/").' },
       visibility: { ...visibility, default: 'private' },
       proxy: ref('ProxySettings'),
+      group: ref('GroupSettings'),
+      mirrorOf: { type: 'string', description: 'Upstream host this (proxy or group) project mirrors, e.g. docker.io.' },
     },
     ['name'],
   ),
-  ProjectChanges: object({ visibility, proxy: ref('ProxySettings') }, []),
+  ProjectChanges: object(
+    { visibility, proxy: ref('ProxySettings'), group: ref('GroupSettings'), mirrorOf: { type: ['string', 'null'], description: 'null: mirrors no host.' } },
+    [],
+  ),
   Member: object({ user: { type: 'string' }, role }, ['user', 'role']),
   MemberRole: object({ role }, ['role']),
   Robot: object(

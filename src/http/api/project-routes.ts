@@ -1,8 +1,8 @@
 /**
  *   GET    /api/v1/projects                           projects the caller can see
- *   POST   /api/v1/projects                           create {name, visibility?, proxy?}
+ *   POST   /api/v1/projects                           create {name, visibility?, proxy? | group?, mirrorOf?}
  *   GET    /api/v1/projects/{name}
- *   PATCH  /api/v1/projects/{name}                    {visibility?, proxy?}
+ *   PATCH  /api/v1/projects/{name}                    {visibility?, proxy?, group?, mirrorOf?}
  *   GET    /api/v1/projects/{name}/members
  *   GET    /api/v1/projects/{name}/members/{user}
  *   PUT    /api/v1/projects/{name}/members/{user}     {role}: add or change
@@ -17,7 +17,7 @@ import { InvalidInputError, NotFoundError } from '../../core/errors.js';
 import { optionalExpiry, optionalString, readJsonObject, requiredString, requiredStrings } from './api-body.js';
 import { memberJson, projectJson, robotJson } from './api-json.js';
 import { param, type Wrap } from './api-route.js';
-import { proxyBody } from './proxy-body.js';
+import { groupBody, mirrorBody, proxyBody } from './proxy-body.js';
 
 export function registerProjectRoutes(app: FastifyInstance, admin: AccessAdmin, wrap: Wrap): void {
   app.get('/api/v1/projects', wrap(async (_request, _reply, actor) => ({ projects: (await admin.projects.list(actor)).map(projectJson) })));
@@ -25,8 +25,15 @@ export function registerProjectRoutes(app: FastifyInstance, admin: AccessAdmin, 
   app.post(
     '/api/v1/projects',
     wrap(async (request, reply, actor) => {
-      const body = await readJsonObject(request, ['name', 'visibility', 'proxy']);
-      const project = await admin.projects.create(actor, requiredString(body, 'name'), optionalString(body, 'visibility'), proxyBody(body));
+      const body = await readJsonObject(request, ['name', 'visibility', 'proxy', 'group', 'mirrorOf']);
+      const [proxy, group, mirrorOf] = [proxyBody(body), groupBody(body), mirrorBody(body)];
+      if (proxy !== undefined && group !== undefined) throw new InvalidInputError('a project is a proxy or a group, not both', { allowed: ['proxy', 'group'] });
+      const name = requiredString(body, 'name');
+      let project =
+        group === undefined
+          ? await admin.projects.create(actor, name, optionalString(body, 'visibility'), proxy)
+          : await admin.projects.createGroup(actor, name, optionalString(body, 'visibility') ?? 'private', group);
+      if (typeof mirrorOf === 'string') project = await admin.projects.setMirrorOf(actor, name, mirrorOf);
       return reply.code(201).send(projectJson(project));
     }),
   );
@@ -36,12 +43,16 @@ export function registerProjectRoutes(app: FastifyInstance, admin: AccessAdmin, 
   app.patch(
     '/api/v1/projects/:name',
     wrap(async (request, _reply, actor) => {
-      const body = await readJsonObject(request, ['visibility', 'proxy']);
+      const body = await readJsonObject(request, ['visibility', 'proxy', 'group', 'mirrorOf']);
       const name = param(request, 'name');
       const visibility = optionalString(body, 'visibility');
-      const proxy = proxyBody(body);
-      if (visibility === undefined && proxy === undefined) throw new InvalidInputError('send visibility, proxy or both', { allowed: ['visibility', 'proxy'] });
+      const [proxy, group, mirrorOf] = [proxyBody(body), groupBody(body), mirrorBody(body)];
+      if (visibility === undefined && proxy === undefined && group === undefined && !('mirrorOf' in body)) {
+        throw new InvalidInputError('send visibility, proxy, group or mirrorOf', { allowed: ['visibility', 'proxy', 'group', 'mirrorOf'] });
+      }
       let project = proxy === undefined ? undefined : await admin.projects.setProxy(actor, name, proxy);
+      if (group !== undefined) project = await admin.projects.setGroup(actor, name, group);
+      if (mirrorOf !== undefined) project = await admin.projects.setMirrorOf(actor, name, mirrorOf);
       if (visibility !== undefined) project = await admin.projects.setVisibility(actor, name, visibility);
       return projectJson(project!);
     }),

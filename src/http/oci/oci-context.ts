@@ -8,6 +8,11 @@ export interface OciOptions {
   baseUrl: string | undefined;
   /** Authentication and authorization of every /v2 request. */
   guard: AccessGuard;
+  /**
+   * Set when a group routed the request to a member: Locations keep the name the client used
+   * (`/v2/all/app/…`, not `/v2/team/app/…`), so its token's scope still covers them.
+   */
+  alias?: { served: string; asked: string };
 }
 
 export interface OciParams {
@@ -31,6 +36,8 @@ export type OciHandler = (context: OciContext) => Promise<unknown>;
 
 /** A Location header value under the registry's base. */
 export function location(options: OciOptions, path: string): string {
+  const alias = options.alias;
+  if (alias !== undefined && path.startsWith(`/v2/${alias.served}/`)) path = `/v2/${alias.asked}/${path.slice(alias.served.length + 5)}`;
   return options.baseUrl ? `${options.baseUrl}${path}` : path;
 }
 

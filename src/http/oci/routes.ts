@@ -13,6 +13,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isValidName } from '../../core/reference/reference.js';
+import type { RoutedOperation } from '../../core/registry/name-routing.js';
 import type { Registry } from '../../core/registry/registry.js';
 import { requirementOf } from '../auth/access-guard.js';
 import { edgeErrors } from '../errors/error-table.js';
@@ -129,10 +130,50 @@ export function createOciDispatch(registry: Registry, options: OciOptions): OciD
     if (!matched.handler) {
       return sendError(reply, edgeErrors.methodNotAllowed, `${request.method} is not allowed on ${matched.label}`);
     }
-    const access = await options.guard.check(request, reply, requirementOf(matched.label, request.method, matched.params.name, mountSource(request)));
+    const { params } = matched;
+    const asked = params.name;
+    // A mirror serves the name as the client asked; access is judged on the repository serving it.
+    if (isRead(matched.label, request.method) && isValidName(asked)) {
+      const mirrored = await registry.routing.mirrored(asked, queryValue(request, 'ns'));
+      if (mirrored !== undefined && isValidName(mirrored)) params.name = mirrored;
+    }
+    const access = await options.guard.check(request, reply, requirementOf(matched.label, request.method, params.name, mountSource(request)));
     request.actor = access.actor;
-    return matched.handler({ registry, options, params: matched.params, request, reply, access });
+    // A group: pull on the group was checked above; the member must be pullable (or pushable) too.
+    const operation = isValidName(params.name) ? routedOperation(matched.label, request.method, params) : undefined;
+    const member = operation === undefined ? undefined : await registry.routing.member(params.name, operation, access);
+    let handlerOptions = options;
+    if (member !== undefined) {
+      handlerOptions = { ...options, alias: { served: member, asked: params.name } };
+      params.name = member;
+    }
+    return matched.handler({ registry, options: handlerOptions, params, request, reply, access });
   };
+}
+
+const READ_ROUTES = new Set(['manifest', 'blob', 'tags', 'referrers']);
+
+function isRead(label: string, method: string): boolean {
+  return READ_ROUTES.has(label) && (method === 'GET' || method === 'HEAD');
+}
+
+/** What a group member is chosen for; undefined for routes that name no repository. */
+function routedOperation(label: string, method: string, params: OciParams): RoutedOperation | undefined {
+  if (label === 'base' || label === 'catalog') return undefined;
+  if (isRead(label, method)) {
+    switch (label) {
+      case 'manifest':
+        return { kind: 'manifest', reference: params.reference };
+      case 'blob':
+        return { kind: 'blob', digest: params.digest };
+      case 'tags':
+        return { kind: 'tags' };
+      default:
+        return { kind: 'referrers', digest: params.digest };
+    }
+  }
+  if (label === 'upload' && method === 'GET') return { kind: 'write', action: 'push' };
+  return { kind: 'write', action: method === 'DELETE' && label !== 'upload' ? 'delete' : 'push' };
 }
 
 /** A mount's `from` when it names a repository (the handler refuses other values itself). */
