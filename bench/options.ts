@@ -30,6 +30,8 @@ export interface Profile {
   gcLiveImages: number;
   /** Images (three 256 KiB–1 MiB layers) pushed in each of rows 15–15c; also the old images they delete. */
   gcPushImages: number;
+  /** Size of each of the ten layers of an image pulled through a proxy (rows 16–16d). */
+  proxyLayerBytes: number;
 }
 
 const full: Profile = {
@@ -50,6 +52,7 @@ const full: Profile = {
   gcImages: 2000,
   gcLiveImages: 200,
   gcPushImages: 600,
+  proxyLayerBytes: 16 * 1024 * 1024,
 };
 
 const quick: Profile = {
@@ -70,6 +73,7 @@ const quick: Profile = {
   gcImages: 300,
   gcLiveImages: 30,
   gcPushImages: 100,
+  proxyLayerBytes: 1024 * 1024,
 };
 
 export interface Options {

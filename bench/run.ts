@@ -24,6 +24,7 @@ import { blobPushRows } from './workloads/blob-push.js';
 import { gcTimeRows } from './workloads/gc-time.js';
 import { listingRows } from './workloads/listing.js';
 import { manifestRows } from './workloads/manifests.js';
+import { proxyRows } from './workloads/proxy.js';
 import { pushDuringGcRows } from './workloads/push-during-gc.js';
 import { skopeoRows } from './workloads/skopeo.js';
 
@@ -130,6 +131,7 @@ async function main(): Promise<void> {
     ...skopeoRows(p),
     ...gcTimeRows(p),
     ...pushDuringGcRows(p),
+    ...proxyRows(p),
   ];
   const rows = selectRows(options, all);
   if (rows.length === 0) {

@@ -44,6 +44,7 @@ export class BenchContext {
   private readonly clients: HttpClient[] = [];
   private readonly fixtures = new Map<string, Promise<unknown>>();
   private readonly extra = new Set<RegistryProcess>();
+  private readonly cleanups: Array<() => Promise<void>> = [];
 
   constructor(
     readonly target: RegistryProcess,
@@ -94,6 +95,12 @@ export class BenchContext {
 
   async stopRegistries(): Promise<void> {
     await Promise.all([...this.extra].map((r) => this.stopRegistry(r)));
+    await Promise.all(this.cleanups.splice(0).map((cleanup) => cleanup()));
+  }
+
+  /** Stops something a row started that is not the target's kind (e.g. the proxy rows' upstream) with the rest. */
+  onStop(cleanup: () => Promise<void>): void {
+    this.cleanups.push(cleanup);
   }
 
   fixture<T>(key: string, build: () => Promise<T>): Promise<T> {

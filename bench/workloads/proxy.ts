@@ -1,0 +1,212 @@
+/**
+ * Rows 16–16d: the registry as a pull-through cache of another one. The upstream is always a
+ * Distribution 2.8 started by the row, behind a counting proxy, so "straight from the upstream"
+ * is the same server in both runs and the upstream's own cost can be counted. The cache is, for
+ * Berth, a proxy project (`hub`; `hubttl` with a 1 s tag TTL); for Distribution, an instance
+ * started with its `proxy.remoteurl` (the whole registry is the cache). A pull is what an
+ * engine does: GET the manifest by tag, then the config and layers, three at a time (dockerd's
+ * default max-concurrent-downloads).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { berthAccounts } from '../../test/e2e/support/berth-accounts.js';
+import { startDistribution, type RegistryProcess } from '../../test/support/registry-process.js';
+import { startCountingProxy, type CountingProxy } from '../../test/upstream/support/counting-proxy.js';
+import { patternBlob, sha256, type Blob } from '../data.js';
+import { HttpClient } from '../http-client.js';
+import { median, MiB, perSecond } from '../load-result.js';
+import { expectStatus, MANIFEST_ACCEPT, OCI_CONFIG, OCI_LAYER_GZIP, OCI_MANIFEST, ProtocolError, Registry } from '../oci.js';
+import type { Profile } from '../options.js';
+import type { BenchContext, Measurement, Row } from '../workload.js';
+
+const LAYERS = 10;
+const DOWNLOADS = 3;
+
+export function proxyRows(profile: Profile): Row[] {
+  const size = `${LAYERS} layers, ${((LAYERS * profile.proxyLayerBytes) / MiB).toFixed(0)} MiB`;
+  const runs = profile.skopeoRuns > 1 ? `, median of ${profile.skopeoRuns}` : '';
+  return [
+    { id: '16', title: `proxy: cold pull through the cache (${size}${runs})`, unit: 'MiB/s', better: 'higher', run: coldPull },
+    { id: '16b', title: `proxy: warm pull from the cache (${size}${runs})`, unit: 'MiB/s', better: 'higher', run: warmPull },
+    { id: '16c', title: `proxy: upstream requests per cold pull (${LAYERS} layers)`, unit: 'req', better: 'lower', run: coldRequests },
+    { id: '16d', title: `proxy: upstream requests per warm pull, tag past its TTL (${LAYERS} layers)`, unit: 'req', better: 'lower', run: warmRequests },
+  ];
+}
+
+interface Image {
+  repo: string;
+  tag: string;
+  blobs: Blob[];
+  manifest: Buffer;
+  bytes: number;
+}
+
+/** Image `n`: ten layers of distinct lengths (so distinct pattern digests) and its own config. */
+function image(profile: Profile, n: number): Image {
+  const layers = Array.from({ length: LAYERS }, (_, i) => patternBlob(profile.proxyLayerBytes + n * 64 + i + 1));
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Labels: { 'org.berth.bench': `proxy-${n}` } } }));
+  const configBlob: Blob = { digest: sha256(config), body: { parts: [config], length: config.length } };
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: { mediaType: OCI_CONFIG, digest: configBlob.digest, size: config.length },
+      layers: layers.map((l) => ({ mediaType: OCI_LAYER_GZIP, digest: l.digest, size: l.body.length })),
+    }),
+  );
+  const blobs = [configBlob, ...layers];
+  return { repo: `bench/proxy${n}`, tag: 'v1', blobs, manifest, bytes: blobs.reduce((s, b) => s + b.body.length, 0) + manifest.length };
+}
+
+interface Setup {
+  upstream: RegistryProcess;
+  counted: CountingProxy;
+  pushUpstream(n: number): Promise<Image>;
+  /** The cache registry, and the path prefix that names the upstream through it. */
+  cache: RegistryProcess;
+  prefix: string;
+  /** The same, with a 1 s tag TTL (Distribution 2.8 re-validates every tag pull anyway). */
+  ttlPrefix: string;
+}
+
+function setup(ctx: BenchContext): Promise<Setup> {
+  return ctx.fixture('proxy', async () => {
+    const upstream = await startDistribution();
+    const counted = await startCountingProxy(upstream.url);
+    ctx.onStop(async () => {
+      await counted.close();
+      await upstream.stop();
+    });
+    const pusher = new Registry(new HttpClient(upstream.url, 4));
+    const pushUpstream = async (n: number) => {
+      const img = image(ctx.profile, n);
+      for (const blob of img.blobs) await pusher.pushBlob(img.repo, blob, 'post-put');
+      await pusher.putManifest(img.repo, img.tag, img.manifest, OCI_MANIFEST);
+      return img;
+    };
+    if (ctx.target.kind === 'distribution') {
+      const cache = await ctx.startRegistry({ REGISTRY_PROXY_REMOTEURL: counted.url });
+      return { upstream, counted, pushUpstream, cache, prefix: '', ttlPrefix: '' };
+    }
+    const cache = await ctx.startRegistry();
+    const cli = berthAccounts(cache.root).cli;
+    await cli(['project', 'create', 'hub', '--public', '--proxy', counted.url]);
+    await cli(['project', 'create', 'hubttl', '--public', '--proxy', counted.url, '--ttl', '1s']);
+    return { upstream, counted, pushUpstream, cache, prefix: 'hub/', ttlPrefix: 'hubttl/' };
+  });
+}
+
+/** An engine's pull: manifest by tag, then every blob, DOWNLOADS at a time; returns ms. */
+async function pull(ctx: BenchContext, url: string, repo: string, img: Image, headers: Record<string, string>): Promise<number> {
+  const client = new HttpClient(url, DOWNLOADS, headers);
+  try {
+    const t0 = performance.now();
+    const res = await client.request('GET', `/v2/${repo}/manifests/${img.tag}`, { headers: { accept: MANIFEST_ACCEPT } });
+    expectStatus(res, 200, `GET manifest ${repo}:${img.tag}`);
+    if (!res.body.equals(img.manifest)) throw new ProtocolError(`manifest of ${repo} differs from the upstream's`);
+    const queue = [...img.blobs];
+    await Promise.all(
+      Array.from({ length: DOWNLOADS }, async () => {
+        for (let blob = queue.shift(); blob; blob = queue.shift()) {
+          const got = await client.request('GET', `/v2/${repo}/blobs/${blob.digest}`, { discardBody: true });
+          expectStatus(got, 200, `GET blob of ${repo}`);
+          if (got.bodyBytes !== blob.body.length) throw new ProtocolError(`blob of ${repo}: ${got.bodyBytes} of ${blob.body.length} bytes`);
+        }
+      }),
+    );
+    return performance.now() - t0;
+  } finally {
+    client.close();
+  }
+}
+
+let imageCounter = 0;
+/** A fresh image upstream (nothing of it cached), so every cold pull is cold. */
+async function freshImage(s: Setup): Promise<Image> {
+  return s.pushUpstream(++imageCounter);
+}
+
+async function coldPull(ctx: BenchContext): Promise<Measurement> {
+  const s = await setup(ctx);
+  const direct: number[] = [];
+  const proxied: number[] = [];
+  let bytes = 0;
+  for (let run = 0; run < ctx.profile.skopeoRuns; run++) {
+    const img = await freshImage(s);
+    bytes = img.bytes;
+    // Straight from the upstream first: both pulls then read its files from the page cache.
+    direct.push(perSecond(img.bytes / MiB, await pull(ctx, s.upstream.url, img.repo, img, {})));
+    proxied.push(perSecond(img.bytes / MiB, await pull(ctx, s.cache.url, `${s.prefix}${img.repo}`, img, ctx.authHeaders)));
+  }
+  const d = median(direct);
+  const p = median(proxied);
+  return { value: p, detail: `straight from the upstream ${d.toFixed(1)} MiB/s: ${(p / d).toFixed(2)}× of it; ${(bytes / MiB).toFixed(1)} MiB` };
+}
+
+async function warmPull(ctx: BenchContext): Promise<Measurement> {
+  const s = await setup(ctx);
+  const img = await freshImage(s);
+  const repo = `${s.prefix}${img.repo}`;
+  await pull(ctx, s.cache.url, repo, img, ctx.authHeaders);
+  const hosted = await pushHosted(ctx, s, img);
+  s.counted.reset();
+  const warm: number[] = [];
+  const local: number[] = [];
+  // Interleaved, so load from outside the run weighs on both alike.
+  for (let run = 0; run < ctx.profile.skopeoRuns; run++) {
+    warm.push(perSecond(img.bytes / MiB, await pull(ctx, s.cache.url, repo, img, ctx.authHeaders)));
+    if (hosted) local.push(perSecond(img.bytes / MiB, await pull(ctx, s.cache.url, hosted, img, ctx.authHeaders)));
+  }
+  const upstream = s.counted.requests.length;
+  const rate = median(warm);
+  const comparison = hosted ? `; the same image hosted: ${median(local).toFixed(1)} MiB/s, warm = ${(rate / median(local)).toFixed(2)}× of it` : '';
+  return { value: rate, detail: `${upstream} upstream request(s) in ${ctx.profile.skopeoRuns} warm pull(s)${comparison}` };
+}
+
+/**
+ * Berth only (a Distribution in proxy mode takes no pushes): the same image pushed into a hosted
+ * project of the cache registry, the rate a warm cache should match. Returns its repository.
+ */
+async function pushHosted(ctx: BenchContext, s: Setup, img: Image): Promise<string | undefined> {
+  if (ctx.target.kind !== 'berth') return undefined;
+  const repo = `hosted/${img.repo}`;
+  const registry = new Registry(new HttpClient(s.cache.url, 4, ctx.authHeaders));
+  try {
+    const mode = await registry.uploadMode(repo, img.blobs[0]!);
+    for (const blob of img.blobs.slice(1)) await registry.pushBlob(repo, blob, mode);
+    await registry.putManifest(repo, img.tag, img.manifest, OCI_MANIFEST);
+  } finally {
+    registry.http.close();
+  }
+  await pull(ctx, s.cache.url, repo, img, ctx.authHeaders);
+  return repo;
+}
+
+function tally(counted: CountingProxy): string {
+  const kinds = new Map<string, number>();
+  for (const r of counted.requests) {
+    const what = `${r.method} ${/\/blobs\//.test(r.url) ? 'blob' : /\/manifests\//.test(r.url) ? 'manifest' : r.url.split('?')[0]}`;
+    kinds.set(what, (kinds.get(what) ?? 0) + 1);
+  }
+  return [...kinds].map(([k, v]) => `${v} ${k}`).join(', ') || 'none';
+}
+
+async function coldRequests(ctx: BenchContext): Promise<Measurement> {
+  const s = await setup(ctx);
+  const img = await freshImage(s);
+  s.counted.reset();
+  await pull(ctx, s.cache.url, `${s.prefix}${img.repo}`, img, ctx.authHeaders);
+  // A cache may still be finishing its writes (Distribution fills in the background); let it.
+  await sleep(200);
+  return { value: s.counted.requests.length, detail: tally(s.counted) };
+}
+
+async function warmRequests(ctx: BenchContext): Promise<Measurement> {
+  const s = await setup(ctx);
+  const img = await freshImage(s);
+  const repo = `${s.ttlPrefix}${img.repo}`;
+  await pull(ctx, s.cache.url, repo, img, ctx.authHeaders);
+  await sleep(1500);
+  s.counted.reset();
+  await pull(ctx, s.cache.url, repo, img, ctx.authHeaders);
+  return { value: s.counted.requests.length, detail: tally(s.counted) };
+}
