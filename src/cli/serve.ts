@@ -70,6 +70,7 @@ export async function serve(config: BerthConfig, warnings: readonly string[]): P
       tls: Boolean(tls),
       root: config.storage.filesystem.rootdirectory,
       admin: composed.bootstrap,
+      ui: config.ui.enabled,
     }),
   );
   logger.info(

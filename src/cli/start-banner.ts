@@ -16,6 +16,8 @@ export interface BannerFacts {
   tls: boolean;
   root: string;
   admin: AdminSignIn | undefined;
+  /** Whether the web UI is served from `/` (ui.enabled). */
+  ui?: boolean;
 }
 
 const OPEN_LIKE_REGISTRY2 = 'To run open like registry:2 (no logins; anyone may push and delete), set `auth: none` in the config or REGISTRY_AUTH=none.';
@@ -34,6 +36,7 @@ export function startBanner(facts: BannerFacts): string {
       } else {
         lines.push(`  ${login} -u USER    (accounts: berth user list; a new one: berth user add NAME)`);
       }
+      if (facts.ui === true) lines.push(`  web UI: ${facts.tls ? 'https' : 'http'}://${facts.loginHost}/    (sign in with the same user and password)`);
       lines.push(OPEN_LIKE_REGISTRY2);
       break;
     }

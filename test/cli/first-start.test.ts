@@ -29,6 +29,7 @@ test('first start with built-in auth: admin.password (0600) holds a working pass
     assert.doesNotMatch(output, new RegExp(password), 'the password itself is never printed');
     assert.match(output, /Access control is on: pushing, and pulling from private projects, need a login\./);
     assert.ok(output.includes(`  docker login ${server.host} -u admin    password in ${file} (deleted when you change it: berth user passwd admin)`), output);
+    assert.ok(output.includes(`  web UI: http://${server.host}/    (sign in with the same user and password)`), output);
     assert.ok(output.includes('To run open like registry:2 (no logins; anyone may push and delete), set `auth: none` in the config or REGISTRY_AUTH=none.'), output);
 
     const me = await fetch(`${server.url}/api/v1/me`, { headers: { authorization: basic('admin', password) } });
