@@ -9,8 +9,11 @@ import type { Action } from '../../core/access/actions.js';
 
 /** What a route needs: an action on a repository, the catalog, or just a known caller. */
 export type Requirement =
-  /** `mountFrom`: a cross-repository mount's source, which the caller must also pull. */
-  | { kind: 'repository'; name: string; action: Action; mountFrom?: string }
+  /**
+   * `mountFrom`: a cross-repository mount's source, which the caller must also pull.
+   * `asked`: the name the client asked for when a transparent mirror serves it as `name`.
+   */
+  | { kind: 'repository'; name: string; action: Action; mountFrom?: string; asked?: string }
   | { kind: 'catalog' }
   | { kind: 'authenticated' };
 

@@ -139,6 +139,11 @@ export class TokenGuard implements AccessGuard {
     reply: FastifyReply,
     needed: Requirement,
   ): CallerAccess {
+    // Clients ask the token service for the name they pull, which a mirror serves from another
+    // project: a token naming that name is judged, for this request, on what the caller may do
+    // with the project serving it, so it opens neither other names nor a mirror it may not pull.
+    const mirrored = needed.kind === 'repository' && needed.asked !== undefined && claims?.some((c) => c.type === 'repository' && c.name === needed.asked);
+    const byToken = claims !== undefined && !mirrored;
     return {
       signInChallenge:
         principal.kind === 'anonymous'
@@ -149,7 +154,7 @@ export class TokenGuard implements AccessGuard {
       // credentials act with the whole account (a mount without `from` searches everywhere).
       unrestricted: principal.kind === 'user' && principal.systemAdmin && claims === undefined,
       may: async (repository, action) =>
-        claims !== undefined ? claimsAllow(claims, repository, action) : (await this.authorizer.granted(principal, repository)).has(action),
+        byToken ? claimsAllow(claims, repository, action) : (await this.authorizer.granted(principal, repository)).has(action),
       pullable: (repositories) => this.authorizer.pullable(principal, repositories),
     };
   }

@@ -137,7 +137,9 @@ export function createOciDispatch(registry: Registry, options: OciOptions): OciD
       const mirrored = await registry.routing.mirrored(asked, queryValue(request, 'ns'));
       if (mirrored !== undefined && isValidName(mirrored)) params.name = mirrored;
     }
-    const access = await options.guard.check(request, reply, requirementOf(matched.label, request.method, params.name, mountSource(request)));
+    const needed = requirementOf(matched.label, request.method, params.name, mountSource(request));
+    if (needed.kind === 'repository' && params.name !== asked) needed.asked = asked;
+    const access = await options.guard.check(request, reply, needed);
     request.actor = access.actor;
     // A group: pull on the group was checked above; the member must be pullable (or pushable) too.
     const operation = isValidName(params.name) ? routedOperation(matched.label, request.method, params) : undefined;
