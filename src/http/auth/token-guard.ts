@@ -140,10 +140,12 @@ export class TokenGuard implements AccessGuard {
     needed: Requirement,
   ): CallerAccess {
     // Clients ask the token service for the name they pull, which a mirror serves from another
-    // project: a token naming that name is judged, for this request, on what the caller may do
-    // with the project serving it, so it opens neither other names nor a mirror it may not pull.
-    const mirrored = needed.kind === 'repository' && needed.asked !== undefined && claims?.some((c) => c.type === 'repository' && c.name === needed.asked);
-    const byToken = claims !== undefined && !mirrored;
+    // project (the token service, not knowing the mirror, grants nothing on that name). A token
+    // naming the asked name is judged, for this request, on whether the caller may pull the
+    // serving repository now: it opens no other name, no mirror the caller may not pull, and
+    // nothing but pulls (a push or delete through a mirrored name needs a token for the real one).
+    const asked = needed.kind === 'repository' ? needed.asked : undefined;
+    const served = needed.kind === 'repository' ? needed.name : undefined;
     return {
       signInChallenge:
         principal.kind === 'anonymous'
@@ -154,7 +156,13 @@ export class TokenGuard implements AccessGuard {
       // credentials act with the whole account (a mount without `from` searches everywhere).
       unrestricted: principal.kind === 'user' && principal.systemAdmin && claims === undefined,
       may: async (repository, action) =>
-        byToken ? claimsAllow(claims, repository, action) : (await this.authorizer.granted(principal, repository)).has(action),
+        claims === undefined
+          ? (await this.authorizer.granted(principal, repository)).has(action)
+          : asked !== undefined && repository === served
+            ? action === 'pull' &&
+              claims.some((c) => c.type === 'repository' && c.name === asked) &&
+              (await this.authorizer.granted(principal, repository)).has('pull')
+            : claimsAllow(claims, repository, action),
       pullable: (repositories) => this.authorizer.pullable(principal, repositories),
     };
   }
