@@ -111,6 +111,11 @@ export class ProxyBlobs {
         if (disk !== undefined || out !== undefined) await Promise.all([disk, out]);
       }
       feed.end();
+      // The loop ended without the port throwing: the bytes are the digest's. The client gets its
+      // last chunk now rather than after the staging file's fsync and the metadata writes, which
+      // are the cache's business (a failure there leaves nothing cached, as before). The response
+      // still ends only after the commit, and a request arriving meanwhile joins the flight.
+      if (held !== undefined && !client.destroyed) client.write(held);
       await staged;
       const recorded = await metadata.blob(digest);
       if (recorded !== undefined && recorded.size !== size) {
@@ -120,7 +125,6 @@ export class ProxyBlobs {
       await blobs.commitUpload(id, digest);
       await metadata.recordBlob(digest, size);
       await metadata.linkBlob(repository, digest);
-      if (held !== undefined && !client.destroyed) client.write(held);
       client.end();
     } catch (error) {
       feed.destroy();
