@@ -46,15 +46,7 @@ export class ImageSet {
         rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) },
       }),
     );
-    const configBlob: Blob = { digest: sha256(config), body: { parts: [config], length: config.length } };
-    const manifest = Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: OCI_MANIFEST,
-        config: { mediaType: OCI_CONFIG, digest: configBlob.digest, size: config.length },
-        layers: layers.map((l) => ({ mediaType: OCI_LAYER_GZIP, digest: l.digest, size: l.body.length })),
-      }),
-    );
+    const { configBlob, manifest } = ociImage(config, layers);
     const blobs = [configBlob, ...layers];
     return {
       repo: `${this.prefix}/r${String(index % this.repos).padStart(2, '0')}`,
@@ -69,6 +61,20 @@ export class ImageSet {
   images(count: number): Image[] {
     return Array.from({ length: count }, (_, i) => this.image(i));
   }
+}
+
+/** A config blob and the OCI manifest naming it and `layers`, as every bench image is made. */
+export function ociImage(config: Buffer, layers: readonly Blob[]): { configBlob: Blob; manifest: Buffer } {
+  const configBlob: Blob = { digest: sha256(config), body: { parts: [config], length: config.length } };
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: { mediaType: OCI_CONFIG, digest: configBlob.digest, size: config.length },
+      layers: layers.map((l) => ({ mediaType: OCI_LAYER_GZIP, digest: l.digest, size: l.body.length })),
+    }),
+  );
+  return { configBlob, manifest };
 }
 
 /** Blobs one by one (as a client with one upload slot would), then the manifest by tag. */

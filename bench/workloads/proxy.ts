@@ -11,10 +11,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { berthAccounts } from '../../test/e2e/support/berth-accounts.js';
 import { startDistribution, type RegistryProcess } from '../../test/support/registry-process.js';
 import { startCountingProxy, type CountingProxy } from '../../test/upstream/support/counting-proxy.js';
-import { patternBlob, sha256, type Blob } from '../data.js';
+import { patternBlob, type Blob } from '../data.js';
 import { HttpClient } from '../http-client.js';
+import { ociImage } from '../images.js';
 import { median, MiB, perSecond } from '../load-result.js';
-import { expectStatus, MANIFEST_ACCEPT, OCI_CONFIG, OCI_LAYER_GZIP, OCI_MANIFEST, ProtocolError, Registry } from '../oci.js';
+import { expectStatus, MANIFEST_ACCEPT, OCI_MANIFEST, ProtocolError, Registry } from '../oci.js';
 import type { Profile } from '../options.js';
 import type { BenchContext, Measurement, Row } from '../workload.js';
 
@@ -44,15 +45,7 @@ interface Image {
 function image(profile: Profile, n: number): Image {
   const layers = Array.from({ length: LAYERS }, (_, i) => patternBlob(profile.proxyLayerBytes + n * 64 + i + 1));
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Labels: { 'org.berth.bench': `proxy-${n}` } } }));
-  const configBlob: Blob = { digest: sha256(config), body: { parts: [config], length: config.length } };
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: OCI_MANIFEST,
-      config: { mediaType: OCI_CONFIG, digest: configBlob.digest, size: config.length },
-      layers: layers.map((l) => ({ mediaType: OCI_LAYER_GZIP, digest: l.digest, size: l.body.length })),
-    }),
-  );
+  const { configBlob, manifest } = ociImage(config, layers);
   const blobs = [configBlob, ...layers];
   return { repo: `bench/proxy${n}`, tag: 'v1', blobs, manifest, bytes: blobs.reduce((s, b) => s + b.body.length, 0) + manifest.length };
 }
