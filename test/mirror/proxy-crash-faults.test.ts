@@ -107,7 +107,13 @@ test('kill -9 during a cache fill leaves the blob absent or complete; a pull aft
   const retry = await get(`${berth.url}${blobPath}`);
   assert.equal(retry.status, 200);
   assert.ok(retry.complete && retry.body.equals(blob), 'byte-identical after restart');
-  const files = await filesNamedAfterBlob(root);
+  // The client has every byte before the cache commits (the last chunk goes out before the
+  // staging file's fsync), so the committed file may appear a moment after the response.
+  let files = await filesNamedAfterBlob(root);
+  for (let waited = 0; files.length === 0 && waited < 5000; waited += 50) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    files = await filesNamedAfterBlob(root);
+  }
   assert.ok(files.length >= 1, 'the blob is now cached');
   for (const file of files) assert.equal(sha256(await readFile(file)), digest);
   const warm = await get(`${berth.url}${blobPath}`);
