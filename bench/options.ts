@@ -84,6 +84,8 @@ export interface Options {
   targets: ('distribution' | 'berth')[];
   /** Run Berth with its access control on, every request authenticated (Basic, as the admin). */
   auth: boolean;
+  /** Berth's worker processes (--workers; 0, the default, is Berth's own default: one per core). */
+  workers: number;
 }
 
 export function parseOptions(argv: string[]): Options {
@@ -95,12 +97,13 @@ export function parseOptions(argv: string[]): Options {
       auth: { type: 'boolean', default: false },
       target: { type: 'string', multiple: true },
       help: { type: 'boolean', default: false },
+      workers: { type: 'string' },
     },
     strict: true,
   });
   if (values.help) {
     process.stdout.write(
-      'usage: node dist/bench/run.js [--quick] [--auth] [--only <row-substring>]... [--target distribution|berth]...\n',
+      'usage: node dist/bench/run.js [--quick] [--auth] [--workers N] [--only <row-substring>]... [--target distribution|berth]...\n',
     );
     process.exit(0);
   }
@@ -113,7 +116,14 @@ export function parseOptions(argv: string[]): Options {
     profile: values.quick ? quick : full,
     targets,
     auth: values.auth ?? false,
+    workers: workersOption(values.workers),
   };
+}
+
+function workersOption(text: string | undefined): number {
+  if (text === undefined) return 0;
+  if (!/^\d{1,3}$/.test(text)) throw new Error(`--workers: expected a whole number (0: one per core), got "${text}"`);
+  return Number(text);
 }
 
 /**

@@ -55,10 +55,11 @@ const BENCH_ADMIN_PASSWORD = 'bench-admin-password';
 /** Starts `target` as every row sees it; rows that need a registry of their own get the same. */
 function launcher(target: Target, options: Options): Launcher {
   if (target === 'distribution') return { auth: 'none', start: (env) => startDistribution({ env }) };
-  if (!options.auth) return { auth: 'none', start: (env) => startBerth({ env }) };
+  const workers = options.workers;
+  if (!options.auth) return { auth: 'none', start: (env) => startBerth({ env, workers }) };
   return {
     auth: 'builtin',
-    start: (env) => startBerth({ auth: 'builtin', env: { BERTH_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD, ...env } }),
+    start: (env) => startBerth({ auth: 'builtin', workers, env: { BERTH_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD, ...env } }),
   };
 }
 

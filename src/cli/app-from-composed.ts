@@ -27,6 +27,8 @@ export interface AppOptions {
   limits?: ConnectionLimits;
   /** `http.trustedproxies`. */
   trustedProxies?: readonly string[];
+  /** The metrics to fill (serve links them to the other workers'); a fresh set by default. */
+  metrics?: Metrics;
 }
 
 export function appFromComposed(composed: Composed, options: AppOptions): FastifyInstance {
@@ -85,18 +87,18 @@ export function appFromComposed(composed: Composed, options: AppOptions): Fastif
       : composed.htpasswd
       ? { guard: new BasicGuard(composed.htpasswd.checker, composed.htpasswd.realm, () => Date.now(), composed.htpasswd.limiter) }
       : undefined;
-  const metrics = new Metrics();
+  const metrics = options.metrics ?? new Metrics();
   const gc = () => composed.lifecycle.gcStats();
   metrics.counter('berth_gc_runs_total', 'Garbage collections run.', () => gc().runs);
   metrics.counter('berth_gc_failed_runs_total', 'Garbage collections that failed.', () => gc().failedRuns);
   metrics.counter('berth_gc_bytes_freed_total', 'Blob bytes deleted by garbage collection.', () => gc().bytesFreedTotal);
   metrics.counter('berth_gc_blobs_removed_total', 'Blobs deleted by garbage collection.', () => gc().blobsRemovedTotal);
   metrics.counter('berth_gc_manifests_removed_total', 'Manifests deleted by garbage collection.', () => gc().manifestsRemovedTotal);
-  metrics.gauge('berth_gc_last_duration_seconds', 'Duration of the last garbage collection.', () => (gc().lastDurationMs ?? 0) / 1000);
+  metrics.gauge('berth_gc_last_duration_seconds', 'Duration of the last garbage collection.', () => (gc().lastDurationMs ?? 0) / 1000, 'max');
   registerStorageMetrics(metrics, composed);
   metrics.family('berth_proxy_requests_total', 'Reads through proxy projects by upstream and result (hit, miss, revalidated, stale, error).', 'counter', async () =>
     composed.proxyStats.requestSamples(),
-  );
-  metrics.family('berth_proxy_upstream_bytes_total', 'Bytes proxy projects fetched from each upstream.', 'counter', async () => composed.proxyStats.byteSamples());
+  'process');
+  metrics.family('berth_proxy_upstream_bytes_total', 'Bytes proxy projects fetched from each upstream.', 'counter', async () => composed.proxyStats.byteSamples(), 'process');
   return buildApp({ registry: composed.registry, metrics, ...options, auth, ui: composed.ui });
 }

@@ -13,6 +13,7 @@ import { GC_USAGE, runGc } from './gc.js';
 import { MIGRATE_USAGE, runMigrate } from './migrate.js';
 import { RESTORE_USAGE, RM_USAGE, runRestore, runRm } from './restore.js';
 import { serve } from './serve.js';
+import { MAX_WORKERS } from '../config/build-config.js';
 
 export interface CliCommand {
   name: string;
@@ -27,13 +28,15 @@ export interface CliCommand {
   run(args: string[]): Promise<number>;
 }
 
-export const SERVE_USAGE = `Usage: berth serve [--config FILE | FILE]
+export const SERVE_USAGE = `Usage: berth serve [--config FILE | FILE] [--workers N]
 
 Starts the registry and serves until SIGTERM or SIGINT, then finishes in-flight requests.
 Without a config it listens on :5000 and keeps its data in ./data; with auth: builtin (the
 default) it creates a system admin on the first start.
 
   --config FILE   the YAML config (registry:2's form, a FILE argument, works too)
+  --workers N     processes serving the one port and data (http.workers,
+                  REGISTRY_HTTP_WORKERS); default: one per core; 1: a single process
 
 Environment: the registry:2 names work (REGISTRY_HTTP_ADDR, REGISTRY_HTTP_TLS_CERTIFICATE,
 REGISTRY_HTTP_TLS_KEY, REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY, REGISTRY_STORAGE_DELETE_ENABLED,
@@ -58,13 +61,20 @@ function version(): string {
 }
 
 async function runServe(args: string[]): Promise<number> {
-  const { values, positionals } = parseStrict(args, { config: { type: 'string' } }, SERVE_USAGE, { min: 0, max: 1 });
+  const { values, positionals } = parseStrict(args, { config: { type: 'string' }, workers: { type: 'string' } }, SERVE_USAGE, { min: 0, max: 1 });
+  const workers = typeof values.workers === 'string' ? parseWorkers(values.workers) : undefined;
   // registry:2 takes the config path as a positional argument; accept both forms.
   if (typeof values.config === 'string' && positionals.length > 0) throw new UsageError('give the config as --config FILE or FILE, not both', SERVE_USAGE);
   const file = typeof values.config === 'string' ? values.config : positionals[0];
   const { config, warnings } = loadConfig({ file, env: process.env });
-  await serve(config, warnings);
+  await serve(config, warnings, { workers });
   return -1;
+}
+
+function parseWorkers(text: string): number {
+  const n = /^\d{1,4}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(n >= 0 && n <= MAX_WORKERS)) throw new UsageError(`--workers: expected a whole number from 0 (one per core) to ${MAX_WORKERS}, got "${text}"`, SERVE_USAGE);
+  return n;
 }
 
 async function runConfig(args: string[]): Promise<number> {
@@ -90,7 +100,7 @@ function manage(name: string, subcommands: readonly string[], synopsis: string, 
 }
 
 export const COMMANDS: readonly CliCommand[] = [
-  { name: 'serve', subcommands: [], synopsis: 'serve [--config FILE]', summary: ['start the registry (default: :5000, ./data)'], usage: SERVE_USAGE, run: runServe },
+  { name: 'serve', subcommands: [], synopsis: 'serve [--config FILE] [--workers N]', summary: ['start the registry (default: :5000, ./data)'], usage: SERVE_USAGE, run: runServe },
   { name: 'config', subcommands: ['check'], synopsis: 'config check FILE', summary: ['validate a config file and name every problem'], usage: CONFIG_USAGE, run: runConfig },
   manage('settings', ['show', 'set', 'reset'], 'settings show|set|reset', ['settings changed while serving: anonymous', 'pull, who may create projects']),
   manage('user', ['add', 'passwd', 'rm', 'list', 'disable', 'enable'], 'user add|passwd|rm|list|disable|enable', ['manage users']),

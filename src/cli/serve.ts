@@ -2,7 +2,11 @@
  * `berth serve`: check the files the config names, listen, say how to use it, serve until a
  * signal, then finish in-flight requests and exit. Anything that stops the start is one line
  * (startup-failure.ts), checked as early as it can be: the files before any data is touched.
+ * With more than one worker (http.workers, --workers) this process supervises and each worker
+ * runs the rest of this file (worker-supervisor.ts).
  */
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { pino, type Logger } from 'pino';
@@ -16,18 +20,33 @@ import { referencedFileProblems } from '../config/file-probes.js';
 import { warnIfDescriptorsShort } from './descriptor-limit.js';
 import { loginHostOf, startBanner } from './start-banner.js';
 import { dataFailure, listenFailure, StartupRefusal } from './startup-failure.js';
+import { Metrics } from '../http/ops/metrics.js';
+import { linkWorkerMetrics, send } from './worker-channel.js';
+import { PROCESSES_ENV, ROLE_ENV } from './worker-messages.js';
+import { superviseWorkers } from './worker-supervisor.js';
 
-export async function serve(config: BerthConfig, warnings: readonly string[]): Promise<void> {
-  const logger: Logger = pino({ level: config.log.level, base: { service: 'berth' } });
-  for (const warning of warnings) logger.warn({ config: true }, warning);
+/** How many processes serve: `http.workers` (or --workers), where 0 means one per core. */
+export function workerCount(configured: number): number {
+  return configured === 0 ? availableParallelism() : configured;
+}
+
+export async function serve(config: BerthConfig, warnings: readonly string[], options: { workers?: number } = {}): Promise<void> {
+  const workers = workerCount(options.workers ?? config.http.workers);
+  const worker = cluster.isWorker ? cluster.worker : undefined;
+  const logger: Logger = pino({ level: config.log.level, base: worker === undefined ? { service: 'berth' } : { service: 'berth', worker: worker.id } });
+  // The supervisor (or a lone process) speaks for the config; its workers read the same one.
+  if (worker === undefined) for (const warning of warnings) logger.warn({ config: true }, warning);
   const problem = referencedFileProblems(config)[0];
   if (problem !== undefined) throw new StartupRefusal(problem);
+  if (worker === undefined && workers > 1) return superviseWorkers(workers, config.http.drainTimeoutSeconds, logger);
+  const role = worker === undefined ? 'alone' : process.env[ROLE_ENV] === 'next' ? 'next' : 'first';
+  const processes = worker === undefined ? 1 : Number(process.env[PROCESSES_ENV] ?? workers);
   const tls = config.http.tls
     ? { cert: await readFile(config.http.tls.certificate), key: await readFile(config.http.tls.key) }
     : undefined;
   let composed: Composed;
   try {
-    composed = await compose(config, logger);
+    composed = await compose(config, logger, { processes, sweep: role !== 'next' });
   } catch (error) {
     throw dataFailure(error) ?? error;
   }
@@ -39,12 +58,15 @@ export async function serve(config: BerthConfig, warnings: readonly string[]): P
     maxConnections: connections.maxConnections,
   };
   warnIfDescriptorsShort(connections.maxConnections, logger);
-  const app = appFromComposed(composed, { logger, tls, baseUrl: config.http.host, limits, trustedProxies: config.http.trustedProxies });
+  const metrics = new Metrics();
+  const app = appFromComposed(composed, { logger, tls, baseUrl: config.http.host, limits, trustedProxies: config.http.trustedProxies, metrics });
+  const unlinkMetrics = worker === undefined ? () => undefined : linkWorkerMetrics(metrics);
   const stopUploadPurge = scheduleUploadPurge(composed.registry, config, logger);
   const stopAuditPrune = scheduleAuditPrune(composed, config, logger);
   const stopGc = scheduleGc(composed.lifecycle, config, logger, composed.retention, composed.claimJob);
   const stopGcWatch = watchInterruptedGc(composed.lifecycle, logger);
   const stopPurge = () => {
+    unlinkMetrics();
     stopUploadPurge();
     stopAuditPrune();
     stopGc();
@@ -62,7 +84,8 @@ export async function serve(config: BerthConfig, warnings: readonly string[]): P
     throw error;
   }
   const bound = app.server.address() as AddressInfo;
-  process.stderr.write(
+  // One banner per server: the first worker's (it created the admin, if anyone did).
+  if (role !== 'next') process.stderr.write(
     startBanner({
       auth: config.auth,
       listening: `${bound.address.includes(':') ? `[${bound.address}]` : bound.address}:${bound.port}`,
@@ -71,12 +94,14 @@ export async function serve(config: BerthConfig, warnings: readonly string[]): P
       root: config.storage.filesystem.rootdirectory,
       admin: composed.bootstrap,
       ui: config.ui.enabled,
+      workers: processes,
     }),
   );
   logger.info(
-    { addr: config.http.addr, tls: Boolean(tls), root: config.storage.filesystem.rootdirectory },
+    { addr: config.http.addr, tls: Boolean(tls), root: config.storage.filesystem.rootdirectory, pid: process.pid },
     'berth is serving',
   );
+  send({ berth: 'ready' });
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -96,6 +121,8 @@ export async function serve(config: BerthConfig, warnings: readonly string[]): P
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
+  // A worker whose supervisor is gone (kill -9) must not serve on alone, unsupervised.
+  if (worker !== undefined) process.once('disconnect', () => void shutdown('supervisor gone'));
 }
 
 /**

@@ -18,12 +18,15 @@ export interface BannerFacts {
   admin: AdminSignIn | undefined;
   /** Whether the web UI is served from `/` (ui.enabled). */
   ui?: boolean;
+  /** Processes serving (http.workers); said only when more than one. */
+  workers?: number;
 }
 
 const OPEN_LIKE_REGISTRY2 = 'To run open like registry:2 (no logins; anyone may push and delete), set `auth: none` in the config or REGISTRY_AUTH=none.';
 
 export function startBanner(facts: BannerFacts): string {
-  const lines = [`Berth is serving ${facts.tls ? 'https' : 'http'} on ${facts.listening}, data in ${facts.root}.`];
+  const workers = (facts.workers ?? 1) > 1 ? ` with ${facts.workers} worker processes` : '';
+  const lines = [`Berth is serving ${facts.tls ? 'https' : 'http'} on ${facts.listening}${workers}, data in ${facts.root}.`];
   const login = `docker login ${facts.loginHost}`;
   switch (facts.auth.mode) {
     case 'builtin': {

@@ -39,7 +39,7 @@ export function registerStorageMetrics(metrics: Metrics, composed: Composed): vo
   metrics.family('berth_repository_usage_bytes', 'Bytes a repository holds: distinct referenced blobs plus manifests.', 'gauge', async () => (await usage()).repositories);
 
   const running = () => composed.lifecycle.runningHere();
-  metrics.gauge('berth_gc_running', 'Whether a garbage collection is running in this process (1) or not (0).', () => (running() === undefined ? 0 : 1));
+  metrics.gauge('berth_gc_running', 'Whether a garbage collection is running in this server (1) or not (0).', () => (running() === undefined ? 0 : 1));
   metrics.family('berth_gc_progress', 'Items done and to do in the running collection, by phase.', 'gauge', async () => {
     const progress = running()?.progress;
     if (progress === undefined) return [];
@@ -47,6 +47,6 @@ export function registerStorageMetrics(metrics: Metrics, composed: Composed): vo
       { labels: { phase: progress.phase, count: 'done' }, value: progress.done },
       { labels: { phase: progress.phase, count: 'total' }, value: progress.total },
     ];
-  });
+  }, 'process');
   metrics.gauge('berth_gc_running_bytes_freed', 'Bytes the running collection has freed so far.', () => running()?.progress?.bytesFreed ?? 0);
 }

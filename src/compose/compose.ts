@@ -112,6 +112,18 @@ export interface ComposeOptions {
   loginLimits?: Partial<Omit<LimiterOptions, 'now'>>;
   /** The clock of browser sessions (idle and absolute expiry); the real one by default. */
   sessionNow?: () => Date;
+  /**
+   * How many processes serve this data root at once (`berth serve --workers N`); 1 by default.
+   * Above 1, what one process kept for itself (failed logins, upload locks and hash state, the
+   * scheduled collection's turn) goes to the database, SQLite included, as it does for several
+   * instances on PostgreSQL.
+   */
+  processes?: number;
+  /**
+   * False for a worker started while others may be serving: the start-up sweep would take an
+   * upload another worker is writing for one a crash left. The first worker sweeps alone.
+   */
+  sweep?: boolean;
 }
 
 export async function compose(config: BerthConfig, logger: Logger, options: ComposeOptions = {}): Promise<Composed> {
@@ -122,8 +134,13 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
   // SQLite: WAL with synchronous=NORMAL, a committed push survives kill -9; see ARCHITECTURE.md.
   const stores = await openMetadataDatabase(config, { synchronous: 'normal', now: options.now });
   const metadata = stores.metadata;
-  // Several instances can share a PostgreSQL database; SQLite is one process's.
+  // Several instances can share a PostgreSQL database; SQLite is one process's, or several
+  // workers' of one `berth serve` on one machine.
   const sharedDatabase = config.database.url !== undefined;
+  const workers = (options.processes ?? 1) > 1;
+  const othersShareState = sharedDatabase || workers;
+  // Workers share the data root's blob tree as instances share a bucket.
+  const othersShareBlobs = blobStoreIsShared(config) || workers;
   try {
     await metadata.migrate();
   } catch (error) {
@@ -155,9 +172,9 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
     deleteEnabled: config.storage.delete.enabled,
     redirectBlobs: !config.storage.redirect.disable,
     // Uploads move between instances only when they share the blob store.
-    resumableHashes: blobStoreIsShared(config) ? new WasmResumableHashes() : undefined,
+    resumableHashes: othersShareBlobs ? new WasmResumableHashes() : undefined,
     // ... and so are their locks, when the database is shared too.
-    sessionLocks: blobStoreIsShared(config) && sharedDatabase ? stores.shared.uploadLocks : undefined,
+    sessionLocks: othersShareBlobs && othersShareState ? stores.shared.uploadLocks : undefined,
     maxManifestBytes: DEFAULT_MAX_MANIFEST_BYTES,
     now: clock,
     policies: stores.policies,
@@ -167,7 +184,7 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
       reclaimAfterMs: config.uploads.reclaimAfterSeconds * 1000,
     },
   });
-  await startupSweep(registry, config, logger);
+  if (options.sweep !== false) await startupSweep(registry, config, logger);
   const lifecycle = new Lifecycle({
     metadata,
     blobs,
@@ -185,7 +202,7 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
     restoreWindowMs: config.lifecycle.restoreWindowSeconds * 1000,
   });
   const stopPullFlush = schedulePullFlush(pulls, logger);
-  const throttle: LoginThrottleStore = sharedDatabase
+  const throttle: LoginThrottleStore = othersShareState
     ? stores.shared.throttle
     : new MemoryThrottleStore(options.loginLimits?.maxKeys ?? DEFAULT_LIMITS.maxKeys);
   const stopThrottlePrune = scheduleThrottlePrune(throttle, logger);
@@ -229,7 +246,7 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
     proxies,
     proxyStats,
     version: packageVersion(),
-    claimJob: sharedDatabase ? (name, minGapMs) => stores.shared.jobs.claim(name, randomUUID(), Date.now(), minGapMs) : undefined,
+    claimJob: othersShareState ? (name, minGapMs) => stores.shared.jobs.claim(name, randomUUID(), Date.now(), minGapMs) : undefined,
     async close() {
       stopPullFlush();
       await mirror.close();

@@ -43,6 +43,7 @@ export function buildConfig(tree: RawMap, origins: ValueOrigins, cwd: string): B
       drainTimeoutSeconds: read.duration(['http', 'draintimeout'], 'go-duration') ?? DEFAULTS.drainTimeoutSeconds,
       connections: connectionLimits(read),
       trustedProxies: trustedProxies(read),
+      workers: read.integer(['http', 'workers'], 0, MAX_WORKERS) ?? DEFAULTS.workers,
     },
     storage: {
       filesystem: { rootdirectory },
@@ -67,6 +68,9 @@ export function buildConfig(tree: RawMap, origins: ValueOrigins, cwd: string): B
   if (proxy !== undefined) config.proxy = proxy;
   return { config, problems: read.problems, warnings: read.warnings };
 }
+
+/** More processes than this is a typo, not a machine: each one holds its own database connection and memory. */
+export const MAX_WORKERS = 256;
 
 const MIN_CHUNK_BYTES = 5 * 1024 * 1024;
 const DEFAULT_CHUNK_BYTES = 10 * 1024 * 1024;

@@ -177,6 +177,7 @@ export const CONFIG_KEYS: SectionRule = section({
     bodyidletimeout: duration,
     keepalivetimeout: duration,
     maxconnections: count,
+    workers: count,
     trustedproxies: list,
     tls: section({
       certificate: text,

@@ -24,6 +24,8 @@ export interface HttpConfig {
   trustedProxies: readonly string[];
   /** Berth-only limits that keep slow or stalled clients from holding sockets and descriptors. */
   connections: ConnectionLimitsConfig;
+  /** Processes serving the one port and data root (http.workers); 0: one per core. */
+  workers: number;
 }
 
 export interface ConnectionLimitsConfig {

@@ -57,6 +57,9 @@ export const DEFAULTS = Object.freeze({
   // limits service managers and container runtimes give (Node raises its soft limit to the hard
   // one). `berth serve` warns at start when the descriptor limit is too low for the cap.
   maxConnections: 2000,
+  // One process per core (0): Node runs JavaScript on one core, and hashing, TLS and JSON on
+  // the push path are CPU-bound; `1` opts out.
+  workers: 0,
   restoreWindowSeconds: 24 * HOUR,
   // Far above a busy CI robot (docker pushes 3 layers at a time per push, buildkit a few more),
   // far below what fills memory or a directory: 15,000 sessions in 7 s was the flood seen.

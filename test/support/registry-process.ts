@@ -39,6 +39,13 @@ export interface StartOptions {
    * protocol tests measure) unless a test is about authentication.
    */
   auth?: 'none' | 'builtin';
+  /**
+   * Berth's worker processes (`http.workers`; 0 = Berth's default, one per core). The suite's
+   * servers run one process unless a test asks: most tests signal or inspect the child as the
+   * server (kill -9 must crash the server, not a supervisor whose workers drain), and two cores
+   * shared by many test servers gain nothing from forking each one.
+   */
+  workers?: number;
 }
 
 const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
@@ -76,6 +83,7 @@ export async function startBerth(options: StartOptions = {}): Promise<RegistryPr
     REGISTRY_HTTP_ADDR: `127.0.0.1:${port}`,
     REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: root,
     REGISTRY_LOG_LEVEL: 'warn',
+    REGISTRY_HTTP_WORKERS: String(options.workers ?? 1),
     ...(options.auth === 'builtin' ? {} : { REGISTRY_AUTH: 'none' }),
     ...(options.tls
       ? { REGISTRY_HTTP_TLS_CERTIFICATE: options.tls.certificate, REGISTRY_HTTP_TLS_KEY: options.tls.key }

@@ -65,6 +65,7 @@ export function testConfig(root: string, overrides: TestServerOptions = {}): Ber
       host: undefined,
       tls: undefined,
       drainTimeoutSeconds: 5,
+      workers: 1,
       trustedProxies: overrides.trustedProxies ?? [],
       connections: {
         headerTimeoutSeconds: DEFAULTS.headerTimeoutSeconds,
