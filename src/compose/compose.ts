@@ -95,8 +95,8 @@ export interface Composed {
   /** Berth's version (package.json). */
   version: string;
   /**
-   * With a shared (PostgreSQL) database: claims a scheduled job's turn across instances, so
-   * each interval runs it once (see schedule-gc.ts). Undefined: this process is alone.
+   * With a shared (PostgreSQL) database or several workers: claims a scheduled job's turn across
+   * processes, so each interval runs it once (see schedule-gc.ts). Undefined: this process is alone.
    */
   claimJob: ((name: string, minGapMs: number) => Promise<boolean>) | undefined;
   close(): Promise<void>;
@@ -161,6 +161,8 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
     now: clock,
     stats: proxyStats,
     log: (level, fields, message) => logger[level](fields, message),
+    // One upstream GET per uncached blob across the processes sharing this data.
+    ...(othersShareState ? { fillLocks: stores.shared.uploadLocks } : {}),
   });
   proxies.changed = (project) => mirror.changed(project);
   const registry = new Registry({

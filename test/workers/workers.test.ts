@@ -6,6 +6,8 @@
  * stops the server), and SIGTERM lets every worker finish its requests.
  */
 import assert from 'node:assert/strict';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { basic } from '../http/support/auth.js';
 import { randomBlob, sha256, uniqueRepo } from '../http/support/content.js';
@@ -43,7 +45,21 @@ function total(exposition: string, name: string): number {
   return sum;
 }
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
+
+/**
+ * Waits until the worker is writing the PATCH's bytes (its staging file has `bytes`): only then
+ * is the request in flight there, rather than still in a socket buffer.
+ */
+async function staged(server: WorkersServer, location: string, bytes: number): Promise<void> {
+  const id = new URL(location, server.registry.url).pathname.split('/').pop()!;
+  const file = join(server.registry.root, 'uploads', id);
+  for (let i = 0; i < 300; i++) {
+    const size = await stat(file).then((s) => s.size, () => 0);
+    if (size >= bytes) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`the PATCH of ${id} did not reach its staging file within 15 s`);
+}
 
 /** A slow PATCH held open on a worker `want` accepts (new connections until one lands there). */
 async function patchOnWorker(server: WorkersServer, repo: string, body: Buffer, want: (pid: number) => boolean) {
@@ -55,7 +71,10 @@ async function patchOnWorker(server: WorkersServer, repo: string, body: Buffer, 
       pid = workerHolding(server.registry.port, patch.clientPort, server.workerPids());
       if (pid === undefined) await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    if (pid !== undefined && want(pid)) return { location, patch, pid };
+    if (pid !== undefined && want(pid)) {
+      await staged(server, location, MiB / 2);
+      return { location, patch, pid };
+    }
     patch.finish();
     await patch.answer;
     // Connections are dealt out in turn and each attempt makes two (POST, PATCH): one more
@@ -90,9 +109,8 @@ describe('berth serve --workers 2 (SQLite, filesystem)', () => {
       assert.equal(back.status, 200);
       assert.equal(sha256(back.body), sha256(whole));
     }
-    await settle();
     const sizes = new Set(chunks.map((c) => c.length));
-    const patches = server.requests().filter((r) => r.method === 'PATCH' && sizes.has(r.bytesIn));
+    const patches = await server.logged((r) => r.method === 'PATCH' && sizes.has(r.bytesIn), 4);
     assert.equal(patches.length, 4);
     assert.equal(new Set(patches.map((p) => p.worker)).size, 2, `the PATCHes went to workers ${patches.map((p) => p.worker).join(', ')}`);
   });
@@ -100,16 +118,14 @@ describe('berth serve --workers 2 (SQLite, filesystem)', () => {
   test('/metrics on either worker reports the requests of both', async () => {
     const server = await start({ env: { REGISTRY_AUTH: 'none' } });
     for (let i = 0; i < 7; i++) assert.equal((await server.fresh('GET', '/v2/')).status, 200);
-    await settle();
-    const served = server.requests();
+    const served = await server.logged(() => true, 7);
     assert.equal(new Set(served.map((r) => r.worker)).size, 2, 'the requests reached both workers');
     const first = (await server.fresh('GET', '/metrics')).body.toString();
     const second = (await server.fresh('GET', '/metrics')).body.toString();
     assert.equal(total(first, 'berth_http_requests_total'), served.length);
     // The second scrape counts the first, whichever worker answered each.
     assert.equal(total(second, 'berth_http_requests_total'), served.length + 1);
-    await settle();
-    const scrapes = server.requests().filter((r) => r.route === '/metrics');
+    const scrapes = await server.logged((r) => r.route === '/metrics', 2);
     assert.equal(new Set(scrapes.map((r) => r.worker)).size, 2, 'each worker answered one scrape');
   });
 
@@ -125,8 +141,7 @@ describe('berth serve --workers 2 (SQLite, filesystem)', () => {
       assert.equal(reply.status, 429, reply.body.toString());
       assert.ok(Number(reply.headers['retry-after']) >= 1);
     }
-    await settle();
-    const logins = server.requests().filter((r) => r.method === 'GET' && r.route.includes('token'));
+    const logins = await server.logged((r) => r.method === 'GET' && r.route.includes('token'), 6);
     const failedOn = logins.filter((r) => r.status === 401).map((r) => r.worker);
     assert.equal(new Set(failedOn).size, 2, `failures on workers ${failedOn.join(', ')}`);
     assert.ok(Math.max(...[...new Set(failedOn)].map((w) => failedOn.filter((x) => x === w).length)) <= 3, 'no worker saw more than the free failures by itself');

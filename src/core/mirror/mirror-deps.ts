@@ -4,6 +4,7 @@ import type { MetadataStore } from '../../ports/metadata-store.js';
 import type { PolicyStore } from '../../ports/policy-store.js';
 import type { ProxySettings, ProxyStore } from '../../ports/proxy-store.js';
 import type { SecretBox } from '../../ports/secret-box.js';
+import type { SessionLockStore } from '../../ports/session-lock-store.js';
 import type { OpenUpstream } from '../../ports/upstream-registry.js';
 import type { ProxyStats } from './proxy-stats.js';
 
@@ -29,4 +30,10 @@ export interface MirrorDeps {
   registryProxy?: ProxySettings;
   /** How long an upstream 404 is remembered. */
   negativeTtlMs?: number;
+  /**
+   * Leases shared with the other processes serving the same data (workers, instances): with it
+   * an uncached blob is fetched from the upstream by one process at a time, not one per process
+   * (proxy-fill-claim.ts). Absent: this process is alone, and its own single-flight suffices.
+   */
+  fillLocks?: SessionLockStore;
 }

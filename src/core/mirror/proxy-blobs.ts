@@ -15,6 +15,7 @@ import { BlobUnknownError } from '../errors.js';
 import type { MirrorDeps } from './mirror-deps.js';
 import type { NegativeCache } from './negative-cache.js';
 import type { ProxyTarget } from './proxy-target.js';
+import { fillOnceAcrossProcesses } from './proxy-fill-claim.js';
 import type { SingleFlight } from './single-flight.js';
 import { isUpstreamFailure, upstreamFailure } from './upstream-failure.js';
 
@@ -53,7 +54,15 @@ export class ProxyBlobs {
     if (this.misses.has(missKey)) throw unknown(target, repository, digest);
     let handOver: (blob: ProxiedBlob) => void = () => undefined;
     const opened = new Promise<ProxiedBlob>((resolve) => (handOver = resolve));
-    const flight = this.flights.run(`${repository}\0${digest}`, () => this.fill(target, repository, digest, missKey, handOver));
+    const key = `${repository}\0${digest}`;
+    const locks = this.deps.fillLocks;
+    const fill = () => this.fill(target, repository, digest, missKey, handOver);
+    const flight = this.flights.run(key, async () => {
+      if (locks === undefined) return fill();
+      const linked = async () => (await this.deps.metadata.linkedBlob(repository, digest)) !== undefined;
+      // Served from the store once another process has cached it: a hit for this one.
+      if ((await fillOnceAcrossProcesses(locks, `${repository}@${digest}`, linked, fill)) === 'filled-elsewhere') this.deps.stats.count(upstreamName, 'hit');
+    });
     if (flight.joined) {
       await flight.promise;
       this.deps.stats.count(upstreamName, 'hit');

@@ -1,8 +1,9 @@
 /**
  * One piece of work per key in flight in this process: callers asking for a key already being
  * worked on share the first caller's promise, so twenty clients pulling one uncached layer cost
- * the upstream one request. Per process by design: across instances each fetches once, which
- * content addressing makes harmless (the second commit of a digest keeps the first).
+ * the upstream one request. Per process; blob fills add a lease shared with the other
+ * processes (proxy-fill-claim.ts), manifests do not (one small request per process, and content
+ * addressing makes a second commit of a digest harmless).
  */
 export class SingleFlight<T> {
   private readonly inFlight = new Map<string, Promise<T>>();

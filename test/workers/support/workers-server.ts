@@ -28,6 +28,11 @@ export interface WorkersServer {
   fresh(method: string, path: string, options?: { headers?: Record<string, string>; body?: Buffer }): Promise<Answer>;
   /** The request log so far: one line per answered request, with the worker that answered. */
   requests(): RequestLine[];
+  /**
+   * The request lines that match, once there are at least `count` (a line is written when its
+   * response ends and reaches this process through a pipe, so it can trail the response).
+   */
+  logged(match: (line: RequestLine) => boolean, count: number): Promise<RequestLine[]>;
   /** The supervisor's children (the workers' pids). */
   workerPids(): number[];
   /** Waits until `count` workers are serving (after a start or a restart). */
@@ -40,6 +45,14 @@ export async function startWorkers(options: StartOptions = {}): Promise<WorkersS
     registry,
     fresh: (method, path, o = {}) => fresh(registry.url, method, path, o),
     requests: () => requestLines(registry.output()),
+    async logged(match, count) {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const lines = requestLines(registry.output()).filter(match);
+        if (lines.length >= count || Date.now() > deadline) return lines;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
     workerPids: () => childrenOf(registry.child.pid ?? -1),
     async waitForWorkers(count, exclude = []) {
       const deadline = Date.now() + 30_000;
