@@ -90,7 +90,16 @@ test('berth alone, --help and help list the commands on stdout; an unknown comma
   assert.equal(unknown.stderr, `berth: unknown command "frobnicate"\n${commandList()}\n`);
   const helpOf = await inEmptyRoot(['help', 'serve']);
   assert.equal(helpOf.code, 0);
-  assert.match(helpOf.stdout, /^Usage: berth serve \[--config FILE \| FILE\]\n/);
+  assert.match(helpOf.stdout, /^Usage: berth serve \[--config FILE \| FILE\] \[--workers N\]\n/);
+});
+
+test('serve refuses a --workers that is not a whole number from 0 to 256 (exit 2, usage on stderr)', async () => {
+  for (const value of ['many', '-1', '257', '']) {
+    const result = await inEmptyRoot(['serve', `--workers=${value}`]);
+    assert.equal(result.code, 2, value);
+    assert.match(result.stderr, new RegExp(`^berth serve: --workers: expected a whole number from 0 \\(one per core\\) to 256, got "${value}"\nUsage: berth serve`), value);
+    assert.deepEqual(result.left, []);
+  }
 });
 
 test('serve refuses an option it does not know instead of starting (exit 2, usage on stderr)', async () => {

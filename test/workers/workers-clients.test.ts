@@ -72,8 +72,10 @@ describe('real clients against two workers', () => {
       assert.equal(pull.status, 200);
       assert.equal(sha256(pull.body), layer);
     }
-    const served = await server.logged((r) => r.method === 'GET' && r.route === 'blob' && r.status === 200, 2);
-    assert.equal(new Set(served.map((r) => r.worker)).size, 2, `the pulls were answered by workers ${served.map((r) => r.worker).join(', ')}`);
+    // The filling worker ends its response only after the cache commit, which follows the
+    // client's last byte: a client that has every byte may hang up first, logged as 499.
+    const served = await server.logged((r) => r.method === 'GET' && r.route === 'blob' && (r.status === 200 || r.status === 499), 2);
+    assert.equal(new Set(served.map((r) => r.worker)).size, 2, `the pulls were answered by workers ${served.map((r) => r.worker).join(', ')}; the log: ${JSON.stringify(server.requests())}`);
     assert.equal(upstream.proxy!.count('GET', new RegExp(`/blobs/${layer}$`)), 1, 'one upstream GET for the layer');
   });
 });
