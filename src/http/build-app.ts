@@ -90,7 +90,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   installErrorHandler(app);
   if (deps.limits) installConnectionLimits(app, deps.limits, Boolean(deps.tls));
   installRequestLog(app, deps.metrics);
-  deps.metrics.gauge('berth_upload_sessions_active', 'Upload sessions hashed by this process.', () => deps.registry.uploads.activeSessions);
+  deps.metrics.gauge('berth_upload_sessions_active', 'Upload sessions being hashed (by every worker).', () => deps.registry.uploads.activeSessions);
   registerOciRoutes(app, dispatch);
   registerSearchRoutes(app, deps.registry, deps.auth?.guard ?? openAccess);
   registerOpsRoutes(app, deps.registry, deps.metrics);
