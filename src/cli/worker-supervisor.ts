@@ -42,6 +42,8 @@ export async function superviseWorkers(count: number, drainTimeoutSeconds: numbe
   const restarts: number[] = [];
   let stopping = false;
   let failed = false;
+  let started = false;
+  let exitedDuringStart = false;
 
   const finishGathering = (id: number) => {
     const gathering = gatherings.get(id);
@@ -103,23 +105,10 @@ export async function superviseWorkers(count: number, drainTimeoutSeconds: numbe
       process.exit(1);
     }, (drainTimeoutSeconds + 5) * 1000);
     force.unref();
+    if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(failed ? 1 : 0);
   };
-
-  // The first worker starts alone: its start-up failure (a port in use, unreadable data) has
-  // already been printed by it as one line, and ends the server with its exit code.
-  try {
-    await fork('first');
-  } catch (error) {
-    process.exit((error as { code?: number | null }).code ?? 1);
-  }
-  const rest = await Promise.allSettled(Array.from({ length: count - 1 }, () => fork('next')));
-  if (rest.some((r) => r.status === 'rejected')) {
-    logger.error('a worker failed to start; stopping');
-    failed = true;
-    stopAll('start-up failure');
-  } else {
-    logger.info({ workers: count, pid: process.pid }, 'every worker is serving');
-  }
+  process.once('SIGTERM', () => stopAll('SIGTERM'));
+  process.once('SIGINT', () => stopAll('SIGINT'));
 
   cluster.on('exit', (worker, code, signal) => {
     const report = lastReport.get(worker.id);
@@ -132,6 +121,11 @@ export async function superviseWorkers(count: number, drainTimeoutSeconds: numbe
         logger.info('stopped');
         process.exit(failed ? 1 : 0);
       }
+      return;
+    }
+    // A start-up failure: reported once the others have started (below), never restarted.
+    if (!started) {
+      exitedDuringStart = true;
       return;
     }
     const now = Date.now();
@@ -149,6 +143,20 @@ export async function superviseWorkers(count: number, drainTimeoutSeconds: numbe
     logger.warn({ worker: worker.id, pid: worker.process.pid, code, signal }, 'a worker exited unexpectedly; starting another');
     fork('next').catch(() => undefined);
   });
-  process.once('SIGTERM', () => stopAll('SIGTERM'));
-  process.once('SIGINT', () => stopAll('SIGINT'));
+  // The first worker starts alone: its start-up failure (a port in use, unreadable data) has
+  // already been printed by it as one line, and ends the server with its exit code.
+  try {
+    await fork('first');
+  } catch (error) {
+    process.exit((error as { code?: number | null }).code ?? 1);
+  }
+  const rest = await Promise.allSettled(Array.from({ length: count - 1 }, () => fork('next')));
+  started = true;
+  if (exitedDuringStart || rest.some((r) => r.status === 'rejected')) {
+    logger.error('a worker failed to start; stopping');
+    failed = true;
+    stopAll('start-up failure');
+  } else {
+    logger.info({ workers: count, pid: process.pid }, 'every worker is serving');
+  }
 }
