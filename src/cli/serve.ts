@@ -121,8 +121,6 @@ export async function serve(config: BerthConfig, warnings: readonly string[], op
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
-  // A worker whose supervisor is gone (kill -9) must not serve on alone, unsupervised.
-  if (worker !== undefined) process.once('disconnect', () => void shutdown('supervisor gone'));
 }
 
 /**

@@ -203,6 +203,25 @@ describe('berth serve --workers 2 (SQLite, filesystem)', () => {
     assert.equal(server.registry.output().match(/"msg":"stopped"/g)?.length, 3, 'both workers and the supervisor stopped cleanly');
   });
 
+  // node:cluster's rule (a worker exits when its channel to the primary closes), held here
+  // because serving on unsupervised would leave the port answered by no restartable server.
+  test('workers whose supervisor is killed -9 stop rather than serve on unsupervised', async () => {
+    const server = await start({ env: { REGISTRY_AUTH: 'none' } });
+    const workers = server.workerPids();
+    assert.equal(workers.length, 2);
+    server.registry.child.kill('SIGKILL');
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 200 && workers.some(alive); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(workers.filter(alive), [], 'every worker exited within 10 s');
+  });
+
   test('a crash loop stops the server with exit 1 and says so', async () => {
     const server = await start({ env: { REGISTRY_AUTH: 'none' } });
     const exited = new Promise<number | null>((resolve) => server.registry.child.once('exit', (code) => resolve(code)));
