@@ -144,7 +144,15 @@ async function attach(
     },
   };
   await waitUntilUp(registry, exited);
+  // Berth writes its start banner just after it listens, so under load a test reading output()
+  // right after the port answers could miss it (seen once on a loaded CI run).
+  if (kind === 'berth') await untilOutput(registry, 'Berth is serving', 5_000);
   return registry;
+}
+
+async function untilOutput(registry: RegistryProcess, text: string, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!registry.output().includes(text) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 }
 
 async function waitUntilUp(registry: RegistryProcess, exited: Promise<void>): Promise<void> {
