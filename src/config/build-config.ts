@@ -44,7 +44,7 @@ export function buildConfig(tree: RawMap, origins: ValueOrigins, cwd: string): B
       drainTimeoutSeconds: read.duration(['http', 'draintimeout'], 'go-duration') ?? DEFAULTS.drainTimeoutSeconds,
       connections: connectionLimits(read),
       trustedProxies: trustedProxies(read),
-      connectors: connectors(read),
+      connectors: [],
     },
     storage: {
       filesystem: { rootdirectory },
@@ -65,6 +65,8 @@ export function buildConfig(tree: RawMap, origins: ValueOrigins, cwd: string): B
       },
     },
   };
+  // Read last: its problems follow every other key's, and it checks its ports against http.addr's.
+  config.http.connectors = connectors(read, config.http.addr);
   if (config.auth.mode === 'token' && config.http.connectors.length > 0) {
     // An external token server would grant the relative names a connector's clients ask for.
     read.problem(['http', 'connectors'], 'need auth.builtin, htpasswd or none: an external token server (auth.token) cannot know that a connector\'s names are relative to its project');
@@ -270,8 +272,8 @@ function externalHost(read: ValueReader): string | undefined {
   return host.replace(/\/+$/, '');
 }
 
-function connectors(read: ValueReader): ConnectorConfig[] {
-  const { connectors, problems } = parseConnectors(read.raw(['http', 'connectors']), read.string(['http', 'addr']) ?? DEFAULTS.httpAddr);
+function connectors(read: ValueReader, addr: string): ConnectorConfig[] {
+  const { connectors, problems } = parseConnectors(read.raw(['http', 'connectors']), addr);
   for (const problem of problems) read.problem(['http', 'connectors'], problem);
   return connectors;
 }

@@ -7,7 +7,6 @@
  * hosts: a port on the wildcard address clashes with any host's, and telling apart two
  * specific hosts on one port is not worth a start that fails later).
  */
-import { isValidName } from '../core/reference/reference.js';
 import { parseListenAddress } from './listen-address.js';
 
 export interface ConnectorConfig {
@@ -17,6 +16,8 @@ export interface ConnectorConfig {
   addr: string;
 }
 
+// One name component of the reference grammar (core/reference, which config may not import).
+const PROJECT = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
 const SHAPE = 'expected "project=addr" (such as "all=:5001") or {project, addr}';
 
 export function parseConnectors(value: unknown, mainAddr: string): { connectors: ConnectorConfig[]; problems: string[] } {
@@ -35,7 +36,7 @@ export function parseConnectors(value: unknown, mainAddr: string): { connectors:
       problems.push(`${JSON.stringify(item)}: ${SHAPE}`);
       continue;
     }
-    if (!isValidName(entry.project) || entry.project.includes('/')) {
+    if (!PROJECT.test(entry.project) || entry.project.length > 255) {
       problems.push(`${JSON.stringify(entry.project)} is not a project name (one lowercase name component, such as "all")`);
       continue;
     }
