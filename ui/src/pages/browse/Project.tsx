@@ -10,6 +10,7 @@ import { useRegistryHost } from '../../system';
 import { useApi } from '../../use-api';
 import { enc } from '../../api';
 import { FilterBox } from './FilterBox';
+import { kindSummary } from '../admin/ProjectKindFields';
 import { projectHref, repositoryHref } from './paths';
 import type { Project as ProjectData, RepositoryPage } from './types';
 
@@ -65,6 +66,7 @@ export function Project({ params }: { params: Params }) {
         {project.data ? (
           <>
             {project.data.visibility === 'public' ? 'Public project' : 'Private project'}
+            {kindSummary(project.data) ? <> · {kindSummary(project.data)}</> : null}
             {role ? <> · your role: {role}</> : null}
           </>
         ) : null}
