@@ -68,6 +68,7 @@ test('a system admin creates a proxy project; the upstream password is never sho
 
   await page.goto('/projects/hub');
   await page.getByText(`Proxy of ${upstream.host}, with credentials`).waitFor();
+  await page.getByText('Nothing cached yet').waitFor();
   assert.ok(!(await page.content()).includes(SECRET), 'nor does the page');
   await checkPage(page, 'project-proxy');
 });

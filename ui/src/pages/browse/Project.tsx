@@ -80,12 +80,22 @@ export function Project({ params }: { params: Params }) {
         {!repos.data ? (
           repos.loading ? <Loading /> : null
         ) : repos.data.total === 0 && !q ? (
-          <EmptyState title="No repositories yet">
-            <p>Push an image into this project:</p>
-            <pre class="command-block">
-              <code>{`docker tag IMG ${host}/${name}/app:1.0\ndocker push ${host}/${name}/app:1.0`}</code>
-            </pre>
-          </EmptyState>
+          project.data?.kind === 'proxy' || project.data?.kind === 'group' ? (
+            // Nothing is pushed into a proxy, and a group holds nothing itself: say how to pull.
+            <EmptyState title={project.data.kind === 'proxy' ? 'Nothing cached yet' : 'A group holds no repositories itself'}>
+              <p>{project.data.kind === 'proxy' ? 'Pull through it; what it fetches is kept here:' : 'Pull through it; its members answer in order:'}</p>
+              <pre class="command-block">
+                <code>{`docker pull ${host}/${name}/library/alpine:latest`}</code>
+              </pre>
+            </EmptyState>
+          ) : (
+            <EmptyState title="No repositories yet">
+              <p>Push an image into this project:</p>
+              <pre class="command-block">
+                <code>{`docker tag IMG ${host}/${name}/app:1.0\ndocker push ${host}/${name}/app:1.0`}</code>
+              </pre>
+            </EmptyState>
+          )
         ) : (
           <>
             <Table
