@@ -154,6 +154,11 @@ describe('token auth on a connector', () => {
     ).token;
     assert.deepEqual(decodeJwt(token).payload.access, [{ type: 'repository', name: 'all/library/nginx', actions: ['pull'] }]);
     assert.equal(await pull(withHeaders(client(allPort()), { authorization: `Bearer ${token}` }), 'library/nginx', 'v1'), privateImage.digest);
+    // The same on the main port: a token for all/library/nginx reads the private member.
+    const mainToken = tokenAnswer(
+      await requestToken(client(server.url), `${server.url}/token`, { credentials: { username: 'dev', password: 'dev-password' }, scopes: ['repository:all/library/nginx:pull'] }),
+    ).token;
+    assert.equal(await pull(withHeaders(client(server.url), { authorization: `Bearer ${mainToken}` }), 'all/library/nginx', 'v1'), privateImage.digest);
     const outsiderToken = tokenAnswer(
       await requestToken(client(allPort()), `${allPort()}/token`, { credentials: { username: 'outsider', password: 'outsider-password' }, scopes: ['repository:library/nginx:pull'] }),
     ).token;
