@@ -64,6 +64,7 @@ export async function serve(config: BerthConfig, warnings: readonly string[]): P
     throw error;
   }
   const connectors: Server[] = [];
+  const connectorLines: string[] = [];
   try {
     for (const connector of config.http.connectors) {
       const address = parseListenAddress(connector.addr);
@@ -74,6 +75,7 @@ export async function serve(config: BerthConfig, warnings: readonly string[]): P
       });
       connectors.push(server);
       logger.info({ project: connector.project, addr: connector.addr, port: at.port }, `connector port ${at.port} serves project ${connector.project}`);
+      connectorLines.push(`Connector port ${at.port} serves project ${connector.project}: names there are relative to it (NAME is ${connector.project}/NAME).\n`);
     }
   } catch (error) {
     stopPurge();
@@ -94,6 +96,7 @@ export async function serve(config: BerthConfig, warnings: readonly string[]): P
       ui: config.ui.enabled,
     }),
   );
+  for (const line of connectorLines) process.stderr.write(line);
   logger.info(
     { addr: config.http.addr, tls: Boolean(tls), root: config.storage.filesystem.rootdirectory },
     'berth is serving',
