@@ -14,8 +14,10 @@ import { importProgress } from './import/import-progress.js';
 import { importRegistry2, type ImportSummary } from './import/registry2-import.js';
 import { NotRegistry2RootError, Registry2Layout } from './import/registry2-layout.js';
 import { LifecycleUsageError, runLifecycleCommand } from './lifecycle-command.js';
+import { runImportOci } from './import-oci-command.js';
 
 export const IMPORT_USAGE = `Usage: berth import registry2 DIR [--copy] [--json] [--config FILE]
+       berth import oci DIR|FILE.tar --to REPOSITORY [--json] [--config FILE]
 
 Imports a registry:2 (Distribution) filesystem storage root: DIR is the directory registry:2
 had as rootdirectory (mounted at /var/lib/registry), the one holding docker/registry/v2/. Every
@@ -29,13 +31,21 @@ interruption: what is already imported is skipped. Unfinished uploads are not im
 With auth: builtin, a repository's first name component becomes a private project when it is
 not one yet (team/app lands in project team), as a first push would create it.
 
-  --copy   copy blob bytes even when a hard link is possible
-  --json   print the summary as JSON`;
+berth import oci reads an OCI image layout (a directory, or a tar of one, as berth export,
+skopeo copy ... oci:DIR:TAG or oci-archive: write) into REPOSITORY: every index.json entry with
+what it reaches, tagged by its org.opencontainers.image.ref.name (the part after the last ':').
+Symbolic links in the layout and tar entries outside it are refused; index.json may be at most
+4 MiB. Blobs are copied and verified.
+
+  --copy            registry2: copy blob bytes even when a hard link is possible
+  --to REPOSITORY   oci: the repository to import into (required)
+  --json            print the summary as JSON`;
 
 export async function runImport(args: string[]): Promise<number> {
   const [kind, ...rest] = args;
+  if (kind === 'oci') return runImportOci(rest, IMPORT_USAGE);
   if (kind !== 'registry2') {
-    process.stderr.write(`berth import: ${kind === undefined ? 'missing source kind' : `unknown source kind "${kind}"`} (registry2)\n${IMPORT_USAGE}\n`);
+    process.stderr.write(`berth import: ${kind === undefined ? 'missing source kind' : `unknown source kind "${kind}"`} (registry2, oci)\n${IMPORT_USAGE}\n`);
     return 2;
   }
   return runLifecycleCommand(IMPORT_USAGE, rest, { copy: { type: 'boolean' }, json: { type: 'boolean' } }, async ({ registry }, { values, positionals }, config) => {
