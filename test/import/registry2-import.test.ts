@@ -1,11 +1,11 @@
 /**
  * `berth import registry2` against a real registry:2 root: Debian's Distribution 2.8 is filled
  * by skopeo (an image, a multi-arch index, an artifact, a referrer with a subject, a tag that
- * moved, a manifest deleted with its tag) and by plain HTTP (one large blob, so an import can
- * be killed in the middle of it). Berth imports it, and every tag is read back by skopeo and
- * podman and compared with what Distribution serves. A damaged copy (a dangling layer link, a
- * corrupt blob, a tag without current/link) shows the skips; a killed import is resumed; an
- * import runs beside a serving Berth; the refusals say what is wrong.
+ * moved, a manifest deleted with its tag), by the Docker engine, and by plain HTTP (one large
+ * blob, so an import can be killed in the middle of it). Berth imports it, and every tag is read
+ * back by skopeo, podman and docker and compared with what Distribution serves. A damaged copy
+ * (a dangling layer link, a corrupt blob, a tag without current/link) shows the skips; a killed
+ * import is resumed; an import runs beside a serving Berth; the refusals say what is wrong.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -19,6 +19,9 @@ import { containersTools, type ContainersTools } from '../e2e/support/containers
 import { httpRequest, manifestAccept } from '../e2e/support/registry-http.js';
 import type { Target } from '../e2e/support/registry-under-test.js';
 import { createWorkspace, type Workspace } from '../e2e/support/workspace.js';
+import { startContainerd, type Containerd } from '../e2e/support/containerd-daemon.js';
+import { writeDockerArchive, type DockerArchive } from '../e2e/support/docker-archive.js';
+import { startDockerd, type Dockerd } from '../e2e/support/docker-daemon.js';
 
 interface Summary {
   repositories: number;
@@ -84,6 +87,9 @@ describe('berth import registry2', () => {
   let distribution: RegistryProcess;
   let source: string;
   let toDistribution: ContainersTools;
+  let containerd: Containerd;
+  let dockerd: Dockerd;
+  let archive: DockerArchive;
   /** Every tag Distribution serves, with its digest: what Berth must serve after the import. */
   const expected = new Map<string, string>();
   let untagged: { name: string; digest: string };
@@ -103,6 +109,13 @@ describe('berth import registry2', () => {
     await push(signature, 'team/app:sig');
     await push(artifact, 'notes:v1');
     await push(helm, 'charts/demo:0.1.0');
+    // The Docker engine pushes its own manifest format (docker v2 schema 2).
+    containerd = await startContainerd(ws.subdir('containerd'));
+    dockerd = await startDockerd(ws.subdir('dockerd'), { containerdAddress: containerd.address, caBundle: ws.ca.bundle });
+    archive = await writeDockerArchive(join(ws.dir, 'archive.tar'), 'e2e/loaded:1');
+    await dockerd.docker(['load', '--quiet', '--input', archive.path]);
+    await dockerd.docker(['tag', archive.repoTag, `${distribution.host}/dockerteam/app:v1`]);
+    await dockerd.docker(['push', `${distribution.host}/dockerteam/app:v1`]);
     // A tag that moved: its index/ keeps the old digest, which stays untagged (pullable by digest).
     await push(single, 'team/app:moving');
     await push(index, 'deep/nested/app:moving');
@@ -133,7 +146,7 @@ describe('berth import registry2', () => {
     // An upload left unfinished.
     assert.equal((await fetch(`${distribution.url}/v2/team/app/blobs/uploads/`, { method: 'POST' })).status, 202);
 
-    for (const [name, tags] of [['team/app', ['v1', 'multi', 'sig', 'moving']], ['notes', ['v1']], ['charts/demo', ['0.1.0']], ['deep/nested/app', ['moving']], ['zz/big', ['latest']]] as const) {
+    for (const [name, tags] of [['team/app', ['v1', 'multi', 'sig', 'moving']], ['notes', ['v1']], ['charts/demo', ['0.1.0']], ['deep/nested/app', ['moving']], ['zz/big', ['latest']], ['dockerteam/app', ['v1']]] as const) {
       for (const tag of tags) {
         const digest = await digestAt(distribution, name, tag);
         assert.ok(digest, `Distribution serves ${name}:${tag}`);
@@ -147,14 +160,16 @@ describe('berth import registry2', () => {
 
   after(async () => {
     await distribution?.stop();
+    await dockerd?.stop();
+    await containerd?.stop();
     await ws?.cleanup();
   });
 
-  it('imports every tag and untagged revision; skopeo and podman pull them back with the same digests', async () => {
+  it('imports every tag and untagged revision; skopeo, podman and docker pull them back with the same digests', async () => {
     const berthRoot = await mkdtemp(join(tmpdir(), 'berth-import-'));
     const { code, summary, stderr } = await importJson(source, berthRoot);
     assert.equal(code, 0, JSON.stringify(summary.skipped) + stderr);
-    assert.equal(summary.repositories, 5);
+    assert.equal(summary.repositories, 6);
     assert.equal(summary.tags, expected.size);
     assert.equal(summary.uploadsSkipped, 1);
     assert.deepEqual(summary.skipped, []);
@@ -174,7 +189,8 @@ describe('berth import registry2', () => {
 
       const tools = await containersTools(ws.subdir('from-berth'), plainTarget(berth));
       for (const [ref, digest] of expected) {
-        if (ref.startsWith('zz/') || ref.startsWith('notes') || ref.startsWith('charts') || ref.endsWith(':sig')) continue;
+        // OCI layouts hold OCI manifests: docker's own format is compared raw below.
+        if (ref.startsWith('zz/') || ref.startsWith('dockerteam/') || ref.startsWith('notes') || ref.startsWith('charts') || ref.endsWith(':sig')) continue;
         const dir = join(tools.dir, `pulled-${ref.replace(/[/:]/g, '_')}`);
         await tools.skopeo(['copy', '--quiet', '--all', '--preserve-digests', `docker://${berth.host}/${ref}`, `oci:${dir}:x`]);
         const raw = (await tools.skopeo(['inspect', '--raw', `oci:${dir}:x`])).stdout;
@@ -185,7 +201,14 @@ describe('berth import registry2', () => {
         const got = (await tools.podman(['image', 'inspect', '--format', '{{.Digest}}', `${berth.host}/${ref}`])).stdout.trim();
         assert.equal(got, expected.get(ref), `podman pulled ${ref}`);
       }
-      for (const ref of ['notes:v1', 'team/app:sig', 'charts/demo:0.1.0']) {
+      // The Docker engine pulls what it pushed to Distribution: same manifest digest, same image.
+      const pulled = `${berth.host}/dockerteam/app:v1`;
+      await dockerd.docker(['rmi', '--force', archive.imageId]);
+      await dockerd.docker(['pull', '--quiet', pulled]);
+      const image = (JSON.parse((await dockerd.docker(['image', 'inspect', pulled])).stdout) as { Id: string; RepoDigests: string[] }[])[0]!;
+      assert.equal(image.Id, archive.imageId);
+      assert.ok(image.RepoDigests.includes(`${berth.host}/dockerteam/app@${expected.get('dockerteam/app:v1')}`), image.RepoDigests.join(', '));
+      for (const ref of ['notes:v1', 'team/app:sig', 'charts/demo:0.1.0', 'dockerteam/app:v1']) {
         const raw = (await tools.skopeo(['inspect', '--raw', `docker://${berth.host}/${ref}`])).stdout;
         assert.equal(sha256(raw), expected.get(ref), `skopeo inspect --raw ${ref}`);
       }
@@ -267,7 +290,7 @@ describe('berth import registry2', () => {
       assert.ok(reasons.includes(`corrupt blob notes ${artifactLayer}`), reasons.join('\n'));
       assert.ok(reasons.some((r) => r.startsWith(`missing reference notes ${expected.get('notes:v1')}`)), reasons.join('\n'));
       assert.ok(reasons.some((r) => r.startsWith('missing reference notes v1')), reasons.join('\n'));
-      for (const project of ['team', 'notes', 'charts', 'deep', 'zz']) assert.match(stderr, new RegExp(`created private project ${project}\\n`));
+      for (const project of ['team', 'notes', 'charts', 'deep', 'zz', 'dockerteam']) assert.match(stderr, new RegExp(`created private project ${project}\\n`));
       // Served at once by the running Berth (to the admin: the projects are private).
       const tools = await containersTools(ws.subdir('running'), plainTarget(berth));
       const inspect = (ref: string, creds: string[]) => tools.skopeo(['inspect', '--raw', ...creds, `docker://${berth.host}/${ref}`], { allowFailure: true });
