@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes, createHash } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -278,6 +278,12 @@ describe('berth import registry2', () => {
     const corruptPath = join(v2, 'blobs/sha256', hex.slice(0, 2), hex, 'data');
     await rm(corruptPath);
     await writeFile(corruptPath, 'not the bytes you are looking for');
+    // A blob directory that is a symbolic link to bytes outside the root is not followed.
+    const helmLayer = ws.images.helm.reachable.find((d) => ![...ws.images.single.reachable, ...ws.images.index.reachable, ...ws.images.artifact.reachable].includes(d))!;
+    const helmDir = join(v2, 'blobs/sha256', helmLayer.slice(7, 9), helmLayer.slice(7));
+    const outside = join(ws.dir, 'outside-the-root');
+    await rename(helmDir, outside);
+    await symlink(outside, helmDir);
     // A tag whose current/link is gone (only index/ left) must not come back.
     await rm(join(repos, 'team/app/_manifests/tags/v1/current'), { recursive: true });
 
@@ -288,6 +294,7 @@ describe('berth import registry2', () => {
       const reasons = summary.skipped.map((s) => `${s.reason} ${s.repository} ${s.what}`);
       assert.ok(reasons.includes(`dangling link team/app ${dangling}`), reasons.join('\n'));
       assert.ok(reasons.includes(`corrupt blob notes ${artifactLayer}`), reasons.join('\n'));
+      assert.ok(reasons.includes(`dangling link charts/demo ${helmLayer}`), reasons.join('\n'));
       assert.ok(reasons.some((r) => r.startsWith(`missing reference notes ${expected.get('notes:v1')}`)), reasons.join('\n'));
       assert.ok(reasons.some((r) => r.startsWith('missing reference notes v1')), reasons.join('\n'));
       for (const project of ['team', 'notes', 'charts', 'deep', 'zz', 'dockerteam']) assert.match(stderr, new RegExp(`created private project ${project}\\n`));

@@ -136,9 +136,9 @@ export async function importRegistry2(layout: Registry2Layout, registry: Registr
         summary.alreadyThere += 1;
         continue;
       }
-      const body = await readSmallFile(layout.blobPath(digest), options.maxManifestBytes);
+      const size = await layout.blobSize(digest);
+      const body = size === undefined ? undefined : await readSmallFile(layout.blobPath(digest), options.maxManifestBytes);
       if (body === undefined) {
-        const size = await layout.blobSize(digest);
         skip(size === undefined ? 'dangling link' : 'refused', digest, size === undefined ? 'the revision names a blob that is not in blobs/' : `manifest of ${size} bytes is over the limit`);
         continue;
       }
@@ -160,8 +160,9 @@ export async function importRegistry2(layout: Registry2Layout, registry: Registr
           await registry.manifests.put(name, digest, body, parsed.mediaType);
           summary.manifests += 1;
         } catch (error) {
-          if (!(error instanceof RegistryError)) throw error;
-          failed.set(digest, error.message);
+          if (error instanceof DigestInvalidError) skip('corrupt blob', digest, 'the manifest does not hash to its digest');
+          else if (error instanceof RegistryError) failed.set(digest, error.message);
+          else throw error;
         }
       }
     }

@@ -17,8 +17,9 @@
  * Paths are built from validated names and digests, never from what a link file says, and no
  * symbolic link is followed: a crafted tree cannot make the importer read outside the root.
  */
+import { constants } from 'node:fs';
 import { lstat, open, readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { isValidTag } from '../../core/reference/reference.js';
 
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
@@ -45,6 +46,7 @@ export interface Registry2Repository {
 
 export class Registry2Layout {
   readonly v2: string;
+  private readonly checkedDirs = new Set<string>();
 
   private constructor(readonly root: string) {
     this.v2 = join(root, 'docker', 'registry', 'v2');
@@ -72,9 +74,21 @@ export class Registry2Layout {
     return join(this.v2, 'blobs', 'sha256', hex.slice(0, 2), hex, 'data');
   }
 
-  /** The blob's size, or undefined when it is absent or not a plain file. */
+  /**
+   * The blob's size, or undefined when it is absent or not a plain file. Every directory on
+   * the way must be a real directory: a symbolic link there would let a crafted tree point the
+   * importer (and its hard link, which drops the file's write bits) at a file outside the root.
+   */
   async blobSize(digest: string): Promise<number | undefined> {
-    const info = await lstat(this.blobPath(digest)).catch(() => undefined);
+    const path = this.blobPath(digest);
+    const hex = digest.slice(7);
+    for (const dir of [join(this.v2, 'blobs'), join(this.v2, 'blobs', 'sha256'), join(this.v2, 'blobs', 'sha256', hex.slice(0, 2)), dirname(path)]) {
+      if (this.checkedDirs.has(dir)) continue;
+      const info = await lstat(dir).catch(() => undefined);
+      if (!info?.isDirectory()) return undefined;
+      this.checkedDirs.add(dir);
+    }
+    const info = await lstat(path).catch(() => undefined);
     return info?.isFile() ? info.size : undefined;
   }
 
@@ -148,7 +162,7 @@ async function readLink(path: string): Promise<string | undefined> {
 export async function readSmallFile(path: string, limit: number): Promise<Buffer | undefined> {
   const info = await lstat(path).catch(() => undefined);
   if (!info?.isFile() || info.size > limit) return undefined;
-  const handle = await open(path, 'r');
+  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
     return await handle.readFile();
   } finally {
