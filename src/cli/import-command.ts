@@ -14,9 +14,15 @@ import { importProgress } from './import/import-progress.js';
 import { importRegistry2, type ImportSummary } from './import/registry2-import.js';
 import { NotRegistry2RootError, Registry2Layout } from './import/registry2-layout.js';
 import { LifecycleUsageError, runLifecycleCommand } from './lifecycle-command.js';
+import { FilesystemRegistry2Tree } from './import/filesystem-registry2-tree.js';
+import { openS3Registry2Tree } from '../compose/registry2-tree.js';
+import type { Registry2Tree } from '../ports/registry2-tree.js';
+import type { Registry } from '../core/registry/registry.js';
+import type { BerthConfig } from '../config/config.js';
 import { runImportOci } from './import-oci-command.js';
 
 export const IMPORT_USAGE = `Usage: berth import registry2 DIR [--copy] [--json] [--config FILE]
+       berth import registry2 s3://BUCKET[/ROOTDIRECTORY] [--s3-endpoint URL] [--s3-region R] [--json]
        berth import oci DIR|FILE.tar --to REPOSITORY [--json] [--config FILE]
 
 Imports a registry:2 (Distribution) filesystem storage root: DIR is the directory registry:2
@@ -28,6 +34,11 @@ write permission bits are removed, so neither side can change the shared bytes i
 otherwise or with --copy. Works while berth serve runs on the same data. Run it again after an
 interruption: what is already imported is skipped. Unfinished uploads are not imported.
 
+From S3: the bucket and rootdirectory of registry:2's storage.s3; --s3-endpoint is its
+regionendpoint (for S3-compatible servers; path-style requests). Keys are read from
+AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or the AWS SDK's other usual places). Blobs are
+copied (and verified) from the bucket.
+
 With auth: builtin, a repository's first name component becomes a private project when it is
 not one yet (team/app lands in project team), as a first push would create it.
 
@@ -38,6 +49,8 @@ Symbolic links in the layout and tar entries outside it are refused; index.json 
 4 MiB. Blobs are copied and verified.
 
   --copy            registry2: copy blob bytes even when a hard link is possible
+  --s3-endpoint URL registry2 from s3://: the S3-compatible endpoint
+  --s3-region R     registry2 from s3://: the region (us-east-1)
   --to REPOSITORY   oci: the repository to import into (required)
   --json            print the summary as JSON`;
 
@@ -48,60 +61,75 @@ export async function runImport(args: string[]): Promise<number> {
     process.stderr.write(`berth import: ${kind === undefined ? 'missing source kind' : `unknown source kind "${kind}"`} (registry2, oci)\n${IMPORT_USAGE}\n`);
     return 2;
   }
-  return runLifecycleCommand(IMPORT_USAGE, rest, { copy: { type: 'boolean' }, json: { type: 'boolean' } }, async ({ registry }, { values, positionals }, config) => {
+  return runLifecycleCommand(IMPORT_USAGE, rest, { copy: { type: 'boolean' }, json: { type: 'boolean' }, 's3-endpoint': { type: 'string' }, 's3-region': { type: 'string' } }, async ({ registry }, { values, positionals }, config) => {
     if (positionals.length !== 1) throw new LifecycleUsageError(positionals.length === 0 ? 'missing DIR' : 'one directory at a time');
-    let layout: Registry2Layout;
-    try {
-      layout = await Registry2Layout.open(positionals[0]!);
-    } catch (error) {
-      if (!(error instanceof NotRegistry2RootError)) throw error;
-      process.stderr.write(`berth import: ${error.message}\n`);
-      return 1;
+    const source = positionals[0]!;
+    const endpoint = typeof values['s3-endpoint'] === 'string' ? values['s3-endpoint'] : undefined;
+    const region = typeof values['s3-region'] === 'string' ? values['s3-region'] : undefined;
+    const tree = openS3Registry2Tree(source, { endpoint, region }) ?? new FilesystemRegistry2Tree(source);
+    if ((endpoint !== undefined || region !== undefined) && tree instanceof FilesystemRegistry2Tree) {
+      throw new LifecycleUsageError('--s3-endpoint and --s3-region go with an s3://BUCKET source');
     }
-    const admin = config.auth.mode === 'builtin'
-      ? await composeAdmin(config, (error) => process.stderr.write(`warning: the audit log could not be written: ${String(error)}\n`))
-      : undefined;
-    const projects = new Set<string>();
-    const progress = importProgress(process.stderr);
-    const stop = new AbortController();
-    const interrupt = () => stop.abort();
-    process.once('SIGINT', interrupt);
-    process.once('SIGTERM', interrupt);
-    let summary: ImportSummary;
     try {
-      summary = await importRegistry2(layout, registry, {
-        copy: values.copy === true,
-        maxManifestBytes: DEFAULT_MAX_MANIFEST_BYTES,
-        onProgress: progress.report,
-        signal: stop.signal,
-        ensureProject: admin === undefined ? undefined : async (repository) => {
-          const name = projectOf(repository);
-          if (projects.has(name)) return;
-          projects.add(name);
-          try {
-            await admin.admin.projects.create(CLI_ACTOR, name, 'private');
-            process.stderr.write(`import: created private project ${name}\n`);
-          } catch (error) {
-            if (!(error instanceof ConflictError)) throw error;
-          }
-        },
-      });
-    } catch (error) {
-      progress.finish();
-      if (stop.signal.aborted) {
-        process.stderr.write('berth: import interrupted; what it imported is kept: run the same command again to continue\n');
-        return 130;
-      }
-      throw error;
+      return await importFrom(tree, values.copy === true, values.json === true, registry, config);
     } finally {
-      process.off('SIGINT', interrupt);
-      process.off('SIGTERM', interrupt);
-      await admin?.close();
+      await tree.close();
     }
-    progress.finish();
-    process.stdout.write(values.json === true ? `${JSON.stringify(summary, null, 2)}\n` : `${describeImport(summary)}\n`);
-    return summary.skipped.length > 0 ? 1 : 0;
   });
+}
+
+async function importFrom(tree: Registry2Tree, copy: boolean, json: boolean, registry: Registry, config: BerthConfig): Promise<number> {
+  let layout: Registry2Layout;
+  try {
+    layout = await Registry2Layout.open(tree);
+  } catch (error) {
+    if (!(error instanceof NotRegistry2RootError)) throw error;
+    process.stderr.write(`berth import: ${error.message}\n`);
+    return 1;
+  }
+  const admin = config.auth.mode === 'builtin'
+    ? await composeAdmin(config, (error) => process.stderr.write(`warning: the audit log could not be written: ${String(error)}\n`))
+    : undefined;
+  const projects = new Set<string>();
+  const progress = importProgress(process.stderr);
+  const stop = new AbortController();
+  const interrupt = () => stop.abort();
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  let summary: ImportSummary;
+  try {
+    summary = await importRegistry2(layout, registry, {
+      copy,
+      maxManifestBytes: DEFAULT_MAX_MANIFEST_BYTES,
+      onProgress: progress.report,
+      signal: stop.signal,
+      ensureProject: admin === undefined ? undefined : async (repository) => {
+        const name = projectOf(repository);
+        if (projects.has(name)) return;
+        projects.add(name);
+        try {
+          await admin.admin.projects.create(CLI_ACTOR, name, 'private');
+          process.stderr.write(`import: created private project ${name}\n`);
+        } catch (error) {
+          if (!(error instanceof ConflictError)) throw error;
+        }
+      },
+    });
+  } catch (error) {
+    progress.finish();
+    if (stop.signal.aborted) {
+      process.stderr.write('berth: import interrupted; what it imported is kept: run the same command again to continue\n');
+      return 130;
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+    await admin?.close();
+  }
+  progress.finish();
+  process.stdout.write(json ? `${JSON.stringify(summary, null, 2)}\n` : `${describeImport(summary)}\n`);
+  return summary.skipped.length > 0 ? 1 : 0;
 }
 
 export function describeImport(s: ImportSummary): string {

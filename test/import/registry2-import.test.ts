@@ -317,7 +317,7 @@ describe('berth import registry2', () => {
     const berthRoot = await mkdtemp(join(tmpdir(), 'berth-import-'));
     const result = await runImport(['registry2', ws.dir], berthRoot).done;
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /is not a registry:2 storage root: docker\/registry\/v2\/ is missing/);
+    assert.match(result.stderr, /is not a registry:2 storage root: docker\/registry\/v2\/repositories\/ is missing/);
     const usage = await runImport(['registry3', ws.dir], berthRoot).done;
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /unknown source kind "registry3"/);

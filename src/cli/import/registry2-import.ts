@@ -11,12 +11,11 @@
  * indexes (their children first, until nothing more can be put), then tags from current/link.
  * Revisions without a tag are imported too, so they stay pullable by digest.
  */
-import { createReadStream } from 'node:fs';
 import type { ParsedManifest } from '../../core/manifest/parse-manifest.js';
 import { parseManifest } from '../../core/manifest/parse-manifest.js';
 import { DigestInvalidError, RegistryError } from '../../core/errors.js';
 import type { Registry } from '../../core/registry/registry.js';
-import { readSmallFile, type Registry2Layout, type Registry2Repository } from './registry2-layout.js';
+import type { Registry2Layout, Registry2Repository } from './registry2-layout.js';
 
 export type SkipReason = 'dangling link' | 'corrupt blob' | 'unknown media type' | 'invalid manifest' | 'missing reference' | 'malformed entry' | 'refused';
 
@@ -112,8 +111,12 @@ export async function importRegistry2(layout: Registry2Layout, registry: Registr
         summary.blobs += 1;
       } else {
         const path = layout.blobPath(digest);
+        const local = layout.tree.localPath?.(path);
         try {
-          const result = await registry.uploads.importFile(name, digest, path, async () => createReadStream(path), { link: !options.copy, size });
+          const result = await registry.uploads.importFile(name, digest, local ?? '', () => layout.tree.open(path), {
+            link: !options.copy && local !== undefined,
+            size,
+          });
           summary.blobs += 1;
           summary.bytes += result.size;
           if (result.linked) summary.linked += 1;
@@ -137,7 +140,7 @@ export async function importRegistry2(layout: Registry2Layout, registry: Registr
         continue;
       }
       const size = await layout.blobSize(digest);
-      const body = size === undefined ? undefined : await readSmallFile(layout.blobPath(digest), options.maxManifestBytes);
+      const body = size === undefined ? undefined : await layout.tree.read(layout.blobPath(digest), options.maxManifestBytes);
       if (body === undefined) {
         skip(size === undefined ? 'dangling link' : 'refused', digest, size === undefined ? 'the revision names a blob that is not in blobs/' : `manifest of ${size} bytes is over the limit`);
         continue;
