@@ -10,6 +10,7 @@ import { ConflictError } from '../core/errors.js';
 import { DEFAULT_MAX_MANIFEST_BYTES } from '../core/registry/registry-deps.js';
 import { formatBytes } from '../core/lifecycle/quota.js';
 import { CLI_ACTOR } from './commands/admin-session.js';
+import { AuditLog } from '../core/access/audit-log.js';
 import { importProgress } from './import/import-progress.js';
 import { importRegistry2, type ImportSummary } from './import/registry2-import.js';
 import { NotRegistry2RootError, Registry2Layout } from './import/registry2-layout.js';
@@ -90,6 +91,8 @@ async function importFrom(tree: Registry2Tree, copy: boolean, json: boolean, reg
   const admin = config.auth.mode === 'builtin'
     ? await composeAdmin(config, (error) => process.stderr.write(`warning: the audit log could not be written: ${String(error)}\n`))
     : undefined;
+  // As a push over /v2 is: one audit row per tag, by the CLI (the projects are audited too).
+  const audit = admin === undefined ? undefined : new AuditLog(admin.store, () => new Date(), (error) => process.stderr.write(`warning: the audit log could not be written: ${String(error)}\n`));
   const projects = new Set<string>();
   const progress = importProgress(process.stderr);
   const stop = new AbortController();
@@ -102,6 +105,8 @@ async function importFrom(tree: Registry2Tree, copy: boolean, json: boolean, reg
       copy,
       maxManifestBytes: DEFAULT_MAX_MANIFEST_BYTES,
       onProgress: progress.report,
+      onTag: audit === undefined ? undefined : (repository, tag, digest) =>
+        audit.record({ actor: 'cli', clientIp: undefined, action: 'push', result: 'success', repository, reference: tag, detail: `imported ${digest} from registry:2 (${tree.description})` }),
       signal: stop.signal,
       ensureProject: admin === undefined ? undefined : async (repository) => {
         const name = projectOf(repository);

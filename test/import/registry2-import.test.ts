@@ -279,7 +279,7 @@ describe('berth import registry2', () => {
     await rm(corruptPath);
     await writeFile(corruptPath, 'not the bytes you are looking for');
     // A blob directory that is a symbolic link to bytes outside the root is not followed.
-    const helmLayer = ws.images.helm.reachable.find((d) => ![...ws.images.single.reachable, ...ws.images.index.reachable, ...ws.images.artifact.reachable].includes(d))!;
+    const helmLayer = ws.images.helm.reachable.find((d) => ![...ws.images.single.reachable, ...ws.images.index.reachable, ...ws.images.artifact.reachable, ...ws.images.signature.reachable].includes(d))!;
     const helmDir = join(v2, 'blobs/sha256', helmLayer.slice(7, 9), helmLayer.slice(7));
     const outside = join(ws.dir, 'outside-the-root');
     await rename(helmDir, outside);
@@ -298,6 +298,18 @@ describe('berth import registry2', () => {
       assert.ok(reasons.some((r) => r.startsWith(`missing reference notes ${expected.get('notes:v1')}`)), reasons.join('\n'));
       assert.ok(reasons.some((r) => r.startsWith('missing reference notes v1')), reasons.join('\n'));
       for (const project of ['team', 'notes', 'charts', 'deep', 'zz', 'dockerteam']) assert.match(stderr, new RegExp(`created private project ${project}\\n`));
+      // Each imported tag is in the audit log as a push by the command line.
+      const audit = spawn(process.execPath, [...berthNodeFlags, berthCli, 'audit', '--action', 'push', '--repository', 'team/app', '--json'], {
+        env: { ...process.env, REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: berth.root },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let lines = '';
+      audit.stdout.on('data', (d: Buffer) => (lines += d.toString()));
+      await new Promise((ok) => audit.once('close', ok));
+      const pushes = lines.trim().split('\n').map((l) => JSON.parse(l) as { actor: string; reference: string });
+      // (sig is skipped: the corrupted blob is the empty config it shares with the artifact.)
+      assert.deepEqual(pushes.map((p) => `${p.actor} ${p.reference}`).sort(), ['cli moving', 'cli multi'], lines);
+      assert.ok(reasons.includes('missing reference team/app sig'), reasons.join('\n'));
       // Served at once by the running Berth (to the admin: the projects are private).
       const tools = await containersTools(ws.subdir('running'), plainTarget(berth));
       const inspect = (ref: string, creds: string[]) => tools.skopeo(['inspect', '--raw', ...creds, `docker://${berth.host}/${ref}`], { allowFailure: true });

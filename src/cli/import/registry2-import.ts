@@ -63,6 +63,8 @@ export interface ImportOptions {
   maxManifestBytes: number;
   /** Called before a repository's first write, to create its project. */
   ensureProject?: (repository: string) => Promise<void>;
+  /** Called for each tag imported (to audit it as a push is). */
+  onTag?: (repository: string, tag: string, digest: string) => Promise<void>;
   onProgress?: (p: ImportProgress) => void;
   signal?: AbortSignal;
 }
@@ -187,6 +189,7 @@ export async function importRegistry2(layout: Registry2Layout, registry: Registr
           try {
             await registry.manifests.put(name, tag, record.body, record.mediaType);
             summary.tags += 1;
+            await options.onTag?.(name, tag, digest);
           } catch (error) {
             if (!(error instanceof RegistryError)) throw error;
             skip('refused', tag, error.message);
