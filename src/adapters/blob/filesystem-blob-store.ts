@@ -24,7 +24,7 @@
  * Concurrent appends or an append racing a commit on the same id are the caller's to prevent
  * (core serialises per upload); the offset check catches retries, not simultaneous writers.
  */
-import { access, constants, mkdir, readdir, rename, writeFile, type FileHandle } from 'node:fs/promises';
+import { access, chmod, constants, link, mkdir, readdir, rename, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { addAbortSignal, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -125,6 +125,37 @@ export class FilesystemBlobStore implements BlobStore {
     }
   }
 
+  async stageFromFile(id: string, path: string, options: IoOptions = {}): Promise<number | undefined> {
+    const staged = this.layout.uploadPath(id);
+    options.signal?.throwIfAborted();
+    const current = await statIfPresent(staged);
+    if (current === undefined) throw new BlobStoreNotFoundError(STORE_NAME, uploadKey(id));
+    const { size } = current;
+    if (size !== 0) throw new BlobStoreOffsetError(STORE_NAME, 0, size);
+    const source = await lstatIfPresent(path);
+    if (source === undefined || !source.isFile()) return undefined;
+    // A temporary name beside the staging file, then rename over it: the staging file is never
+    // missing. The name is a valid upload id, so a crash's leftover is orphan staging, which
+    // the start-up sweep removes like any other.
+    const temporary = this.layout.uploadPath(`${id.slice(0, 100)}-link`);
+    try {
+      await link(path, temporary);
+    } catch (error) {
+      // EXDEV: another filesystem; EPERM: protected_hardlinks and a file owned by someone else.
+      if (hasErrorCode(error, 'EXDEV', 'EPERM', 'EACCES')) return undefined;
+      throw whenFull(error);
+    }
+    try {
+      await chmod(temporary, source.mode & 0o7555);
+      await rename(temporary, staged);
+    } catch (error) {
+      await unlinkIfPresent(temporary);
+      if (hasErrorCode(error, 'EPERM')) return undefined;
+      throw error;
+    }
+    return source.size;
+  }
+
   async appendUpload(id: string, offset: number, body: Readable, options: IoOptions = {}): Promise<number> {
     this.layout.uploadPath(id);
     options.signal?.throwIfAborted();
@@ -200,7 +231,8 @@ export class FilesystemBlobStore implements BlobStore {
     const staged = this.layout.uploadPath(id);
     const target = this.layout.blobPath(digest);
     options.signal?.throwIfAborted();
-    const handle = await this.openUpload(id, 'r+');
+    // Read-only is enough for fsync, and a linked staging file (stageFromFile) has no write bit.
+    const handle = await this.openUpload(id, 'r');
     let size: number;
     try {
       await handle.sync();

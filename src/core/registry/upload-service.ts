@@ -279,6 +279,47 @@ export class UploadService {
   }
 
   /**
+   * A blob from a file on this machine (`berth import`): hard-linked into the store when
+   * `link` is set and the store can (BlobStore.stageFromFile), otherwise copied from `open()`.
+   * Either way it goes through a session, so the digest is verified on the staged bytes, the
+   * collector's claim protocol applies and the blob is linked into `repository`. A mismatch
+   * is DigestInvalidError and leaves nothing behind (an unlinked staging name, never the
+   * source's bytes).
+   */
+  async importFile(
+    repository: string,
+    digest: string,
+    path: string,
+    open: () => Promise<Readable>,
+    options: { link: boolean; size?: number },
+  ): Promise<{ digest: string; size: number; linked: boolean }> {
+    assertDigest(digest);
+    const stage = this.deps.blobs.stageFromFile?.bind(this.deps.blobs);
+    if (!options.link || stage === undefined) {
+      return { ...(await this.monolithic(repository, digest, await open(), options.size)), linked: false };
+    }
+    const session = await this.start(repository);
+    let staged: number | undefined;
+    try {
+      staged = await this.locks.run(session.id, 'write', async () => {
+        const size = await stage(session.id, path).catch((error: unknown) => {
+          throw translateStoreError(error, session.id);
+        });
+        if (size !== undefined && size > 0 && !(await this.deps.metadata.advanceUpload(session.id, 0, size))) {
+          throw new BlobUploadInvalidError('upload was changed by another request');
+        }
+        return size;
+      });
+      if (staged !== undefined) return { ...(await this.complete(repository, session.id, digest)), linked: true };
+    } catch (error) {
+      await this.discard(session.id).catch(() => undefined);
+      throw error;
+    }
+    await this.discard(session.id);
+    return { ...(await this.monolithic(repository, digest, await open(), options.size)), linked: false };
+  }
+
+  /**
    * Cancels the session once any request on it has finished (see session-locks.ts): racing a
    * completing PUT, one of the two wins and the other finds no such upload.
    */
