@@ -39,6 +39,11 @@ export interface StartOptions {
    * protocol tests measure) unless a test is about authentication.
    */
   auth?: 'none' | 'builtin';
+  /**
+   * Distribution only: write its access log (one combined-format line per request, once the
+   * response is done) to stdout, so output() shows every request that reached it.
+   */
+  accessLog?: boolean;
 }
 
 const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
@@ -82,7 +87,9 @@ export async function startBerth(options: StartOptions = {}): Promise<RegistryPr
       : {}),
     ...options.env,
   };
-  const child = spawn(process.execPath, [...berthNodeFlags, berthCli, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Node refuses --cpu-prof and the like in NODE_OPTIONS; this is how a bench run profiles Berth.
+  const extra = (process.env.BERTH_SERVE_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...berthNodeFlags, ...extra, berthCli, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   return attach('berth', child, root, port, options, options.root === undefined);
 }
 
@@ -94,7 +101,7 @@ export async function startDistribution(options: StartOptions = {}): Promise<Reg
     ? `  tls:\n    certificate: ${options.tls.certificate}\n    key: ${options.tls.key}\n`
     : '';
   const config =
-    `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\n` +
+    `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: ${options.accessLog ? 'false' : 'true'}\n` +
     `storage:\n  filesystem:\n    rootdirectory: ${root}\n  delete:\n    enabled: true\n` +
     `  cache:\n    blobdescriptor: inmemory\n` +
     `http:\n  addr: 127.0.0.1:${port}\n${tls}`;
