@@ -7,6 +7,7 @@
  */
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { pino, type Logger } from 'pino';
@@ -14,6 +15,7 @@ import { compose, scheduleAuditPrune, scheduleUploadPurge, type Composed } from 
 import { scheduleGc, watchInterruptedGc } from '../compose/schedule-gc.js';
 import type { BerthConfig } from '../config/config.js';
 import { closeApp } from '../http/close-app.js';
+import { closeConnector, createConnectorServer, listenConnector } from '../http/connector/connector-server.js';
 import { appFromComposed } from './app-from-composed.js';
 import { parseListenAddress } from '../config/listen-address.js';
 import { referencedFileProblems } from '../config/file-probes.js';
@@ -83,6 +85,27 @@ export async function serve(config: BerthConfig, warnings: readonly string[], op
     await composed.close().catch(() => undefined);
     throw error;
   }
+  const connectors: Server[] = [];
+  const connectorLines: string[] = [];
+  try {
+    for (const connector of config.http.connectors) {
+      const address = parseListenAddress(connector.addr);
+      if ('invalid' in address) throw new Error(`http.connectors ${address.invalid}`);
+      const server = createConnectorServer(app, connector.project, { tls, limits });
+      const at = await listenConnector(server, address.host, address.port).catch((error: unknown) => {
+        throw listenFailure(error, address.host ?? '::', address.port) ?? error;
+      });
+      connectors.push(server);
+      logger.info({ project: connector.project, addr: connector.addr, port: at.port }, `connector port ${at.port} serves project ${connector.project}`);
+      connectorLines.push(`Connector port ${at.port} serves project ${connector.project}: names there are relative to it (NAME is ${connector.project}/NAME).\n`);
+    }
+  } catch (error) {
+    stopPurge();
+    await Promise.all(connectors.map((server) => closeConnector(server)));
+    await app.close().catch(() => undefined);
+    await composed.close().catch(() => undefined);
+    throw error;
+  }
   const bound = app.server.address() as AddressInfo;
   // One banner per server: the first worker's (it created the admin, if anyone did).
   if (role !== 'next') process.stderr.write(
@@ -97,6 +120,7 @@ export async function serve(config: BerthConfig, warnings: readonly string[], op
       workers: processes,
     }),
   );
+  if (role !== 'next') for (const line of connectorLines) process.stderr.write(line);
   logger.info(
     { addr: config.http.addr, tls: Boolean(tls), root: config.storage.filesystem.rootdirectory, pid: process.pid },
     'berth is serving',
@@ -114,7 +138,7 @@ export async function serve(config: BerthConfig, warnings: readonly string[], op
     }, config.http.drainTimeoutSeconds * 1000);
     force.unref();
     stopPurge();
-    await closeApp(app);
+    await Promise.all([closeApp(app), ...connectors.map((server) => closeConnector(server))]);
     await composed.close();
     logger.info('stopped');
     process.exit(0);

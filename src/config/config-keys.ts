@@ -179,6 +179,7 @@ export const CONFIG_KEYS: SectionRule = section({
     maxconnections: count,
     workers: count,
     trustedproxies: list,
+    connectors: list,
     tls: section({
       certificate: text,
       key: text,

@@ -16,6 +16,7 @@ test('with no file and no environment, every default applies', () => {
       trustedProxies: [],
       connections: { headerTimeoutSeconds: 20, bodyIdleTimeoutSeconds: 60, keepAliveTimeoutSeconds: 75, maxConnections: 2000 },
       workers: 0,
+      connectors: [],
     },
     storage: {
       filesystem: { rootdirectory: '/srv/berth/data' },

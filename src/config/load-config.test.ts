@@ -73,6 +73,7 @@ describe('a Distribution config.yml', () => {
         trustedProxies: [],
         connections: { headerTimeoutSeconds: 20, bodyIdleTimeoutSeconds: 60, keepAliveTimeoutSeconds: 75, maxConnections: 2000 },
         workers: 0,
+        connectors: [],
       },
       storage: {
         filesystem: { rootdirectory: '/var/lib/registry' },
