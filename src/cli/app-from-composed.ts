@@ -98,5 +98,5 @@ export function appFromComposed(composed: Composed, options: AppOptions): Fastif
     composed.proxyStats.requestSamples(),
   );
   metrics.family('berth_proxy_upstream_bytes_total', 'Bytes proxy projects fetched from each upstream.', 'counter', async () => composed.proxyStats.byteSamples());
-  return buildApp({ registry: composed.registry, metrics, ...options, auth, ui: composed.ui });
+  return buildApp({ registry: composed.registry, metrics, ...options, auth, ui: composed.ui, notifier: composed.notifications.notifier });
 }

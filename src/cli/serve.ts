@@ -44,6 +44,7 @@ export async function serve(config: BerthConfig, warnings: readonly string[]): P
   const stopAuditPrune = scheduleAuditPrune(composed, config, logger);
   const stopGc = scheduleGc(composed.lifecycle, config, logger, composed.retention, composed.claimJob);
   const stopGcWatch = watchInterruptedGc(composed.lifecycle, logger);
+  composed.notifications.start();
   const stopPurge = () => {
     stopUploadPurge();
     stopAuditPrune();

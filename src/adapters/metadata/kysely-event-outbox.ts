@@ -1,0 +1,148 @@
+/**
+ * The notification queue and delivery log (migration 0019) on SQLite or PostgreSQL.
+ *
+ * Claiming the head is one conditional UPDATE of the endpoint's lowest id: on PostgreSQL a
+ * second instance racing for the same row waits for the first one's row lock, then re-checks
+ * the condition against the committed lease and updates nothing, so exactly one wins without
+ * an explicit lock; SQLite has one writer at a time anyway. Only the head is ever claimable,
+ * which is what keeps an endpoint's events in order.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { ClaimedItem, DeliveryRecord, EventOutbox, OutboxItem } from '../../ports/event-outbox.js';
+import type { Database } from './schema.js';
+
+/** Rows per INSERT: far below both dialects' bound-parameter limits. */
+const INSERT_CHUNK = 200;
+
+export class KyselyEventOutbox implements EventOutbox {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async enqueue(items: readonly OutboxItem[]): Promise<void> {
+    if (items.length === 0) return;
+    const created = this.now();
+    await this.db.transaction().execute(async (tx) => {
+      for (let i = 0; i < items.length; i += INSERT_CHUNK) {
+        const rows = items.slice(i, i + INSERT_CHUNK).map((item) => ({ endpoint: item.endpoint, body: item.body, created_at: created }));
+        await tx.insertInto('event_outbox').values(rows).execute();
+      }
+    });
+  }
+
+  async claimHead(endpoint: string, holder: string, now: number, leaseMs: number): Promise<ClaimedItem | undefined> {
+    const head = await this.db
+      .selectFrom('event_outbox')
+      .select(['id', 'due_at', 'lease_until', 'lease_holder'])
+      .where('endpoint', '=', endpoint)
+      .orderBy('id')
+      .limit(1)
+      .executeTakeFirst();
+    if (head === undefined) return undefined;
+    if (Number(head.due_at) > now) return undefined;
+    if (Number(head.lease_until) > now && head.lease_holder !== holder) return undefined;
+    const claimed = await this.db
+      .updateTable('event_outbox')
+      .set({ lease_holder: holder, lease_until: now + leaseMs })
+      .where('id', '=', head.id as number)
+      .where((eb) => eb.or([eb('lease_until', '<=', now), eb('lease_holder', '=', holder)]))
+      .returning(['id', 'body', 'attempts'])
+      .executeTakeFirst();
+    if (claimed === undefined) return undefined;
+    return { id: Number(claimed.id), body: claimed.body, attempts: Number(claimed.attempts) };
+  }
+
+  async complete(id: number, holder: string): Promise<void> {
+    await this.db.deleteFrom('event_outbox').where('id', '=', id).where('lease_holder', '=', holder).execute();
+  }
+
+  async release(id: number, holder: string): Promise<void> {
+    await this.db
+      .updateTable('event_outbox')
+      .set({ lease_holder: null, lease_until: 0 })
+      .where('id', '=', id)
+      .where('lease_holder', '=', holder)
+      .execute();
+  }
+
+  async retryAt(id: number, holder: string, dueAt: number): Promise<void> {
+    await this.db
+      .updateTable('event_outbox')
+      .set({ attempts: sql`attempts + 1`, due_at: dueAt, lease_holder: null, lease_until: 0 })
+      .where('id', '=', id)
+      .where('lease_holder', '=', holder)
+      .execute();
+  }
+
+  async pending(endpoint: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('event_outbox')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('endpoint', '=', endpoint)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async trim(endpoint: string, keep: number): Promise<number> {
+    // The id of the oldest row to keep; everything of the endpoint below it goes.
+    const boundary = await this.db
+      .selectFrom('event_outbox')
+      .select('id')
+      .where('endpoint', '=', endpoint)
+      .orderBy('id', 'desc')
+      .offset(keep - 1)
+      .limit(1)
+      .executeTakeFirst();
+    if (boundary === undefined) return 0;
+    const result = await this.db
+      .deleteFrom('event_outbox')
+      .where('endpoint', '=', endpoint)
+      .where('id', '<', boundary.id as number)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async dropOthers(endpoints: readonly string[]): Promise<number> {
+    let query = this.db.deleteFrom('event_outbox');
+    if (endpoints.length > 0) query = query.where('endpoint', 'not in', [...endpoints]);
+    const result = await query.executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async log(record: DeliveryRecord): Promise<void> {
+    await this.db
+      .insertInto('event_deliveries')
+      .values({
+        endpoint: record.endpoint,
+        at: record.at,
+        status: record.status,
+        latency_ms: Math.round(record.latencyMs),
+        attempt: record.attempt,
+        error: record.error === undefined ? null : record.error.slice(0, 500),
+      })
+      .execute();
+  }
+
+  async deliveries(endpoint: string, limit: number): Promise<DeliveryRecord[]> {
+    const rows = await this.db
+      .selectFrom('event_deliveries')
+      .selectAll()
+      .where('endpoint', '=', endpoint)
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({
+      endpoint: row.endpoint,
+      at: Number(row.at),
+      status: row.status,
+      latencyMs: row.latency_ms,
+      attempt: row.attempt,
+      error: row.error ?? undefined,
+    }));
+  }
+
+  async pruneLog(before: number): Promise<void> {
+    await this.db.deleteFrom('event_deliveries').where('at', '<', before).execute();
+  }
+}
