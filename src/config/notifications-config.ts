@@ -1,7 +1,7 @@
 /**
  * registry:2's `notifications` section: a list of endpoints, each a mapping. Read here rather
  * than key by key in build-config.ts because the list has no fixed paths; every entry is checked
- * and every problem names the entry (`notifications.endpoints[1].url`).
+ * and every problem names the entry (`notifications.endpoints.1.url`).
  */
 import type { NotificationEndpointConfig, NotificationsConfig } from './config.js';
 import { DEFAULTS } from './defaults.js';
@@ -18,7 +18,7 @@ export function notifications(read: ValueReader): NotificationsConfig {
   if (raw !== undefined && raw !== null) {
     if (!Array.isArray(raw)) read.problem(['notifications', 'endpoints'], `expected a list of endpoints, got ${describe(raw)}`);
     else raw.forEach((entry, index) => {
-      const endpoint = readEndpoint(read, entry, `endpoints[${index}]`);
+      const endpoint = readEndpoint(read, entry, index);
       if (endpoint !== undefined) endpoints.push(endpoint);
     });
   }
@@ -35,8 +35,10 @@ export function notifications(read: ValueReader): NotificationsConfig {
   };
 }
 
-function readEndpoint(read: ValueReader, entry: RawValue, label: string): NotificationEndpointConfig | undefined {
-  const at = (key?: string) => ['notifications', key === undefined ? label : `${label}.${key}`];
+function readEndpoint(read: ValueReader, entry: RawValue, index: number): NotificationEndpointConfig | undefined {
+  // notifications.endpoints.1.url: the entry's index as a path segment, so the label also names
+  // the variable that set the list.
+  const at = (key?: string) => ['notifications', 'endpoints', String(index), ...(key === undefined ? [] : key.split('.'))];
   if (!isRawMap(entry)) {
     read.problem(at(), `expected a mapping with name and url, got ${describe(entry)}`);
     return undefined;
