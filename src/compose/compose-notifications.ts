@@ -19,6 +19,8 @@ import { QueuedNotifier } from '../core/events/queued-notifier.js';
 const FLUSH_MS = 50;
 /** Events held in memory while the database cannot take them. */
 const MAX_BUFFERED = 10_000;
+/** Events per envelope at most when a backlog is sent. */
+const MAX_BATCH = 100;
 /** An idle endpoint looks for events from other instances, or due again, this often. */
 const POLL_MS = 1000;
 
@@ -59,6 +61,7 @@ export function composeNotifications(
     holder: sharedDatabase ? `${hostname()}:${process.pid}:${randomUUID()}` : 'local',
     now: () => Date.now(),
     pollMs: POLL_MS,
+    maxBatch: MAX_BATCH,
     maxEvents: config.notifications.maxEvents,
     logRetentionMs: config.notifications.logRetentionSeconds * 1000,
     userAgent: `berth/${version}`,

@@ -1,9 +1,9 @@
 /**
  * The durable queue of outgoing notifications (migration 0019) and each endpoint's delivery
- * log. One row is one request body for one endpoint; rows of an endpoint are delivered in id
- * order, one at a time, so a listener sees events in the order they happened.
+ * log. One row is one event (its JSON) for one endpoint; an endpoint's rows are delivered in id
+ * order, one batch at a time, so a listener sees events in the order they happened.
  *
- * Several processes may share the store: `claimHead` hands an endpoint's oldest row to one
+ * Several processes may share the store: `claimHead` hands an endpoint's oldest rows to one
  * holder for `leaseMs`; another holder gets nothing for that endpoint until the lease ends
  * (a holder that died mid-delivery is thereby replaced, and its event sent again: delivery
  * is at least once, as registry:2's is).
@@ -13,10 +13,11 @@ export interface OutboxItem {
   body: string;
 }
 
-export interface ClaimedItem {
-  id: number;
-  body: string;
-  /** Failed attempts so far. */
+export interface ClaimedBatch {
+  /** In queue order. */
+  ids: number[];
+  bodies: string[];
+  /** Failed attempts so far of the oldest row. */
   attempts: number;
 }
 
@@ -37,17 +38,17 @@ export interface EventOutbox {
   /** Appends in order, in one statement; the rows are durable when it resolves. */
   enqueue(items: readonly OutboxItem[]): Promise<void>;
   /**
-   * The endpoint's oldest row if it is due (its retry time reached) and not leased by another
-   * holder; leased to `holder` until now + leaseMs. Undefined when the queue is empty or the
-   * head is not yet due or leased.
+   * Up to `max` of the endpoint's oldest rows, if the oldest is due (its retry time reached)
+   * and not leased by another holder: the longest such run from the head, leased to `holder`
+   * until now + leaseMs. Undefined when the queue is empty or its head is not due or leased.
    */
-  claimHead(endpoint: string, holder: string, now: number, leaseMs: number): Promise<ClaimedItem | undefined>;
-  /** Removes a delivered row, if `holder` still holds it. */
-  complete(id: number, holder: string): Promise<void>;
-  /** Gives the row back untouched (this process is stopping mid-delivery). */
-  release(id: number, holder: string): Promise<void>;
-  /** Records a failed attempt and when the row is due again; releases the lease. */
-  retryAt(id: number, holder: string, dueAt: number): Promise<void>;
+  claimHead(endpoint: string, holder: string, now: number, leaseMs: number, max: number): Promise<ClaimedBatch | undefined>;
+  /** Removes delivered rows that `holder` still holds. */
+  complete(ids: readonly number[], holder: string): Promise<void>;
+  /** Gives rows back untouched (this process is stopping mid-delivery). */
+  release(ids: readonly number[], holder: string): Promise<void>;
+  /** Records a failed attempt and when the rows are due again; releases the lease. */
+  retryAt(ids: readonly number[], holder: string, dueAt: number): Promise<void>;
   /** Rows waiting for the endpoint. */
   pending(endpoint: string): Promise<number>;
   /** Deletes the endpoint's oldest rows beyond `keep`; returns how many went. */

@@ -104,7 +104,7 @@ describe('registry:2 notifications', () => {
       const request = listener.received.find((r) => r.path === path)!;
       assert.equal(request.headers['content-type'], 'application/vnd.docker.distribution.events.v1+json');
       assert.equal(request.headers['x-test'], 'berth-e2e');
-      for (const r of listener.received.filter((x) => x.path === path)) assert.equal(r.body.events.length, 1, 'one event per envelope');
+      for (const r of listener.received.filter((x) => x.path === path)) assert.ok(r.body.events.length >= 1, 'no empty envelope');
     });
   }
 

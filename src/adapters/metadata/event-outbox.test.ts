@@ -1,7 +1,7 @@
 /**
  * The notification queue (migration 0019) on both databases, with two connections as two
- * instances have: rows come back in order, only the head is claimable and by one holder at a
- * time (a racing pair gets it once), a lease that ran out is taken over, a retry waits for its
+ * instances have: rows come back in order, only a run from the head is claimable, by one holder
+ * at a time (a racing pair gets it once), a lease that ran out is taken over, a retry waits for its
  * due time and keeps the row first, the cap drops the oldest, and the delivery log is pruned.
  */
 import assert from 'node:assert/strict';
@@ -45,44 +45,44 @@ const items = (endpoint: string, n: number, from = 0) => Array.from({ length: n 
 
 for (const kind of ['sqlite', 'postgres'] as const) {
   describe(`event outbox on ${kind}`, () => {
-    test('the head goes to one holder at a time, in order; a lapsed lease is taken over', async () => {
+    test('a run from the head goes to one holder at a time, in order; a lapsed lease is taken over', async () => {
       const pair = await openPair(kind);
       try {
         const one = pair.a.shared.outbox;
         const two = pair.b.shared.outbox;
-        await one.enqueue([...items('e', 3), ...items('other', 1, 100)]);
+        await one.enqueue([...items('e', 5), ...items('other', 1, 100)]);
         const now = 1_000_000;
-        const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? one : two).claimHead('e', `h${i}`, now, 10_000)));
+        const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? one : two).claimHead('e', `h${i}`, now, 10_000, 2)));
         const won = claims.filter((c) => c !== undefined);
         assert.equal(won.length, 1, 'one of eight racing claims wins');
-        assert.equal(won[0]!.body, '{"n":0}');
-        assert.equal(await one.claimHead('e', 'late', now + 5_000, 10_000), undefined, 'leased: nothing for others');
-        const taken = await two.claimHead('e', 'late', now + 10_001, 10_000);
-        assert.equal(taken?.body, '{"n":0}', 'a lease that ran out is taken over');
-        await one.complete(taken!.id, 'someone-else');
-        assert.equal(await one.pending('e'), 3, 'only the holder completes');
-        await one.complete(taken!.id, 'late');
-        const next = await one.claimHead('e', 'late', now + 10_002, 10_000);
-        assert.equal(next?.body, '{"n":1}');
-        assert.equal((await one.claimHead('other', 'late', now, 10_000))?.body, '{"n":100}', 'endpoints are independent');
+        assert.deepEqual(won[0]!.bodies, ['{"n":0}', '{"n":1}'], 'the two oldest, in order');
+        assert.equal(await one.claimHead('e', 'late', now + 5_000, 10_000, 10), undefined, 'head leased: nothing for others, not even the rows behind it');
+        const taken = await two.claimHead('e', 'late', now + 10_001, 10_000, 10);
+        assert.deepEqual(taken?.bodies, ['{"n":0}', '{"n":1}', '{"n":2}', '{"n":3}', '{"n":4}'], 'a lease that ran out is taken over');
+        await one.complete(taken!.ids, 'someone-else');
+        assert.equal(await one.pending('e'), 5, 'only the holder completes');
+        await one.complete(taken!.ids.slice(0, 3), 'late');
+        assert.deepEqual((await one.claimHead('e', 'late', now + 10_002, 10_000, 10))?.bodies, ['{"n":3}', '{"n":4}']);
+        assert.deepEqual((await one.claimHead('other', 'late', now, 10_000, 10))?.bodies, ['{"n":100}'], 'endpoints are independent');
       } finally {
         await pair.close();
       }
     });
 
-    test('a failed row waits for its due time and stays first; release gives it back untouched', async () => {
+    test('a failed batch waits for its due time and stays first; release gives it back untouched', async () => {
       const pair = await openPair(kind);
       try {
         const outbox = pair.a.shared.outbox;
-        await outbox.enqueue(items('e', 2));
-        const first = await outbox.claimHead('e', 'h', 0, 1000);
-        await outbox.retryAt(first!.id, 'h', 5000);
-        assert.equal(await outbox.claimHead('e', 'h', 4999, 1000), undefined, 'not due: the next row does not jump ahead');
-        const again = await outbox.claimHead('e', 'h', 5000, 1000);
-        assert.deepEqual([again?.body, again?.attempts], ['{"n":0}', 1]);
-        await outbox.release(again!.id, 'h');
-        const after = await pair.b.shared.outbox.claimHead('e', 'other', 5001, 1000);
-        assert.deepEqual([after?.body, after?.attempts], ['{"n":0}', 1], 'released: another holder may take it at once');
+        await outbox.enqueue(items('e', 1));
+        const first = await outbox.claimHead('e', 'h', 0, 1000, 10);
+        await outbox.enqueue(items('e', 1, 1));
+        await outbox.retryAt(first!.ids, 'h', 5000);
+        assert.equal(await outbox.claimHead('e', 'h', 4999, 1000, 10), undefined, 'not due: the next row does not jump ahead');
+        const again = await outbox.claimHead('e', 'h', 5000, 1000, 10);
+        assert.deepEqual([again?.bodies, again?.attempts], [['{"n":0}', '{"n":1}'], 1], 'due again, with the rows queued meanwhile');
+        await outbox.release(again!.ids, 'h');
+        const after = await pair.b.shared.outbox.claimHead('e', 'other', 5001, 1000, 1);
+        assert.deepEqual([after?.bodies, after?.attempts], [['{"n":0}'], 1], 'released: another holder may take it at once');
       } finally {
         await pair.close();
       }
@@ -95,7 +95,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         await outbox.enqueue([...items('e', 450), ...items('f', 3)]);
         assert.equal(await outbox.trim('e', 100), 350);
         assert.equal(await outbox.trim('e', 100), 0);
-        assert.equal((await outbox.claimHead('e', 'h', 0, 1000))?.body, '{"n":350}');
+        assert.deepEqual((await outbox.claimHead('e', 'h', 0, 1000, 1))?.bodies, ['{"n":350}']);
         assert.equal(await outbox.pending('f'), 3);
         assert.equal(await outbox.dropOthers(['e']), 3);
         for (const at of [10, 20, 30]) await outbox.log({ endpoint: 'e', at, status: 503, latencyMs: 1.6, attempt: at / 10, error: 'HTTP 503' });

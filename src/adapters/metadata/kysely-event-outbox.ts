@@ -1,14 +1,14 @@
 /**
  * The notification queue and delivery log (migration 0019) on SQLite or PostgreSQL.
  *
- * Claiming the head is one conditional UPDATE of the endpoint's lowest id: on PostgreSQL a
- * second instance racing for the same row waits for the first one's row lock, then re-checks
- * the condition against the committed lease and updates nothing, so exactly one wins without
- * an explicit lock; SQLite has one writer at a time anyway. Only the head is ever claimable,
- * which is what keeps an endpoint's events in order.
+ * Claiming is one conditional UPDATE of the endpoint's lowest ids: on PostgreSQL a second
+ * instance racing for the same rows waits for the first one's row locks, then re-checks the
+ * condition against the committed lease and updates nothing, so exactly one wins without an
+ * explicit lock; SQLite has one writer at a time anyway. Only a run starting at the head is
+ * ever claimed, which is what keeps an endpoint's events in order.
  */
 import { sql, type Kysely } from 'kysely';
-import type { ClaimedItem, DeliveryRecord, EventOutbox, OutboxItem } from '../../ports/event-outbox.js';
+import type { ClaimedBatch, DeliveryRecord, EventOutbox, OutboxItem } from '../../ports/event-outbox.js';
 import type { Database } from './schema.js';
 
 /** Rows per INSERT: far below both dialects' bound-parameter limits. */
@@ -31,46 +31,67 @@ export class KyselyEventOutbox implements EventOutbox {
     });
   }
 
-  async claimHead(endpoint: string, holder: string, now: number, leaseMs: number): Promise<ClaimedItem | undefined> {
-    const head = await this.db
+  async claimHead(endpoint: string, holder: string, now: number, leaseMs: number, max: number): Promise<ClaimedBatch | undefined> {
+    const rows = await this.db
       .selectFrom('event_outbox')
       .select(['id', 'due_at', 'lease_until', 'lease_holder'])
       .where('endpoint', '=', endpoint)
       .orderBy('id')
-      .limit(1)
-      .executeTakeFirst();
-    if (head === undefined) return undefined;
-    if (Number(head.due_at) > now) return undefined;
-    if (Number(head.lease_until) > now && head.lease_holder !== holder) return undefined;
+      .limit(max)
+      .execute();
+    const free = (row: (typeof rows)[number]) =>
+      Number(row.due_at) <= now && (Number(row.lease_until) <= now || row.lease_holder === holder);
+    const run: number[] = [];
+    for (const row of rows) {
+      if (!free(row)) break;
+      run.push(Number(row.id));
+    }
+    if (run.length === 0) return undefined;
     const claimed = await this.db
       .updateTable('event_outbox')
       .set({ lease_holder: holder, lease_until: now + leaseMs })
-      .where('id', '=', head.id as number)
+      .where('id', 'in', run)
       .where((eb) => eb.or([eb('lease_until', '<=', now), eb('lease_holder', '=', holder)]))
       .returning(['id', 'body', 'attempts'])
-      .executeTakeFirst();
-    if (claimed === undefined) return undefined;
-    return { id: Number(claimed.id), body: claimed.body, attempts: Number(claimed.attempts) };
+      .execute();
+    const byId = new Map(claimed.map((row) => [Number(row.id), row]));
+    // Another holder got in between: keep only an unbroken run from the head, give back the rest.
+    const prefix: number[] = [];
+    for (const id of run) {
+      if (!byId.has(id)) break;
+      prefix.push(id);
+    }
+    const extra = [...byId.keys()].filter((id) => !prefix.includes(id));
+    if (extra.length > 0) await this.release(extra, holder);
+    if (prefix.length === 0) return undefined;
+    return {
+      ids: prefix,
+      bodies: prefix.map((id) => byId.get(id)!.body),
+      attempts: Number(byId.get(prefix[0])!.attempts),
+    };
   }
 
-  async complete(id: number, holder: string): Promise<void> {
-    await this.db.deleteFrom('event_outbox').where('id', '=', id).where('lease_holder', '=', holder).execute();
+  async complete(ids: readonly number[], holder: string): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.deleteFrom('event_outbox').where('id', 'in', [...ids]).where('lease_holder', '=', holder).execute();
   }
 
-  async release(id: number, holder: string): Promise<void> {
+  async release(ids: readonly number[], holder: string): Promise<void> {
+    if (ids.length === 0) return;
     await this.db
       .updateTable('event_outbox')
       .set({ lease_holder: null, lease_until: 0 })
-      .where('id', '=', id)
+      .where('id', 'in', [...ids])
       .where('lease_holder', '=', holder)
       .execute();
   }
 
-  async retryAt(id: number, holder: string, dueAt: number): Promise<void> {
+  async retryAt(ids: readonly number[], holder: string, dueAt: number): Promise<void> {
+    if (ids.length === 0) return;
     await this.db
       .updateTable('event_outbox')
       .set({ attempts: sql`attempts + 1`, due_at: dueAt, lease_holder: null, lease_until: 0 })
-      .where('id', '=', id)
+      .where('id', 'in', [...ids])
       .where('lease_holder', '=', holder)
       .execute();
   }

@@ -1,7 +1,8 @@
 /**
- * Delivers the durable queue: one loop per endpoint takes the endpoint's oldest event, POSTs it,
- * and only then moves to the next, so a listener receives events in order, and one that is down
- * holds back only its own queue. A failure is logged and retried (endpoint-rules.ts says when);
+ * Delivers the durable queue: one loop per endpoint takes the endpoint's oldest events (up to
+ * `maxBatch`, in one registry:2 envelope: a live registry sends one or two at a time, a backlog
+ * goes out a hundred per request instead of one), POSTs them, and only then moves on, so a
+ * listener receives events in order, and one that is down holds back only its own queue. A failure is logged and retried (endpoint-rules.ts says when);
  * an event is never skipped, only dropped by the queue cap when a dead endpoint lets it grow past
  * `maxEvents`. With several instances on one database each loop claims the head with a lease
  * (ports/event-outbox.ts), so one instance sends each event.
@@ -20,6 +21,8 @@ export interface DeliveryWorkerDeps {
   now: () => number;
   /** How often an idle loop looks for events written by other instances or now due again. */
   pollMs: number;
+  /** Events sent in one envelope at most. */
+  maxBatch: number;
   /** Events an endpoint keeps at most; the oldest past it are deleted. */
   maxEvents: number;
   /** Delivery log entries older than this are deleted. */
@@ -87,10 +90,10 @@ export class DeliveryWorker {
     while (!this.stopped) {
       let waitMs = this.deps.pollMs;
       try {
-        const item = await this.deps.outbox.claimHead(endpoint.name, this.deps.holder, this.deps.now(), leaseMs);
-        if (item !== undefined) {
-          const ok = await this.deliver(endpoint, item.id, item.body, item.attempts);
-          waitMs = ok ? 0 : Math.min(retryDelayMs(endpoint, item.attempts + 1), this.deps.pollMs);
+        const batch = await this.deps.outbox.claimHead(endpoint.name, this.deps.holder, this.deps.now(), leaseMs, this.deps.maxBatch);
+        if (batch !== undefined) {
+          const ok = await this.deliver(endpoint, batch.ids, batch.bodies, batch.attempts);
+          waitMs = ok ? 0 : Math.min(retryDelayMs(endpoint, batch.attempts + 1), this.deps.pollMs);
         }
       } catch (error) {
         this.deps.onError(error, endpoint.name);
@@ -99,31 +102,32 @@ export class DeliveryWorker {
     }
   }
 
-  private async deliver(endpoint: EndpointRules, id: number, body: string, attempts: number): Promise<boolean> {
+  private async deliver(endpoint: EndpointRules, ids: number[], bodies: string[], attempts: number): Promise<boolean> {
     const { outbox, transport, holder, now } = this.deps;
     const result = await transport.post(
       {
         url: endpoint.url,
         headers: { ...endpoint.headers, 'content-type': EVENTS_MEDIA_TYPE, 'user-agent': this.deps.userAgent },
-        body,
+        // Each row holds one event's JSON, so the envelope is assembled without parsing them.
+        body: `{"events":[${bodies.join(',')}]}`,
         timeoutMs: endpoint.timeoutMs,
       },
       { signal: this.abort.signal },
     );
     if (this.stopped && result.status === 0) {
       // Cut off by shutdown, not refused by the endpoint: the next start sends it again.
-      await outbox.release(id, holder);
+      await outbox.release(ids, holder);
       return false;
     }
     const ok = result.status >= 200 && result.status < 300;
     const error = ok ? undefined : (result.error ?? `HTTP ${result.status}`);
     await outbox.log({ endpoint: endpoint.name, at: now(), status: result.status, latencyMs: result.latencyMs, attempt: attempts + 1, error });
     if (ok) {
-      this.stats.delivered++;
-      await outbox.complete(id, holder);
+      this.stats.delivered += ids.length;
+      await outbox.complete(ids, holder);
     } else {
       this.stats.failed++;
-      await outbox.retryAt(id, holder, now() + retryDelayMs(endpoint, attempts + 1));
+      await outbox.retryAt(ids, holder, now() + retryDelayMs(endpoint, attempts + 1));
     }
     return ok;
   }

@@ -1,6 +1,6 @@
 /**
- * Turns events into registry:2 envelopes, one per event and endpoint that wants it, and writes
- * them to the durable queue in batches: every event of a `flushMs` window goes in one INSERT,
+ * Turns requests into registry:2 events, one row per event and endpoint that wants it, and
+ * writes them to the durable queue in batches: every event of a `flushMs` window goes in one INSERT,
  * so a burst of pulls is a handful of statements, not one write per pull. The price: a process
  * killed with SIGKILL loses the events of its last window (at most `flushMs`); a SIGTERM flushes
  * them. If the database is down, the batch is kept (up to `maxBuffered` events) and retried.
@@ -44,7 +44,7 @@ export class QueuedNotifier implements Notifier {
       this.deps.onError(new Error('the notification buffer is full (the queue could not be written)'), wanting.length);
       return;
     }
-    const body = JSON.stringify({ events: [this.event(input)] });
+    const body = JSON.stringify(this.event(input));
     for (const endpoint of wanting) this.buffer.push({ endpoint: endpoint.name, body });
     this.timer ??= setTimeout(() => void this.flush(), this.deps.flushMs);
   }

@@ -3,7 +3,7 @@
  * Distribution 2.8 sends it): listeners written for registry:2 parse these bodies unchanged.
  * Optional fields are left out rather than sent empty, as Go's `omitempty` does; `actor` is `{}`
  * for an anonymous caller. Sizes are numbers, timestamps RFC 3339 with nanoseconds (Go's
- * time.Time), one event per envelope.
+ * time.Time). An envelope holds one event when the registry is quiet, more when a backlog is sent.
  */
 export const EVENTS_MEDIA_TYPE = 'application/vnd.docker.distribution.events.v1+json';
 
