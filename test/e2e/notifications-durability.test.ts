@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { after, before, describe, it } from 'node:test';
 import { startEventListener, type EventListener } from '../support/event-listener.js';
-import { startBerth, type RegistryProcess } from '../support/registry-process.js';
+import { execFileSync } from 'node:child_process';
+import { berthCli, berthNodeFlags, startBerth, type RegistryProcess } from '../support/registry-process.js';
 import { containersTools } from './support/containers-tools.js';
 import type { Target } from './support/registry-under-test.js';
 import { createWorkspace, type Workspace } from './support/workspace.js';
@@ -82,5 +83,18 @@ describe('registry:2 notifications survive an endpoint outage and Berth restarts
     // Timestamps say the order too: the queue kept it.
     const times = events.map((e) => e.timestamp as string);
     assert.deepEqual([...times].sort(), times);
+
+    // The operator's view: nothing waits any more, and the log shows the failures and the success.
+    await new Promise((r) => setTimeout(r, 500));
+    const out = execFileSync(process.execPath, [...berthNodeFlags, berthCli, 'notifications', '--json', '--limit', '1000'], {
+      env: { ...process.env, ...env, REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: root, REGISTRY_AUTH: 'none', REGISTRY_LOG_LEVEL: 'error' },
+      encoding: 'utf8',
+    });
+    const [endpoint] = JSON.parse(out) as Array<{ name: string; pending: number; deliveries: Array<{ status: number; attempt: number; latencyMs: number }> }>;
+    assert.equal(endpoint.name, 'listener');
+    assert.equal(endpoint.pending, 0);
+    assert.equal(endpoint.deliveries[0].status, 200, 'the newest delivery succeeded');
+    assert.ok(endpoint.deliveries[0].attempt > 1, 'after failed attempts');
+    assert.ok(endpoint.deliveries.slice(1).every((d) => d.status === 0));
   });
 });
