@@ -75,7 +75,7 @@ describe('registry:2 notifications', () => {
       const registry =
         kind === 'distribution'
           ? await startDistribution({ distributionConfig: notificationsConfig(`${listener.url}${path}`) })
-          : await startBerth({ env: notificationsEnv(`${listener.url}${path}`) });
+          : await startBerth({ env: { ...notificationsEnv(`${listener.url}${path}`), REGISTRY_LOG_LEVEL: 'info' } });
       registries[kind] = registry;
       const tools: ContainersTools = await containersTools(ws.subdir(`tools-${kind}`), asTarget(registry));
       const { single } = ws.images;
@@ -83,7 +83,11 @@ describe('registry:2 notifications', () => {
       let count = 0;
       const phase = async (name: string, expected: number, action: () => Promise<unknown>) => {
         await action();
-        phases[name] = (await listener.waitFor(path, count + expected)).slice(count);
+        try {
+          phases[name] = (await listener.waitFor(path, count + expected)).slice(count);
+        } catch (error) {
+          throw new Error(`${name}: ${(error as Error).message}; received ${JSON.stringify(listener.events(path).map((e) => [e.action, e.request.method, e.target.digest]))}\n${registry.output()}`);
+        }
         count += expected;
       };
       // Three layers and a config, then the manifest.
