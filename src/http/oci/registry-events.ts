@@ -3,9 +3,9 @@
  * events carry the request's id, address, host, method and user agent), and which requests
  * notify is its HTTP behaviour: GET and HEAD of a manifest or blob are pulls, a completed upload
  * or a monolithic POST is a blob push, a mount is a mount, a manifest PUT a push. So the
- * handlers say what they served (`noteEvent`, one property write), and the hook, registered
- * only when a notifier is enabled, turns that into an event once the response went out with a
- * success status. A request that failed raises nothing, as in registry:2.
+ * handlers say what they served (`request.servedEvent`, one property write), and the hook,
+ * registered only when a notifier is enabled, turns that into an event once the whole response
+ * went out with a success status. A request that failed raises nothing, as in registry:2.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Notifier } from '../../core/events/notifier.js';
@@ -35,15 +35,20 @@ declare module 'fastify' {
 const BLOB_MEDIA_TYPE = 'application/octet-stream';
 
 export function installNotifyHook(app: FastifyInstance, notifier: Notifier, baseUrl: string | undefined): void {
-  app.addHook('onResponse', (request, reply, done) => {
-    const served = request.servedEvent;
-    if (served !== undefined && request.oci && reply.statusCode < 400) {
+  // Not onResponse: it runs on 'finish' only, and a client that closes the connection as soon as
+  // it has a small body (skopeo with a config blob) can make the response end in 'close' without
+  // 'finish'. Every response ends in 'close'; `writableEnded` says the whole body was written,
+  // which is when registry:2 (ServeBlob returned without error) notifies too.
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.raw.once('close', () => {
+      const served = request.servedEvent;
+      if (served === undefined || !request.oci || reply.raw.statusCode >= 400 || !reply.raw.writableEnded) return;
       try {
         notifier.publish(eventOf(request, served, request.oci.name, baseUrl));
       } catch (error) {
         request.log.error({ err: error }, 'could not queue a notification');
       }
-    }
+    });
     done();
   });
 }
