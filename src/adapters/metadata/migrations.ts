@@ -639,7 +639,7 @@ function migrations(dialect: MetadataDialect): Record<string, Migration> {
 }
 
 /**
- * Notifications (0019): `event_outbox` is the durable queue, one row per request body and
+ * Notifications (0019): `event_outbox` is the durable queue, one row per event and
  * endpoint, delivered in id order per endpoint (the identity only grows, so order is insertion
  * order); `lease_holder`/`lease_until` let one of several instances send each row.
  * `event_deliveries` is the per-endpoint delivery log, pruned by age.
