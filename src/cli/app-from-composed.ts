@@ -96,9 +96,15 @@ export function appFromComposed(composed: Composed, options: AppOptions): Fastif
   metrics.counter('berth_gc_manifests_removed_total', 'Manifests deleted by garbage collection.', () => gc().manifestsRemovedTotal);
   metrics.gauge('berth_gc_last_duration_seconds', 'Duration of the last garbage collection.', () => (gc().lastDurationMs ?? 0) / 1000, 'max');
   registerStorageMetrics(metrics, composed);
+  const notify = composed.notifications.worker;
+  if (notify) {
+    metrics.counter('berth_notifications_delivered_total', 'Notification events delivered by this process.', () => notify.stats.delivered);
+    metrics.counter('berth_notifications_failed_attempts_total', 'Notification requests that failed (each is retried).', () => notify.stats.failed);
+    metrics.counter('berth_notifications_dropped_total', 'Queued notification events deleted by the queue cap.', () => notify.stats.dropped);
+  }
   metrics.family('berth_proxy_requests_total', 'Reads through proxy projects by upstream and result (hit, miss, revalidated, stale, error).', 'counter', async () =>
     composed.proxyStats.requestSamples(),
   'process');
   metrics.family('berth_proxy_upstream_bytes_total', 'Bytes proxy projects fetched from each upstream.', 'counter', async () => composed.proxyStats.byteSamples(), 'process');
-  return buildApp({ registry: composed.registry, metrics, ...options, auth, ui: composed.ui });
+  return buildApp({ registry: composed.registry, metrics, ...options, auth, ui: composed.ui, notifier: composed.notifications.notifier });
 }

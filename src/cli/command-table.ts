@@ -13,6 +13,7 @@ import { GC_USAGE, runGc } from './gc.js';
 import { EXPORT_USAGE, runExport } from './export-command.js';
 import { IMPORT_USAGE, runImport } from './import-command.js';
 import { MIGRATE_USAGE, runMigrate } from './migrate.js';
+import { NOTIFICATIONS_USAGE, runNotifications } from './notifications-command.js';
 import { RESTORE_USAGE, RM_USAGE, runRestore, runRm } from './restore.js';
 import { serve } from './serve.js';
 import { MAX_WORKERS } from '../config/build-config.js';
@@ -120,6 +121,7 @@ export const COMMANDS: readonly CliCommand[] = [
   { name: 'migrate', subcommands: [], synopsis: 'migrate --to CONFIG [--online]', summary: ['copy this registry into another (SQLite + files', 'to PostgreSQL + S3), resumable'], usage: MIGRATE_USAGE, run: runMigrate },
   { name: 'import', subcommands: ['registry2', 'oci'], synopsis: 'import registry2 DIR | oci DIR|TAR --to REPO', summary: ['import a registry:2 storage root (resumable)', 'or an OCI image layout'], usage: IMPORT_USAGE, run: runImport },
   { name: 'export', subcommands: [], synopsis: 'export REPO[:TAG]... --to DIR|TAR', summary: ['write tags as an OCI image layout'], usage: EXPORT_USAGE, run: runExport },
+  { name: 'notifications', subcommands: [], synopsis: 'notifications [--limit N]', summary: ['notification endpoints: events waiting, delivery log'], usage: NOTIFICATIONS_USAGE, run: runNotifications },
   { name: 'version', subcommands: [], synopsis: 'version', summary: ['print the version (also --version)'], usage: VERSION_USAGE, run: runVersion },
   { name: 'help', subcommands: [], synopsis: 'help [COMMAND]', summary: ["list the commands, or show one command's usage"], usage: HELP_USAGE, run: async () => 0 },
 ];

@@ -67,6 +67,7 @@ export async function serve(config: BerthConfig, warnings: readonly string[], op
   const stopAuditPrune = scheduleAuditPrune(composed, config, logger);
   const stopGc = scheduleGc(composed.lifecycle, config, logger, composed.retention, composed.claimJob);
   const stopGcWatch = watchInterruptedGc(composed.lifecycle, logger);
+  composed.notifications.start();
   const stopPurge = () => {
     unlinkMetrics();
     stopUploadPurge();

@@ -2,6 +2,7 @@
  * The composition root: the only place (with the CLI) that turns configuration into adapters,
  * wires them into the core and hands the result to the HTTP edge.
  */
+import { composeNotifications, type Notifications } from './compose-notifications.js';
 import type { Logger } from 'pino';
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { blobStoreIsShared, openBlobStore } from './blob-store.js';
@@ -99,6 +100,8 @@ export interface Composed {
    * processes, so each interval runs it once (see schedule-gc.ts). Undefined: this process is alone.
    */
   claimJob: ((name: string, minGapMs: number) => Promise<boolean>) | undefined;
+  /** registry:2's notifications (a no-op notifier when no endpoint is configured). */
+  notifications: Notifications;
   close(): Promise<void>;
 }
 
@@ -221,6 +224,7 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
     config.auth.mode === 'builtin'
       ? await composeAccess(config, { stores, throttle, sharedDatabase }, hasher, initialPassword, logger, options)
       : undefined;
+  const notifications = composeNotifications(config, stores.shared.outbox, logger, packageVersion(), othersShareState);
   const ui = config.ui.enabled ? await loadUiBundle(config.ui.path ?? DEFAULT_UI_PATH) : undefined;
   if (ui?.kind === 'missing') logger.warn({ path: ui.path }, 'the web UI is not built (npm run build:ui); / says so until it is');
   return {
@@ -249,8 +253,10 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
     proxyStats,
     version: packageVersion(),
     claimJob: othersShareState ? (name, minGapMs) => stores.shared.jobs.claim(name, randomUUID(), Date.now(), minGapMs) : undefined,
+    notifications,
     async close() {
       stopPullFlush();
+      await notifications.close().catch((error: unknown) => logger.error({ err: error }, 'could not write pending notifications'));
       await mirror.close();
       stopThrottlePrune();
       await pulls.flush().catch((error: unknown) => logger.error({ err: error }, 'could not write pull times'));

@@ -9,6 +9,7 @@ import { DEFAULTS, defaultSqlitePath } from './defaults.js';
 import { parseListenAddress } from './listen-address.js';
 import { parseTrustedProxies } from './trusted-proxies.js';
 import { parseConnectors, type ConnectorConfig } from './connectors.js';
+import { notifications } from './notifications-config.js';
 import type { RawMap } from './raw-value.js';
 import type { ValueOrigins } from './value-origins.js';
 import { ValueReader } from './value-reader.js';
@@ -59,6 +60,7 @@ export function buildConfig(tree: RawMap, origins: ValueOrigins, cwd: string): B
     uploads: uploads(read),
     ui: ui(read, cwd),
     database: database(read),
+    notifications: notifications(read),
     metadata: {
       sqlite: {
         path:

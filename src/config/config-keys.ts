@@ -25,7 +25,7 @@ export interface SectionRule {
 export interface ValueRule {
   readonly kind: 'value';
   /** Strings are taken from env vars verbatim; other types are read as YAML, as Distribution does. */
-  readonly type: 'string' | 'boolean' | 'duration' | 'count' | 'list';
+  readonly type: 'string' | 'boolean' | 'duration' | 'count' | 'list' | 'structure';
 }
 
 export interface IgnoredRule {
@@ -51,6 +51,12 @@ const duration: ValueRule = { kind: 'value', type: 'duration' };
 const count: ValueRule = { kind: 'value', type: 'count' };
 /** A YAML list, or a comma-separated string (as an environment variable gives it). */
 const list: ValueRule = { kind: 'value', type: 'list' };
+/**
+ * A YAML list of mappings (notifications.endpoints), checked entry by entry by build-config.ts;
+ * from the environment the whole list is one YAML value, as in Distribution, which cannot set
+ * one list entry's field with a variable either.
+ */
+const structure: ValueRule = { kind: 'value', type: 'structure' };
 const ignored = (why: string): IgnoredRule => ({ kind: 'ignored', why });
 /** By default an empty value (null, "", [], {}) means "not configured" and is accepted. */
 const refused = (why: string, sameAsBerth: (value: RawValue) => boolean = isEmpty): RefusedRule => ({
@@ -194,7 +200,12 @@ export const CONFIG_KEYS: SectionRule = section({
     http2: ignored('Berth serves HTTP/1.1'),
     h2c: ignored('Berth serves HTTP/1.1'),
   }),
-  notifications: ignored('webhook notifications are not supported yet; no events will be sent'),
+  notifications: section({
+    endpoints: structure,
+    events: section({ includereferences: flag }),
+    // Berth's own: the durable queue the events wait in (core/events/).
+    queue: section({ maxevents: count, logretention: duration }),
+  }),
   redis: ignored('Berth does not use Redis in its embedded mode'),
   health: ignored('Berth serves /healthz and /readyz'),
   catalog: ignored('Berth paginates /v2/_catalog itself'),

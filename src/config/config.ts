@@ -189,6 +189,34 @@ export interface RegistryProxyConfig {
   ttlSeconds: number;
 }
 
+/** One of registry:2's `notifications.endpoints`: where events are POSTed. */
+export interface NotificationEndpointConfig {
+  name: string;
+  url: string;
+  /** Sent with every request, as registry:2's `headers` (each value a list). */
+  headers: Readonly<Record<string, readonly string[]>>;
+  timeoutSeconds: number;
+  /** Failures in a row before the wait between attempts starts at `backoff` and doubles. */
+  threshold: number;
+  backoffSeconds: number;
+  /** Events whose target has one of these media types are not sent (`ignoredmediatypes` and `ignore.mediatypes`). */
+  ignoredMediaTypes: readonly string[];
+  /** Actions (push, pull, mount, delete) not sent to this endpoint. */
+  ignoredActions: readonly string[];
+  disabled: boolean;
+}
+
+/** registry:2's `notifications` section, plus Berth's bounds on the durable queue. */
+export interface NotificationsConfig {
+  endpoints: readonly NotificationEndpointConfig[];
+  /** Manifest events list the descriptors the manifest references. */
+  includeReferences: boolean;
+  /** Events kept per endpoint while it is failing; the oldest go past it. */
+  maxEvents: number;
+  /** Delivery log entries older than this are deleted. */
+  logRetentionSeconds: number;
+}
+
 export interface BerthConfig {
   log: { level: LogLevel };
   http: HttpConfig;
@@ -199,6 +227,7 @@ export interface BerthConfig {
   uploads: UploadsConfig;
   auth: AuthConfig;
   ui: UiConfig;
+  notifications: NotificationsConfig;
   /** Undefined unless `proxy.remoteurl` is set. */
   proxy?: RegistryProxyConfig | undefined;
 }

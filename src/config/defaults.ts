@@ -73,6 +73,16 @@ export const DEFAULTS = Object.freeze({
   databasePoolSize: 10,
   databaseStatementTimeoutSeconds: 30,
   databaseConnectTimeoutSeconds: 10,
+  // registry:2 leaves these unset (no timeout, retry at once, 1 s backoff); a listener that
+  // hangs must not hold the queue, and a dead one must not be hammered.
+  notifyTimeoutSeconds: 5,
+  notifyThreshold: 3,
+  notifyBackoffSeconds: 1,
+  // A dead endpoint keeps at most this many events (the oldest are dropped past it): with one
+  // event ~1 KB, 100,000 is ~100 MB of database at worst, and days of pushes for most registries.
+  notifyMaxEvents: 100_000,
+  // Long enough to see what happened over a weekend.
+  notifyLogRetentionSeconds: 7 * 24 * HOUR,
 });
 
 /** The metadata database follows the blob root unless placed elsewhere explicitly. */

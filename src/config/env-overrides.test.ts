@@ -147,11 +147,53 @@ describe('precedence and shape', () => {
   });
 
   test('Distribution keys Berth ignores are warnings naming the variable', () => {
-    const { warnings } = load({ REGISTRY_HTTP_SECRET: 's3cr3t', REGISTRY_NOTIFICATIONS_ENDPOINTS_0_NAME: 'hook' });
+    const { warnings } = load({ REGISTRY_HTTP_SECRET: 's3cr3t', REGISTRY_HEALTH_STORAGEDRIVER_ENABLED: 'true' });
     assert.deepEqual(warnings, [
+      'REGISTRY_HEALTH_STORAGEDRIVER_ENABLED (health): ignored; Berth serves /healthz and /readyz',
       'REGISTRY_HTTP_SECRET (http.secret): ignored; Berth keeps upload state server-side, so nothing is signed with it',
-      'REGISTRY_NOTIFICATIONS_ENDPOINTS_0_NAME (notifications): ignored; webhook notifications are not supported yet; no events will be sent',
     ]);
+  });
+
+  test('notification endpoints come as one YAML list, as Distribution reads them', () => {
+    const { config, warnings } = load({
+      REGISTRY_NOTIFICATIONS_ENDPOINTS: '- name: hook\n  url: http://listener.example/events\n  headers:\n    Authorization: [Bearer x]\n  timeout: 500ms\n  threshold: 5\n  backoff: 2s\n  ignoredmediatypes: [application/octet-stream]\n  ignore:\n    actions: [pull]\n',
+    });
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(config.notifications.endpoints, [
+      {
+        name: 'hook',
+        url: 'http://listener.example/events',
+        headers: { Authorization: ['Bearer x'] },
+        timeoutSeconds: 0.5,
+        threshold: 5,
+        backoffSeconds: 2,
+        ignoredMediaTypes: ['application/octet-stream'],
+        ignoredActions: ['pull'],
+        disabled: false,
+      },
+    ]);
+  });
+
+  test('a variable for one field of one endpoint is refused: the list is set as a whole', () => {
+    assert.throws(() => load({ REGISTRY_NOTIFICATIONS_ENDPOINTS_0_NAME: 'hook' }), /REGISTRY_NOTIFICATIONS_ENDPOINTS_0_NAME: not a setting/);
+  });
+
+  test('bad endpoints are problems naming the entry', () => {
+    const endpoints = '- name: a\n  url: ftp://x\n- url: http://x\n  ignore:\n    actions: [fetch]\n  color: red\n- name: a\n  url: http://y\n  headers:\n    "X-A": ["a\\nb"]\n';
+    assert.throws(
+      () => load({ REGISTRY_NOTIFICATIONS_ENDPOINTS: endpoints }),
+      (error: Error & { problems?: string[] }) => {
+        assert.deepEqual(error.problems, [
+          'REGISTRY_NOTIFICATIONS_ENDPOINTS (notifications.endpoints.0.url): expected an http:// or https:// URL, got "ftp://x"',
+          'REGISTRY_NOTIFICATIONS_ENDPOINTS (notifications.endpoints.1.color): unknown key',
+          'REGISTRY_NOTIFICATIONS_ENDPOINTS (notifications.endpoints.1.name): is required',
+          'REGISTRY_NOTIFICATIONS_ENDPOINTS (notifications.endpoints.1.ignore.actions): "fetch" is not an action; use push, pull, mount or delete',
+          'REGISTRY_NOTIFICATIONS_ENDPOINTS (notifications.endpoints.2.headers): the value of "X-A" holds a line break',
+          'REGISTRY_NOTIFICATIONS_ENDPOINTS (notifications.endpoints): two endpoints are named "a"; names must be unique',
+        ]);
+        return true;
+      },
+    );
   });
 
   test('variables injected for a service or container named "registry" are left alone', () => {

@@ -23,6 +23,8 @@ import { installConnectorGate } from './connector/connector-server.js';
 import { installConnectionLimits, type ConnectionLimits } from './connection-limits.js';
 import type { UiBundle } from '../ports/ui-bundle.js';
 import { registerUiRoutes } from './ui/ui-routes.js';
+import type { Notifier } from '../core/events/notifier.js';
+import { installNotifyHook } from './oci/registry-events.js';
 
 export interface AppDeps {
   registry: Registry;
@@ -38,6 +40,8 @@ export interface AppDeps {
   trustedProxies?: readonly string[];
   /** The web UI, read at start; undefined when `ui.enabled` is false (then `/` is a 404). */
   ui?: UiBundle;
+  /** registry:2's notifications; the hook is only installed when it is enabled. */
+  notifier?: Notifier;
   /** Access control; without it the registry is open, as registry:2 is without `auth`. */
   auth?: {
     guard: AccessGuard;
@@ -98,6 +102,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerOpsRoutes(app, deps.registry, deps.metrics);
   if (deps.auth?.audit) installAuditHook(app, deps.auth.audit, () => Date.now());
   else app.decorateRequest('actor', null);
+  app.decorateRequest('servedEvent', undefined);
+  if (deps.notifier?.enabled) installNotifyHook(app, deps.notifier, deps.baseUrl);
   const tokenService = deps.auth?.tokenService;
   if (tokenService) registerTokenRoute(app, tokenService);
   if (deps.auth?.managementApi) registerManagementApi(app, deps.auth.managementApi);

@@ -60,6 +60,9 @@ const UNDO: Record<string, string> = {
     drop table signing_keys;
     drop table job_runs;
     drop table upload_locks;`,
+  '0019_event_outbox': `
+    drop table event_deliveries;
+    drop table event_outbox;`,
 };
 
 /** Takes the database back to what 0004 left: no later tables or columns, none recorded. */

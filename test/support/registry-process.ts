@@ -51,6 +51,8 @@ export interface StartOptions {
    * response is done) to stdout, so output() shows every request that reached it.
    */
   accessLog?: boolean;
+  /** YAML appended to Distribution's config file (top-level sections such as `notifications:`). */
+  distributionConfig?: string;
 }
 
 const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
@@ -112,7 +114,8 @@ export async function startDistribution(options: StartOptions = {}): Promise<Reg
     `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: ${options.accessLog ? 'false' : 'true'}\n` +
     `storage:\n  filesystem:\n    rootdirectory: ${root}\n  delete:\n    enabled: true\n` +
     `  cache:\n    blobdescriptor: inmemory\n` +
-    `http:\n  addr: 127.0.0.1:${port}\n${tls}`;
+    `http:\n  addr: 127.0.0.1:${port}\n${tls}` +
+    (options.distributionConfig ?? '');
   const configFile = join(configDir, 'config.yml');
   await writeFile(configFile, config);
   const child = spawn('docker-registry', ['serve', configFile], {

@@ -57,6 +57,8 @@ export interface TestServerOptions {
   s3?: BerthConfig['storage']['s3'];
   /** `storage.redirect.disable`; true (never redirect) unless a test is about redirects. */
   redirectDisabled?: boolean;
+  /** registry:2's notifications; none unless a test is about them. */
+  notifications?: BerthConfig['notifications'];
   /** A data directory (SQLite database, signing key) shared with another server; kept on close. */
   root?: string;
   /** Projects that get a connector port each (`http.connectors`), on a random loopback port. */
@@ -99,6 +101,12 @@ export function testConfig(root: string, overrides: TestServerOptions = {}): Ber
     lifecycle: overrides.lifecycle ?? { gc: { graceSeconds: 3600, intervalSeconds: 0 }, restoreWindowSeconds: 86400 },
     auth: overrides.auth ?? { mode: 'none' },
     ui: overrides.ui ?? { enabled: true, path: undefined },
+    notifications: overrides.notifications ?? {
+      endpoints: [],
+      includeReferences: false,
+      maxEvents: DEFAULTS.notifyMaxEvents,
+      logRetentionSeconds: DEFAULTS.notifyLogRetentionSeconds,
+    },
   };
 }
 

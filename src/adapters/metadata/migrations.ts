@@ -634,6 +634,44 @@ function migrations(dialect: MetadataDialect): Record<string, Migration> {
     '0016_proxy_projects': proxyProjectsSchema(dialect),
     '0017_group_projects': groupProjectsSchema(dialect),
     '0018_shared_state': sharedStateSchema(dialect),
+    '0019_event_outbox': eventOutboxSchema(dialect),
+  };
+}
+
+/**
+ * Notifications (0019): `event_outbox` is the durable queue, one row per event and
+ * endpoint, delivered in id order per endpoint (the identity only grows, so order is insertion
+ * order); `lease_holder`/`lease_until` let one of several instances send each row.
+ * `event_deliveries` is the per-endpoint delivery log, pruned by age.
+ */
+function eventOutboxSchema(dialect: MetadataDialect): Migration {
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('event_outbox')
+        .addColumn('id', dialect.identityType, (c) => dialect.identity(c.primaryKey()))
+        .addColumn('endpoint', dialect.keyType, (c) => c.notNull())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('due_at', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('lease_holder', 'text')
+        .addColumn('lease_until', 'bigint', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.createIndex('event_outbox_endpoint_id').on('event_outbox').columns(['endpoint', 'id']).execute();
+      await db.schema
+        .createTable('event_deliveries')
+        .addColumn('id', dialect.identityType, (c) => dialect.identity(c.primaryKey()))
+        .addColumn('endpoint', dialect.keyType, (c) => c.notNull())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('status', 'integer', (c) => c.notNull())
+        .addColumn('latency_ms', 'integer', (c) => c.notNull())
+        .addColumn('attempt', 'integer', (c) => c.notNull())
+        .addColumn('error', 'text')
+        .execute();
+      await db.schema.createIndex('event_deliveries_endpoint_id').on('event_deliveries').columns(['endpoint', 'id']).execute();
+      await db.schema.createIndex('event_deliveries_at').on('event_deliveries').column('at').execute();
+    },
   };
 }
 

@@ -332,6 +332,29 @@ export interface ProjectMirrorsTable {
   updated_at: Int64;
 }
 
+/** The durable notification queue (migration 0019). */
+export interface EventOutboxTable {
+  id: ColumnType<number | string | bigint, never, never>;
+  endpoint: string;
+  body: string;
+  created_at: Int64;
+  attempts: ColumnType<number, number | undefined, number>;
+  due_at: ColumnType<number | string | bigint, number | undefined, number>;
+  lease_holder: string | null;
+  lease_until: ColumnType<number | string | bigint, number | undefined, number>;
+}
+
+/** Each notification endpoint's delivery log (migration 0019). */
+export interface EventDeliveriesTable {
+  id: ColumnType<number | string | bigint, never, never>;
+  endpoint: string;
+  at: Int64;
+  status: number;
+  latency_ms: number;
+  attempt: number;
+  error: string | null;
+}
+
 export interface Database {
   repositories: RepositoriesTable;
   blobs: BlobsTable;
@@ -366,4 +389,6 @@ export interface Database {
   upload_locks: UploadLocksTable;
   group_projects: GroupProjectsTable;
   project_mirrors: ProjectMirrorsTable;
+  event_outbox: EventOutboxTable;
+  event_deliveries: EventDeliveriesTable;
 }

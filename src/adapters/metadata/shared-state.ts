@@ -1,5 +1,9 @@
-/** The shared-state tables of migration 0018, on the same connection as the other stores. */
+/**
+ * The shared-state tables of migration 0018, and the notification queue of 0019, on the same
+ * connection as the other stores.
+ */
 import type { Kysely } from 'kysely';
+import { KyselyEventOutbox } from './kysely-event-outbox.js';
 import { KyselyJobRuns } from './kysely-job-runs.js';
 import { KyselyLoginThrottle } from './kysely-login-throttle.js';
 import { KyselySigningKeys } from './kysely-signing-keys.js';
@@ -11,6 +15,7 @@ export interface SharedStateStores {
   signingKeys: KyselySigningKeys;
   jobs: KyselyJobRuns;
   uploadLocks: KyselyUploadLocks;
+  outbox: KyselyEventOutbox;
 }
 
 export function sharedStateStores(db: Kysely<Database>): SharedStateStores {
@@ -19,5 +24,6 @@ export function sharedStateStores(db: Kysely<Database>): SharedStateStores {
     signingKeys: new KyselySigningKeys(db),
     jobs: new KyselyJobRuns(db),
     uploadLocks: new KyselyUploadLocks(db),
+    outbox: new KyselyEventOutbox(db),
   };
 }

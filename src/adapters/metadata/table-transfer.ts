@@ -66,6 +66,8 @@ export const TABLE_PLAN: { readonly [T in TableName]: TablePlan<T> } = {
   signing_keys: { copy: true, key: ['name'] },
   login_throttle: { copy: false, why: 'failed-login counts expire within minutes' },
   job_runs: { copy: false, why: 'when a scheduled job last ran belongs to the source instances' },
+  event_outbox: { copy: false, why: 'undelivered notifications are sent by the source; the destination starts with an empty queue' },
+  event_deliveries: { copy: false, why: 'the delivery log describes the source instance' },
   upload_locks: { copy: false, why: 'upload writers hold them for seconds, and uploads are not copied' },
 };
 

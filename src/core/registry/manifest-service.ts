@@ -25,6 +25,8 @@ import type { RegistryDeps } from './registry-deps.js';
 
 export interface PutManifestResult {
   digest: string;
+  /** The manifest's media type as stored (Content-Type or the body's own). */
+  mediaType: string;
   subject: string | undefined;
 }
 
@@ -94,7 +96,7 @@ export class ManifestService {
         { cause: error },
       );
     }
-    return { digest, subject: parsed.subject };
+    return { digest, mediaType: parsed.mediaType, subject: parsed.subject };
   }
 
   async get(repository: string, reference: string): Promise<ManifestRecord> {

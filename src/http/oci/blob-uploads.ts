@@ -87,9 +87,13 @@ export const startUpload: OciHandler = async (context) => {
       const source = from !== undefined && isValidName(from) ? await context.registry.routing.mountSource(from, mount, memberCaller(context)) : from;
       if (source !== undefined || from === undefined) mounted = await context.registry.blobs.mount(name, mount, source);
     }
-    if (mounted) return created(context, mount);
+    if (mounted) {
+      context.request.servedEvent = { action: 'mount', kind: 'blob', digest: mount, size: mounted.size, ...(from === undefined ? {} : { fromRepository: from }) };
+      return created(context, mount);
+    }
   } else if (digest !== undefined) {
     const result = await context.registry.uploads.monolithic(name, digest, body(context), declaredLength(context), accountOf(context));
+    context.request.servedEvent = { action: 'push', kind: 'blob', digest: result.digest, size: result.size };
     return created(context, result.digest);
   }
   const session = await context.registry.uploads.start(name, accountOf(context));
@@ -124,6 +128,7 @@ export const completeUpload: OciHandler = async (context) => {
   const range = parseContentRange(context.request.headers['content-range']);
   const final = hasBody(context) ? body(context) : undefined;
   const result = await context.registry.uploads.complete(context.params.name, context.params.id, digest, final, range, declaredLength(context));
+  context.request.servedEvent = { action: 'push', kind: 'blob', digest: result.digest, size: result.size };
   return created(context, result.digest);
 };
 

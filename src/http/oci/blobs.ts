@@ -3,6 +3,11 @@ import type { ReadRange } from '../../ports/blob-store.js';
 import { parseRange } from './byte-range.js';
 import type { OciHandler } from './oci-context.js';
 
+/** registry:2 notifies a pull for GET and HEAD alike (both serve the blob there). */
+function notePull(context: Parameters<OciHandler>[0], size: number | undefined): void {
+  context.request.servedEvent = { action: 'pull', kind: 'blob', digest: context.params.digest, size };
+}
+
 function blobHeaders(context: Parameters<OciHandler>[0], size: number): void {
   context.reply.headers({
     'docker-content-digest': context.params.digest,
@@ -17,6 +22,7 @@ function blobHeaders(context: Parameters<OciHandler>[0], size: number): void {
 export const headBlob: OciHandler = async (context) => {
   const { size } = await context.registry.blobs.stat(context.params.name, context.params.digest);
   blobHeaders(context, size);
+  notePull(context, size);
   return context.reply.code(200).send();
 };
 
@@ -33,11 +39,13 @@ export const getBlob: OciHandler = async (context) => {
       'content-type': 'application/octet-stream',
     });
     if (proxied.size !== undefined) context.reply.header('content-length', proxied.size);
+    notePull(context, proxied.size);
     return context.reply.code(200).send(proxied.stream);
   }
   // As registry:2 does on S3: the bytes come from the store itself, Range and all.
   const location = await context.registry.blobs.redirectUrl(name, digest);
   if (location !== undefined) {
+    notePull(context, (await context.registry.blobs.stat(name, digest).catch(() => undefined))?.size);
     return context.reply.code(307).header('location', location).header('docker-content-digest', digest).header('content-length', 0).send();
   }
   const { size } = await context.registry.blobs.stat(name, digest);
@@ -50,6 +58,7 @@ export const getBlob: OciHandler = async (context) => {
     throw error;
   }
   const stream = await context.registry.blobs.open(name, digest, range);
+  notePull(context, size);
   if (!range) {
     blobHeaders(context, size);
     return context.reply.code(200).send(stream);
@@ -61,5 +70,6 @@ export const getBlob: OciHandler = async (context) => {
 
 export const deleteBlob: OciHandler = async (context) => {
   await context.registry.blobs.delete(context.params.name, context.params.digest);
+  context.request.servedEvent = { action: 'delete', kind: 'blob', digest: context.params.digest };
   return context.reply.code(202).header('docker-content-digest', context.params.digest).header('content-length', 0).send();
 };

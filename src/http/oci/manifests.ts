@@ -1,10 +1,25 @@
 /** GET / HEAD / PUT / DELETE /v2/<name>/manifests/<reference> */
 import { isAscii } from 'node:buffer';
+import { looksLikeDigest } from '../../core/reference/reference.js';
 import type { ManifestRecord } from '../../ports/metadata-store.js';
 import { location, type OciContext, type OciHandler } from './oci-context.js';
 import { readBody } from './read-body.js';
 
+function notePull(context: OciContext, record: ManifestRecord): void {
+  const { reference } = context.params;
+  context.request.servedEvent = {
+    action: 'pull',
+    kind: 'manifest',
+    digest: record.digest,
+    size: record.body.length,
+    mediaType: record.mediaType,
+    ...(looksLikeDigest(reference) ? {} : { tag: reference }),
+    body: record.body,
+  };
+}
+
 function manifestHeaders(context: OciContext, record: ManifestRecord) {
+  notePull(context, record);
   // The stored type is served whatever Accept says: clients that omit OCI types from Accept
   // (docker manifest inspect, some libraries) would otherwise get a 404 for content that exists.
   return context.reply.code(200).headers({
@@ -46,10 +61,21 @@ export const putManifest: OciHandler = async (context) => {
     'content-length': 0,
   });
   if (result.subject) context.reply.header('oci-subject', result.subject);
+  context.request.servedEvent = {
+    action: 'push',
+    kind: 'manifest',
+    digest: result.digest,
+    size: body.length,
+    mediaType: result.mediaType,
+    ...(looksLikeDigest(reference) ? {} : { tag: reference }),
+    body,
+  };
   return context.reply.send();
 };
 
 export const deleteManifest: OciHandler = async (context) => {
-  await context.registry.manifests.delete(context.params.name, context.params.reference);
+  const { name, reference } = context.params;
+  await context.registry.manifests.delete(name, reference);
+  context.request.servedEvent = { action: 'delete', kind: 'manifest', ...(looksLikeDigest(reference) ? { digest: reference } : { tag: reference }) };
   return context.reply.code(202).header('content-length', 0).send();
 };
