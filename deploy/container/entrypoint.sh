@@ -12,9 +12,16 @@ set -e
 case "$1" in
   *.yml | *.yaml) set -- serve "$@" ;;
 esac
-if [ "$#" -eq 0 ] || [ "${1#-}" != "$1" ] || ! command -v "$1" >/dev/null 2>&1; then
-  set -- berth "$@"
-fi
+# Berth's commands by name (`rm` is also a program; Berth's wins), then anything that is no
+# program on the PATH, so berth names what it does not know. test/tooling/deploy-files.test.ts
+# checks this list against the CLI's command table.
+case "$1" in
+  serve | config | settings | user | robot | project | policy | quota | usage | retention | token | \
+    audit | gc | rm | restore | migrate | import | export | version | help | -*)
+    set -- berth "$@" ;;
+  *)
+    if [ "$#" -eq 0 ] || ! command -v "$1" >/dev/null 2>&1; then set -- berth "$@"; fi ;;
+esac
 
 if [ "$1" = berth ] && [ "$(id -u)" = 0 ]; then
   data=/var/lib/registry

@@ -23,6 +23,7 @@ import { startContainerd, type Containerd } from './support/containerd-daemon.js
 import { containersTools, type ContainersTools } from './support/containers-tools.js';
 import { startDockerd, type Dockerd } from './support/docker-daemon.js';
 import { baseRootfs, BUILD_BASE, fromImages, importBaseImages, RUNTIME_BASE } from './support/node-base-images.js';
+import { run } from './support/run.js';
 import { createWorkspace, type Workspace } from './support/workspace.js';
 
 const repoRoot = new URL('../../../', import.meta.url).pathname;
@@ -62,6 +63,13 @@ function storageDriver(dir: string): 'vfs' | 'overlay2' {
   return mount?.[2] === 'overlay' ? 'vfs' : 'overlay2';
 }
 
+async function unmountUnder(dir: string): Promise<void> {
+  const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '');
+  for (const mount of mounts.filter((m) => m.startsWith(`${dir}/`)).reverse()) {
+    await run('umount', ['-l', mount], { allowFailure: true });
+  }
+}
+
 interface ContainerState {
   Status: string;
   Running: boolean;
@@ -85,6 +93,8 @@ describe('container image', () => {
   after(async () => {
     await dockerd?.stop();
     await containerd?.stop();
+    // Running containers leaves dockerd's network namespace mounted under its exec root.
+    if (ws) await unmountUnder(ws.dir);
     await ws?.cleanup();
   });
 

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
+import { COMMANDS } from '../../src/cli/command-table.js';
 import { checkConfigFile } from '../../src/config/check-config.js';
 import { resolveConfig } from '../../src/config/resolve-config.js';
 import { berthCli } from '../support/registry-process.js';
@@ -102,6 +103,16 @@ describe('shipped configs', () => {
   });
 });
 
+describe('container entry point', () => {
+  it("runs every berth command as berth's, not as a program of the same name", () => {
+    const script = read('deploy/container/entrypoint.sh');
+    const list = /case "\$1" in\s*\n\s*(serve[^)]*)\)/.exec(script);
+    assert.ok(list, 'the command list in entrypoint.sh');
+    const names = new Set(list[1].split(/[\s|\\]+/).filter(Boolean));
+    assert.deepEqual(COMMANDS.map((c) => c.name).filter((name) => !names.has(name)), []);
+  });
+});
+
 describe('compose files', () => {
   it('the embedded compose.yaml runs the image as registry:2 is run', () => {
     const compose = parse(read('compose.yaml')) as { services: Record<string, { build: string; ports: string[]; volumes: string[]; restart: string }> };
@@ -114,7 +125,7 @@ describe('compose files', () => {
 
   it('the scale-out stack gives each Berth a valid configuration and nginx routes to all of them', () => {
     const compose = parse(read('deploy/scale-out/compose.yaml'), { merge: true }) as {
-      services: Record<string, { environment?: Record<string, string>; image?: string }>;
+      services: Record<string, { environment?: Record<string, string>; image?: string; volumes?: string[] }>;
     };
     const berths = Object.entries(compose.services).filter(([, s]) => s.image === 'berth');
     assert.equal(berths.length, 3);
@@ -128,6 +139,8 @@ describe('compose files', () => {
       const outcome = resolveConfig({ env });
       assert.ok(outcome.ok, `${name}: ${outcome.ok ? '' : outcome.problems.join('; ')}`);
       assert.equal(outcome.config.storage.s3?.bucket, 'berth');
+      // auth/secrets.key must be one file for all instances.
+      assert.deepEqual(service.volumes, ['berth-root:/var/lib/registry'], name);
     }
     const upstreams = [...read('deploy/scale-out/nginx.conf').matchAll(/^\s*server (\S+):5000\b/gm)].map((m) => m[1]).sort();
     assert.deepEqual(upstreams, berths.map(([name]) => name).sort());

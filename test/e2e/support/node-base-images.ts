@@ -100,7 +100,8 @@ export async function baseRootfs(log: (line: string) => void): Promise<BaseRootf
     await copyFile(process.execPath, join(slim, 'usr/local/bin/node'));
     // The host's node must run against the rootfs's glibc, or nothing built on it will.
     await run('chroot', [slim, '/usr/local/bin/node', '-e', 'process.exit(0)']);
-    await cp(slim, build, { recursive: true, verbatimSymlinks: true });
+    // cp -a, not fs.cp: the rootfs has device nodes.
+    await run('cp', ['-a', slim, build], { timeoutMs: 600_000 });
     await run('chroot', [build, 'apt-get', 'update', '-qq'], { timeoutMs: 600_000 });
     await run('chroot', [build, 'apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...BUILD_PACKAGES], {
       timeoutMs: 900_000,
