@@ -37,6 +37,9 @@ COPY deploy/container/entrypoint.sh /usr/local/bin/berth-entrypoint
 COPY deploy/container/healthcheck.mjs deploy/container/healthcheck.mjs
 RUN ln -s /opt/berth/bin/berth.js /usr/local/bin/berth
 ENV NODE_ENV=production
+LABEL org.opencontainers.image.title="Berth" \
+      org.opencontainers.image.description="A container image registry (OCI Distribution 1.1, Docker Registry v2)" \
+      org.opencontainers.image.licenses="Apache-2.0"
 VOLUME /var/lib/registry
 EXPOSE 5000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
