@@ -7,7 +7,8 @@ import https from 'node:https';
 import { loadConfig } from '../../dist/src/config/load-config.js';
 import { parseListenAddress } from '../../dist/src/config/listen-address.js';
 
-const file = '/etc/docker/registry/config.yml';
+// The image's config path unless told otherwise (tests run it outside the image).
+const file = process.argv[2] ?? '/etc/docker/registry/config.yml';
 const { config } = loadConfig({ file: existsSync(file) ? file : undefined, env: process.env });
 const address = parseListenAddress(config.http.addr);
 if ('invalid' in address) {

@@ -17,7 +17,8 @@ import { parse } from 'yaml';
 import { COMMANDS } from '../../src/cli/command-table.js';
 import { checkConfigFile } from '../../src/config/check-config.js';
 import { resolveConfig } from '../../src/config/resolve-config.js';
-import { berthCli } from '../support/registry-process.js';
+import { berthCli, startBerth } from '../support/registry-process.js';
+import { createTestCa } from '../e2e/support/tls-ca.js';
 import { run } from '../e2e/support/run.js';
 
 const repoRoot = new URL('../../../', import.meta.url).pathname;
@@ -110,6 +111,29 @@ describe('container entry point', () => {
     assert.ok(list, 'the command list in entrypoint.sh');
     const names = new Set(list[1].split(/[\s|\\]+/).filter(Boolean));
     assert.deepEqual(COMMANDS.map((c) => c.name).filter((name) => !names.has(name)), []);
+  });
+});
+
+describe('container healthcheck script', () => {
+  // The image's check, run here against a Berth over TLS: it must follow REGISTRY_* as serve does.
+  it('answers 0 when Berth answers /healthz where the config says, 1 when it does not', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'berth-health-'));
+    const ca = await createTestCa(dir);
+    const tls = { certificate: ca.serverCert, key: ca.serverKey };
+    const berth = await startBerth({ tls });
+    try {
+      const check = (env: Record<string, string>) =>
+        run(process.execPath, [join(repoRoot, 'deploy/container/healthcheck.mjs'), join(repoRoot, 'deploy/container/config.yml')], { env: { PATH: process.env.PATH, ...env }, allowFailure: true, timeoutMs: 30_000 });
+      const tlsEnv = { REGISTRY_HTTP_TLS_CERTIFICATE: tls.certificate, REGISTRY_HTTP_TLS_KEY: tls.key };
+      const ok = await check({ REGISTRY_HTTP_ADDR: `127.0.0.1:${berth.port}`, ...tlsEnv });
+      assert.equal(ok.code, 0, ok.stderr);
+      // Plain HTTP to the TLS port, and the right protocol to a port nobody listens on.
+      assert.equal((await check({ REGISTRY_HTTP_ADDR: `127.0.0.1:${berth.port}` })).code, 1);
+      assert.equal((await check({ REGISTRY_HTTP_ADDR: '127.0.0.1:1', ...tlsEnv })).code, 1);
+    } finally {
+      await berth.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
