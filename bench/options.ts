@@ -30,6 +30,8 @@ export interface Profile {
   gcLiveImages: number;
   /** Images (three 256 KiB–1 MiB layers) pushed in each of rows 15–15c; also the old images they delete. */
   gcPushImages: number;
+  /** How long the mixed workload (row 18) runs. */
+  mixedMs: number;
   /** Size of each of the ten layers of an image pulled through a proxy (rows 16–16d). */
   proxyLayerBytes: number;
 }
@@ -53,6 +55,7 @@ const full: Profile = {
   gcLiveImages: 200,
   gcPushImages: 600,
   proxyLayerBytes: 16 * 1024 * 1024,
+  mixedMs: 60_000,
 };
 
 const quick: Profile = {
@@ -74,6 +77,7 @@ const quick: Profile = {
   gcLiveImages: 30,
   gcPushImages: 100,
   proxyLayerBytes: 1024 * 1024,
+  mixedMs: 5000,
 };
 
 export interface Options {

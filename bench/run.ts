@@ -21,9 +21,11 @@ import { renderTable, type Outcome, type Results, type Target } from './table.js
 import { BenchContext, NotApplicable, type Launcher, type Row } from './workload.js';
 import { blobPullRows } from './workloads/blob-pull.js';
 import { blobPushRows } from './workloads/blob-push.js';
+import { dockerEngineRows } from './workloads/docker-engine.js';
 import { gcTimeRows } from './workloads/gc-time.js';
 import { listingRows } from './workloads/listing.js';
 import { manifestRows } from './workloads/manifests.js';
+import { mixedRows } from './workloads/mixed.js';
 import { proxyRows } from './workloads/proxy.js';
 import { pushDuringGcRows } from './workloads/push-during-gc.js';
 import { skopeoRows } from './workloads/skopeo.js';
@@ -129,6 +131,8 @@ async function main(): Promise<void> {
     ...manifestRows(p),
     ...listingRows(p),
     ...skopeoRows(p),
+    ...dockerEngineRows(p),
+    ...mixedRows(p),
     ...gcTimeRows(p),
     ...pushDuringGcRows(p),
     ...proxyRows(p),

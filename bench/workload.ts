@@ -67,6 +67,13 @@ export class BenchContext {
     return this.registryAt(this.target, concurrency);
   }
 
+  /** A client that sends no credentials of its own (a login starts without them). */
+  anonymousHttp(concurrency: number): HttpClient {
+    const http = new HttpClient(this.target.url, concurrency);
+    this.clients.push(http);
+    return http;
+  }
+
   /** The same, for a registry the row started itself with `startRegistry`. */
   registryAt(target: RegistryProcess, concurrency: number): Registry {
     const http = new HttpClient(target.url, concurrency, this.authHeaders);

@@ -10,6 +10,8 @@ import { loadConfig } from '../config/load-config.js';
 import { parseStrict, UsageError } from './commands/cli-args.js';
 import { manageUsage, runManageCommand } from './commands/manage-command.js';
 import { GC_USAGE, runGc } from './gc.js';
+import { EXPORT_USAGE, runExport } from './export-command.js';
+import { IMPORT_USAGE, runImport } from './import-command.js';
 import { MIGRATE_USAGE, runMigrate } from './migrate.js';
 import { RESTORE_USAGE, RM_USAGE, runRestore, runRm } from './restore.js';
 import { serve } from './serve.js';
@@ -106,6 +108,8 @@ export const COMMANDS: readonly CliCommand[] = [
   { name: 'rm', subcommands: [], synopsis: 'rm REPO[:TAG|@DIGEST]', summary: ['delete a repository, tag or manifest'], usage: RM_USAGE, run: runRm },
   { name: 'restore', subcommands: [], synopsis: 'restore REPO:TAG', summary: ['bring back a tag deleted within the restore window'], usage: RESTORE_USAGE, run: runRestore },
   { name: 'migrate', subcommands: [], synopsis: 'migrate --to CONFIG [--online]', summary: ['copy this registry into another (SQLite + files', 'to PostgreSQL + S3), resumable'], usage: MIGRATE_USAGE, run: runMigrate },
+  { name: 'import', subcommands: ['registry2', 'oci'], synopsis: 'import registry2 DIR | oci DIR|TAR --to REPO', summary: ['import a registry:2 storage root (resumable)', 'or an OCI image layout'], usage: IMPORT_USAGE, run: runImport },
+  { name: 'export', subcommands: [], synopsis: 'export REPO[:TAG]... --to DIR|TAR', summary: ['write tags as an OCI image layout'], usage: EXPORT_USAGE, run: runExport },
   { name: 'version', subcommands: [], synopsis: 'version', summary: ['print the version (also --version)'], usage: VERSION_USAGE, run: runVersion },
   { name: 'help', subcommands: [], synopsis: 'help [COMMAND]', summary: ["list the commands, or show one command's usage"], usage: HELP_USAGE, run: async () => 0 },
 ];

@@ -3,6 +3,7 @@
  * signal, then finish in-flight requests and exit. Anything that stops the start is one line
  * (startup-failure.ts), checked as early as it can be: the files before any data is touched.
  */
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { pino, type Logger } from 'pino';
@@ -10,6 +11,7 @@ import { compose, scheduleAuditPrune, scheduleUploadPurge, type Composed } from 
 import { scheduleGc, watchInterruptedGc } from '../compose/schedule-gc.js';
 import type { BerthConfig } from '../config/config.js';
 import { closeApp } from '../http/close-app.js';
+import { closeConnector, createConnectorServer, listenConnector } from '../http/connector/connector-server.js';
 import { appFromComposed } from './app-from-composed.js';
 import { parseListenAddress } from '../config/listen-address.js';
 import { referencedFileProblems } from '../config/file-probes.js';
@@ -61,6 +63,27 @@ export async function serve(config: BerthConfig, warnings: readonly string[]): P
     await composed.close().catch(() => undefined);
     throw error;
   }
+  const connectors: Server[] = [];
+  const connectorLines: string[] = [];
+  try {
+    for (const connector of config.http.connectors) {
+      const address = parseListenAddress(connector.addr);
+      if ('invalid' in address) throw new Error(`http.connectors ${address.invalid}`);
+      const server = createConnectorServer(app, connector.project, { tls, limits });
+      const at = await listenConnector(server, address.host, address.port).catch((error: unknown) => {
+        throw listenFailure(error, address.host ?? '::', address.port) ?? error;
+      });
+      connectors.push(server);
+      logger.info({ project: connector.project, addr: connector.addr, port: at.port }, `connector port ${at.port} serves project ${connector.project}`);
+      connectorLines.push(`Connector port ${at.port} serves project ${connector.project}: names there are relative to it (NAME is ${connector.project}/NAME).\n`);
+    }
+  } catch (error) {
+    stopPurge();
+    await Promise.all(connectors.map((server) => closeConnector(server)));
+    await app.close().catch(() => undefined);
+    await composed.close().catch(() => undefined);
+    throw error;
+  }
   const bound = app.server.address() as AddressInfo;
   process.stderr.write(
     startBanner({
@@ -73,6 +96,7 @@ export async function serve(config: BerthConfig, warnings: readonly string[]): P
       ui: config.ui.enabled,
     }),
   );
+  for (const line of connectorLines) process.stderr.write(line);
   logger.info(
     { addr: config.http.addr, tls: Boolean(tls), root: config.storage.filesystem.rootdirectory },
     'berth is serving',
@@ -89,7 +113,7 @@ export async function serve(config: BerthConfig, warnings: readonly string[]): P
     }, config.http.drainTimeoutSeconds * 1000);
     force.unref();
     stopPurge();
-    await closeApp(app);
+    await Promise.all([closeApp(app), ...connectors.map((server) => closeConnector(server))]);
     await composed.close();
     logger.info('stopped');
     process.exit(0);

@@ -8,6 +8,7 @@ import type { AuthConfig, BerthConfig, S3StorageConfig, LoginThrottleConfig, Log
 import { DEFAULTS, defaultSqlitePath } from './defaults.js';
 import { parseListenAddress } from './listen-address.js';
 import { parseTrustedProxies } from './trusted-proxies.js';
+import { parseConnectors, type ConnectorConfig } from './connectors.js';
 import type { RawMap } from './raw-value.js';
 import type { ValueOrigins } from './value-origins.js';
 import { ValueReader } from './value-reader.js';
@@ -43,6 +44,7 @@ export function buildConfig(tree: RawMap, origins: ValueOrigins, cwd: string): B
       drainTimeoutSeconds: read.duration(['http', 'draintimeout'], 'go-duration') ?? DEFAULTS.drainTimeoutSeconds,
       connections: connectionLimits(read),
       trustedProxies: trustedProxies(read),
+      connectors: [],
     },
     storage: {
       filesystem: { rootdirectory },
@@ -63,6 +65,12 @@ export function buildConfig(tree: RawMap, origins: ValueOrigins, cwd: string): B
       },
     },
   };
+  // Read last: its problems follow every other key's, and it checks its ports against http.addr's.
+  config.http.connectors = connectors(read, config.http.addr);
+  if (config.auth.mode === 'token' && config.http.connectors.length > 0) {
+    // An external token server would grant the relative names a connector's clients ask for.
+    read.problem(['http', 'connectors'], 'need auth.builtin, htpasswd or none: an external token server (auth.token) cannot know that a connector\'s names are relative to its project');
+  }
   const proxy = registryProxy(read);
   if (proxy !== undefined) config.proxy = proxy;
   return { config, problems: read.problems, warnings: read.warnings };
@@ -262,6 +270,12 @@ function externalHost(read: ValueReader): string | undefined {
     return undefined;
   }
   return host.replace(/\/+$/, '');
+}
+
+function connectors(read: ValueReader, addr: string): ConnectorConfig[] {
+  const { connectors, problems } = parseConnectors(read.raw(['http', 'connectors']), addr);
+  for (const problem of problems) read.problem(['http', 'connectors'], problem);
+  return connectors;
 }
 
 function trustedProxies(read: ValueReader): string[] {

@@ -178,6 +178,7 @@ export const CONFIG_KEYS: SectionRule = section({
     keepalivetimeout: duration,
     maxconnections: count,
     trustedproxies: list,
+    connectors: list,
     tls: section({
       certificate: text,
       key: text,

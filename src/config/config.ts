@@ -3,6 +3,8 @@
  * exists there (so a registry:2 config file works unchanged); Berth-only settings live under
  * keys Distribution does not use. Loaded once, validated once, frozen, and passed explicitly.
  */
+import type { ConnectorConfig } from './connectors.js';
+
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
 export interface TlsConfig {
@@ -24,6 +26,8 @@ export interface HttpConfig {
   trustedProxies: readonly string[];
   /** Berth-only limits that keep slow or stalled clients from holding sockets and descriptors. */
   connections: ConnectionLimitsConfig;
+  /** Berth-only: extra listen addresses bound to one project each (config/connectors.ts). */
+  connectors: readonly ConnectorConfig[];
 }
 
 export interface ConnectionLimitsConfig {

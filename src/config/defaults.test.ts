@@ -15,6 +15,7 @@ test('with no file and no environment, every default applies', () => {
       drainTimeoutSeconds: 30,
       trustedProxies: [],
       connections: { headerTimeoutSeconds: 20, bodyIdleTimeoutSeconds: 60, keepAliveTimeoutSeconds: 75, maxConnections: 2000 },
+      connectors: [],
     },
     storage: {
       filesystem: { rootdirectory: '/srv/berth/data' },

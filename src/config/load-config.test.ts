@@ -72,6 +72,7 @@ describe('a Distribution config.yml', () => {
         drainTimeoutSeconds: 60,
         trustedProxies: [],
         connections: { headerTimeoutSeconds: 20, bodyIdleTimeoutSeconds: 60, keepAliveTimeoutSeconds: 75, maxConnections: 2000 },
+        connectors: [],
       },
       storage: {
         filesystem: { rootdirectory: '/var/lib/registry' },

@@ -19,6 +19,7 @@ import { registerSearchRoutes } from './oci/search.js';
 import type { Metrics } from './ops/metrics.js';
 import { registerOpsRoutes } from './ops/ops-routes.js';
 import { installRequestLog } from './request-log.js';
+import { installConnectorGate } from './connector/connector-server.js';
 import { installConnectionLimits, type ConnectionLimits } from './connection-limits.js';
 import type { UiBundle } from '../ports/ui-bundle.js';
 import { registerUiRoutes } from './ui/ui-routes.js';
@@ -88,6 +89,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
 
   installErrorHandler(app);
+  installConnectorGate(app);
   if (deps.limits) installConnectionLimits(app, deps.limits, Boolean(deps.tls));
   installRequestLog(app, deps.metrics);
   deps.metrics.gauge('berth_upload_sessions_active', 'Upload sessions hashed by this process.', () => deps.registry.uploads.activeSessions);

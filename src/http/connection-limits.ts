@@ -13,7 +13,7 @@
  * There is no total request timeout: a large layer takes as long as it takes.
  */
 import type { Server } from 'node:http';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { installConnectionCap } from './connection-cap.js';
 
 export interface ConnectionLimits {
@@ -25,15 +25,24 @@ export interface ConnectionLimits {
 }
 
 export function installConnectionLimits(app: FastifyInstance, limits: ConnectionLimits, tls: boolean): void {
-  const server = app.server as Server & { connectionsCheckingInterval: number };
-  server.requestTimeout = 0;
-  server.headersTimeout = limits.headerTimeoutMs;
-  // Node checks the header deadline on this interval (30 s by default), read when it listens.
-  server.connectionsCheckingInterval = Math.min(Math.max(Math.floor(limits.headerTimeoutMs / 4), 100), 5000);
-  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  limitServer(app.server as Server, limits, tls, app.log);
   app.addHook('onRequest', async (request, reply) => watchBodies(request, reply, limits.bodyIdleTimeoutMs));
+}
+
+/**
+ * The socket-level half of the limits, for the app's own server and for any other server that
+ * hands its requests to the app (connector ports); call before it listens. Each server has its
+ * own connection cap.
+ */
+export function limitServer(server: Server, limits: ConnectionLimits, tls: boolean, log: FastifyBaseLogger): void {
+  const timed = server as Server & { connectionsCheckingInterval: number };
+  timed.requestTimeout = 0;
+  timed.headersTimeout = limits.headerTimeoutMs;
+  // Node checks the header deadline on this interval (30 s by default), read when it listens.
+  timed.connectionsCheckingInterval = Math.min(Math.max(Math.floor(limits.headerTimeoutMs / 4), 100), 5000);
+  timed.keepAliveTimeout = limits.keepAliveTimeoutMs;
   // 0 is no cap: leave the server's own connection handling untouched.
-  if (limits.maxConnections > 0) installConnectionCap(server, limits.maxConnections, tls, app.log);
+  if (limits.maxConnections > 0) installConnectionCap(server, limits.maxConnections, tls, log);
 }
 
 /**

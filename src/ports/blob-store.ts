@@ -72,6 +72,19 @@ export interface BlobStore {
    */
   appendUpload(id: string, offset: number, body: Readable, options?: IoOptions): Promise<number>;
 
+  /**
+   * Fills an empty staging object with the bytes of a file on this machine by hard link, when
+   * the store is a directory on the same filesystem as `path` (an import of a local registry
+   * tree). Resolves to the staged size, or undefined when the store cannot link it (another
+   * filesystem, not a filesystem store, a file it may not link or make read-only): the staging
+   * object is then left empty and the caller copies. A linked file shares its inode with the
+   * source, so the store first removes the inode's write permission bits: both sides only ever
+   * unlink or rename such a file (a collection on either side drops one name, never the bytes
+   * of the other), and a writer that opened it in place would otherwise change the blob.
+   * Nothing is verified here: core hashes the staged bytes before committing them.
+   */
+  stageFromFile?(id: string, path: string, options?: IoOptions): Promise<number | undefined>;
+
   /** Current size of a staging object; BlobStoreNotFoundError when absent. */
   uploadSize(id: string, options?: IoOptions): Promise<number>;
 

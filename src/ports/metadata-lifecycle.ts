@@ -11,6 +11,7 @@
  * never "this is garbage": the collector decides.
  */
 import type { IoOptions } from './blob-store.js';
+import type { UploadAdvance } from './metadata-store.js';
 
 /**
  * The most manifests `deleteGarbageManifests`, or digests `tombstoneBlobs`, take at once: one
@@ -158,8 +159,13 @@ export interface MetadataLifecycle {
    * orphaned: nobody is deleting those bytes, so the claim lifts it (the blob is recorded again,
    * unlinked, a GC candidate) and succeeds; the commit then keeps the bytes if they are still
    * there or publishes the staged copy if they are gone. Rejects when the session is gone.
+   *
+   * `advance` records the session's last chunk in the same transaction (as `advanceUpload`,
+   * clearing the hash state: the session is completing), so a push whose PUT carries the body
+   * commits once for both; a session no longer at `advance.from` rejects with
+   * MetadataUploadMovedError and changes nothing. A false answer changes nothing either.
    */
-  claimUpload(id: string, digest: string, options?: IoOptions): Promise<boolean>;
+  claimUpload(id: string, digest: string, options?: IoOptions & { advance?: UploadAdvance }): Promise<boolean>;
 
   /**
    * Deletes every tag of a repository, each restorable, and records the repository as a GC

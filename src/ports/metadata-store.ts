@@ -240,6 +240,20 @@ export interface MetadataStore extends MetadataLifecycle, MetadataUsage, Metadat
   close(): Promise<void>;
 }
 
+/** A session's size moving from `from` to `to` bytes (see `claimUpload`). */
+export interface UploadAdvance {
+  from: number;
+  to: number;
+}
+
+/** A claim's `advance` found the session at another size than `from` (another request moved it). */
+export class MetadataUploadMovedError extends Error {
+  override readonly name = 'MetadataUploadMovedError';
+  constructor(readonly store: string, readonly id: string) {
+    super(`${store}: upload ${id} is no longer at the size the claim assumed`);
+  }
+}
+
 /** createUpload refused: the account or project already has `open` sessions, its cap `limit`. */
 export class MetadataUploadLimitError extends Error {
   override readonly name = 'MetadataUploadLimitError';

@@ -12,6 +12,8 @@ import type { BerthConfig } from '../../src/config/config.js';
 import { DEFAULTS } from '../../src/config/defaults.js';
 import type { Registry } from '../../src/core/registry/registry.js';
 import { closeApp } from '../../src/http/close-app.js';
+import { closeConnector, createConnectorServer, listenConnector } from '../../src/http/connector/connector-server.js';
+import type { Server } from 'node:http';
 import { createTestDatabase, type DatabaseKind } from './test-database.js';
 
 export interface TestServer {
@@ -22,6 +24,8 @@ export interface TestServer {
   composed: Composed;
   /** The PostgreSQL database's URL when the server runs on one. */
   databaseUrl: string | undefined;
+  /** The URL of each connector port, by project. */
+  connectorUrls: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -55,6 +59,8 @@ export interface TestServerOptions {
   redirectDisabled?: boolean;
   /** A data directory (SQLite database, signing key) shared with another server; kept on close. */
   root?: string;
+  /** Projects that get a connector port each (`http.connectors`), on a random loopback port. */
+  connectors?: string[];
 }
 
 export function testConfig(root: string, overrides: TestServerOptions = {}): BerthConfig {
@@ -66,6 +72,7 @@ export function testConfig(root: string, overrides: TestServerOptions = {}): Ber
       tls: undefined,
       drainTimeoutSeconds: 5,
       trustedProxies: overrides.trustedProxies ?? [],
+      connectors: [],
       connections: {
         headerTimeoutSeconds: DEFAULTS.headerTimeoutSeconds,
         bodyIdleTimeoutSeconds: DEFAULTS.bodyIdleTimeoutSeconds,
@@ -112,15 +119,23 @@ export async function startTestServer(overrides: TestServerOptions = {}): Promis
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
+  const connectorServers: Server[] = [];
+  const connectorUrls: Record<string, string> = {};
+  for (const project of overrides.connectors ?? []) {
+    const server = createConnectorServer(app, project);
+    connectorServers.push(server);
+    connectorUrls[project] = `http://127.0.0.1:${(await listenConnector(server, '127.0.0.1', 0)).port}`;
+  }
   return {
     url: `http://127.0.0.1:${port}`,
     root,
     registry: composed.registry,
     composed,
     databaseUrl: database.url,
+    connectorUrls,
     async close() {
       try {
-        await closeApp(app);
+        await Promise.all([closeApp(app), ...connectorServers.map((server) => closeConnector(server))]);
         await composed.close();
       } finally {
         await database.drop();

@@ -1,6 +1,11 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { Readable } from 'node:stream';
+import { describe, test } from 'node:test';
+import { BlobStoreNotFoundError } from '../../ports/blob-store.js';
 import { blobStoreConformance } from '../../ports/testing/blob-store-suite.js';
 import { FilesystemBlobStore } from './filesystem-blob-store.js';
 
@@ -20,4 +25,39 @@ blobStoreConformance('filesystem', async () => {
       await rm(root, { recursive: true, force: true });
     },
   };
+});
+
+describe('filesystem store: directories it remembers', () => {
+  const digestOf = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  const commit = async (store: FilesystemBlobStore, id: string, bytes: Buffer) => {
+    await store.createUpload(id);
+    await store.appendUpload(id, 0, Readable.from([bytes]));
+    return store.commitUpload(id, digestOf(bytes));
+  };
+
+  test('a shard or uploads directory removed behind its back is made again, not a lost upload', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'berth-blob-'));
+    try {
+      const store = new FilesystemBlobStore({ root });
+      // Two blobs in one shard: the first commit makes (and remembers) it.
+      const first = Buffer.from('shard-0');
+      let second: Buffer | undefined;
+      for (let i = 1; second === undefined; i++) {
+        const candidate = Buffer.from(`shard-${i}`);
+        if (digestOf(candidate).slice(7, 9) === digestOf(first).slice(7, 9)) second = candidate;
+      }
+      await commit(store, 'upload-a', first);
+      await rm(join(root, 'blobs'), { recursive: true });
+      await rm(join(root, 'uploads'), { recursive: true });
+      assert.deepEqual(await commit(store, 'upload-b', second), { digest: digestOf(second), size: second.length });
+      assert.equal((await store.stat(digestOf(second)))?.size, second.length);
+      // A staged file that is really gone is still reported as such, not retried forever.
+      await store.createUpload('upload-c');
+      await rm(join(root, 'uploads', 'upload-c'));
+      await assert.rejects(store.commitUpload('upload-c', digestOf(first)), BlobStoreNotFoundError);
+      await store.close();
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
 });

@@ -33,6 +33,9 @@ export function createS3Client(options: S3ConnectionOptions): S3Client {
   if (options.accessKey !== undefined && options.secretKey !== undefined) {
     config.credentials = { accessKeyId: options.accessKey, secretAccessKey: options.secretKey };
   }
+  // The SDK warns at every start that its future releases need Node 22; Berth pins a release
+  // that supports Node 20, so the warning only tells an operator to do something they need not.
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   const client = new S3Client(config);
   client.middlewareStack.add(
     (next, context) => async (args) => {

@@ -4,6 +4,7 @@
  * only honours the common contract (an aborted signal rejects before any I/O).
  */
 import type { IoOptions } from '../../ports/blob-store.js';
+import type { UploadAdvance } from '../../ports/metadata-store.js';
 import type {
   BlobNode,
   CandidateKind,
@@ -36,9 +37,9 @@ export class KyselyLifecycle extends KyselyUsage implements MetadataLifecycle {
     this.#ctx = ctx;
   }
 
-  async claimUpload(id: string, digest: string, options?: IoOptions): Promise<boolean> {
+  async claimUpload(id: string, digest: string, options?: IoOptions & { advance?: UploadAdvance }): Promise<boolean> {
     options?.signal?.throwIfAborted();
-    return tags.claimUpload(this.#ctx, id, digest);
+    return tags.claimUpload(this.#ctx, id, digest, options?.advance);
   }
 
   async deleteRepository(repository: string, options?: IoOptions): Promise<number | undefined> {

@@ -395,12 +395,13 @@ export class KyselyMetadataStore extends KyselyLifecycle implements MetadataStor
     options?.signal?.throwIfAborted();
     const now = this.#now().getTime();
     await this.#db.transaction().execute(async (trx) => {
-      const session = await trx.selectFrom('uploads').select('repository').where('id', '=', id).executeTakeFirst();
+      // The session row goes first and says where the blob belongs (one statement rather than a
+      // read and a delete); any refusal below rolls the delete back with the rest.
+      const session = await trx.deleteFrom('uploads').where('id', '=', id).returning('repository').executeTakeFirst();
       if (!session) throw new Error(`metadata: upload ${id} not found`);
       await this.#insertBlob(trx, digest, size, now);
       await ensureRepository(trx, this.#dialect, session.repository, now);
       await upsertLink(trx, session.repository, digest, now);
-      await trx.deleteFrom('uploads').where('id', '=', id).execute();
     });
   }
 

@@ -7,12 +7,14 @@ import {
   forShare,
   manifestCandidates,
   recordDeletedTags,
+  STORE_NAME,
   toDate,
   type LifecycleContext,
 } from './lifecycle-sql.js';
 import { liftTombstone, liveCollector } from './gc-lease.js';
+import { MetadataUploadMovedError, type UploadAdvance } from '../../ports/metadata-store.js';
 
-export async function claimUpload(ctx: LifecycleContext, id: string, digest: string): Promise<boolean> {
+export async function claimUpload(ctx: LifecycleContext, id: string, digest: string, advance?: UploadAdvance): Promise<boolean> {
   const now = ctx.now().getTime();
   return ctx.db.transaction().execute(async (trx) => {
     const blob = await forShare(
@@ -25,9 +27,23 @@ export async function claimUpload(ctx: LifecycleContext, id: string, digest: str
       if (await liveCollector(trx, now)) return false;
       await liftTombstone(trx, digest, now);
     }
-    const result = await trx.updateTable('uploads').set({ digest, updated_at: now }).where('id', '=', id).executeTakeFirst();
-    if (result.numUpdatedRows === 0n) throw new Error(`metadata: upload ${id} not found`);
-    return true;
+    if (advance === undefined) {
+      const result = await trx.updateTable('uploads').set({ digest, updated_at: now }).where('id', '=', id).executeTakeFirst();
+      if (result.numUpdatedRows === 0n) throw new Error(`metadata: upload ${id} not found`);
+      return true;
+    }
+    // Compare-and-set on the size, as advanceUpload; which of the two conditions failed only
+    // matters for the error, so it is read after the update missed.
+    const result = await trx
+      .updateTable('uploads')
+      .set({ digest, updated_at: now, size: advance.to, hash_state: null })
+      .where('id', '=', id)
+      .where('size', '=', advance.from)
+      .executeTakeFirst();
+    if (result.numUpdatedRows > 0n) return true;
+    const exists = await trx.selectFrom('uploads').select('id').where('id', '=', id).executeTakeFirst();
+    if (exists === undefined) throw new Error(`metadata: upload ${id} not found`);
+    throw new MetadataUploadMovedError(STORE_NAME, id);
   });
 }
 

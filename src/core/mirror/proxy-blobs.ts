@@ -88,6 +88,8 @@ export class ProxyBlobs {
     // of up to the slack for every read).
     const feed = new PassThrough({ objectMode: true, highWaterMark: STAGING_BUFFER_CHUNKS });
     let staged: Promise<number> | undefined;
+    /** Set once the client has every (verified) byte: from then on a failure is the cache's alone. */
+    let released = false;
     try {
       await blobs.createUpload(id);
       staged = blobs.appendUpload(id, 0, feed);
@@ -111,11 +113,16 @@ export class ProxyBlobs {
         if (disk !== undefined || out !== undefined) await Promise.all([disk, out]);
       }
       feed.end();
-      // The loop ended without the port throwing: the bytes are the digest's. The client gets its
-      // last chunk now rather than after the staging file's fsync and the metadata writes, which
-      // are the cache's business (a failure there leaves nothing cached, as before). The response
-      // still ends only after the commit, and a request arriving meanwhile joins the flight.
+      // The loop ended without the port throwing: the bytes are the digest's. The client's
+      // response is complete now, not after the staging file's fsync and the metadata writes,
+      // which are the cache's business (a failure there leaves nothing cached and is logged; the
+      // client already has the right bytes). Ending it later held the client's next request on
+      // the same keep-alive connection behind this commit: 50–450 ms per blob under load. A
+      // request for this blob arriving before the commit joins the flight and is served from the
+      // store once it is there.
       if (held !== undefined && !client.destroyed) client.write(held);
+      client.end();
+      released = true;
       await staged;
       const recorded = await metadata.blob(digest);
       if (recorded !== undefined && recorded.size !== size) {
@@ -125,7 +132,6 @@ export class ProxyBlobs {
       await blobs.commitUpload(id, digest);
       await metadata.recordBlob(digest, size);
       await metadata.linkBlob(repository, digest);
-      client.end();
     } catch (error) {
       feed.destroy();
       await staged?.catch(() => undefined);
@@ -135,7 +141,11 @@ export class ProxyBlobs {
         log('warn', { repository, digest, upstream: upstreamName, reason: error.kind, err: error.message }, 'upstream blob transfer failed; nothing was cached');
       }
       const failure = upstreamFailure(error);
-      client.destroy(failure instanceof Error ? failure : new Error(String(failure)));
+      if (released) {
+        log('warn', { repository, digest, err: String(error) }, 'a proxied blob reached the client but could not be cached');
+      } else {
+        client.destroy(failure instanceof Error ? failure : new Error(String(failure)));
+      }
       throw failure;
     }
   }

@@ -81,6 +81,39 @@ export class NameRouting {
   }
 
   /**
+   * The member repositories of a group repository the caller may pull, in member order;
+   * undefined when its project is no group. A group's tag list merges these.
+   */
+  async readableMembers(repository: string, caller: RoutingCaller): Promise<string[] | undefined> {
+    const group = await this.groupOf(repository);
+    if (group === undefined) return undefined;
+    const readable: string[] = [];
+    for (const member of group.settings.members) {
+      const candidate = `${member}/${group.path}`;
+      if (await caller.may(candidate, 'pull')) readable.push(candidate);
+    }
+    return readable;
+  }
+
+  /** A project's members when it is a group (a connector's catalog lists theirs); else undefined. */
+  async groupMembers(project: string): Promise<readonly string[] | undefined> {
+    return (await this.deps.mirror?.routing.group(project))?.members;
+  }
+
+  /**
+   * The repository a cross-repository mount from `from` takes `digest` from: `from` itself, or
+   * for a group the first member the caller may pull that links it. Undefined when no member
+   * does, so the caller falls back to an ordinary upload; an upstream is never asked (a mount
+   * must not make a proxy fetch, nor say whether the upstream has the blob).
+   */
+  async mountSource(from: string, digest: string, caller: RoutingCaller): Promise<string | undefined> {
+    const members = await this.readableMembers(from, caller);
+    if (members === undefined) return from;
+    for (const member of members) if (await this.deps.metadata.linkedBlob(member, digest)) return member;
+    return undefined;
+  }
+
+  /**
    * For a read of a name that is no project: the name in the project mirroring `ns` (or, without
    * it, docker.io), or undefined when no mirror serves it. With `ns` the name is always the
    * upstream's; without, only names whose project is unknown here are redirected, so a hosted

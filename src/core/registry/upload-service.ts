@@ -31,7 +31,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { BlobStoreNotFoundError, BlobStoreOffsetError } from '../../ports/blob-store.js';
-import { MetadataUploadLimitError, type UploadSession } from '../../ports/metadata-store.js';
+import { MetadataUploadLimitError, MetadataUploadMovedError, type UploadAdvance, type UploadSession } from '../../ports/metadata-store.js';
 import type { ResumableHash } from '../../ports/resumable-hash.js';
 import {
   BlobUploadInvalidError,
@@ -175,9 +175,16 @@ export class UploadService {
     assertDigest(digest);
     return this.locks.run(id, 'write', async () => {
       let session = await this.session(repository, id);
+      // The last chunk's new size is recorded with the claim below, in one transaction, rather
+      // than on its own first: a push whose PUT carries the whole blob commits twice, not three
+      // times. Until the claim the session still says the old size, exactly as after a crash
+      // between an append and its advance, and a retry adopts the staged bytes the same way.
+      let advance: UploadAdvance | undefined;
       if (body) {
         const room = await this.checkRoom(session, declaredBytes, digest);
-        session = await this.appendTo(session, body, { range, room, algorithm: digestAlgorithm(digest) });
+        const from = session.size;
+        session = await this.appendTo(session, body, { range, room, algorithm: digestAlgorithm(digest), deferAdvance: true });
+        if (session.size !== from) advance = { from, to: session.size };
       }
       let computed: string;
       try {
@@ -194,7 +201,7 @@ export class UploadService {
           size: session.size,
         });
       }
-      await this.claim(id, digest);
+      await this.claim(id, digest, advance);
       await this.deps.checkpoint?.('upload:claimed', [digest]);
       const stat = await this.deps.blobs.commitUpload(id, digest).catch((error: unknown) => {
         throw translateStoreError(error, id);
@@ -210,12 +217,24 @@ export class UploadService {
    * Claims `digest` for the session, waiting while a collector deletes it: once its
    * tombstone is gone so are its bytes, and the commit then publishes this upload's copy.
    */
-  private async claim(id: string, digest: string): Promise<void> {
+  private async claim(id: string, digest: string, advance?: UploadAdvance): Promise<void> {
     const sleep = this.deps.sleep ?? defaultSleep;
     let waited = 0;
     for (let delay = CLAIM_FIRST_DELAY_MS; ; delay = Math.min(delay * 2, CLAIM_MAX_DELAY_MS)) {
-      if (await this.deps.metadata.claimUpload(id, digest)) return;
+      let claimed: boolean;
+      try {
+        claimed = await this.deps.metadata.claimUpload(id, digest, advance === undefined ? undefined : { advance });
+      } catch (error) {
+        if (error instanceof MetadataUploadMovedError) {
+          this.hashes.delete(id);
+          throw new BlobUploadInvalidError('upload was changed by another request; retry from its current offset');
+        }
+        throw error;
+      }
+      if (claimed) return;
       if (waited >= CLAIM_PATIENCE_MS) {
+        // The client will retry the PUT without its body: the session must own the bytes.
+        if (advance !== undefined) await this.deps.metadata.advanceUpload(id, advance.from, advance.to);
         throw new TooManyRequestsError('the blob is being garbage-collected; retry the upload shortly', { digest });
       }
       await sleep(delay);
@@ -257,6 +276,47 @@ export class UploadService {
       await this.discard(session.id).catch(() => undefined);
       throw error;
     }
+  }
+
+  /**
+   * A blob from a file on this machine (`berth import`): hard-linked into the store when
+   * `link` is set and the store can (BlobStore.stageFromFile), otherwise copied from `open()`.
+   * Either way it goes through a session, so the digest is verified on the staged bytes, the
+   * collector's claim protocol applies and the blob is linked into `repository`. A mismatch
+   * is DigestInvalidError and leaves nothing behind (an unlinked staging name, never the
+   * source's bytes).
+   */
+  async importFile(
+    repository: string,
+    digest: string,
+    path: string,
+    open: () => Promise<Readable>,
+    options: { link: boolean; size?: number },
+  ): Promise<{ digest: string; size: number; linked: boolean }> {
+    assertDigest(digest);
+    const stage = this.deps.blobs.stageFromFile?.bind(this.deps.blobs);
+    if (!options.link || stage === undefined) {
+      return { ...(await this.monolithic(repository, digest, await open(), options.size)), linked: false };
+    }
+    const session = await this.start(repository);
+    let staged: number | undefined;
+    try {
+      staged = await this.locks.run(session.id, 'write', async () => {
+        const size = await stage(session.id, path).catch((error: unknown) => {
+          throw translateStoreError(error, session.id);
+        });
+        if (size !== undefined && size > 0 && !(await this.deps.metadata.advanceUpload(session.id, 0, size))) {
+          throw new BlobUploadInvalidError('upload was changed by another request');
+        }
+        return size;
+      });
+      if (staged !== undefined) return { ...(await this.complete(repository, session.id, digest)), linked: true };
+    } catch (error) {
+      await this.discard(session.id).catch(() => undefined);
+      throw error;
+    }
+    await this.discard(session.id);
+    return { ...(await this.monolithic(repository, digest, await open(), options.size)), linked: false };
   }
 
   /**
@@ -333,7 +393,7 @@ export class UploadService {
   private async appendTo(
     session: UploadSession,
     body: Readable,
-    options: { range?: ChunkRange; room?: ChunkRoom; algorithm?: DigestAlgorithm } = {},
+    options: { range?: ChunkRange; room?: ChunkRoom; algorithm?: DigestAlgorithm; deferAdvance?: boolean } = {},
   ): Promise<UploadSession> {
     const { range, room } = options;
     if (range && range.start !== session.size) {
@@ -398,6 +458,12 @@ export class UploadService {
     if (size === session.size) return session;
     const updatedAt = this.deps.now();
     const hash = source.hash;
+    if (options.deferAdvance) {
+      // The caller records the size (with its claim) and finishes the hash right away: nothing
+      // else will continue it, so neither is saved.
+      if (hash !== undefined) this.hashes.set(session.id, { offset: size, hash, algorithm });
+      return { ...session, size, updatedAt };
+    }
     const saved = hash?.save?.();
     const advance = saved === undefined ? {} : { hashState: encodeHashState(algorithm, saved) };
     if (!(await this.deps.metadata.advanceUpload(session.id, session.size, size, advance))) {

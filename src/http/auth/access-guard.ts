@@ -20,6 +20,12 @@ export type Requirement =
 export interface CallerAccess {
   /** Whether the caller may `action` on `repository` (used for mount sources). */
   may(repository: string, action: Action): Promise<boolean>;
+  /**
+   * Whether the caller's account may `action` on `repository` now, whatever its token names.
+   * Only for a repository that serves a name the guard already checked (a group's member):
+   * the token named the group, and the member is judged on the account. `may` when absent.
+   */
+  accountMay?(repository: string, action: Action): Promise<boolean>;
   /** Of `repositories`, the ones the caller may pull. */
   pullable(repositories: string[]): Promise<string[]>;
   /** Audit actor name ('anonymous' when none). */

@@ -163,6 +163,7 @@ export class TokenGuard implements AccessGuard {
               claims.some((c) => c.type === 'repository' && c.name === asked) &&
               (await this.authorizer.granted(principal, repository)).has('pull')
             : claimsAllow(claims, repository, action),
+      accountMay: async (repository, action) => (await this.authorizer.granted(principal, repository)).has(action),
       pullable: (repositories) => this.authorizer.pullable(principal, repositories),
     };
   }

@@ -21,6 +21,8 @@ import type { TokenService } from '../../core/access/token-service.js';
 import { UnauthorizedError } from '../../core/errors.js';
 import { readBody } from '../oci/read-body.js';
 import { parseBasic } from './basic-credentials.js';
+import { connectorScopes } from '../connector/connector-names.js';
+import { connectorOf } from '../connector/connector-server.js';
 
 const MAX_FORM_BYTES = 64 * 1024;
 
@@ -41,7 +43,7 @@ export function registerTokenRoute(app: FastifyInstance, deps: TokenRouteDeps): 
       if (!credentials) throw basicChallenge(reply, 'malformed Basic credentials');
       principal = await loginOrChallenge(authenticator, credentials.username, credentials.password, request, reply);
     }
-    return answer(reply, deps, principal, query.getAll('scope'), false);
+    return answer(request, reply, deps, principal, query.getAll('scope'), false);
   });
 
   app.post('/token', async (request, reply) => {
@@ -50,11 +52,11 @@ export function registerTokenRoute(app: FastifyInstance, deps: TokenRouteDeps): 
     switch (form.get('grant_type')) {
       case 'password': {
         const principal = await loginOrChallenge(authenticator, form.get('username') ?? '', form.get('password') ?? '', request, reply);
-        return answer(reply, deps, principal, scopes, form.get('access_type') === 'offline');
+        return answer(request, reply, deps, principal, scopes, form.get('access_type') === 'offline');
       }
       case 'refresh_token': {
         const principal = await refreshTokens.redeem(form.get('refresh_token') ?? '');
-        return answer(reply, deps, principal, scopes, false);
+        return answer(request, reply, deps, principal, scopes, false);
       }
       default:
         return reply.code(400).send({ errors: [{ code: 'UNSUPPORTED', message: 'grant_type must be password or refresh_token', detail: {} }] });
@@ -62,8 +64,11 @@ export function registerTokenRoute(app: FastifyInstance, deps: TokenRouteDeps): 
   });
 }
 
-async function answer(reply: FastifyReply, deps: TokenRouteDeps, principal: Principal, scopes: string[], offline: boolean) {
-  const issued = await deps.tokens.issue(principal, parseScopes(scopes));
+async function answer(request: FastifyRequest, reply: FastifyReply, deps: TokenRouteDeps, principal: Principal, scopes: string[], offline: boolean) {
+  // A connector's clients name repositories relative to its project; the token names them whole.
+  const connector = connectorOf(request);
+  const asked = parseScopes(scopes);
+  const issued = await deps.tokens.issue(principal, connector === undefined ? asked : connectorScopes(connector, asked));
   // A refresh token is tied to the credential just checked (refresh-tokens.ts); none for nobody.
   const refreshToken = offline ? await deps.refreshTokens.issue(principal) : undefined;
   return reply.header('cache-control', 'no-store').send({

@@ -4,10 +4,10 @@
  */
 import type { Readable } from 'node:stream';
 import { BlobUploadInvalidError, DigestInvalidError } from '../../core/errors.js';
-import { assertDigest } from '../../core/reference/reference.js';
+import { assertDigest, isValidName } from '../../core/reference/reference.js';
 import type { UploadSession } from '../../ports/metadata-store.js';
 import { parseContentRange } from './byte-range.js';
-import { location, queryValue, type OciContext, type OciHandler } from './oci-context.js';
+import { location, memberCaller, mountFrom, queryValue, type OciContext, type OciHandler } from './oci-context.js';
 
 function uploadPath(name: string, id: string): string {
   return `/v2/${name}/blobs/uploads/${id}`;
@@ -75,11 +75,18 @@ export const startUpload: OciHandler = async (context) => {
   const digest = queryValue(context.request, 'digest');
   if (mount !== undefined) {
     assertDigest(mount);
-    const from = queryValue(context.request, 'from');
+    const from = mountFrom(context.request, context.options);
     // Knowing a digest grants nothing: the caller must be able to pull the source repository,
     // and a mount without one (search every repository) is only for unrestricted callers.
     const allowed = from !== undefined ? await context.access.may(from, 'pull') : context.access.unrestricted;
-    const mounted = allowed ? await context.registry.blobs.mount(name, mount, from) : undefined;
+    let mounted: { size: number } | undefined;
+    if (allowed) {
+      // A group's name mounts from a member the caller may pull that links the blob; with none
+      // the answer is the ordinary upload any refused mount gets. An invalid `from` goes on to
+      // the mount's own name check.
+      const source = from !== undefined && isValidName(from) ? await context.registry.routing.mountSource(from, mount, memberCaller(context)) : from;
+      if (source !== undefined || from === undefined) mounted = await context.registry.blobs.mount(name, mount, source);
+    }
     if (mounted) return created(context, mount);
   } else if (digest !== undefined) {
     const result = await context.registry.uploads.monolithic(name, digest, body(context), declaredLength(context), accountOf(context));

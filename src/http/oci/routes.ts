@@ -16,6 +16,8 @@ import { isValidName } from '../../core/reference/reference.js';
 import type { RoutedOperation } from '../../core/registry/name-routing.js';
 import type { Registry } from '../../core/registry/registry.js';
 import { requirementOf } from '../auth/access-guard.js';
+import { fullName, outwardError } from '../connector/connector-names.js';
+import { connectorOf } from '../connector/connector-server.js';
 import { edgeErrors } from '../errors/error-table.js';
 import { sendError } from '../errors/error-handler.js';
 import { apiVersion } from './base.js';
@@ -23,7 +25,7 @@ import { cancelUpload, completeUpload, patchUpload, startUpload, uploadStatus } 
 import { deleteBlob, getBlob, headBlob } from './blobs.js';
 import { listCatalog } from './catalog.js';
 import { deleteManifest, getManifest, headManifest, putManifest } from './manifests.js';
-import { queryValue, type OciHandler, type OciOptions, type OciParams } from './oci-context.js';
+import { memberCaller, mountFrom, queryValue, type OciHandler, type OciOptions, type OciParams } from './oci-context.js';
 import { listReferrers } from './referrers.js';
 import { listTags } from './tags.js';
 
@@ -119,38 +121,61 @@ export type OciDispatch = (request: FastifyRequest, reply: FastifyReply) => Prom
 /** Matches a /v2 request against the table and runs its handler. */
 export function createOciDispatch(registry: Registry, options: OciOptions): OciDispatch {
   return async (request, reply) => {
-    const path = targetPath(request.url).slice('/v2/'.length);
-    const matched = matchOciRoute(path, request.method);
-    if (!matched) return sendError(reply, edgeErrors.notFound, `no such endpoint: ${request.method} /v2/${path}`);
-    request.oci = {
-      route: matched.label,
-      name: matched.params.name,
-      reference: matched.params.reference || matched.params.digest || matched.params.id,
-    };
-    if (!matched.handler) {
-      return sendError(reply, edgeErrors.methodNotAllowed, `${request.method} is not allowed on ${matched.label}`);
+    const connector = connectorOf(request);
+    if (connector === undefined) return dispatch(registry, options, request, reply);
+    // Locations stay on the connector (relative: http.host names the main port).
+    try {
+      return await dispatch(registry, { ...options, baseUrl: undefined, connector }, request, reply);
+    } catch (error) {
+      throw outwardError(error, connector, request, reply);
     }
-    const { params } = matched;
-    const asked = params.name;
-    // A mirror serves the name as the client asked; access is judged on the repository serving it.
-    if (isRead(matched.label, request.method) && isValidName(asked)) {
-      const mirrored = await registry.routing.mirrored(asked, queryValue(request, 'ns'));
-      if (mirrored !== undefined && isValidName(mirrored)) params.name = mirrored;
-    }
-    const needed = requirementOf(matched.label, request.method, params.name, mountSource(request));
-    if (needed.kind === 'repository' && params.name !== asked) needed.asked = asked;
-    const access = await options.guard.check(request, reply, needed);
-    request.actor = access.actor;
-    // A group: pull on the group was checked above; the member must be pullable (or pushable) too.
+  };
+}
+
+async function dispatch(registry: Registry, options: OciOptions, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  const path = targetPath(request.url).slice('/v2/'.length);
+  const matched = matchOciRoute(path, request.method);
+  if (!matched) return sendError(reply, edgeErrors.notFound, `no such endpoint: ${request.method} /v2/${path}`);
+  const { params } = matched;
+  const connector = options.connector;
+  // On a connector every name is relative to its project; an invalid one stays as sent, for the
+  // handler's name check to refuse.
+  if (connector !== undefined && isValidName(params.name)) params.name = fullName(connector, params.name);
+  request.oci = {
+    route: matched.label,
+    name: params.name,
+    reference: params.reference || params.digest || params.id,
+  };
+  if (!matched.handler) {
+    return sendError(reply, edgeErrors.methodNotAllowed, `${request.method} is not allowed on ${matched.label}`);
+  }
+  const asked = params.name;
+  // A mirror serves the name as the client asked; access is judged on the repository serving it.
+  // A connector names its project, so no mirror routing there.
+  if (connector === undefined && isRead(matched.label, request.method) && isValidName(asked)) {
+    const mirrored = await registry.routing.mirrored(asked, queryValue(request, 'ns'));
+    if (mirrored !== undefined && isValidName(mirrored)) params.name = mirrored;
+  }
+  const needed = requirementOf(matched.label, request.method, params.name, mountSource(request, options));
+  if (needed.kind === 'repository' && params.name !== asked) needed.asked = asked;
+  const access = await options.guard.check(request, reply, needed);
+  request.actor = access.actor;
+  // A group: pull on the group was checked above; the member must be pullable (or pushable) too,
+  // judged on the account (a token names the group, not its members).
+  const caller = memberCaller({ access });
+  let handlerOptions = options;
+  if (matched.label === 'tags' && isValidName(params.name)) {
+    const members = await registry.routing.readableMembers(params.name, caller);
+    if (members !== undefined) handlerOptions = { ...options, tagSources: members };
+  } else {
     const operation = isValidName(params.name) ? routedOperation(matched.label, request.method, params) : undefined;
-    const member = operation === undefined ? undefined : await registry.routing.member(params.name, operation, access);
-    let handlerOptions = options;
+    const member = operation === undefined ? undefined : await registry.routing.member(params.name, operation, caller);
     if (member !== undefined) {
       handlerOptions = { ...options, alias: { served: member, asked: params.name } };
       params.name = member;
     }
-    return matched.handler({ registry, options: handlerOptions, params, request, reply, access });
-  };
+  }
+  return matched.handler({ registry, options: handlerOptions, params, request, reply, access });
 }
 
 const READ_ROUTES = new Set(['manifest', 'blob', 'tags', 'referrers']);
@@ -179,11 +204,12 @@ function routedOperation(label: string, method: string, params: OciParams): Rout
 }
 
 /** A mount's `from` when it names a repository (the handler refuses other values itself). */
-function mountSource(request: FastifyRequest): string | undefined {
+function mountSource(request: FastifyRequest, options: OciOptions): string | undefined {
   if (request.method !== 'POST' || queryValue(request, 'mount') === undefined) return undefined;
-  const from = queryValue(request, 'from');
+  const from = mountFrom(request, options);
   return from !== undefined && isValidName(from) ? from : undefined;
 }
+
 
 export function registerOciRoutes(app: FastifyInstance, dispatch: OciDispatch): void {
   app.decorateRequest('oci', null);

@@ -12,6 +12,9 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -435,6 +438,51 @@ export function blobStoreConformance(name: string, build: () => Promise<BlobStor
       assert.deepEqual(await collect(await store.readUpload(fresh)), freshBytes);
       assert.equal(await store.abortUpload(fresh), true);
       assert.equal(await store.sweepStaging(new Date(Date.now() + 3_600_000)), 0);
+    });
+
+    // Optional: only stores that can hard-link local files (the filesystem store) have it. The
+    // harness's store and os.tmpdir() share a filesystem in the adapters' tests.
+    check('stageFromFile links a local file, made read-only; a commit publishes it; deleting either name keeps the other', async (scope, store) => {
+      if (store.stageFromFile === undefined) return;
+      const dir = await mkdtemp(join(tmpdir(), 'conf-source-'));
+      try {
+        const bytes = randomBytes(3000);
+        const source = join(dir, 'data');
+        await writeFile(source, bytes, { mode: 0o640 });
+        const id = scope.id();
+        await store.createUpload(id);
+        assert.equal(await store.stageFromFile(id, source), bytes.length);
+        assert.equal(await store.uploadSize(id), bytes.length);
+        assert.equal((await stat(source)).mode & 0o777, 0o440, 'write bits removed, read bits kept');
+        const digest = scope.digest(bytes);
+        assert.deepEqual(await store.commitUpload(id, digest), { digest, size: bytes.length });
+        assert.deepEqual(await collect(await store.read(digest)), bytes);
+        assert.equal(await store.delete(digest), true);
+        assert.deepEqual(await readFile(source), bytes, 'the source keeps its bytes');
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    check('stageFromFile: a missing source is undefined, a staging object with bytes is refused', async (scope, store) => {
+      if (store.stageFromFile === undefined) return;
+      const dir = await mkdtemp(join(tmpdir(), 'conf-source-'));
+      try {
+        const empty = scope.id();
+        await store.createUpload(empty);
+        assert.equal(await store.stageFromFile(empty, join(dir, 'absent')), undefined);
+        assert.equal(await store.uploadSize(empty), 0);
+        const source = join(dir, 'data');
+        await writeFile(source, randomBytes(10));
+        const full = await scope.stage(randomBytes(5));
+        await assert.rejects(store.stageFromFile(full, source), BlobStoreOffsetError);
+        assert.equal(await store.uploadSize(full), 5);
+        await assert.rejects(store.stageFromFile(scope.id(), source), BlobStoreNotFoundError);
+        assert.equal(await store.abortUpload(empty), true);
+        assert.equal(await store.abortUpload(full), true);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
 
     check('sweepStaging leaves committed blobs alone', async (scope, store) => {

@@ -12,7 +12,7 @@ import {
   type CandidateKind,
   type GcCandidate,
 } from '../metadata-lifecycle.js';
-import type { ManifestRecord, MetadataStore } from '../metadata-store.js';
+import { MetadataUploadMovedError, type ManifestRecord, type MetadataStore } from '../metadata-store.js';
 
 export interface LifecycleSuiteContext {
   store(): MetadataStore;
@@ -166,6 +166,22 @@ export function metadataLifecycleTests(ctx: LifecycleSuiteContext): void {
     assert.deepEqual(repoNode, { name: r, manifests: 1, tagged: true, restorable: false, uploading: true, links: [digest] });
     await store().deleteUpload(id);
     await assert.rejects(store().claimUpload(id, digest), 'a finished session cannot claim');
+  });
+
+  test('lifecycle: a claim with an advance records the last chunk in the same write, or nothing', async () => {
+    const r = repo('claim-advance');
+    const digest = blobDigest('claim-advance');
+    const id = uploadId();
+    await store().createUpload({ id, repository: r, size: 0, createdAt: new Date(), updatedAt: new Date() });
+    await store().advanceUpload(id, 0, 4, { hashState: 'sha256 saved' });
+    await assert.rejects(store().claimUpload(id, digest, { advance: { from: 3, to: 9 } }), MetadataUploadMovedError);
+    const untouched = await store().upload(id);
+    assert.deepEqual([untouched?.size, untouched?.claimedDigest, untouched?.hashState], [4, undefined, 'sha256 saved']);
+    assert.equal(await store().claimUpload(id, digest, { advance: { from: 4, to: 9 } }), true);
+    const claimed = await store().upload(id);
+    assert.deepEqual([claimed?.size, claimed?.claimedDigest, claimed?.hashState], [9, digest, undefined]);
+    await store().deleteUpload(id);
+    await assert.rejects(store().claimUpload(id, digest, { advance: { from: 9, to: 10 } }), /not found/);
   });
 
   test('lifecycle: tombstoneBlobs re-checks, then refuses links, claims and completions until forgotten', async () => {

@@ -96,6 +96,23 @@ export function metadataUsageTests(ctx: LifecycleSuiteContext): void {
     assert.ok(!(await store().projectUsage()).some((u) => u.project === p));
   });
 
+  test('usage: blobs a proxied manifest references unlinked count once per project, new or held', async () => {
+    const p = project('lazy');
+    const [pa, pb] = [`${p}/a`, `${p}/b`];
+    const linked = await blobIn(700, pa, pb);
+    // Recorded (its size declared by the upstream's manifest) but linked nowhere yet.
+    const unlinked = blobDigest('usage-lazy-unlinked');
+    await store().recordBlob(unlinked, 50);
+    const m1 = manifest(pa);
+    const m2 = manifest(pb);
+    await store().putManifest(m1, { blobs: [linked, unlinked], manifests: [] }, 't', { lazyReferences: true });
+    assert.deepEqual(await counted(p), [usage(p, 2, 750, 1, m1.body.length)]);
+    // A second manifest in the project referencing both: held already, so only its body adds.
+    await store().putManifest(m2, { blobs: [unlinked, linked], manifests: [] }, 't', { lazyReferences: true });
+    assert.deepEqual(await counted(p), [usage(p, 2, 750, 2, m1.body.length + m2.body.length)]);
+    assert.equal(await store().projectHoldsBlob(p, unlinked), true);
+  });
+
   test('usage: a put past quotaBytes is refused with the numbers and writes nothing; exactly full is accepted', async () => {
     const p = project('quota');
     const r = `${p}/app`;

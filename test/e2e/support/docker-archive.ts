@@ -17,11 +17,8 @@ export interface DockerArchive {
   diffIds: string[];
 }
 
-export async function writeDockerArchive(path: string, repoTag: string): Promise<DockerArchive> {
-  const layers = [
-    tar([{ path: 'docker' }, { path: 'docker/loaded.txt', content: 'loaded into dockerd from a generated archive\n' }]),
-    tar([{ path: 'hello', content: '#!/bin/sh\necho hello from a docker-loaded layer\n', mode: 0o755 }]),
-  ];
+/** `layers` (uncompressed tars) replaces the two small default layers, e.g. for the bench. */
+export async function writeDockerArchive(path: string, repoTag: string, layers: Buffer[] = defaultLayers()): Promise<DockerArchive> {
   const diffIds = layers.map((layer) => sha256(layer));
   const config = jsonBytes({
     architecture: hostPlatform().architecture,
@@ -41,4 +38,11 @@ export async function writeDockerArchive(path: string, repoTag: string): Promise
   entries.push({ path: 'manifest.json', content: jsonBytes([{ Config: configName, RepoTags: [repoTag], Layers: layerNames }]) });
   await writeFile(path, tar(entries));
   return { path, repoTag, imageId, diffIds };
+}
+
+function defaultLayers(): Buffer[] {
+  return [
+    tar([{ path: 'docker' }, { path: 'docker/loaded.txt', content: 'loaded into dockerd from a generated archive\n' }]),
+    tar([{ path: 'hello', content: '#!/bin/sh\necho hello from a docker-loaded layer\n', mode: 0o755 }]),
+  ];
 }

@@ -20,6 +20,7 @@ export async function startApiServer(
     session?: Partial<ReturnType<typeof builtinAuth>['session']>;
     loginLimits?: TestServerOptions['loginLimits'];
     ui?: TestServerOptions['ui'];
+    connectors?: TestServerOptions['connectors'];
   } = {},
 ): Promise<TestServer> {
   process.env.BERTH_ADMIN_PASSWORD = ADMIN_PASSWORD;
@@ -30,6 +31,7 @@ export async function startApiServer(
       sessionNow: overrides.sessionNow,
       loginLimits: overrides.loginLimits,
       ui: overrides.ui,
+      connectors: overrides.connectors,
       auth: {
         mode: 'builtin',
         service: 'berth',

@@ -7,6 +7,9 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../../api';
 import { ErrorBanner, Field, PageHeader, useToast } from '../../components';
 import { href, Link, navigate } from '../../router';
+import { useSession } from '../../session';
+import { useApi } from '../../use-api';
+import { emptyKind, kindBody, ProjectKindFields, type KindDraft } from './ProjectKindFields';
 import type { Project } from './types';
 import { useAction } from './use-action';
 
@@ -14,6 +17,10 @@ export function CreateProjectForm({ onCreated, onCancel }: { onCreated: (project
   const [name, setName] = useState('');
   const [visibility, setVisibility] = useState<'private' | 'public'>('private');
   const [nameError, setNameError] = useState<string | null>(null);
+  // Proxy and group projects make the registry reach out or route everyone's pulls: system admins only.
+  const { user } = useSession();
+  const [kind, setKind] = useState<KindDraft>(emptyKind);
+  const [kindError, setKindError] = useState<string | null>(null);
   const create = useAction();
   const first = useRef<HTMLInputElement>(null);
   useEffect(() => first.current?.focus(), []);
@@ -26,7 +33,13 @@ export function CreateProjectForm({ onCreated, onCancel }: { onCreated: (project
       return;
     }
     setNameError(null);
-    const project = await create.run(() => api.post<Project>('/api/v1/projects', { name: value, visibility }));
+    const extra = kindBody(kind);
+    if ('error' in extra) {
+      setKindError(extra.error);
+      return;
+    }
+    setKindError(null);
+    const project = await create.run(() => api.post<Project>('/api/v1/projects', { name: value, visibility, ...extra.body }));
     if (project) onCreated(project);
   };
 
@@ -62,6 +75,16 @@ export function CreateProjectForm({ onCreated, onCancel }: { onCreated: (project
           </span>
         </label>
       </fieldset>
+      {user?.systemAdmin ? (
+        <KindChoice
+          draft={kind}
+          onChange={(draft) => {
+            setKind(draft);
+            setKindError(null);
+          }}
+          error={kindError}
+        />
+      ) : null}
       <div class="button-row">
         <button type="submit" class="button button-primary" disabled={create.busy}>
           {create.busy ? 'Creating…' : 'Create project'}
@@ -74,6 +97,13 @@ export function CreateProjectForm({ onCreated, onCancel }: { onCreated: (project
       </div>
     </form>
   );
+}
+
+/** The kind fields with the projects a group may join (loaded only for system admins). */
+function KindChoice({ draft, onChange, error }: { draft: KindDraft; onChange: (draft: KindDraft) => void; error: string | null }) {
+  const projects = useApi<{ projects: Project[] }>('/api/v1/projects');
+  const joinable = (projects.data?.projects ?? []).filter((p) => p.kind !== 'group');
+  return <ProjectKindFields draft={draft} onChange={onChange} projects={joinable} error={error} />;
 }
 
 /** A "Create project" button-link for the projects list. */

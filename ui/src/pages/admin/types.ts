@@ -25,6 +25,10 @@ export interface Project {
   visibility: 'public' | 'private';
   createdAt: string;
   role?: Role;
+  kind?: 'hosted' | 'proxy' | 'group';
+  /** Never a password: `hasPassword` says whether one is stored. */
+  proxy?: { url: string; upstream: string; username?: string; hasPassword: boolean; ttlSeconds: number };
+  group?: { members: string[]; pushTo?: string };
 }
 
 export interface Member {

@@ -10,6 +10,7 @@ import { useRegistryHost } from '../../system';
 import { useApi } from '../../use-api';
 import { enc } from '../../api';
 import { FilterBox } from './FilterBox';
+import { kindSummary } from '../admin/ProjectKindFields';
 import { projectHref, repositoryHref } from './paths';
 import type { Project as ProjectData, RepositoryPage } from './types';
 
@@ -65,6 +66,7 @@ export function Project({ params }: { params: Params }) {
         {project.data ? (
           <>
             {project.data.visibility === 'public' ? 'Public project' : 'Private project'}
+            {kindSummary(project.data) ? <> · {kindSummary(project.data)}</> : null}
             {role ? <> · your role: {role}</> : null}
           </>
         ) : null}
@@ -78,12 +80,22 @@ export function Project({ params }: { params: Params }) {
         {!repos.data ? (
           repos.loading ? <Loading /> : null
         ) : repos.data.total === 0 && !q ? (
-          <EmptyState title="No repositories yet">
-            <p>Push an image into this project:</p>
-            <pre class="command-block">
-              <code>{`docker tag IMG ${host}/${name}/app:1.0\ndocker push ${host}/${name}/app:1.0`}</code>
-            </pre>
-          </EmptyState>
+          project.data?.kind === 'proxy' || project.data?.kind === 'group' ? (
+            // Nothing is pushed into a proxy, and a group holds nothing itself: say how to pull.
+            <EmptyState title={project.data.kind === 'proxy' ? 'Nothing cached yet' : 'A group holds no repositories itself'}>
+              <p>{project.data.kind === 'proxy' ? 'Pull through it; what it fetches is kept here:' : 'Pull through it; its members answer in order:'}</p>
+              <pre class="command-block">
+                <code>{`docker pull ${host}/${name}/library/alpine:latest`}</code>
+              </pre>
+            </EmptyState>
+          ) : (
+            <EmptyState title="No repositories yet">
+              <p>Push an image into this project:</p>
+              <pre class="command-block">
+                <code>{`docker tag IMG ${host}/${name}/app:1.0\ndocker push ${host}/${name}/app:1.0`}</code>
+              </pre>
+            </EmptyState>
+          )
         ) : (
           <>
             <Table

@@ -7,7 +7,10 @@ import { useApi } from '../../use-api';
 import { CreateProjectLink } from '../admin/NewProject';
 import { projectHref } from './paths';
 import { Quota } from './Quota';
+import { kindSummary } from '../admin/ProjectKindFields';
 import type { Overview, Project } from './types';
+
+const KIND_LABELS = { hosted: 'Hosted', proxy: 'Proxy', group: 'Group' } as const;
 
 export function Projects() {
   const { user } = useSession();
@@ -49,6 +52,7 @@ export function Projects() {
             empty={<EmptyState title={`No project name contains “${filter.trim()}”`} />}
             columns={[
               { key: 'name', header: 'Name', sortable: true, value: (p) => p.name, render: (p) => <Link href={projectHref(p.name)}>{p.name}</Link> },
+              { key: 'kind', header: 'Kind', sortable: true, value: (p) => p.kind ?? 'hosted', render: (p) => <span title={kindSummary(p) ?? undefined}>{KIND_LABELS[p.kind ?? 'hosted']}</span> },
               { key: 'visibility', header: 'Visibility', sortable: true, value: (p) => p.visibility, render: (p) => (p.visibility === 'public' ? 'Public' : 'Private') },
               { key: 'role', header: 'Your role', render: (p) => p.role ?? <span class="muted">—</span> },
               { key: 'repositories', header: 'Repositories', numeric: true, sortable: true, descendingFirst: true, value: (p) => stats.get(p.name)?.repositories ?? 0, render: (p) => stats.get(p.name)?.repositories ?? '—' },

@@ -38,6 +38,9 @@ export interface Project {
   visibility: 'public' | 'private';
   createdAt: string;
   role?: string;
+  kind?: 'hosted' | 'proxy' | 'group';
+  proxy?: { url: string; upstream: string; username?: string; hasPassword: boolean; ttlSeconds: number };
+  group?: { members: string[]; pushTo?: string };
 }
 
 export interface RepositoryItem {

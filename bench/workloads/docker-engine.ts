@@ -1,0 +1,124 @@
+/**
+ * Rows 17 and 17b: Debian's Docker engine pushing and pulling a 10-layer image. The engine is a
+ * private containerd + dockerd (the e2e suite's, with their own data roots and sockets), started
+ * once per registry so its caches of where blobs live never span registries. 127.0.0.0/8 is an
+ * insecure registry to dockerd by default, so plain HTTP needs no daemon.json entry.
+ *
+ * What the engine does is most of these rows: gzip on push, gunzip and extraction on pull. The
+ * registry's share is small, and the rows show whether it is small on both.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startContainerd } from '../../test/e2e/support/containerd-daemon.js';
+import { writeDockerArchive, type DockerArchive } from '../../test/e2e/support/docker-archive.js';
+import { startDockerd, type Dockerd } from '../../test/e2e/support/docker-daemon.js';
+import { tar } from '../../test/e2e/support/tar.js';
+import { MiB } from '../load-result.js';
+import type { Profile } from '../options.js';
+import type { BenchContext, Measurement, Row } from '../workload.js';
+
+const LOADED = 'berth-bench/docker:v1';
+
+export function dockerEngineRows(profile: Profile): Row[] {
+  return [
+    {
+      id: '17',
+      title: `docker push, ${profile.skopeoLayers} layers`,
+      unit: 's',
+      better: 'lower',
+      timeoutMs: 300_000,
+      run: push,
+    },
+    {
+      id: '17b',
+      title: `docker pull, ${profile.skopeoLayers} layers (image removed first)`,
+      unit: 's',
+      better: 'lower',
+      timeoutMs: 300_000,
+      run: pull,
+    },
+  ];
+}
+
+/** Ten tar layers of 1–4 MiB random bytes, written once per harness run for both registries. */
+const archives = new Map<string, Promise<{ archive: DockerArchive; bytes: number }>>();
+function archive(ctx: BenchContext): Promise<{ archive: DockerArchive; bytes: number }> {
+  let value = archives.get(ctx.scratch);
+  if (value === undefined) {
+    value = (async () => {
+      const layers = Array.from({ length: ctx.profile.skopeoLayers }, (_, i) =>
+        tar([{ path: `layer-${i}.bin`, content: randomBytes(MiB + Math.floor(((i * 7) % 10) * 0.3 * MiB)) }]),
+      );
+      const bytes = layers.reduce((sum, layer) => sum + layer.length, 0);
+      return { archive: await writeDockerArchive(join(ctx.scratch, 'docker-image.tar'), LOADED, layers), bytes };
+    })();
+    archives.set(ctx.scratch, value);
+  }
+  return value;
+}
+
+/** An engine with the archive loaded, stopped with the registry's other extras. */
+function engine(ctx: BenchContext): Promise<Dockerd> {
+  return ctx.fixture('docker-engine', async () => {
+    const { archive: image } = await archive(ctx);
+    const dir = await mkdtemp(join(ctx.scratch, 'docker-engine-'));
+    await mkdir(dir, { recursive: true });
+    ctx.log('  starting containerd + dockerd (untimed)');
+    const containerd = await startContainerd(join(dir, 'containerd'));
+    let dockerd: Dockerd;
+    try {
+      dockerd = await startDockerd(join(dir, 'dockerd'), {
+        containerdAddress: containerd.address,
+        caBundle: '/etc/ssl/certs/ca-certificates.crt',
+      });
+    } catch (error) {
+      await containerd.stop();
+      throw error;
+    }
+    ctx.onStop(async () => {
+      await dockerd.stop();
+      await containerd.stop();
+      await rm(dir, { recursive: true, force: true });
+    });
+    await dockerd.docker(['load', '--quiet', '--input', image.path]);
+    if (ctx.authorization !== undefined) {
+      const [user, password] = Buffer.from(ctx.authorization.replace(/^Basic /, ''), 'base64').toString().split(':');
+      await dockerd.docker(['login', '--username', user, '--password-stdin', ctx.target.host], { input: password });
+    }
+    return dockerd;
+  });
+}
+
+async function timed(work: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await work();
+  return (performance.now() - t0) / 1000;
+}
+
+async function push(ctx: BenchContext): Promise<Measurement> {
+  const { bytes } = await archive(ctx);
+  const dockerd = await engine(ctx);
+  const ref = `${ctx.target.host}/bench/docker-push:v1`;
+  await dockerd.docker(['tag', LOADED, ref]);
+  const seconds = await timed(() => dockerd.docker(['push', '--quiet', ref]));
+  return { value: seconds, detail: `${(bytes / MiB).toFixed(1)} MiB uncompressed, gzip by the engine` };
+}
+
+async function pull(ctx: BenchContext): Promise<Measurement> {
+  const { bytes } = await archive(ctx);
+  const dockerd = await engine(ctx);
+  const ref = await ctx.fixture('docker-pull-image', async () => {
+    const pushed = `${ctx.target.host}/bench/docker-pull:v1`;
+    await dockerd.docker(['tag', LOADED, pushed]);
+    await dockerd.docker(['push', '--quiet', pushed]);
+    return pushed;
+  });
+  // Every local name of the image goes, so its layers go and the pull must fetch them all.
+  const images = (await dockerd.docker(['image', 'ls', '--quiet', '--no-trunc'])).stdout.trim().split('\n').filter(Boolean);
+  if (images.length > 0) await dockerd.docker(['image', 'rm', '--force', ...new Set(images)]);
+  const seconds = await timed(() => dockerd.docker(['pull', '--quiet', ref]));
+  // Put the loaded image back for a later push row (the pull left only the pulled name).
+  await dockerd.docker(['tag', ref, LOADED]);
+  return { value: seconds, detail: `${(bytes / MiB).toFixed(1)} MiB uncompressed` };
+}

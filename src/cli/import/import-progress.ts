@@ -1,0 +1,56 @@
+/**
+ * Progress of `berth import` on stderr, in the house style of migrate-progress.ts: on a
+ * terminal one redrawn line (a bar, repositories, tags, bytes and the time left); anywhere
+ * else plain lines, one per tenth of the work, that stay readable when captured.
+ */
+import { formatBytes } from '../../core/lifecycle/quota.js';
+import type { ProgressSink } from '../gc-progress.js';
+import type { ImportProgress } from './registry2-import.js';
+
+const BAR_WIDTH = 24;
+
+export function importProgress(sink: ProgressSink, now: () => number = Date.now): { report: (p: ImportProgress) => void; finish: () => void } {
+  const started = now();
+  let step = -1;
+  let drawn = false;
+  let lastDraw = 0;
+  const report = (p: ImportProgress): void => {
+    const fraction = p.totalBytes > 0 ? p.bytes / p.totalBytes : p.totalRepositories > 0 ? p.repositories / p.totalRepositories : 1;
+    const done = p.repositories === p.totalRepositories;
+    const clamped = done ? 1 : Math.min(0.99, Math.max(0, fraction));
+    const what =
+      `${p.repositories}/${p.totalRepositories} repositories, ${p.tags}/${p.totalTags} tags, ` +
+      `${formatBytes(p.bytes)} of ${formatBytes(p.totalBytes)}${eta(p, now() - started)}`;
+    if (sink.isTTY === true) {
+      const at = now();
+      if (at - lastDraw < 100 && !done) return;
+      lastDraw = at;
+      const filled = Math.round(clamped * BAR_WIDTH);
+      sink.write(`\r\x1b[2Kimport [${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${what}`);
+      drawn = true;
+      return;
+    }
+    const tenth = Math.floor(clamped * 10);
+    if (tenth === step) return;
+    step = tenth;
+    sink.write(`import: ${Math.floor(clamped * 100)}%: ${what}\n`);
+  };
+  return {
+    report,
+    finish: () => {
+      if (drawn) sink.write('\n');
+      drawn = false;
+    },
+  };
+}
+
+/** Time left at the rate of the bytes stored in this run (blobs already there would flatter it). */
+function eta(p: ImportProgress, elapsedMs: number): string {
+  const left = p.totalBytes - p.bytes;
+  if (left <= 0 || p.moved === 0 || elapsedMs < 1000) return '';
+  const seconds = Math.ceil(left / (p.moved / (elapsedMs / 1000)));
+  const m = Math.floor(seconds / 60);
+  const h = Math.floor(m / 60);
+  const clock = h > 0 ? `${h}:${String(m % 60).padStart(2, '0')}:${String(seconds % 60).padStart(2, '0')}` : `${m}:${String(seconds % 60).padStart(2, '0')}`;
+  return `, ETA ${clock}`;
+}
