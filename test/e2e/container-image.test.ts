@@ -9,8 +9,8 @@
  * The base images the Dockerfile names are made locally (support/node-base-images.ts). The
  * private dockerd has no bridge (the tests must not touch the host's network set-up), so the
  * containers use the host's network on a free port instead of `-p 5000:5000`, and the build
- * reaches the npm registry with `--network host`. The build is the slow part: about 4 minutes
- * here with overlay2 (vfs, where overlay is not available, several times that).
+ * reaches the npm registry with `--network host`. The build is the slow part: 3 to 7 minutes
+ * here with overlay2, mostly compiling better-sqlite3 (vfs, where overlay is unavailable, is slower).
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
