@@ -17,7 +17,8 @@ export interface ContainersTools {
   buildah(args: readonly string[], options?: RunOptions): Promise<RunResult>;
 }
 
-export async function containersTools(dir: string, target: Target): Promise<ContainersTools> {
+/** Only where the registry is and how to reach it matter, so any registry a test runs will do. */
+export async function containersTools(dir: string, target: Pick<Target, 'transport' | 'host' | 'ca'>): Promise<ContainersTools> {
   const home = join(dir, 'home');
   const paths = {
     registries: join(dir, 'registries.conf'),
