@@ -12,6 +12,8 @@ import type { BerthConfig } from '../../src/config/config.js';
 import { DEFAULTS } from '../../src/config/defaults.js';
 import type { Registry } from '../../src/core/registry/registry.js';
 import { closeApp } from '../../src/http/close-app.js';
+import { stackMode } from './stack-mode.js';
+import { startStackTestServer } from './test-stack-server.js';
 import { createTestDatabase, type DatabaseKind } from './test-database.js';
 
 export interface TestServer {
@@ -95,6 +97,8 @@ export function testConfig(root: string, overrides: TestServerOptions = {}): Ber
 }
 
 export async function startTestServer(overrides: TestServerOptions = {}): Promise<TestServer> {
+  // A test that sets its own topology (a shared root, its own bucket) runs it as written.
+  if (stackMode() && overrides.root === undefined && overrides.s3 === undefined) return startStackTestServer(overrides);
   const root = overrides.root ?? (await mkdtemp(join(tmpdir(), 'berth-http-')));
   const logger = overrides.logger ?? pino({ level: 'silent' });
   const base = testConfig(root, overrides);
