@@ -177,6 +177,7 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
     deleteEnabled: config.storage.delete.enabled,
     policies: stores.policies,
     onRecoveryError: (error) => logger.error({ err: error }, 'cleaning up after an interrupted garbage collection failed; retried shortly'),
+    onReportError: (error) => logger.error({ err: error }, 'could not store the garbage collection report; the status shows the one before'),
   });
   const retention = new Retention({
     metadata,

@@ -10,13 +10,13 @@
  */
 import { startNginx } from './nginx.js';
 import { freePort, startBerth, type RegistryProcess, type StartOptions } from './registry-process.js';
-import { forgetStackCliEnv, openStackBacking, rememberStackCliEnv, STACK_INSTANCES } from './stack-mode.js';
+import { forgetStackCliEnv, openStackBacking, rememberStackCliEnv, STACK_INSTANCES, STACK_PROXY_ADDRESS } from './stack-mode.js';
 
 export async function startBerthStack(options: StartOptions): Promise<RegistryProcess> {
   const backing = await openStackBacking('e2e');
   const env: Record<string, string> = {
     ...backing.env,
-    REGISTRY_HTTP_TRUSTEDPROXIES: '127.0.0.1',
+    REGISTRY_HTTP_TRUSTEDPROXIES: STACK_PROXY_ADDRESS,
     BERTH_LIFECYCLE_GC_INTERVAL: '0',
     ...options.env,
   };
@@ -42,7 +42,7 @@ export async function startBerthStack(options: StartOptions): Promise<RegistryPr
   }
   let nginx;
   try {
-    nginx = await startNginx(ports, { tls: options.tls });
+    nginx = await startNginx(ports, { tls: options.tls, bind: STACK_PROXY_ADDRESS });
   } catch (error) {
     await stopAll();
     await backing.close();

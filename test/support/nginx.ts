@@ -29,7 +29,18 @@ export interface NginxTls {
   key: string;
 }
 
-function config(dir: string, port: number, upstreams: readonly number[], tls: NginxTls | undefined): string {
+export interface NginxOptions {
+  tls?: NginxTls;
+  /**
+   * The address nginx connects to the instances from. On loopback the clients are 127.0.0.1 too,
+   * so a proxy of its own address lets the instances trust it (http.trustedproxies) without
+   * trusting every test client's X-Forwarded-For, as in a deployment.
+   */
+  bind?: string;
+}
+
+function config(dir: string, port: number, upstreams: readonly number[], options: NginxOptions): string {
+  const tls = options.tls;
   const temp = (name: string) => join(dir, 'temp', name);
   return `
 ${process.getuid?.() === 0 ? 'user root;' : ''}
@@ -53,7 +64,7 @@ ${upstreams.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=5s;`)
 ${tls ? `    ssl_certificate ${tls.certificate};\n    ssl_certificate_key ${tls.key};\n` : ''}    client_max_body_size 0;
     location / {
       proxy_pass http://berth;
-      proxy_http_version 1.1;
+${options.bind ? `      proxy_bind ${options.bind};\n` : ''}      proxy_http_version 1.1;
       proxy_set_header Connection "";
       proxy_set_header Host $http_host;
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
@@ -78,12 +89,12 @@ async function listening(port: number): Promise<boolean> {
   });
 }
 
-export async function startNginx(upstreams: readonly number[], options: { tls?: NginxTls } = {}): Promise<Nginx> {
+export async function startNginx(upstreams: readonly number[], options: NginxOptions = {}): Promise<Nginx> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-nginx-'));
   await mkdir(join(dir, 'temp'));
   const port = await freePort();
   const file = join(dir, 'nginx.conf');
-  await writeFile(file, config(dir, port, upstreams, options.tls));
+  await writeFile(file, config(dir, port, upstreams, options));
   const child: ChildProcess = spawn(NGINX, ['-p', dir, '-c', file, '-e', join(dir, 'error.log'), '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));

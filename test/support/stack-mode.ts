@@ -9,11 +9,14 @@
  */
 import { createScratchDatabase } from '../../src/adapters/metadata/testing/postgres-scratch.js';
 import type { S3StorageConfig } from '../../src/config/config.js';
+import { DEFAULT_SETTINGS_REFRESH_MS } from '../../src/core/access/runtime-settings.js';
 import { useRgw } from './ceph-rgw.js';
 
 export const STACK_VARIABLE = 'BERTH_TEST_STACK';
 /** Instances behind nginx in stack mode: enough that consecutive requests land on different ones. */
 export const STACK_INSTANCES = 3;
+/** nginx's address towards the instances, which they trust as their proxy (see nginx.ts). */
+export const STACK_PROXY_ADDRESS = '127.0.0.2';
 
 export function stackMode(): boolean {
   const value = process.env[STACK_VARIABLE];
@@ -102,4 +105,21 @@ export function forgetStackCliEnv(root: string): void {
 
 export function stackCliEnv(root: string): Record<string, string> {
   return cliEnvByRoot.get(root) ?? {};
+}
+
+/**
+ * A system setting changed through one instance applies on the others within the refresh bound
+ * of core/access/runtime-settings.ts (their first request after it starts a re-read). In stack
+ * mode this waits until `probe` has answered `settled` on every instance in a row (nginx takes
+ * them in turn) or the bound has passed twice over, and the test's own assertions then judge;
+ * one embedded server applies its own change at once, so there it returns without probing.
+ */
+export async function untilSettingReachesEveryInstance<T>(probe: () => Promise<T>, settled: (value: T) => boolean): Promise<void> {
+  if (!stackMode()) return;
+  const deadline = Date.now() + 2 * DEFAULT_SETTINGS_REFRESH_MS + 1000;
+  let inARow = 0;
+  while (inARow < STACK_INSTANCES && Date.now() < deadline) {
+    inARow = settled(await probe()) ? inARow + 1 : 0;
+    if (inARow === 0) await new Promise((r) => setTimeout(r, 100));
+  }
 }

@@ -4,6 +4,8 @@
  * own empty data root, behind nginx (round-robin, so a test's consecutive requests reach
  * different instances). `url` is nginx's; `composed` and `registry` are the first instance's,
  * which share every store with the others, so a test's direct set-up is seen by all three.
+ * The instances trust nginx (its own address, STACK_PROXY_ADDRESS) for X-Forwarded-*, so a
+ * test's client address reaches them as it would a single server.
  *
  * The instances run in this process (each its own composition: pools, clients, timers and
  * memos), not as `berth serve` children, so a test's options that no config key carries (a
@@ -21,7 +23,7 @@ import type { BerthConfig } from '../../src/config/config.js';
 import { closeApp } from '../../src/http/close-app.js';
 import type { FastifyInstance } from 'fastify';
 import { startNginx } from './nginx.js';
-import { openStackBacking, STACK_INSTANCES } from './stack-mode.js';
+import { openStackBacking, STACK_INSTANCES, STACK_PROXY_ADDRESS } from './stack-mode.js';
 import { testConfig, type TestServer, type TestServerOptions } from './test-server.js';
 
 interface Instance {
@@ -44,7 +46,7 @@ export async function startStackTestServer(overrides: TestServerOptions): Promis
   };
   const startOne = async (): Promise<Instance> => {
     const root = await mkdtemp(join(tmpdir(), 'berth-stack-'));
-    const base = testConfig(root, overrides);
+    const base = testConfig(root, { ...overrides, trustedProxies: [...(overrides.trustedProxies ?? []), STACK_PROXY_ADDRESS] });
     const config: BerthConfig = {
       ...base,
       storage: { ...base.storage, s3: backing.s3 },
@@ -70,7 +72,7 @@ export async function startStackTestServer(overrides: TestServerOptions): Promis
     // The first one migrates the empty database; the others then start side by side.
     await startOne();
     await Promise.all(Array.from({ length: STACK_INSTANCES - 1 }, () => startOne()));
-    nginx = await startNginx(instances.map((i) => i.port));
+    nginx = await startNginx(instances.map((i) => i.port), { bind: STACK_PROXY_ADDRESS });
   } catch (error) {
     await closeAll();
     await backing.close();
