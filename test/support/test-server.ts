@@ -18,6 +18,11 @@ import { createTestDatabase, type DatabaseKind } from './test-database.js';
 
 export interface TestServer {
   url: string;
+  /**
+   * Each instance's own address: `[url]` for one server; in stack mode the three behind nginx
+   * (for what is per process by nature, such as the Prometheus counters every instance keeps).
+   */
+  instanceUrls: string[];
   root: string;
   registry: Registry;
   /** The composed registry, for tests that set up users, projects and robots directly. */
@@ -118,6 +123,7 @@ export async function startTestServer(overrides: TestServerOptions = {}): Promis
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
     url: `http://127.0.0.1:${port}`,
+    instanceUrls: [`http://127.0.0.1:${port}`],
     root,
     registry: composed.registry,
     composed,

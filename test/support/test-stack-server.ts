@@ -23,7 +23,7 @@ import type { BerthConfig } from '../../src/config/config.js';
 import { closeApp } from '../../src/http/close-app.js';
 import type { FastifyInstance } from 'fastify';
 import { startNginx } from './nginx.js';
-import { openStackBacking, STACK_INSTANCES, STACK_PROXY_ADDRESS } from './stack-mode.js';
+import { forgetStackCliEnv, openStackBacking, rememberStackCliEnv, STACK_INSTANCES, STACK_PROXY_ADDRESS } from './stack-mode.js';
 import { testConfig, type TestServer, type TestServerOptions } from './test-server.js';
 
 interface Instance {
@@ -79,9 +79,11 @@ export async function startStackTestServer(overrides: TestServerOptions): Promis
     throw error;
   }
   const first = instances[0]!;
+  rememberStackCliEnv(first.root, backing.env);
   const proxy = nginx;
   return {
     url: proxy.url,
+    instanceUrls: instances.map((i) => `http://127.0.0.1:${i.port}`),
     root: first.root,
     registry: first.composed.registry,
     composed: first.composed,
@@ -91,6 +93,7 @@ export async function startStackTestServer(overrides: TestServerOptions): Promis
         await proxy.stop();
         await closeAll();
       } finally {
+        forgetStackCliEnv(first.root);
         await backing.close();
       }
     },
