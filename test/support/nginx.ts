@@ -62,6 +62,8 @@ ${upstreams.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=5s;`)
   server {
     listen 127.0.0.1:${port}${tls ? ' ssl' : ''};
 ${tls ? `    ssl_certificate ${tls.certificate};\n    ssl_certificate_key ${tls.key};\n` : ''}    client_max_body_size 0;
+    # Bearer tokens and Basic credentials can pass nginx's 8 KiB default; Berth judges them itself.
+    large_client_header_buffers 4 32k;
     location / {
       proxy_pass http://berth;
 ${options.bind ? `      proxy_bind ${options.bind};\n` : ''}      proxy_http_version 1.1;
