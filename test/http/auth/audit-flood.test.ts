@@ -47,7 +47,10 @@ describe('junk logins', () => {
       expectError(await requestFrom('127.0.0.9', `${server.url}/token?service=${SERVICE}`, { headers: { authorization: basic(name, 'guess') } }), 401, 'UNAUTHORIZED');
     });
     const events = await allEvents();
-    assert.ok(events.length - rowsBefore <= 2, `${events.length - rowsBefore} rows for ${floods} junk logins`);
+    // Two kinds of row (junk name, rate limited); concurrent first events on several instances
+    // can each start one, so the bound is per instance (one server: 2).
+    const bound = 2 * server.instanceUrls.length;
+    assert.ok(events.length - rowsBefore <= bound, `${events.length - rowsBefore} rows for ${floods} junk logins`);
     const junk = events.filter((e) => e.actor === INVALID_NAME_ACTOR);
     assert.equal(junk.reduce((sum, e) => sum + e.count, 0), floods, 'every attempt is counted');
     assert.ok(events.every((e) => e.actor.length <= 512), 'no actor is stored longer than the cap');
