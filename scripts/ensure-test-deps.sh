@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The real clients, the reference registry, the browser (chromium, for test/ui) and the load
 # balancer of the scale-out tests (nginx, run by them as a child, never as a service) the tests
-# drive, from Debian's packages.
+# drive, from Debian's packages; postgresql-15 for the binaries the dependency-fault test runs a
+# throwaway cluster with (initdb, pg_ctl; the machine's own server is never touched).
 # Installs only what is missing, so a machine that has them pays nothing.
 set -euo pipefail
-packages=(chromium skopeo podman buildah crun conmon containerd runc docker.io umoci docker-registry apache2-utils openssl curl nginx)
+packages=(chromium skopeo podman buildah crun conmon containerd runc docker.io umoci docker-registry apache2-utils openssl curl nginx postgresql-15)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
