@@ -150,7 +150,7 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
     await stores.close().catch(() => undefined);
     throw error;
   }
-  const pulls = new PullRecorder(metadata, clock);
+  const pulls = new PullRecorder(metadata, clock, { writeThroughAfterMs: PULL_WRITE_THROUGH_MS });
   const proxyStats = new ProxyStats();
   const proxies = proxyAdminDeps(config, stores.proxies);
   const mirror = new Mirror({
@@ -199,6 +199,7 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
     deleteEnabled: config.storage.delete.enabled,
     policies: stores.policies,
     onRecoveryError: (error) => logger.error({ err: error }, 'cleaning up after an interrupted garbage collection failed; retried shortly'),
+    onReportError: (error) => logger.error({ err: error }, 'could not store the garbage collection report; the status shows the one before'),
   });
   const retention = new Retention({
     metadata,
@@ -266,6 +267,8 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
   };
 }
 
+/** A manifest's first pull in this long is written at once; see core/lifecycle/pull-recorder.ts. */
+const PULL_WRITE_THROUGH_MS = 60 * 60_000;
 /** How often pull times reach the database; see core/lifecycle/pull-recorder.ts. */
 const PULL_FLUSH_MS = 10_000;
 

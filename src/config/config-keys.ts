@@ -100,7 +100,7 @@ export const CONFIG_KEYS: SectionRule = section({
         }),
         readonly: refused('read-only mode is not supported yet; Berth would accept writes', hasNoEnabledTrue),
       }),
-      cache: ignored('Berth keeps blob metadata in its own metadata store'),
+      cache: ignored('Berth keeps blob metadata in its own metadata store (blobdescriptor: redis or inmemory needs nothing here)'),
       redirect: section({ disable: flag }),
       tag: ignored('tag lookups are metadata queries in Berth'),
       inmemory: refusedEvenEmpty(NO_DRIVER),
@@ -206,7 +206,12 @@ export const CONFIG_KEYS: SectionRule = section({
     // Berth's own: the durable queue the events wait in (core/events/).
     queue: section({ maxevents: count, logretention: duration }),
   }),
-  redis: ignored('Berth does not use Redis in its embedded mode'),
+  // A registry:2 config for several replicas nearly always has these; refusing them would stop
+  // the switch for nothing, and ignoring them silently would hide the one setting that matters.
+  redis: ignored(
+    'Berth needs no Redis: instances behind one load balancer share state through PostgreSQL, so give every instance ' +
+      'the same database.url (or BERTH_DATABASE_URL); without it each instance keeps its own SQLite metadata',
+  ),
   health: ignored('Berth serves /healthz and /readyz'),
   catalog: ignored('Berth paginates /v2/_catalog itself'),
   // registry:2's pull-through cache mode: every repository is proxied to remoteurl.

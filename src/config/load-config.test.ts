@@ -109,6 +109,35 @@ describe('a Distribution config.yml', () => {
     assert.deepEqual(keys, ['health', 'http.headers', 'http.secret', 'log.fields', 'log.formatter', 'storage.cache']);
   });
 
+  test('a registry:2 replica config with Redis starts, and the warning says where shared state goes instead', () => {
+    const file = dir.write(
+      'replicas.yml',
+      `version: 0.1
+storage:
+  s3:
+    region: us-east-1
+    bucket: images
+  cache:
+    blobdescriptor: redis
+redis:
+  addr: redis.internal:6379
+  password: hunter2
+  db: 0
+  dialtimeout: 10ms
+  pool:
+    maxidle: 16
+    maxactive: 64
+`,
+    );
+    const { config, warnings } = loadConfig({ file, env: {} });
+    assert.equal(config.storage.s3?.bucket, 'images');
+    const redis = warnings.find((w) => w.startsWith('redis:'));
+    assert.match(redis ?? '', /same database\.url \(or BERTH_DATABASE_URL\)/);
+    assert.match(redis ?? '', /own SQLite metadata/);
+    assert.ok(!redis?.includes('hunter2'), 'the password is not echoed');
+    assert.match(warnings.find((w) => w.startsWith('storage.cache:')) ?? '', /blobdescriptor: redis/);
+  });
+
   test('accepts the stock registry:2 image config and its shorthand forms', () => {
     const file = dir.write(
       'stock.yml',

@@ -149,6 +149,18 @@ export class BlobStoreFullError extends Error {
   }
 }
 
+/**
+ * The store cannot be reached (an object store down, refusing connections or answering 5xx
+ * after the client's own retries): the failed call published nothing, and the same call can
+ * succeed once the store is back. Any method may throw it; the filesystem store never does.
+ */
+export class BlobStoreUnavailableError extends Error {
+  override readonly name = 'BlobStoreUnavailableError';
+  constructor(readonly store: string, options?: { cause?: unknown }) {
+    super(`${store}: the object store cannot be reached`, options);
+  }
+}
+
 export class BlobStoreOffsetError extends Error {
   override readonly name = 'BlobStoreOffsetError';
   constructor(readonly store: string, readonly expected: number, readonly actual: number) {

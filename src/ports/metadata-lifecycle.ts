@@ -200,6 +200,13 @@ export interface MetadataLifecycle {
   gcLease(options?: IoOptions): Promise<GcLeaseState | undefined>;
   /** The collection most recently found stopped without finishing, if any. */
   lastGcInterruption(options?: IoOptions): Promise<GcInterruption | undefined>;
+  /**
+   * Keeps `report` (opaque text: core's summary of a finished real collection) as the last one,
+   * replacing the one before, so every instance can show it.
+   */
+  saveLastGcReport(report: string, finishedAt: Date, options?: IoOptions): Promise<void>;
+  /** What saveLastGcReport kept last, or undefined when no collection has finished. */
+  lastGcReport(options?: IoOptions): Promise<string | undefined>;
   /** Records that the work interrupted collections left (their tombstones) is done. */
   markGcInterruptionsCleaned(at: Date, options?: IoOptions): Promise<void>;
   /**

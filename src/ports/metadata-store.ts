@@ -271,6 +271,18 @@ export class MetadataUploadLimitError extends Error {
  * The store has no room (a full disk): a write was refused and its transaction rolled back.
  * Any writing method may throw it; the same call can succeed once space is freed.
  */
+/**
+ * The store cannot be reached (a database restarting, refusing connections, or gone): nothing
+ * was written by the failed call, and the same call can succeed once the store is back. Any
+ * method may throw it; stores that live in the process (SQLite) never do.
+ */
+export class MetadataStoreUnavailableError extends Error {
+  override readonly name = 'MetadataStoreUnavailableError';
+  constructor(readonly store: string, options?: { cause?: unknown }) {
+    super(`${store}: the metadata database cannot be reached`, options);
+  }
+}
+
 export class MetadataStoreFullError extends Error {
   override readonly name = 'MetadataStoreFullError';
   constructor(readonly store: string, options?: { cause?: unknown }) {

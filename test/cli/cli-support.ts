@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { berthCli } from '../support/registry-process.js';
+import { stackCliEnv } from '../support/stack-mode.js';
 
 export interface CliResult {
   code: number | null;
@@ -33,7 +34,9 @@ export interface CliOptions {
 }
 
 export function berth(root: string | undefined, args: string[], input?: string, options: CliOptions = {}): Promise<CliResult> {
-  const env = { ...cleanEnv(), ...(root === undefined ? {} : { REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: root }), ...options.env };
+  // A stack's root (stack mode) brings the shared database and bucket with it, as its operator's would.
+  const rootEnv = root === undefined ? {} : { REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: root, ...stackCliEnv(root) };
+  const env = { ...cleanEnv(), ...rootEnv, ...options.env };
   const child = spawn(process.execPath, [berthCli, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'], timeout: options.timeoutMs, ...options.user });
   let stdout = '';
   let stderr = '';

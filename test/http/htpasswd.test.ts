@@ -96,7 +96,9 @@ test('an htpasswd file removed or replaced by a directory while running: 503 wit
     }
     await mkdir(file);
     assert.equal((await as('carols-password')).status, 503, 'a directory in its place');
-    assert.equal(warnings.filter((w) => w.includes(`htpasswd file ${file} cannot be read`)).length, 1, 'logged once per outage, with the path');
+    // Once per outage in each process that met it: one server logs it once, each instance behind nginx at most once.
+    const logged = warnings.filter((w) => w.includes(`htpasswd file ${file} cannot be read`)).length;
+    assert.ok(logged >= 1 && logged <= server.instanceUrls.length, `logged once per outage, with the path (${logged} times)`);
     await rm(file, { recursive: true });
     await rename(`${file}.moved`, file);
     assert.equal((await as('carols-password')).status, 200, 'works again without a restart');

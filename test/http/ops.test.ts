@@ -9,6 +9,10 @@ import { pushBlob, pushImage } from './support/push.js';
 /** The value of one `berth_http_requests_total` series, 0 when absent. */
 function requestsTotal(metrics: string, labels: { route: string; method: string; status: number }): number {
   const series = `berth_http_requests_total{route="${labels.route}",method="${labels.method}",status="${labels.status}"}`;
+  return sample(metrics, series);
+}
+
+function sample(metrics: string, series: string): number {
   const line = metrics.split('\n').find((l) => l.startsWith(`${series} `));
   return line === undefined ? 0 : Number(line.slice(series.length + 1));
 }
@@ -21,6 +25,11 @@ describe('ops endpoints', () => {
     c = client(server.url);
   });
   after(() => server.close());
+
+  // Counters are per process: each instance is scraped and the series summed, as a Prometheus
+  // `sum` over a deployment's instances would (one server: one scrape).
+  const scrapes = () => Promise.all(server.instanceUrls.map((url) => client(url).get('/metrics')));
+  const summed = async (value: (metrics: string) => number) => (await scrapes()).reduce((sum, r) => sum + value(r.text), 0);
 
   test('/healthz is 200 {status: ok}', async () => {
     const reply = await c.get('/healthz');
@@ -39,38 +48,40 @@ describe('ops endpoints', () => {
     await pushImage(c, repo, 'v1');
     expectStatus(await c.get(`/v2/${repo}/manifests/v1`), 200);
     expectError(await c.get(`/v2/${repo}/manifests/nope`), 404, 'MANIFEST_UNKNOWN');
-    const reply = await eventually(async () => {
-      const r = await c.get('/metrics');
-      assert.ok(requestsTotal(r.text, { route: 'manifest', method: 'GET', status: 404 }) >= 1, r.text);
-      return r;
+    await eventually(async () => {
+      assert.ok((await summed((m) => requestsTotal(m, { route: 'manifest', method: 'GET', status: 404 }))) >= 1);
     });
-    expectStatus(reply, 200);
-    assert.match(reply.headers.get('content-type') ?? '', /^text\/plain/);
-    assert.match(reply.text, /^# TYPE berth_http_requests_total counter$/m);
-    assert.ok(requestsTotal(reply.text, { route: 'manifest', method: 'PUT', status: 201 }) >= 1);
-    assert.ok(requestsTotal(reply.text, { route: 'manifest', method: 'GET', status: 200 }) >= 1);
-    assert.ok(requestsTotal(reply.text, { route: 'upload-start', method: 'POST', status: 201 }) >= 2);
-    assert.match(reply.text, /^berth_http_request_duration_seconds_count\{route="manifest",method="GET"\} \d+$/m);
-    assert.match(reply.text, /^berth_upload_sessions_active \d+$/m);
+    expectStatus(await c.get('/metrics'), 200, 'served through the front door too');
+    for (const reply of await scrapes()) {
+      expectStatus(reply, 200);
+      assert.match(reply.headers.get('content-type') ?? '', /^text\/plain/);
+      assert.match(reply.text, /^# TYPE berth_http_requests_total counter$/m);
+      assert.match(reply.text, /^berth_upload_sessions_active \d+$/m);
+    }
+    assert.ok((await summed((m) => requestsTotal(m, { route: 'manifest', method: 'PUT', status: 201 }))) >= 1);
+    assert.ok((await summed((m) => requestsTotal(m, { route: 'manifest', method: 'GET', status: 200 }))) >= 1);
+    assert.ok((await summed((m) => requestsTotal(m, { route: 'upload-start', method: 'POST', status: 201 }))) >= 2);
+    const durations = (await scrapes()).map((r) => r.text).join('\n');
+    assert.match(durations, /^berth_http_request_duration_seconds_count\{route="manifest",method="GET"\} \d+$/m);
   });
 
   test('the counter moves by exactly one per request', async () => {
     const labels = { route: 'blob', method: 'HEAD', status: 200 };
     const repo = uniqueRepo('ops');
     const digest = await pushBlob(c, repo, randomBlob(16));
-    const before = requestsTotal((await c.get('/metrics')).text, labels);
+    const before = await summed((m) => requestsTotal(m, labels));
     expectStatus(await c.head(`/v2/${repo}/blobs/${digest}`), 200);
     await eventually(async () => {
-      assert.equal(requestsTotal((await c.get('/metrics')).text, labels), before + 1);
+      assert.equal(await summed((m) => requestsTotal(m, labels)), before + 1);
     });
   });
 
   test('the received-bytes counter counts a pushed body', async () => {
-    const read = async () => {
-      const line = (await c.get('/metrics')).text.split('\n').find((l) => l.startsWith('berth_http_received_bytes_total '));
-      assert.ok(line, 'received bytes counter present');
-      return Number(line.split(' ')[1]);
-    };
+    const read = () =>
+      summed((metrics) => {
+        assert.match(metrics, /^berth_http_received_bytes_total \d+$/m, 'received bytes counter present');
+        return sample(metrics, 'berth_http_received_bytes_total');
+      });
     const beforeBytes = await read();
     await pushBlob(c, uniqueRepo('ops'), Buffer.alloc(4096, 7));
     await eventually(async () => assert.ok((await read()) >= beforeBytes + 4096));

@@ -16,6 +16,7 @@ import { assertUsageInStep, buildImage, newProject, pushBuilt, usageOf, type Bui
 
 /** How to undo each migration after 0004; a new migration adds its undo here. */
 const UNDO: Record<string, string> = {
+  '0021_gc_last_report': 'drop table gc_reports;',
   '0005_usage_retention': `
     drop table project_blobs;
     drop table project_usage;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { openPostgres } from '../../src/adapters/metadata/postgres-database.js';
 import { openSqlite, type SqliteStores } from '../../src/adapters/metadata/sqlite-database.js';
 import { createScratchDatabase } from '../../src/adapters/metadata/testing/postgres-scratch.js';
+import { stackMode } from './stack-mode.js';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
 
@@ -16,6 +17,8 @@ const KINDS: readonly DatabaseKind[] = ['sqlite', 'postgres'];
 
 export function databaseKinds(): DatabaseKind[] {
   const wanted = process.env.BERTH_TEST_DATABASES;
+  // The stack pass runs every server on its shared PostgreSQL: one round, not one per kind.
+  if ((wanted === undefined || wanted.trim() === '') && stackMode()) return ['postgres'];
   if (wanted === undefined || wanted.trim() === '') return [...KINDS];
   const names = wanted.split(',').map((name) => name.trim());
   const unknown = names.filter((name) => !KINDS.includes(name as DatabaseKind));

@@ -14,10 +14,17 @@ import type { Registry } from '../../src/core/registry/registry.js';
 import { closeApp } from '../../src/http/close-app.js';
 import { closeConnector, createConnectorServer, listenConnector } from '../../src/http/connector/connector-server.js';
 import type { Server } from 'node:http';
+import { stackMode } from './stack-mode.js';
+import { startStackTestServer } from './test-stack-server.js';
 import { createTestDatabase, type DatabaseKind } from './test-database.js';
 
 export interface TestServer {
   url: string;
+  /**
+   * Each instance's own address: `[url]` for one server; in stack mode the three behind nginx
+   * (for what is per process by nature, such as the Prometheus counters every instance keeps).
+   */
+  instanceUrls: string[];
   root: string;
   registry: Registry;
   /** The composed registry, for tests that set up users, projects and robots directly. */
@@ -111,6 +118,8 @@ export function testConfig(root: string, overrides: TestServerOptions = {}): Ber
 }
 
 export async function startTestServer(overrides: TestServerOptions = {}): Promise<TestServer> {
+  // A test that sets its own topology (a shared root, its own bucket) runs it as written.
+  if (stackMode() && overrides.root === undefined && overrides.s3 === undefined) return startStackTestServer(overrides);
   const root = overrides.root ?? (await mkdtemp(join(tmpdir(), 'berth-http-')));
   const logger = overrides.logger ?? pino({ level: 'silent' });
   const base = testConfig(root, overrides);
@@ -137,6 +146,7 @@ export async function startTestServer(overrides: TestServerOptions = {}): Promis
   }
   return {
     url: `http://127.0.0.1:${port}`,
+    instanceUrls: [`http://127.0.0.1:${port}`],
     root,
     registry: composed.registry,
     composed,

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { BlobStoreFullError } from '../../ports/blob-store.js';
+import { BlobStoreFullError, BlobStoreUnavailableError } from '../../ports/blob-store.js';
 import { STORE_NAME } from './s3-layout.js';
 
 export interface S3ConnectionOptions {
@@ -47,7 +47,32 @@ export function createS3Client(options: S3ConnectionOptions): S3Client {
     },
     { step: 'build', name: 'berthDeleteObjectsContentMd5' },
   );
+  // Outermost, so it sees what is left after the SDK's own retries: an endpoint that cannot be
+  // reached or keeps answering 5xx is the port's "unavailable" (a 503 to clients), not a 500.
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        throw isOutage(error) ? new BlobStoreUnavailableError(STORE_NAME, { cause: error }) : error;
+      }
+    },
+    { step: 'initialize', name: 'berthUnavailable' },
+  );
   return client;
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND']);
+
+/** No answer at all (a refused or dropped connection, a timeout), or a server-side 5xx. */
+function isOutage(error: unknown): boolean {
+  const status = statusOf(error);
+  if (status !== undefined && status >= 500) return true;
+  const e = error as { code?: unknown; name?: unknown; cause?: { code?: unknown } } | null;
+  if (e === null || typeof e !== 'object') return false;
+  const code = typeof e.code === 'string' ? e.code : typeof e.cause?.code === 'string' ? e.cause.code : undefined;
+  if (code !== undefined && NETWORK_CODES.has(code)) return true;
+  return status === undefined && (e.name === 'TimeoutError' || e.name === 'RequestTimeout');
 }
 
 interface SdkError {
@@ -90,7 +115,8 @@ export function whenFull(error: unknown): unknown {
 }
 
 /** One line saying why the bucket cannot be used, for start-up and /readyz. */
-export function describeBucketError(bucket: string, endpoint: string | undefined, error: unknown): string {
+export function describeBucketError(bucket: string, endpoint: string | undefined, thrown: unknown): string {
+  const error = thrown instanceof BlobStoreUnavailableError ? thrown.cause : thrown;
   const where = `bucket ${JSON.stringify(bucket)} at ${endpoint ?? 'AWS S3'}`;
   const status = statusOf(error);
   const code = codeOf(error);

@@ -143,6 +143,19 @@ function holderOf(row: { holder: string; pid: number | string | bigint | null; h
   };
 }
 
+export async function saveLastGcReport(ctx: LifecycleContext, report: string, finishedAt: Date): Promise<void> {
+  await ctx.db
+    .insertInto('gc_reports')
+    .values({ name: 'last', report, finished_at: finishedAt.getTime() })
+    .onConflict((oc) => oc.column('name').doUpdateSet({ report, finished_at: finishedAt.getTime() }))
+    .execute();
+}
+
+export async function lastGcReport(ctx: LifecycleContext): Promise<string | undefined> {
+  const row = await ctx.db.selectFrom('gc_reports').select('report').where('name', '=', 'last').executeTakeFirst();
+  return row?.report;
+}
+
 export async function markGcInterruptionsCleaned(ctx: LifecycleContext, at: Date): Promise<void> {
   await ctx.db.updateTable('gc_interruptions').set({ cleaned_at: at.getTime() }).where('cleaned_at', 'is', null).execute();
 }

@@ -82,6 +82,16 @@ export class KyselyLifecycle extends KyselyUsage implements MetadataLifecycle {
     return lease.lastGcInterruption(this.#ctx);
   }
 
+  async saveLastGcReport(report: string, finishedAt: Date, options?: IoOptions): Promise<void> {
+    options?.signal?.throwIfAborted();
+    await lease.saveLastGcReport(this.#ctx, report, finishedAt);
+  }
+
+  async lastGcReport(options?: IoOptions): Promise<string | undefined> {
+    options?.signal?.throwIfAborted();
+    return lease.lastGcReport(this.#ctx);
+  }
+
   async markGcInterruptionsCleaned(at: Date, options?: IoOptions): Promise<void> {
     options?.signal?.throwIfAborted();
     await lease.markGcInterruptionsCleaned(this.#ctx, at);

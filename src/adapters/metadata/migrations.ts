@@ -635,6 +635,24 @@ function migrations(dialect: MetadataDialect): Record<string, Migration> {
     '0017_group_projects': groupProjectsSchema(dialect),
     '0018_shared_state': sharedStateSchema(dialect),
     '0019_event_outbox': eventOutboxSchema(dialect),
+    '0021_gc_last_report': gcLastReportSchema(dialect),
+  };
+}
+
+/**
+ * The last real collection's summary, which every instance's API shows (it was one process's
+ * memory, so behind a load balancer the answer depended on which instance was asked).
+ */
+function gcLastReportSchema(dialect: MetadataDialect): Migration {
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('gc_reports')
+        .addColumn('name', dialect.keyType, (c) => c.notNull().primaryKey())
+        .addColumn('report', 'text', (c) => c.notNull())
+        .addColumn('finished_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
   };
 }
 

@@ -18,7 +18,7 @@ import { KyselyMetadataStore } from './kysely-metadata-store.js';
 import { KyselyProxyStore } from './kysely-proxy-store.js';
 import { KyselyPolicyStore } from './kysely-policy-store.js';
 import { sharedStateStores } from './shared-state.js';
-import { MetadataStoreFullError } from '../../ports/metadata-store.js';
+import { MetadataStoreFullError, MetadataStoreUnavailableError } from '../../ports/metadata-store.js';
 import { postgresMetadataDialect } from './migrations.js';
 import type { Database } from './schema.js';
 import type { SqliteStores } from './sqlite-database.js';
@@ -131,16 +131,40 @@ function retryingDeadlocks(db: Kysely<Database>): Kysely<Database> {
   });
 }
 
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND']);
+/** admin_shutdown, crash_shutdown, cannot_connect_now: a server stopping, restarting or starting. */
+const SHUTDOWN_STATES = new Set(['57P01', '57P02', '57P03']);
+
+/**
+ * The database is not there: a refused or dropped connection (node-postgres says "Connection
+ * terminated" for a server that went away mid-query), a connection-class SQLSTATE (08xxx) or a
+ * server shutting down. A statement timeout or a constraint is not an outage.
+ */
+function isOutage(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  if (e === null || typeof e !== 'object') return false;
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (NETWORK_CODES.has(code) || SHUTDOWN_STATES.has(code) || code.startsWith('08')) return true;
+  const message = typeof e.message === 'string' ? e.message : '';
+  return /^Connection terminated|connection error and is not queryable|timeout exceeded when trying to connect/.test(message);
+}
+
 /**
  * SQLSTATE 53100 (disk_full) becomes the port's MetadataStoreFullError, as SQLITE_FULL does,
- * so a client hears "storage full" rather than a bare 500. The pool hands the same clients out
+ * so a client hears "storage full" rather than a bare 500; an unreachable database becomes
+ * MetadataStoreUnavailableError (a 503 the client may retry). The pool hands the same clients out
  * again, so each is wrapped once.
  */
 function translatingFull(pool: pg.Pool): pg.Pool {
   const connect = pool.connect.bind(pool);
   const translated = new WeakSet<pg.PoolClient>();
   const wrapped = async (): Promise<pg.PoolClient> => {
-    const client = await connect();
+    let client: pg.PoolClient;
+    try {
+      client = await connect();
+    } catch (error) {
+      throw isOutage(error) ? new MetadataStoreUnavailableError('postgres', { cause: error }) : error;
+    }
     if (translated.has(client)) return client;
     translated.add(client);
     const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
@@ -149,7 +173,8 @@ function translatingFull(pool: pg.Pool): pg.Pool {
         return await query(...args);
       } catch (error) {
         const code = (error as { code?: unknown }).code;
-        throw code === '53100' ? new MetadataStoreFullError('postgres', { cause: error }) : error;
+        if (code === '53100') throw new MetadataStoreFullError('postgres', { cause: error });
+        throw isOutage(error) ? new MetadataStoreUnavailableError('postgres', { cause: error }) : error;
       }
     };
     return client;

@@ -136,6 +136,17 @@ export interface GcInterruptionsTable {
   cleaned_at: NullableInt64;
 }
 
+/**
+ * The last real collection's summary (0021), one row named `last`: the API shows it on every
+ * instance, whichever ran it. Stored as the JSON core gives, so the summary can grow without a
+ * migration.
+ */
+export interface GcReportsTable {
+  name: string;
+  report: string;
+  finished_at: Int64;
+}
+
 /** A 64-bit integer column that may be absent (an optional date). */
 export type NullableInt64 = ColumnType<number | string | bigint | null, number | null, number | null>;
 
@@ -368,6 +379,7 @@ export interface Database {
   gc_candidates: GcCandidatesTable;
   gc_lease: GcLeaseTable;
   gc_interruptions: GcInterruptionsTable;
+  gc_reports: GcReportsTable;
   users: UsersTable;
   robots: RobotsTable;
   personal_tokens: PersonalTokensTable;

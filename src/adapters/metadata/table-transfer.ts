@@ -61,6 +61,7 @@ export const TABLE_PLAN: { readonly [T in TableName]: TablePlan<T> } = {
   audit_log: { copy: true, key: ['id'] },
   uploads: { copy: false, why: 'unfinished uploads own staging bytes that are not copied; their clients push again' },
   gc_lease: { copy: false, why: "a collector's lease belongs to a process on the source" },
+  gc_reports: { copy: false, why: 'the last collection ran on the source; none has run on the destination yet' },
   // The key a database-backed registry signs with; a source on SQLite keeps it in a file instead,
   // which is copied beside (the destination's first start seeds this table from it).
   signing_keys: { copy: true, key: ['name'] },

@@ -16,6 +16,7 @@ import { checkTagDelete, checkWritable } from './write-policy.js';
 import { GarbageCollector, type CollectorDeps, type GcRecovery } from './garbage-collector.js';
 import { describeInterruption, type GcOptions, type GcProgress, type GcReport, type InterruptedRun } from './gc-report.js';
 import type { GcStats } from './gc-stats.js';
+import { gcSummaryFromText, gcSummaryOf, gcSummaryText, type GcSummary } from './gc-summary.js';
 
 export interface LifecycleDeps extends CollectorDeps {
   /** Deletes are refused when false (registry:2's storage.delete); collection still runs. */
@@ -24,23 +25,25 @@ export interface LifecycleDeps extends CollectorDeps {
   policies?: PolicyStore;
   /** Told when cleaning up after an interrupted collection fails (the next attempt retries). */
   onRecoveryError?: (error: unknown) => void;
+  /** Told when a finished collection's summary could not be stored (the status keeps the one before). */
+  onReportError?: (error: unknown) => void;
 }
 
 /**
  * Collections as the API shows them: the run in progress here, one running in another process
- * (from the lease), the last one that stopped without finishing, and the last one here.
+ * (from the lease), the last one that stopped without finishing, and the last one anywhere.
  */
 export interface GcStatus {
   running: { startedAt: Date; dryRun: boolean; progress: GcProgress | undefined } | undefined;
   elsewhere: { pid: number | undefined; host: string | undefined; startedAt: Date | undefined; heartbeatAt: Date | undefined } | undefined;
   interrupted: (InterruptedRun & { message: string }) | undefined;
-  last: GcReport | undefined;
+  /** The last real collection, by any instance or `berth gc`, without its lists. */
+  last: GcSummary | undefined;
 }
 
 export class Lifecycle {
   readonly collector: GarbageCollector;
   private running: GcStatus['running'];
-  private last: GcReport | undefined;
   private recovering: Promise<GcRecovery | undefined> | undefined;
 
   constructor(private readonly deps: LifecycleDeps) {
@@ -59,7 +62,12 @@ export class Lifecycle {
           options.onProgress?.(progress);
         },
       });
-      if (!run.dryRun) this.last = report;
+      if (!run.dryRun) {
+        // Kept where every instance reads it; a failure to keep it costs the status line, not the run.
+        await this.deps.metadata
+          .saveLastGcReport(gcSummaryText(gcSummaryOf(report)), this.deps.now())
+          .catch((error: unknown) => this.deps.onReportError?.(error));
+      }
       return report;
     } finally {
       if (this.running === run) this.running = undefined;
@@ -97,8 +105,13 @@ export class Lifecycle {
       running: this.runningHere(),
       elsewhere,
       interrupted: interrupted === undefined ? undefined : { ...interrupted, message: describeInterruption(interrupted) },
-      last: this.last,
+      last: await this.lastCollection(),
     };
+  }
+
+  private async lastCollection(): Promise<GcSummary | undefined> {
+    const text = await this.deps.metadata.lastGcReport();
+    return text === undefined ? undefined : gcSummaryFromText(text);
   }
 
   /**

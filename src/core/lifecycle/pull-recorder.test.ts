@@ -95,3 +95,39 @@ test('a failed write is put back for the next flush and fails only the flush tha
   await waiting;
   assert.deepEqual(store.written.map((batch) => batch.map((r) => r.digest).sort()), [['sha256:1', 'sha256:2']]);
 });
+
+test('with a write-through window, the first pull of a manifest in it is written at once and the caller waits; later ones are batched', async () => {
+  let ms = 0;
+  const store = new GatedStore();
+  const recorder = new PullRecorder(store, () => new Date(ms), { writeThroughAfterMs: 1000 });
+  let done = false;
+  const first = Promise.resolve(recorder.record('p/a', 'sha256:1')).then(() => (done = true));
+  const write = await store.next();
+  await tick();
+  assert.equal(done, false, 'the pull waits for its stamp');
+  write.open();
+  await first;
+  ms = 500;
+  assert.equal(recorder.record('p/a', 'sha256:1'), undefined, 'inside the window: batched');
+  ms = 1500;
+  const again = recorder.record('p/a', 'sha256:1');
+  assert.ok(again instanceof Promise, 'past the window: written at once again');
+  (await store.next()).open();
+  await again;
+  const flushed = recorder.flush();
+  (await store.next()).open();
+  await flushed;
+  assert.deepEqual(store.written.map((batch) => batch.map((r) => r.at.getTime())), [[0], [1500], [500]]);
+});
+
+test('a write-through that fails is batched, and the pull is not failed for it', async () => {
+  const store = new GatedStore();
+  const recorder = new PullRecorder(store, () => new Date(7), { writeThroughAfterMs: 1000 });
+  const pulled = recorder.record('p/a', 'sha256:1');
+  (await store.next()).fail(new Error('connection refused'));
+  await pulled;
+  const flushed = recorder.flush();
+  (await store.next()).open();
+  await flushed;
+  assert.deepEqual(store.written, [[{ repository: 'p/a', digest: 'sha256:1', at: new Date(7) }]]);
+});

@@ -115,7 +115,7 @@ export class ManifestService {
     const target = await mirror?.targetOf(repository);
     if (target !== undefined) {
       const proxied = await mirror!.manifest(target, repository, reference);
-      this.deps.pulls?.record(repository, proxied.digest);
+      await this.deps.pulls?.record(repository, proxied.digest);
       return proxied;
     }
     const record = byDigest ? await metadata.manifest(repository, reference) : await metadata.manifestByTag(repository, reference);
@@ -124,7 +124,7 @@ export class ManifestService {
       throw new NameUnknownError('repository name not known to registry (it was deleted; an admin can still restore its tags)', { name: repository });
     }
     if (!record) throw new ManifestUnknownError('manifest unknown to registry', { repository, reference });
-    this.deps.pulls?.record(repository, record.digest);
+    await this.deps.pulls?.record(repository, record.digest);
     return record;
   }
 

@@ -12,6 +12,7 @@ import type { RefreshTokenView } from '../../core/access/refresh-token-admin.js'
 import type { SettingView } from '../../core/access/settings-admin.js';
 import type { GcReport, HeldBack, HeldGroup } from '../../core/lifecycle/gc-report.js';
 import type { GcStatus } from '../../core/lifecycle/lifecycle.js';
+import type { GcSummary } from '../../core/lifecycle/gc-summary.js';
 import type { RetentionRemoval, RetentionReport } from '../../core/lifecycle/retention.js';
 import type { ProjectUsageView } from '../../core/lifecycle/storage-admin.js';
 
@@ -122,7 +123,7 @@ export function retentionJson(report: RetentionReport): Json {
 }
 
 /** A collection without its per-repository and per-blob lists (for status, which may be polled). */
-export function gcSummaryJson(report: GcReport): Json {
+export function gcSummaryJson(report: GcSummary): Json {
   return {
     dryRun: report.dryRun,
     startedAt: report.startedAt.toISOString(),

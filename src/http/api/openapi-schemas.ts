@@ -498,7 +498,7 @@ export const schemas = {
         ],
         description: 'The last collection found stopped without finishing (killed, crashed), and whether its leftovers are cleaned up.',
       },
-      last: { oneOf: [{ type: 'null' }, ref('GcSummary')], description: 'The last real (not dry) collection this process ran.' },
+      last: { oneOf: [{ type: 'null' }, ref('GcSummary')], description: 'The last real (not dry) collection, run by any instance or `berth gc`.' },
     },
     ['running', 'elsewhere', 'interrupted', 'last'],
   ),

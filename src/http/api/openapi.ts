@@ -197,7 +197,7 @@ export const openApiDocument = {
       ),
     },
     '/api/v1/gc': {
-      get: op('The collection running in this process or elsewhere, one that stopped without finishing, and the last one (system admins)', ok('Collection status.', ref('GcStatus'))),
+      get: op('The collection running in this process or elsewhere, one that stopped without finishing, and the last one anywhere (system admins)', ok('Collection status.', ref('GcStatus'))),
       post: op(
         'Collect garbage, or with dryRun report what would go, and what is held back, why and until when (system admins); `now: true` frees deleted content at once; 409 while another collection runs',
         { ...ok('What was (or would be) removed.', ref('GcReport')), ...withConflict },

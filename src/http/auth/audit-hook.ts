@@ -1,7 +1,7 @@
 /**
  * Writes pushes, pulls and deletes to the audit log once their response has gone out
  * successfully, and pushes and deletes that were refused (401/403) to a caller the guard had
- * identified, counted into one row per caller, repository and kind of request (AuditLog.count)
+ * identified, before the refusal is sent, counted into one row per caller, repository and kind of request (AuditLog.count)
  * so that repeating a refused request cannot flood the log. A pull is recorded once per actor, repository and manifest per minute: a busy
  * CI fleet pulling the same image thousands of times a minute would otherwise make the audit
  * log the registry's main write load (and its busiest table) for no added information.
@@ -26,12 +26,16 @@ declare module 'fastify' {
 export function installAuditHook(app: FastifyInstance, audit: AuditLog, now: () => number): void {
   const recentPulls = new Map<string, number>();
   app.decorateRequest('actor', null);
-  app.addHook('onResponse', (request, reply, done) => {
+  // A refusal is counted before the caller hears it: the caller's next request may reach
+  // another instance, which must find the row to count into (else every instance starts its
+  // own), and a reader of the log after a 403 finds it there. AuditLog.count never throws.
+  app.addHook('onSend', async (request, reply, payload) => {
     const denial = denialOf(request, reply.statusCode);
-    if (denial && request.actor !== null) {
-      void audit.count({ actor: request.actor, clientIp: request.ip, result: 'denied', ...denial });
-      return done();
-    }
+    if (denial && request.actor !== null) await audit.count({ actor: request.actor, clientIp: request.ip, result: 'denied', ...denial });
+    return payload;
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    if (denialOf(request, reply.statusCode)) return done();
     const event = eventOf(request, reply.statusCode);
     if (event && request.actor !== null) {
       if (event.action === 'pull') {

@@ -288,6 +288,13 @@ export function metadataLifecycleTests(ctx: LifecycleSuiteContext): void {
     assert.equal(await store().gcLease(), undefined);
   });
 
+  test('lifecycle: the last collection report is kept as given, the newer replacing the older', async () => {
+    assert.equal(await store().lastGcReport(), undefined);
+    await store().saveLastGcReport('{"run":1}', new Date());
+    await store().saveLastGcReport('{"run":2,"text":"ünïcode"}', new Date());
+    assert.equal(await store().lastGcReport(), '{"run":2,"text":"ünïcode"}');
+  });
+
   test('lifecycle: putManifest refuses missing references and writes nothing', async () => {
     const r = repo('refs');
     const linked = await linkNew(r);

@@ -4,6 +4,7 @@
  * on stdin and come back from the one line the CLI prints them on.
  */
 import { berthCli } from '../../support/registry-process.js';
+import { stackCliEnv } from '../../support/stack-mode.js';
 import { run, type RunResult } from './run.js';
 
 export interface Credentials {
@@ -20,7 +21,8 @@ export interface BerthAccounts {
 }
 
 export function berthAccounts(root: string): BerthAccounts {
-  const env: NodeJS.ProcessEnv = { ...process.env, REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: root };
+  // In stack mode the root is one instance's; the shared database and bucket come with it.
+  const env: NodeJS.ProcessEnv = { ...process.env, REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: root, ...stackCliEnv(root) };
   // Settings meant for the test runner's own registries must not redirect the CLI elsewhere.
   delete env.REGISTRY_AUTH;
   const cli = (args: readonly string[], input?: string) => run(process.execPath, [berthCli, ...args], { env, input, timeoutMs: 60_000 });

@@ -3,11 +3,15 @@
  * E2E_REGISTRY=distribution, so one suite proves both. Each test file starts it once plain and
  * once over TLS (as `localhost:PORT`, trusted through the test CA).
  *
+ * BERTH_TEST_STACK=scale-out runs Berth as three instances behind nginx (support/stack-mode.ts).
+ *
  * E2E_REGISTRY_LOG=1 prints the registry's own output when it stops (the other half of a
  * failing client's story); E2E_KEEP=1 keeps each file's workspace for a post-mortem.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { startBerthStack } from '../../support/berth-stack-process.js';
 import { berthCli, startBerth, startDistribution, type RegistryProcess } from '../../support/registry-process.js';
+import { stackMode } from '../../support/stack-mode.js';
 import { httpRequest, manifestAccept, type HttpResponse } from './registry-http.js';
 import type { TestCa } from './tls-ca.js';
 
@@ -55,7 +59,11 @@ export async function startTarget(transport: Transport, ca: TestCa, options: Tar
   if (options.auth && kind !== 'berth') throw new Error(`${kind} has no built-in accounts to log in to`);
   const tls = transport === 'tls' ? { certificate: ca.serverCert, key: ca.serverKey } : undefined;
   const registry =
-    kind === 'berth' ? await startBerth({ tls, auth: options.auth, env: options.env }) : await startDistribution({ tls, env: options.env });
+    kind !== 'berth'
+      ? await startDistribution({ tls, env: options.env })
+      : stackMode()
+        ? await startBerthStack({ tls, auth: options.auth, env: options.env })
+        : await startBerth({ tls, auth: options.auth, env: options.env });
   const caPem = transport === 'tls' ? readFileSync(ca.caCert, 'utf8') : undefined;
   const request: Target['request'] = (path, init = {}) => httpRequest(`${registry.url}${path}`, { ...init, ca: caPem });
   const manifest = (method: string) => (name: string, reference: string) =>

@@ -4,6 +4,7 @@
 // the overview, and hostile input.
 import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
+import { stackMode, untilSettingReachesEveryInstance } from '../../support/stack-mode.js';
 import type { TestServer } from '../../support/test-server.js';
 import { OCI_EMPTY, OCI_INDEX, OCI_MANIFEST, descriptorOf, imageManifest, indexManifest, randomBlob } from '../support/content.js';
 import { expectError, expectStatus, json, type Client } from '../support/http-client.js';
@@ -88,6 +89,7 @@ test('a public repository: anonymous callers read it while anonymous pull is on,
   const listed = json<{ repositories: Array<{ name: string }> }>(await team.anonymous.get('/api/v1/projects/pub/repositories'));
   assert.deepEqual(listed.repositories.map((r) => r.name), ['pub/tool']);
   expectStatus(await team.admin.send('PATCH', '/api/v1/settings', { 'auth.builtin.anonymouspull': false }), 200);
+  await untilSettingReachesEveryInstance(() => team.anonymous.get('/api/v1/repositories/pub/tool'), (r) => r.status === 404);
   try {
     expectError(await team.anonymous.get('/api/v1/repositories/pub/tool'), 404, 'NOT_FOUND');
     expectError(await team.anonymous.get('/api/v1/projects/pub/repositories'), 404, 'NOT_FOUND');
@@ -254,7 +256,10 @@ test('hostile names and references are 400s or 404s, never 500s', async () => {
     `/api/v1/repositories/${'a'.repeat(300)}`,
     '/api/v1/repositories/team/app%00/-/tags',
   ]) {
-    expectError(await team.admin.get(path), 400, 'NAME_INVALID');
+    const reply = await team.admin.get(path);
+    // A proxy in front refuses a NUL in the path itself (nginx: its own 400 page), before Berth sees it.
+    if (stackMode() && path.includes('%00')) expectStatus(reply, 400);
+    else expectError(reply, 400, 'NAME_INVALID');
   }
   expectError(await team.admin.get('/api/v1/repositories/team/app/-/manifests/-bad'), 404, 'MANIFEST_UNKNOWN');
   expectError(await team.admin.get('/api/v1/repositories/team/app/-/manifests/sha256:abc'), 400, 'DIGEST_INVALID');

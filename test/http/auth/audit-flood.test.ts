@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { INVALID_NAME_ACTOR } from '../../../src/core/access/authenticator.js';
 import type { StoredAuditEvent } from '../../../src/ports/access-store.js';
+import { stackMode } from '../../support/stack-mode.js';
 import { startTestServer, type TestServer } from '../../support/test-server.js';
 import { Accounts, basic, builtinAuth, requestFrom, requestToken, SERVICE, tokenAnswer, withHeaders } from '../support/auth.js';
 import { pushImage } from '../support/push.js';
@@ -36,7 +37,9 @@ async function inParallel(n: number, width: number, task: (i: number) => Promise
 describe('junk logins', () => {
   test('a flood of 8,000-character names is refused and counted into one row', async () => {
     const rowsBefore = (await allEvents()).length;
-    const dbBefore = (await stat(join(server.root, 'berth.db'))).size;
+    // The database file's growth is measurable only on the embedded server (SQLite in its root).
+    const dbFile = stackMode() ? undefined : join(server.root, 'berth.db');
+    const dbBefore = dbFile === undefined ? 0 : (await stat(dbFile)).size;
     const floods = 400;
     await inParallel(floods, 16, async (i) => {
       const name = `${i}-${'x'.repeat(8000)}`;
@@ -44,12 +47,17 @@ describe('junk logins', () => {
       expectError(await requestFrom('127.0.0.9', `${server.url}/token?service=${SERVICE}`, { headers: { authorization: basic(name, 'guess') } }), 401, 'UNAUTHORIZED');
     });
     const events = await allEvents();
-    assert.ok(events.length - rowsBefore <= 2, `${events.length - rowsBefore} rows for ${floods} junk logins`);
+    // Two kinds of row (junk name, rate limited); concurrent first events on several instances
+    // can each start one, so the bound is per instance (one server: 2).
+    const bound = 2 * server.instanceUrls.length;
+    assert.ok(events.length - rowsBefore <= bound, `${events.length - rowsBefore} rows for ${floods} junk logins`);
     const junk = events.filter((e) => e.actor === INVALID_NAME_ACTOR);
     assert.equal(junk.reduce((sum, e) => sum + e.count, 0), floods, 'every attempt is counted');
     assert.ok(events.every((e) => e.actor.length <= 512), 'no actor is stored longer than the cap');
-    const grown = (await stat(join(server.root, 'berth.db'))).size - dbBefore;
-    assert.ok(grown < 1024 * 1024, `berth.db grew by ${grown} bytes`);
+    if (dbFile !== undefined) {
+      const grown = (await stat(dbFile)).size - dbBefore;
+      assert.ok(grown < 1024 * 1024, `berth.db grew by ${grown} bytes`);
+    }
   });
 
   test('control characters in a name never reach the log raw', async () => {

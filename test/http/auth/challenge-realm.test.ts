@@ -7,6 +7,7 @@
 import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
 import { startBerth, type RegistryProcess } from '../../support/registry-process.js';
+import { embeddedOnly } from '../../support/stack-mode.js';
 import { startTestServer, type TestServer } from '../../support/test-server.js';
 import { builtinAuth, parseChallenge } from '../support/auth.js';
 import { rawRequest } from '../support/raw-http.js';
@@ -25,7 +26,9 @@ async function challengeFor(host: string, path = '/v2/'): Promise<string> {
   return header;
 }
 
-test('a Host that is not host[:port] never reaches the challenge; the listening address stands in', async () => {
+test('a Host that is not host[:port] never reaches the challenge; the listening address stands in', {
+  skip: embeddedOnly('the fallback is the one server\'s listening address; nginx in front refuses most of these Host values itself'),
+}, async () => {
   const port = new URL(server.url).port;
   for (const hostile of [
     'evil.example", error="invalid_token',

@@ -7,6 +7,7 @@
  * the key file the server generated, so each one differs from a genuine token only in the
  * flaw under test; a control re-signs an unmodified payload and must be accepted.
  */
+import pg from 'pg';
 import { strict as assert } from 'node:assert';
 import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -41,6 +42,21 @@ const pullScope = `repository:${REPO}:pull`;
 type Login = { username: string; password: string };
 
 /** Compact JWS with ES256 over header and payload, as any issuer would produce it. */
+
+/** The key tokens are signed with: a file in the data root, or in the database when it is shared (PostgreSQL). */
+async function signingKeyPem(target: TestServer): Promise<string> {
+  if (target.databaseUrl === undefined) return readFile(join(target.root, 'auth', 'token-signing-key.pem'), 'utf8');
+  const db = new pg.Client({ connectionString: target.databaseUrl });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ private_key: string }>('select private_key from signing_keys');
+    assert.equal(rows.length, 1, 'one signing key, shared by every instance');
+    return rows[0]!.private_key;
+  } finally {
+    await db.end();
+  }
+}
+
 function signEs256(header: Record<string, unknown>, payload: Record<string, unknown>, key: KeyObject): string {
   const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
   const signature = sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
@@ -101,7 +117,7 @@ describe('tokens', () => {
     const asAdmin = withHeaders(c, { authorization: basic(admin.username, admin.password) });
     await pushImage(asAdmin, REPO, 'v1');
     await pushImage(asAdmin, OTHER, 'v1');
-    signingKey = createPrivateKey(await readFile(join(server.root, 'auth', 'token-signing-key.pem')));
+    signingKey = createPrivateKey(await signingKeyPem(server));
     realm = parseChallenge((await c.get('/v2/')).headers.get('www-authenticate')).params.realm!;
   });
   after(() => server?.close());
@@ -388,9 +404,12 @@ describe('tokens', () => {
 
   describe('revocation', () => {
     /** Polls until `reply()` is refused; resolves to how long that took (ms). */
+    /** Until every instance refuses (one in a row per instance; nginx takes them in turn). */
     async function refusedWithin(reply: () => Promise<Reply>, what: string): Promise<number> {
       const started = Date.now();
-      await eventually(async () => expectInvalidOrUnauthorized(await reply(), what), 3000);
+      await eventually(async () => {
+        for (let i = 0; i < server.instanceUrls.length; i++) expectInvalidOrUnauthorized(await reply(), what);
+      }, 3000);
       return Date.now() - started;
     }
     function expectInvalidOrUnauthorized(reply: Reply, what: string): void {

@@ -9,7 +9,7 @@ import { createScratchDatabase } from '../../../src/adapters/metadata/testing/po
 import { useRgw, type Rgw } from '../../support/ceph-rgw.js';
 import { berthCli, freePort, startBerth, type RegistryProcess } from '../../support/registry-process.js';
 import { run, type RunResult } from '../../e2e/support/run.js';
-import { startNginx, type Nginx } from './nginx.js';
+import { startNginx, type Nginx } from '../../support/nginx.js';
 
 export const ADMIN = 'admin';
 export const ADMIN_PASSWORD = 'scale-out-admin-password';

@@ -10,12 +10,12 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../support/registry-process.js';
+import { freePort } from './registry-process.js';
 
 export interface Nginx {
   port: number;
   url: string;
-  /** 127.0.0.1:PORT, what clients put in image references. */
+  /** 127.0.0.1:PORT (localhost:PORT over TLS), what clients put in image references. */
   host: string;
   stop(): Promise<void>;
   errorLog(): Promise<string>;
@@ -23,7 +23,24 @@ export interface Nginx {
 
 export const NGINX = '/usr/sbin/nginx';
 
-function config(dir: string, port: number, upstreams: readonly number[]): string {
+/** TLS at nginx (as a production proxy terminates it); the instances behind it speak plain HTTP. */
+export interface NginxTls {
+  certificate: string;
+  key: string;
+}
+
+export interface NginxOptions {
+  tls?: NginxTls;
+  /**
+   * The address nginx connects to the instances from. On loopback the clients are 127.0.0.1 too,
+   * so a proxy of its own address lets the instances trust it (http.trustedproxies) without
+   * trusting every test client's X-Forwarded-For, as in a deployment.
+   */
+  bind?: string;
+}
+
+function config(dir: string, port: number, upstreams: readonly number[], options: NginxOptions): string {
+  const tls = options.tls;
   const temp = (name: string) => join(dir, 'temp', name);
   return `
 ${process.getuid?.() === 0 ? 'user root;' : ''}
@@ -43,11 +60,13 @@ ${upstreams.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=5s;`)
     keepalive 16;
   }
   server {
-    listen 127.0.0.1:${port};
-    client_max_body_size 0;
+    listen 127.0.0.1:${port}${tls ? ' ssl' : ''};
+${tls ? `    ssl_certificate ${tls.certificate};\n    ssl_certificate_key ${tls.key};\n` : ''}    client_max_body_size 0;
+    # Bearer tokens and Basic credentials can pass nginx's 8 KiB default; Berth judges them itself.
+    large_client_header_buffers 4 32k;
     location / {
       proxy_pass http://berth;
-      proxy_http_version 1.1;
+${options.bind ? `      proxy_bind ${options.bind};\n` : ''}      proxy_http_version 1.1;
       proxy_set_header Connection "";
       proxy_set_header Host $http_host;
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
@@ -72,12 +91,12 @@ async function listening(port: number): Promise<boolean> {
   });
 }
 
-export async function startNginx(upstreams: readonly number[]): Promise<Nginx> {
+export async function startNginx(upstreams: readonly number[], options: NginxOptions = {}): Promise<Nginx> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-nginx-'));
   await mkdir(join(dir, 'temp'));
   const port = await freePort();
   const file = join(dir, 'nginx.conf');
-  await writeFile(file, config(dir, port, upstreams));
+  await writeFile(file, config(dir, port, upstreams, options));
   const child: ChildProcess = spawn(NGINX, ['-p', dir, '-c', file, '-e', join(dir, 'error.log'), '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
@@ -93,8 +112,8 @@ export async function startNginx(upstreams: readonly number[]): Promise<Nginx> {
   }
   return {
     port,
-    url: `http://127.0.0.1:${port}`,
-    host: `127.0.0.1:${port}`,
+    url: options.tls ? `https://localhost:${port}` : `http://127.0.0.1:${port}`,
+    host: options.tls ? `localhost:${port}` : `127.0.0.1:${port}`,
     errorLog: () => readFile(join(dir, 'error.log'), 'utf8').catch(() => ''),
     async stop() {
       // SIGQUIT: graceful; SIGTERM would drop connections mid-request, which only the tests that want it do.
