@@ -30,6 +30,7 @@ import { addAbortSignal, type Readable } from 'node:stream';
 import {
   BlobStoreNotFoundError,
   BlobStoreOffsetError,
+  type BlobReader,
   type BlobStat,
   type BlobStore,
   type IoOptions,
@@ -94,6 +95,16 @@ export class FilesystemBlobStore implements BlobStore {
     const handle = await openOrNotFound(path, 'r', digest);
     const stream = handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES, ...(range ?? {}) });
     return signal === undefined ? stream : addAbortSignal(signal, stream);
+  }
+
+  async openReader(digest: string, options: IoOptions = {}): Promise<BlobReader> {
+    const path = this.layout.blobPath(digest);
+    options.signal?.throwIfAborted();
+    const handle = await openOrNotFound(path, 'r', digest);
+    return {
+      read: async (buffer, length, position) => (await handle.read(buffer, 0, length, position)).bytesRead,
+      close: () => handle.close(),
+    };
   }
 
   async delete(digest: string, options: IoOptions = {}): Promise<boolean> {
