@@ -24,9 +24,18 @@ const POOL_IDLE_MAX = 4;
 const IN_FLIGHT_MAX = 2;
 
 const idle: Buffer[] = [];
+let allocated = 0;
 
 function take(): Buffer {
-  return idle.pop() ?? Buffer.allocUnsafeSlow(BUFFER_BYTES);
+  const reused = idle.pop();
+  if (reused !== undefined) return reused;
+  allocated += 1;
+  return Buffer.allocUnsafeSlow(BUFFER_BYTES);
+}
+
+/** Buffers allocated since start, for tests of back-pressure (a stalled client must not make the server read ahead). */
+export function pooledBuffersAllocated(): number {
+  return allocated;
 }
 
 function give(buffer: Buffer): void {
