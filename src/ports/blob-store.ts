@@ -32,6 +32,20 @@ export interface ReadRange {
   end: number;
 }
 
+/**
+ * Random access to one committed blob for a caller that brings its own buffers (the HTTP
+ * layer reuses a few large ones per process instead of a fresh one per chunk). Holds a file
+ * or connection open until `close`, which the caller must always call.
+ */
+export interface BlobReader {
+  /**
+   * Reads up to `length` bytes at `position` into the start of `buffer`; resolves to how many
+   * were read, 0 at or past the end.
+   */
+  read(buffer: Uint8Array, length: number, position: number): Promise<number>;
+  close(): Promise<void>;
+}
+
 export interface BlobStore {
   /** Size of a committed blob, or undefined when absent. Never throws for absence. */
   stat(digest: string, options?: IoOptions): Promise<BlobStat | undefined>;
@@ -43,6 +57,13 @@ export interface BlobStore {
    * absent. The stream may hold a file or connection open: consume it or destroy it.
    */
   read(digest: string, options?: IoOptions & { range?: ReadRange }): Promise<Readable>;
+
+  /**
+   * Optional, for stores where positioned reads are cheap (a local file): a BlobReader of a
+   * committed blob, opened now, so a blob deleted after this resolves is still read whole.
+   * BlobStoreNotFoundError when absent. Stores without it are read with `read`.
+   */
+  openReader?(digest: string, options?: IoOptions): Promise<BlobReader>;
 
   /** Removes a committed blob. Returns false when it was already absent. */
   delete(digest: string, options?: IoOptions): Promise<boolean>;

@@ -27,15 +27,16 @@
 import { access, chmod, constants, link, mkdir, readdir, rename, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { addAbortSignal, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import {
   BlobStoreNotFoundError,
   BlobStoreOffsetError,
+  type BlobReader,
   type BlobStat,
   type BlobStore,
   type IoOptions,
   type ReadRange,
 } from '../../ports/blob-store.js';
+import { appendBody } from './filesystem-append.js';
 import {
   FilesystemLayout,
   STORE_NAME,
@@ -46,7 +47,6 @@ import {
   syncDirectories,
   unlinkIfPresent,
   whenFull,
-  writeChunks,
 } from './filesystem-paths.js';
 
 const PRIVATE_DIRECTORY = { recursive: true, mode: 0o700 } as const;
@@ -95,6 +95,16 @@ export class FilesystemBlobStore implements BlobStore {
     const handle = await openOrNotFound(path, 'r', digest);
     const stream = handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES, ...(range ?? {}) });
     return signal === undefined ? stream : addAbortSignal(signal, stream);
+  }
+
+  async openReader(digest: string, options: IoOptions = {}): Promise<BlobReader> {
+    const path = this.layout.blobPath(digest);
+    options.signal?.throwIfAborted();
+    const handle = await openOrNotFound(path, 'r', digest);
+    return {
+      read: async (buffer, length, position) => (await handle.read(buffer, 0, length, position)).bytesRead,
+      close: () => handle.close(),
+    };
   }
 
   async delete(digest: string, options: IoOptions = {}): Promise<boolean> {
@@ -163,33 +173,11 @@ export class FilesystemBlobStore implements BlobStore {
     try {
       const { size } = await handle.stat();
       if (size !== offset) throw new BlobStoreOffsetError(STORE_NAME, offset, size);
-      let position = offset;
-      // pipeline can settle on abort while a write is still in flight; truncating before that
-      // write lands would leave its bytes past `offset`, so the rollback waits for the sink.
-      let sinkDone: Promise<void> = Promise.resolve();
-      const sink = (source: AsyncIterable<unknown>): Promise<void> => {
-        sinkDone = (async () => {
-          let batch: Uint8Array[] = [];
-          let batched = 0;
-          for await (const chunk of source) {
-            options.signal?.throwIfAborted();
-            const bytes = toBytes(chunk);
-            batch.push(bytes);
-            batched += bytes.length;
-            if (batched >= WRITE_BATCH_BYTES) {
-              position = await writeChunks(handle, batch, position);
-              batch = [];
-              batched = 0;
-            }
-          }
-          if (batched > 0) position = await writeChunks(handle, batch, position);
-        })();
-        return sinkDone;
-      };
+      let position: number;
       try {
-        await pipeline(body, sink, options.signal === undefined ? {} : { signal: options.signal });
+        position = await appendBody(body, handle, offset, WRITE_BATCH_BYTES, options.signal);
       } catch (error) {
-        await sinkDone.catch(() => undefined);
+        // appendBody settles only once its last write has landed, so the truncate cannot race it.
         try {
           await handle.truncate(offset);
         } catch (truncateError) {
@@ -335,10 +323,4 @@ function assertRange(range: ReadRange): void {
   if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
     throw new RangeError(`${STORE_NAME}: invalid range ${start}-${end}`);
   }
-}
-
-function toBytes(chunk: unknown): Uint8Array {
-  if (chunk instanceof Uint8Array) return chunk;
-  if (typeof chunk === 'string') return Buffer.from(chunk);
-  throw new TypeError(`${STORE_NAME}: upload body must yield bytes`);
 }

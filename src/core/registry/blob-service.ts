@@ -3,7 +3,7 @@
  * repository's link: knowing a digest is never enough to read someone else's content.
  */
 import type { Readable } from 'node:stream';
-import type { ReadRange } from '../../ports/blob-store.js';
+import type { BlobReader, ReadRange } from '../../ports/blob-store.js';
 import { BlobStoreNotFoundError } from '../../ports/blob-store.js';
 import { MetadataBlobInUseError, MetadataBlobUnavailableError } from '../../ports/metadata-lifecycle.js';
 import { projectOf } from '../../ports/project-name.js';
@@ -75,6 +75,20 @@ export class BlobService {
     } catch (error) {
       // Metadata says linked but the bytes are gone (manual deletion of the tree): report it
       // as unknown rather than fail the request with a 500.
+      if (error instanceof BlobStoreNotFoundError) throw unknown(repository, digest, error);
+      throw error;
+    }
+  }
+
+  /**
+   * A linked blob for positioned reads into the caller's buffers, or undefined when the store
+   * has no such reads (then `open` streams it). Must be closed.
+   */
+  async openReader(repository: string, digest: string): Promise<BlobReader | undefined> {
+    if (this.deps.blobs.openReader === undefined) return undefined;
+    try {
+      return await this.deps.blobs.openReader(digest);
+    } catch (error) {
       if (error instanceof BlobStoreNotFoundError) throw unknown(repository, digest, error);
       throw error;
     }

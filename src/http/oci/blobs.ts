@@ -1,6 +1,7 @@
 /** GET / HEAD / DELETE /v2/<name>/blobs/<digest> */
 import type { ReadRange } from '../../ports/blob-store.js';
 import { parseRange } from './byte-range.js';
+import { canSendPooled, sendPooled } from './pooled-send.js';
 import type { OciHandler } from './oci-context.js';
 
 /** registry:2 notifies a pull for GET and HEAD alike (both serve the blob there). */
@@ -56,6 +57,15 @@ export const getBlob: OciHandler = async (context) => {
     // RFC 9110 §15.5.17: a 416 names the current length so the client can ask again.
     context.reply.header('content-range', `bytes */${size}`);
     throw error;
+  }
+  const status = range ? 206 : 200;
+  if (canSendPooled(context.reply)) {
+    const reader = await context.registry.blobs.openReader(name, digest);
+    if (reader !== undefined) {
+      blobHeaders(context, range ? range.end - range.start + 1 : size);
+      if (range) context.reply.header('content-range', `bytes ${range.start}-${range.end}/${size}`);
+      return sendPooled(context.reply, status, reader, range?.start ?? 0, range?.end ?? size - 1);
+    }
   }
   const stream = await context.registry.blobs.open(name, digest, range);
   notePull(context, size);

@@ -346,6 +346,28 @@ export function blobStoreConformance(name: string, build: () => Promise<BlobStor
       assert.equal(await store.delete(digest), true);
     });
 
+    check('openReader (when offered) reads at any position into the caller\'s buffer', async (scope, store) => {
+      if (store.openReader === undefined) return;
+      const bytes = randomBytes(3 * CHUNK + 5);
+      const digest = await scope.commit(bytes);
+      await assert.rejects(store.openReader(scope.digest(randomBytes(8))), BlobStoreNotFoundError);
+      await assert.rejects(store.openReader('sha256:../x'), isInputError);
+      const reader = await store.openReader(digest);
+      // Deleted after opening: the reader still sees the whole blob (what a GET in flight needs).
+      assert.equal(await store.delete(digest), true);
+      try {
+        const buffer = Buffer.alloc(CHUNK + 10, 0xee);
+        assert.equal(await reader.read(buffer, CHUNK, CHUNK - 3), CHUNK);
+        assert.deepEqual(buffer.subarray(0, CHUNK), bytes.subarray(CHUNK - 3, 2 * CHUNK - 3));
+        assert.equal(buffer[CHUNK], 0xee, 'wrote past length');
+        assert.equal(await reader.read(buffer, CHUNK, bytes.length - 2), 2);
+        assert.deepEqual(buffer.subarray(0, 2), bytes.subarray(bytes.length - 2));
+        assert.equal(await reader.read(buffer, CHUNK, bytes.length), 0);
+      } finally {
+        await reader.close();
+      }
+    });
+
     check('8 MiB in one append survives commit and read intact', async (scope, store) => {
       const bytes = randomBytes(LARGE);
       const digest = scope.digest(bytes);
