@@ -33,7 +33,9 @@ export interface AppOptions {
 
 export function appFromComposed(composed: Composed, options: AppOptions): FastifyInstance {
   const access = composed.access;
-  const adminDeps = access ? { ...access, now: () => new Date(), proxies: composed.proxies } : undefined;
+  const adminDeps = access
+    ? { ...access, now: () => new Date(), proxies: composed.proxies, ...(composed.webhooks === undefined ? {} : { webhooks: composed.webhooks }) }
+    : undefined;
   const admin = adminDeps ? new AccessAdmin(adminDeps) : undefined;
   const storage = adminDeps
     ? new StorageAdmin({
@@ -61,6 +63,7 @@ export function appFromComposed(composed: Composed, options: AppOptions): Fastif
         audit: access.audit,
         managementApi: {
           admin,
+          notifier: composed.notifications.notifier,
           storage,
           authenticator: access.authenticator,
           tokens: access.tokens,

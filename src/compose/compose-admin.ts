@@ -14,6 +14,7 @@ import { BcryptPasswordHasher } from '../adapters/crypto/bcrypt-password-hasher.
 import { InitialPasswordFile } from '../adapters/crypto/initial-password-file.js';
 import { openMetadataDatabase } from './metadata-database.js';
 import { proxyAdminDeps } from './proxy-projects.js';
+import { webhookAdminDeps } from './compose-webhooks.js';
 import type { BerthConfig } from '../config/config.js';
 import { AccessAdmin } from '../core/access/access-admin.js';
 import { AdminContext, type AdminDeps } from '../core/access/admin-context.js';
@@ -71,6 +72,8 @@ export async function composeAdmin(config: BerthConfig, onAuditError: (error: un
     initialPassword: new InitialPasswordFile(config.storage.filesystem.rootdirectory),
     // A running server reads changed settings within seconds (core/mirror/proxy-target.ts).
     proxies: proxyAdminDeps(config, stores.proxies),
+    // A running server sees the change within seconds (compose-webhooks.ts re-reads them).
+    webhooks: webhookAdminDeps(config, stores.shared.webhooks, stores.shared.outbox),
   };
   const blobs = createBlobStore(config);
   const deleteEnabled = config.storage.delete.enabled;

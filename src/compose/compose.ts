@@ -3,6 +3,8 @@
  * wires them into the core and hands the result to the HTTP edge.
  */
 import { composeNotifications, type Notifications } from './compose-notifications.js';
+import { composeWebhooks, webhookAdminDeps, type ComposedWebhooks } from './compose-webhooks.js';
+import type { WebhookAdminDeps } from '../core/webhooks/webhook-admin.js';
 import type { Logger } from 'pino';
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { blobStoreIsShared, openBlobStore } from './blob-store.js';
@@ -100,8 +102,10 @@ export interface Composed {
    * processes, so each interval runs it once (see schedule-gc.ts). Undefined: this process is alone.
    */
   claimJob: ((name: string, minGapMs: number) => Promise<boolean>) | undefined;
-  /** registry:2's notifications (a no-op notifier when no endpoint is configured). */
+  /** registry:2's notifications and project webhooks (a no-op notifier when neither is possible). */
   notifications: Notifications;
+  /** Project webhooks' admin dependencies; undefined without the built-in access control. */
+  webhooks: WebhookAdminDeps | undefined;
   close(): Promise<void>;
 }
 
@@ -225,7 +229,11 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
     config.auth.mode === 'builtin'
       ? await composeAccess(config, { stores, throttle, sharedDatabase }, hasher, initialPassword, logger, options)
       : undefined;
-  const notifications = composeNotifications(config, stores.shared.outbox, logger, packageVersion(), othersShareState);
+  const registry2 = composeNotifications(config, stores.shared.outbox, logger, packageVersion(), othersShareState);
+  const webhookAdmin = config.auth.mode === 'builtin' ? webhookAdminDeps(config, stores.shared.webhooks, stores.shared.outbox) : undefined;
+  const notifications = webhookAdmin === undefined
+    ? registry2
+    : withWebhooks(registry2, composeWebhooks(config, { admin: webhookAdmin, access: stores.access, outbox: stores.shared.outbox, registry2: registry2.notifier }, logger, packageVersion(), othersShareState), logger);
   const ui = config.ui.enabled ? await loadUiBundle(config.ui.path ?? DEFAULT_UI_PATH) : undefined;
   if (ui?.kind === 'missing') logger.warn({ path: ui.path }, 'the web UI is not built (npm run build:ui); / says so until it is');
   return {
@@ -255,6 +263,7 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
     version: packageVersion(),
     claimJob: othersShareState ? (name, minGapMs) => stores.shared.jobs.claim(name, randomUUID(), Date.now(), minGapMs) : undefined,
     notifications,
+    webhooks: webhookAdmin,
     async close() {
       stopPullFlush();
       await notifications.close().catch((error: unknown) => logger.error({ err: error }, 'could not write pending notifications'));
@@ -390,4 +399,20 @@ export function scheduleUploadPurge(registry: Registry, config: BerthConfig, log
   }, purging.intervalSeconds * 1000);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/** registry:2's endpoints and the project webhooks, started and closed together. */
+function withWebhooks(registry2: Notifications, webhooks: ComposedWebhooks, logger: Logger): Notifications {
+  return {
+    notifier: webhooks.notifier,
+    worker: registry2.worker,
+    start() {
+      registry2.start();
+      webhooks.start().catch((error: unknown) => logger.error({ err: error }, 'could not start webhook delivery'));
+    },
+    async close() {
+      await webhooks.close();
+      await registry2.close();
+    },
+  };
 }

@@ -205,6 +205,8 @@ export const CONFIG_KEYS: SectionRule = section({
     events: section({ includereferences: flag }),
     // Berth's own: the durable queue the events wait in (core/events/).
     queue: section({ maxevents: count, logretention: duration }),
+    // Berth's own: project webhooks (core/webhooks/).
+    webhooks: section({ allowprivatetargets: flag }),
   }),
   // A registry:2 config for several replicas nearly always has these; refusing them would stop
   // the switch for nothing, and ignoring them silently would hide the one setting that matters.

@@ -215,6 +215,11 @@ export interface NotificationsConfig {
   maxEvents: number;
   /** Delivery log entries older than this are deleted. */
   logRetentionSeconds: number;
+  /** Project webhooks (core/webhooks). */
+  webhooks: {
+    /** Webhook URLs may reach loopback, private and link-local addresses (off: SSRF). */
+    allowPrivateTargets: boolean;
+  };
 }
 
 export interface BerthConfig {

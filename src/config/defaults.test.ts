@@ -29,7 +29,7 @@ test('with no file and no environment, every default applies', () => {
     lifecycle: { gc: { graceSeconds: 3600, intervalSeconds: 86400 }, restoreWindowSeconds: 86400 },
     uploads: { maxPerAccount: 200, maxPerProject: 1000, reclaimAfterSeconds: 900 },
     ui: { enabled: true, path: undefined },
-    notifications: { endpoints: [], includeReferences: false, maxEvents: 100_000, logRetentionSeconds: 604_800 },
+    notifications: { endpoints: [], includeReferences: false, maxEvents: 100_000, logRetentionSeconds: 604_800, webhooks: { allowPrivateTargets: false } },
     auth: {
       mode: 'builtin',
       service: 'berth',

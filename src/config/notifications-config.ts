@@ -32,6 +32,7 @@ export function notifications(read: ValueReader): NotificationsConfig {
     includeReferences: read.boolean(['notifications', 'events', 'includereferences']) ?? false,
     maxEvents: read.integer(['notifications', 'queue', 'maxevents'], 1) ?? DEFAULTS.notifyMaxEvents,
     logRetentionSeconds: read.duration(['notifications', 'queue', 'logretention'], 'go-duration') ?? DEFAULTS.notifyLogRetentionSeconds,
+    webhooks: { allowPrivateTargets: read.boolean(['notifications', 'webhooks', 'allowprivatetargets']) ?? false },
   };
 }
 

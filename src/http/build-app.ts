@@ -103,6 +103,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   if (deps.auth?.audit) installAuditHook(app, deps.auth.audit, () => Date.now());
   else app.decorateRequest('actor', null);
   app.decorateRequest('servedEvent', undefined);
+  app.decorateRequest('quotaRefusal', undefined);
   if (deps.notifier?.enabled) installNotifyHook(app, deps.notifier, deps.baseUrl);
   const tokenService = deps.auth?.tokenService;
   if (tokenService) registerTokenRoute(app, tokenService);

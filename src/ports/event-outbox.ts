@@ -8,6 +8,9 @@
  * (a holder that died mid-delivery is thereby replaced, and its event sent again: delivery
  * is at least once, as registry:2's is).
  */
+/** Queue key prefix of project webhooks: `webhook:<id>`; registry:2 endpoints use their names. */
+export const WEBHOOK_ENDPOINT_PREFIX = 'webhook:';
+
 export interface OutboxItem {
   endpoint: string;
   body: string;
@@ -53,8 +56,13 @@ export interface EventOutbox {
   pending(endpoint: string): Promise<number>;
   /** Deletes the endpoint's oldest rows beyond `keep`; returns how many went. */
   trim(endpoint: string, keep: number): Promise<number>;
-  /** Deletes rows of endpoints not in `endpoints` (removed from the configuration). */
+  /**
+   * Deletes rows of registry:2 endpoints not in `endpoints` (removed from the configuration);
+   * webhook rows (`webhook:<id>`) are left alone.
+   */
   dropOthers(endpoints: readonly string[]): Promise<number>;
+  /** Deletes an endpoint's queued rows and delivery log (a deleted webhook). */
+  dropEndpoint(endpoint: string): Promise<void>;
   log(record: DeliveryRecord): Promise<void>;
   /** The endpoint's latest log entries, newest first. */
   deliveries(endpoint: string, limit: number): Promise<DeliveryRecord[]>;

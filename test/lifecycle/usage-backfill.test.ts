@@ -64,6 +64,8 @@ const UNDO: Record<string, string> = {
   '0019_event_outbox': `
     drop table event_deliveries;
     drop table event_outbox;`,
+  '0020_project_webhooks': `
+    drop table project_webhooks;`,
 };
 
 /** Takes the database back to what 0004 left: no later tables or columns, none recorded. */

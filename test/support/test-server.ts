@@ -113,6 +113,7 @@ export function testConfig(root: string, overrides: TestServerOptions = {}): Ber
       includeReferences: false,
       maxEvents: DEFAULTS.notifyMaxEvents,
       logRetentionSeconds: DEFAULTS.notifyLogRetentionSeconds,
+      webhooks: { allowPrivateTargets: false },
     },
   };
 }

@@ -6,6 +6,7 @@
  */
 import { request as httpRequest, Agent as HttpAgent } from 'node:http';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
+import type { LookupFunction } from 'node:net';
 import type { EventTransport, TransportRequest, TransportResult } from '../../ports/event-transport.js';
 
 const MAX_RESPONSE_BYTES = 64 * 1024;
@@ -13,6 +14,9 @@ const MAX_RESPONSE_BYTES = 64 * 1024;
 export class HttpEventTransport implements EventTransport {
   private readonly http = new HttpAgent({ keepAlive: true, maxSockets: 4 });
   private readonly https = new HttpsAgent({ keepAlive: true, maxSockets: 4 });
+
+  /** `lookup` decides where connections may go (webhooks: adapters/events/guarded-lookup.ts). */
+  constructor(private readonly lookup?: LookupFunction) {}
 
   post(req: TransportRequest, options: { signal?: AbortSignal } = {}): Promise<TransportResult> {
     const started = performance.now();
@@ -34,6 +38,7 @@ export class HttpEventTransport implements EventTransport {
         headers,
         agent: secure ? this.https : this.http,
         signal: options.signal,
+        ...(this.lookup === undefined ? {} : { lookup: this.lookup }),
       });
       const timer = setTimeout(() => {
         client.destroy();

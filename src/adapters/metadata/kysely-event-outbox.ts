@@ -8,7 +8,7 @@
  * ever claimed, which is what keeps an endpoint's events in order.
  */
 import { sql, type Kysely } from 'kysely';
-import type { ClaimedBatch, DeliveryRecord, EventOutbox, OutboxItem } from '../../ports/event-outbox.js';
+import { WEBHOOK_ENDPOINT_PREFIX, type ClaimedBatch, type DeliveryRecord, type EventOutbox, type OutboxItem } from '../../ports/event-outbox.js';
 import type { Database } from './schema.js';
 
 /** Rows per INSERT: far below both dialects' bound-parameter limits. */
@@ -125,10 +125,17 @@ export class KyselyEventOutbox implements EventOutbox {
   }
 
   async dropOthers(endpoints: readonly string[]): Promise<number> {
-    let query = this.db.deleteFrom('event_outbox');
+    // Webhook rows belong to project webhooks (stored in the database, not the configuration):
+    // they go when their webhook is deleted, never because the configuration changed.
+    let query = this.db.deleteFrom('event_outbox').where('endpoint', 'not like', `${WEBHOOK_ENDPOINT_PREFIX}%`);
     if (endpoints.length > 0) query = query.where('endpoint', 'not in', [...endpoints]);
     const result = await query.executeTakeFirst();
     return Number(result.numDeletedRows);
+  }
+
+  async dropEndpoint(endpoint: string): Promise<void> {
+    await this.db.deleteFrom('event_outbox').where('endpoint', '=', endpoint).execute();
+    await this.db.deleteFrom('event_deliveries').where('endpoint', '=', endpoint).execute();
   }
 
   async log(record: DeliveryRecord): Promise<void> {

@@ -635,6 +635,7 @@ function migrations(dialect: MetadataDialect): Record<string, Migration> {
     '0017_group_projects': groupProjectsSchema(dialect),
     '0018_shared_state': sharedStateSchema(dialect),
     '0019_event_outbox': eventOutboxSchema(dialect),
+    '0020_project_webhooks': projectWebhooksSchema(dialect),
     '0021_gc_last_report': gcLastReportSchema(dialect),
   };
 }
@@ -689,6 +690,29 @@ function eventOutboxSchema(dialect: MetadataDialect): Migration {
         .execute();
       await db.schema.createIndex('event_deliveries_endpoint_id').on('event_deliveries').columns(['endpoint', 'id']).execute();
       await db.schema.createIndex('event_deliveries_at').on('event_deliveries').column('at').execute();
+    },
+  };
+}
+
+/**
+ * Per-project webhooks (0020): where a project's Harbor-style events go. `events` is a
+ * comma-separated list of event types; `secret` is the signing secret as the SecretBox sealed
+ * it (never the clear text). Their queued events live in `event_outbox` under `webhook:<id>`.
+ */
+function projectWebhooksSchema(dialect: MetadataDialect): Migration {
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('project_webhooks')
+        .addColumn('id', dialect.identityType, (c) => dialect.identity(c.primaryKey()))
+        .addColumn('project', dialect.keyType, (c) => c.notNull())
+        .addColumn('url', 'text', (c) => c.notNull())
+        .addColumn('events', 'text', (c) => c.notNull())
+        .addColumn('secret', 'text', (c) => c.notNull())
+        .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('project_webhooks_project').on('project_webhooks').column('project').execute();
     },
   };
 }

@@ -366,6 +366,17 @@ export interface EventDeliveriesTable {
   error: string | null;
 }
 
+/** Per-project webhooks (migration 0020). */
+export interface ProjectWebhooksTable {
+  id: ColumnType<number | string | bigint, never, never>;
+  project: string;
+  url: string;
+  events: string;
+  secret: string;
+  enabled: number;
+  created_at: Int64;
+}
+
 export interface Database {
   repositories: RepositoriesTable;
   blobs: BlobsTable;
@@ -403,4 +414,5 @@ export interface Database {
   project_mirrors: ProjectMirrorsTable;
   event_outbox: EventOutboxTable;
   event_deliveries: EventDeliveriesTable;
+  project_webhooks: ProjectWebhooksTable;
 }

@@ -8,6 +8,7 @@ import { KyselyJobRuns } from './kysely-job-runs.js';
 import { KyselyLoginThrottle } from './kysely-login-throttle.js';
 import { KyselySigningKeys } from './kysely-signing-keys.js';
 import { KyselyUploadLocks } from './kysely-upload-locks.js';
+import { KyselyWebhookStore } from './kysely-webhook-store.js';
 import type { Database } from './schema.js';
 
 export interface SharedStateStores {
@@ -16,6 +17,7 @@ export interface SharedStateStores {
   jobs: KyselyJobRuns;
   uploadLocks: KyselyUploadLocks;
   outbox: KyselyEventOutbox;
+  webhooks: KyselyWebhookStore;
 }
 
 export function sharedStateStores(db: Kysely<Database>): SharedStateStores {
@@ -25,5 +27,6 @@ export function sharedStateStores(db: Kysely<Database>): SharedStateStores {
     jobs: new KyselyJobRuns(db),
     uploadLocks: new KyselyUploadLocks(db),
     outbox: new KyselyEventOutbox(db),
+    webhooks: new KyselyWebhookStore(db),
   };
 }

@@ -69,6 +69,7 @@ export const TABLE_PLAN: { readonly [T in TableName]: TablePlan<T> } = {
   job_runs: { copy: false, why: 'when a scheduled job last ran belongs to the source instances' },
   event_outbox: { copy: false, why: 'undelivered notifications are sent by the source; the destination starts with an empty queue' },
   event_deliveries: { copy: false, why: 'the delivery log describes the source instance' },
+  project_webhooks: { copy: true, key: ['id'] },
   upload_locks: { copy: false, why: 'upload writers hold them for seconds, and uploads are not copied' },
 };
 
@@ -164,6 +165,7 @@ export function tableTransfer(db: Kysely<Database>, dialect: MetadataDialect): T
           // Explicit ids do not advance an identity's sequence: without this the next audit
           // event would collide with a copied one.
           await sql`select setval(pg_get_serial_sequence('audit_log', 'id'), coalesce((select max(id) from audit_log), 0) + 1, false)`.execute(trx);
+          await sql`select setval(pg_get_serial_sequence('project_webhooks', 'id'), coalesce((select max(id) from project_webhooks), 0) + 1, false)`.execute(trx);
         }
         return written;
       }),

@@ -12,6 +12,7 @@ import { RobotAdmin } from './robot-admin.js';
 import { SettingsAdmin } from './settings-admin.js';
 import { TokenAdmin } from './token-admin.js';
 import { UserAdmin } from './user-admin.js';
+import { WebhookAdmin } from '../webhooks/webhook-admin.js';
 
 /** Who the caller is, as a UI needs it to decide what to offer. */
 export type Me =
@@ -27,6 +28,8 @@ export class AccessAdmin {
   readonly projects: ProjectAdmin;
   readonly audit: AuditQuery;
   readonly settings: SettingsAdmin;
+  /** Undefined when webhooks are not managed by this process (no built-in access control). */
+  readonly webhooks: WebhookAdmin | undefined;
   private readonly ctx: AdminContext;
 
   constructor(deps: AdminDeps) {
@@ -38,6 +41,7 @@ export class AccessAdmin {
     this.projects = new ProjectAdmin(this.ctx);
     this.audit = new AuditQuery(this.ctx);
     this.settings = new SettingsAdmin(this.ctx, deps.settings);
+    this.webhooks = deps.webhooks === undefined ? undefined : new WebhookAdmin(this.ctx, deps.webhooks);
   }
 
   async me(actor: Actor): Promise<Me> {

@@ -9,6 +9,7 @@ import type { InitialPasswordNote } from '../../ports/initial-password.js';
 import type { PasswordHasher } from '../../ports/password-hasher.js';
 import { ConflictError, DeniedError, UnauthorizedError } from '../errors.js';
 import type { ProxyAdminDeps } from '../mirror/proxy-admin.js';
+import type { WebhookAdminDeps } from '../webhooks/webhook-admin.js';
 import type { AuditLog } from './audit-log.js';
 import type { Authorizer } from './authorizer.js';
 import type { RuntimeSettings } from './runtime-settings.js';
@@ -26,6 +27,8 @@ export interface AdminDeps {
   initialPassword?: InitialPasswordNote;
   /** Proxy projects' settings (core/mirror/proxy-admin.ts); absent: only hosted projects. */
   proxies?: ProxyAdminDeps;
+  /** Project webhooks (core/webhooks/webhook-admin.ts); absent: not managed here. */
+  webhooks?: WebhookAdminDeps;
 }
 
 /** The principal acting, and where from when known (for the audit log). */
@@ -165,6 +168,10 @@ const PHRASES: Readonly<Record<string, string>> = {
   'settings.read': 'read the system settings (system admins only)',
   'settings.set': 'change the system settings (system admins only)',
   'audit.prune': 'prune the audit log',
+  'webhook.list': "see this project's webhooks",
+  'webhook.create': 'add webhooks to this project',
+  'webhook.update': "change this project's webhooks",
+  'webhook.delete': "remove this project's webhooks",
   'policy.set': "change this project's policy",
   'quota.set': 'set storage quotas (system admins only)',
   'usage.read': "see every project's usage",

@@ -9,6 +9,8 @@ export interface Notifier {
   readonly enabled: boolean;
   /** Takes the event without waiting: it is written to the durable queue shortly after. */
   publish(input: EventInput): void;
+  /** A push refused by a project's quota (project webhooks' QUOTA_EXCEED); optional. */
+  quotaExceeded?(repository: string, actor: string | undefined, host: string, details: string): void;
   /** Writes what is buffered; later events are dropped. */
   close(): Promise<void>;
 }

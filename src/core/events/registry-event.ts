@@ -59,6 +59,8 @@ export interface EventInput {
   actor: string | undefined;
   /** A manifest body, for its references; read only when an endpoint wants them. */
   manifestBody?: Buffer;
+  /** What was served; webhooks (core/webhooks) only care about manifests. */
+  kind?: 'manifest' | 'blob';
 }
 
 export interface EventEnvelope {

@@ -17,6 +17,8 @@ import { registerBrowseRoutes } from './browse-routes.js';
 import type { Browse } from '../../core/browse/browse.js';
 import { openApiDocument } from './openapi.js';
 import { registerProjectRoutes } from './project-routes.js';
+import { registerWebhookRoutes } from './webhook-routes.js';
+import type { Notifier } from '../../core/events/notifier.js';
 import { registerRepositoryRoutes } from './repository-routes.js';
 import { registerSearchRoutes, type SearchAs } from './search-routes.js';
 import { registerSessionRoutes, type SystemInfo } from './session-routes.js';
@@ -42,6 +44,8 @@ export interface ManagementApiDeps {
   browse?: Browse;
   /** `http.host`: the registry's address in pull commands (else each request's Host). */
   baseUrl?: string;
+  /** Where a manifest deleted through the API is announced (registry:2 endpoints, webhooks). */
+  notifier?: Notifier;
 }
 
 export function registerManagementApi(app: FastifyInstance, deps: ManagementApiDeps): void {
@@ -59,12 +63,13 @@ export function registerManagementApi(app: FastifyInstance, deps: ManagementApiD
   if (deps.sessions && deps.system) registerSessionRoutes(app, { sessions: deps.sessions, admin: deps.admin, system: deps.system }, wrap);
   registerUserRoutes(app, deps.admin, wrap);
   registerProjectRoutes(app, deps.admin, wrap);
+  registerWebhookRoutes(app, deps.admin, wrap);
   registerAuditRoutes(app, deps.admin, wrap);
   registerSettingsRoutes(app, deps.admin, wrap);
   if (deps.search) registerSearchRoutes(app, deps.search, wrap);
   if (deps.storage) {
     registerStorageRoutes(app, deps.storage, wrap);
-    registerRepositoryRoutes(app, deps.storage, wrap, deps.browse === undefined ? undefined : { browse: deps.browse, baseUrl: deps.baseUrl });
+    registerRepositoryRoutes(app, deps.storage, wrap, deps.browse === undefined ? undefined : { browse: deps.browse, baseUrl: deps.baseUrl }, deps.notifier);
   }
   if (deps.browse) registerBrowseRoutes(app, deps.browse, wrap);
 }

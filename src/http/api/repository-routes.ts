@@ -20,6 +20,9 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../../core/access/admin-context.js';
+import { principalName } from '../../core/access/principal.js';
+import type { Notifier } from '../../core/events/notifier.js';
+import type { EventInput } from '../../core/events/registry-event.js';
 import { NotFoundError } from '../../core/errors.js';
 import type { StorageAdmin } from '../../core/lifecycle/storage-admin.js';
 import { assertDigest, assertTag } from '../../core/reference/reference.js';
@@ -44,7 +47,7 @@ export interface RepositoryViews {
 /** One operation on a repository; `segment` is the tag or digest in the path, when it has one. */
 type Operation = (actor: Actor, repository: string, segment: string, request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 
-function operations(storage: StorageAdmin, views: RepositoryViews | undefined) {
+function operations(storage: StorageAdmin, views: RepositoryViews | undefined, notifier: Notifier | undefined) {
   const browse = (): Browse => {
     if (views === undefined) throw new NotFoundError('no such endpoint');
     return views.browse;
@@ -83,7 +86,11 @@ function operations(storage: StorageAdmin, views: RepositoryViews | undefined) {
       return reply.code(204).send();
     },
     deleteManifest: async (actor, repository, digest, _request, reply) => {
-      await storage.deleteReference(actor, repository, assertDigest(digest));
+      const checked = assertDigest(digest);
+      await storage.deleteReference(actor, repository, checked);
+      // The same manifest delete as on /v2, so project webhooks (DELETE_ARTIFACT) and
+      // registry:2 listeners hear of it whichever way it was deleted.
+      if (notifier?.enabled) notifier.publish(apiDeleteEvent(_request, actor, repository, checked));
       return reply.code(204).send();
     },
     deletedTags: async (actor, repository) => ({ deletedTags: (await storage.deletedTags(actor, repository)).map(deletedTagJson) }),
@@ -114,8 +121,8 @@ const SUFFIXES: ReadonlyArray<{ method: string; suffix: RegExp; operation: Opera
 
 const SEPARATOR = '/-/';
 
-export function registerRepositoryRoutes(app: FastifyInstance, storage: StorageAdmin, wrap: Wrap, views?: RepositoryViews): void {
-  const ops = operations(storage, views);
+export function registerRepositoryRoutes(app: FastifyInstance, storage: StorageAdmin, wrap: Wrap, views?: RepositoryViews, notifier?: Notifier): void {
+  const ops = operations(storage, views, notifier);
   const named = (operation: OperationName, segmentParam?: string) =>
     wrap((request, reply, actor) => ops[operation](actor, param(request, 'name'), segmentParam === undefined ? '' : param(request, segmentParam), request, reply));
 
@@ -149,4 +156,20 @@ export function registerRepositoryRoutes(app: FastifyInstance, storage: StorageA
       throw new NotFoundError(`no such endpoint: ${request.method} ${request.url.split('?')[0]}`);
     }),
   });
+}
+
+function apiDeleteEvent(request: FastifyRequest, actor: Actor, repository: string, digest: string): EventInput {
+  return {
+    action: 'delete',
+    kind: 'manifest',
+    target: { digest, repository },
+    request: {
+      id: request.id,
+      addr: `${request.ip}:${request.raw.socket.remotePort ?? 0}`,
+      host: request.headers.host ?? '',
+      method: request.method,
+      useragent: request.headers['user-agent'] ?? '',
+    },
+    actor: actor.kind === 'anonymous' ? undefined : principalName(actor),
+  };
 }

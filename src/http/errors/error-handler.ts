@@ -36,6 +36,8 @@ export function replyWithError(thrown: FastifyError | RegistryError | Error, req
       if (typeof retryAfter === 'number') reply.header('retry-after', retryAfter);
       // A server-side condition (a full disk) is the operator's to fix: it must reach the log.
       if (wire.status >= 500) request.log.error({ err: error, requestId: request.id }, error.message);
+      // A quota refusal is an event project webhooks report (QUOTA_EXCEED; oci/registry-events.ts).
+      if ((error.detail as { rule?: unknown } | undefined)?.rule === 'quota') request.quotaRefusal = error.message;
       return sendError(reply, wire, error.message, error.detail);
     }
     const status = 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : 500;

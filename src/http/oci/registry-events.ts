@@ -28,6 +28,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** What a /v2 handler served that registry:2 would notify about; see registry-events.ts. */
     servedEvent: ServedEvent | undefined;
+    /** Set by the error handler when a push was refused by the project's quota: its message. */
+    quotaRefusal: string | undefined;
   }
 }
 
@@ -41,6 +43,11 @@ export function installNotifyHook(app: FastifyInstance, notifier: Notifier, base
   // which is when registry:2 (ServeBlob returned without error) notifies too.
   app.addHook('onRequest', (request, reply, done) => {
     reply.raw.once('close', () => {
+      if (request.quotaRefusal !== undefined && request.oci && notifier.quotaExceeded !== undefined) {
+        const actor = request.actor;
+        notifier.quotaExceeded(request.oci.name, actor === null || actor === 'anonymous' ? undefined : actor, request.headers.host ?? '', request.quotaRefusal);
+        return;
+      }
       const served = request.servedEvent;
       if (served === undefined || !request.oci || reply.raw.statusCode >= 400 || !reply.raw.writableEnded) return;
       try {
@@ -84,5 +91,6 @@ function eventOf(request: FastifyRequest, served: ServedEvent, repository: strin
     },
     actor: actor === null || actor === 'anonymous' ? undefined : actor,
     ...(served.body === undefined ? {} : { manifestBody: served.body }),
+    kind: served.kind,
   };
 }
