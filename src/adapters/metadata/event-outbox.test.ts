@@ -98,6 +98,16 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         assert.deepEqual((await outbox.claimHead('e', 'h', 0, 1000, 1))?.bodies, ['{"n":350}']);
         assert.equal(await outbox.pending('f'), 3);
         assert.equal(await outbox.dropOthers(['e']), 3);
+        // Webhook rows belong to project webhooks, not to the configuration: the start-up
+        // cleanup of removed registry:2 endpoints leaves them, with or without endpoints.
+        await outbox.enqueue(items('webhook:7', 2));
+        assert.equal(await outbox.dropOthers(['e']), 0);
+        assert.equal(await outbox.dropOthers([]), 100, 'the 100 rows of e; not the webhook rows');
+        assert.equal(await outbox.pending('webhook:7'), 2);
+        await outbox.log({ endpoint: 'webhook:7', at: 40, status: 200, latencyMs: 1, attempt: 1, error: undefined });
+        await outbox.dropEndpoint('webhook:7');
+        assert.equal(await outbox.pending('webhook:7'), 0);
+        assert.deepEqual(await outbox.deliveries('webhook:7', 10), []);
         for (const at of [10, 20, 30]) await outbox.log({ endpoint: 'e', at, status: 503, latencyMs: 1.6, attempt: at / 10, error: 'HTTP 503' });
         await outbox.pruneLog(20);
         const log = await outbox.deliveries('e', 10);
