@@ -245,4 +245,23 @@ describe('project webhooks', () => {
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal(listener.received.filter((r) => r.path === '/wh').length, 4, 'nothing after removal');
   });
+
+  it('sends QUOTA_EXCEED when a push is refused by the quota', async () => {
+    assert.equal((await api(berth!, 'POST', '/projects', admin, { name: 'tiny' })).status, 201);
+    assert.equal((await api(berth!, 'PATCH', '/projects/tiny/policy', admin, { quota: 1 })).status, 200);
+    const created = await api(berth!, 'POST', '/projects/tiny/webhooks', admin, { url: `${listener.url}/quota`, secret: SECRET, events: ['QUOTA_EXCEED'] });
+    assert.equal(created.status, 201, created.text);
+    const { single } = ws.images;
+    const refused = await tools.skopeo(
+      ['copy', '--quiet', '--retry-times', '0', '--dest-creds', `admin:${adminPassword}`, `oci:${single.dir}:${single.ref}`, `docker://${berth!.host}/tiny/app:v1`],
+      { allowFailure: true },
+    );
+    assert.notEqual(refused.code, 0, 'the push is refused');
+    const [request] = await waitForRequests(listener, '/quota', 1);
+    verify(request!, SECRET);
+    const event = request!.body as any;
+    assert.equal(event.type, 'QUOTA_EXCEED');
+    assert.equal(event.event_data.repository.repo_full_name, 'tiny/app');
+    assert.match(event.event_data.custom_attributes.details, /quota/);
+  });
 });
