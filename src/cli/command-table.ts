@@ -121,6 +121,7 @@ export const COMMANDS: readonly CliCommand[] = [
   { name: 'migrate', subcommands: [], synopsis: 'migrate --to CONFIG [--online]', summary: ['copy this registry into another (SQLite + files', 'to PostgreSQL + S3), resumable'], usage: MIGRATE_USAGE, run: runMigrate },
   { name: 'import', subcommands: ['registry2', 'oci'], synopsis: 'import registry2 DIR | oci DIR|TAR --to REPO', summary: ['import a registry:2 storage root (resumable)', 'or an OCI image layout'], usage: IMPORT_USAGE, run: runImport },
   { name: 'export', subcommands: [], synopsis: 'export REPO[:TAG]... --to DIR|TAR', summary: ['write tags as an OCI image layout'], usage: EXPORT_USAGE, run: runExport },
+  manage('webhook', ['add', 'list', 'rm', 'deliveries'], 'webhook add|list|rm|deliveries', ["a project's webhooks (Harbor's events, signed)"]),
   { name: 'notifications', subcommands: [], synopsis: 'notifications [--limit N]', summary: ['notification endpoints: events waiting, delivery log'], usage: NOTIFICATIONS_USAGE, run: runNotifications },
   { name: 'version', subcommands: [], synopsis: 'version', summary: ['print the version (also --version)'], usage: VERSION_USAGE, run: runVersion },
   { name: 'help', subcommands: [], synopsis: 'help [COMMAND]', summary: ["list the commands, or show one command's usage"], usage: HELP_USAGE, run: async () => 0 },

@@ -1,5 +1,5 @@
 /**
- * Dispatches `berth settings|user|robot|project|policy|quota|usage|retention|token|audit …` and maps outcomes to exit codes:
+ * Dispatches `berth settings|user|robot|project|policy|quota|usage|retention|token|audit|webhook …` and maps outcomes to exit codes:
  * 0 done, 1 refused or failed (the registry's own message), 2 the command line was wrong.
  */
 import { RegistryError } from '../../core/errors.js';
@@ -13,6 +13,7 @@ import { robotCommand, robotUsage } from './robot-command.js';
 import { tokenCommand, tokenUsage } from './token-command.js';
 import { usageCommand, usageUsage } from './usage-command.js';
 import { userCommand, userUsage } from './user-command.js';
+import { webhookCommand, webhookUsage } from './webhook-command.js';
 
 const commands: Readonly<Record<string, { run: (args: string[]) => Promise<void>; usage: string }>> = {
   settings: { run: settingsCommand, usage: settingsUsage },
@@ -25,6 +26,7 @@ const commands: Readonly<Record<string, { run: (args: string[]) => Promise<void>
   retention: { run: retentionCommand, usage: retentionUsage },
   token: { run: tokenCommand, usage: tokenUsage },
   audit: { run: auditCommand, usage: auditUsage },
+  webhook: { run: webhookCommand, usage: webhookUsage },
 };
 
 export function manageUsage(name: string): string {
