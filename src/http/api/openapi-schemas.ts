@@ -5,6 +5,7 @@ const time = { type: 'string', format: 'date-time' } as const;
 const role = { type: 'string', enum: ['admin', 'maintainer', 'developer', 'guest'] } as const;
 const visibility = { type: 'string', enum: ['public', 'private'] } as const;
 const actions = { type: 'array', items: { type: 'string', enum: ['pull', 'push', 'delete'] }, minItems: 1, uniqueItems: true } as const;
+const webhookEvents = { type: 'array', items: { type: 'string', enum: ['PUSH_ARTIFACT', 'PULL_ARTIFACT', 'DELETE_ARTIFACT', 'QUOTA_EXCEED'] }, minItems: 1, uniqueItems: true } as const;
 const userName = { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{1,63}$', description: 'Not `anonymous` or `cli` (reserved).' } as const;
 const password = {
   type: 'string',
@@ -175,6 +176,57 @@ export const schemas = {
     allOf: [ref('Robot'), { type: 'object', properties: { secret: { type: 'string', description: 'The password of the robot; shown this once.' } }, required: ['secret'] }],
   },
   NewRobot: object({ name: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' }, actions, expiresAt, expiresIn }, ['name', 'actions']),
+  Webhook: object(
+    {
+      id: { type: 'integer' },
+      project: { type: 'string' },
+      url: { type: 'string', format: 'uri' },
+      events: webhookEvents,
+      enabled: { type: 'boolean' },
+      createdAt: time,
+    },
+    ['id', 'project', 'url', 'events', 'enabled', 'createdAt'],
+  ),
+  CreatedWebhook: {
+    allOf: [ref('Webhook'), { type: 'object', properties: { secret: { type: 'string', description: 'The generated signing secret; shown this once.' } } }],
+  },
+  NewWebhook: object(
+    {
+      url: { type: 'string', format: 'uri', maxLength: 2048 },
+      events: { ...webhookEvents, description: 'Default: all but PULL_ARTIFACT (a pull is one event per manifest GET).' },
+      secret: { type: 'string', minLength: 16, maxLength: 512, description: 'Write-only; generated when absent.' },
+      enabled: { type: 'boolean' },
+    },
+    ['url'],
+  ),
+  WebhookChanges: object(
+    {
+      url: { type: 'string', format: 'uri', maxLength: 2048 },
+      events: webhookEvents,
+      secret: { type: 'string', minLength: 16, maxLength: 512, description: 'Write-only.' },
+      enabled: { type: 'boolean' },
+    },
+    [],
+  ),
+  WebhookDeliveries: object(
+    {
+      pending: { type: 'integer', description: 'Events waiting to be delivered.' },
+      deliveries: {
+        type: 'array',
+        items: object(
+          {
+            at: time,
+            status: { type: 'integer', description: 'The receiver\'s HTTP status; 0 when no answer came.' },
+            latencyMs: { type: 'integer' },
+            attempt: { type: 'integer', minimum: 1 },
+            error: { type: 'string' },
+          },
+          ['at', 'status', 'latencyMs', 'attempt'],
+        ),
+      },
+    },
+    ['pending', 'deliveries'],
+  ),
   AuditEvent: object(
     {
       id: { type: 'integer' },

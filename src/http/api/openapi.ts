@@ -124,6 +124,25 @@ export const openApiDocument = {
       get: op("The project's robot accounts (project admins, system admins)", ok('Robots by name.', list('robots', 'Robot'))),
       post: op('Create a robot account; its full name is robot$<project>+<name>', { ...ok('Created; `secret` is shown only now.', ref('CreatedRobot'), '201'), ...withConflict }, body('NewRobot')),
     },
+    '/api/v1/projects/{name}/webhooks': {
+      parameters: [projectParam],
+      get: op("The project's webhooks, never their secrets (project admins, system admins)", ok('Webhooks by id.', list('webhooks', 'Webhook'))),
+      post: op(
+        "Add a webhook: Harbor's event payload, POSTed one event per request and signed with X-Berth-Signature: t=<unix>,v1=<hex HMAC-SHA256 of \"<t>.<body>\">. The URL may not resolve to a loopback, private or link-local address unless notifications.webhooks.allowprivatetargets is set",
+        { ...ok('Created; `secret` is present only when Berth generated it, and only now.', ref('CreatedWebhook'), '201'), ...withConflict },
+        body('NewWebhook'),
+      ),
+    },
+    '/api/v1/projects/{name}/webhooks/{id}': {
+      parameters: [projectParam, pathParam('id', 'Webhook id.')],
+      get: op('One webhook', ok('The webhook.', ref('Webhook'))),
+      patch: op('Change a webhook (a new secret replaces the old one for every later attempt)', ok('The webhook after the change.', ref('Webhook')), body('WebhookChanges')),
+      delete: op('Remove a webhook and the events waiting for it', ok('Removed.', undefined, '204')),
+    },
+    '/api/v1/projects/{name}/webhooks/{id}/deliveries': {
+      parameters: [projectParam, pathParam('id', 'Webhook id.')],
+      get: op('Events waiting and the latest delivery attempts, newest first (at most 100: ?limit=)', ok('The delivery log.', ref('WebhookDeliveries'))),
+    },
     '/api/v1/robots/{name}': {
       parameters: [pathParam('name', 'Full robot name, e.g. robot$team+ci (URL-encoded or not).')],
       delete: op('Delete a robot account', ok('Deleted.', undefined, '204')),

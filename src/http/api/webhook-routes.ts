@@ -23,12 +23,10 @@ export function registerWebhookRoutes(app: FastifyInstance, admin: AccessAdmin, 
     if (admin.webhooks === undefined) throw new NotFoundError('webhooks are not managed by this server');
     return admin.webhooks;
   };
-  const base = '/api/v1/projects/:name/webhooks';
-
-  app.get(base, wrap(async (request, _reply, actor) => ({ webhooks: await webhooks().list(actor, param(request, 'name')) })));
+  app.get('/api/v1/projects/:name/webhooks', wrap(async (request, _reply, actor) => ({ webhooks: await webhooks().list(actor, param(request, 'name')) })));
 
   app.post(
-    base,
+    '/api/v1/projects/:name/webhooks',
     wrap(async (request, reply, actor) => {
       const body = await readJsonObject(request, FIELDS);
       const created = await webhooks().create(actor, param(request, 'name'), {
@@ -41,10 +39,10 @@ export function registerWebhookRoutes(app: FastifyInstance, admin: AccessAdmin, 
     }),
   );
 
-  app.get(`${base}/:id`, wrap(async (request, _reply, actor) => webhooks().get(actor, param(request, 'name'), idOf(request))));
+  app.get('/api/v1/projects/:name/webhooks/:id', wrap(async (request, _reply, actor) => webhooks().get(actor, param(request, 'name'), idOf(request))));
 
   app.patch(
-    `${base}/:id`,
+    '/api/v1/projects/:name/webhooks/:id',
     wrap(async (request, _reply, actor) => {
       const body = await readJsonObject(request, FIELDS);
       if (FIELDS.every((f) => !(f in body))) throw new InvalidInputError('send url, events, secret or enabled', { allowed: FIELDS });
@@ -58,7 +56,7 @@ export function registerWebhookRoutes(app: FastifyInstance, admin: AccessAdmin, 
   );
 
   app.delete(
-    `${base}/:id`,
+    '/api/v1/projects/:name/webhooks/:id',
     wrap(async (request, reply, actor) => {
       await webhooks().remove(actor, param(request, 'name'), idOf(request));
       return reply.code(204).send();
@@ -66,7 +64,7 @@ export function registerWebhookRoutes(app: FastifyInstance, admin: AccessAdmin, 
   );
 
   app.get(
-    `${base}/:id/deliveries`,
+    '/api/v1/projects/:name/webhooks/:id/deliveries',
     wrap(async (request, _reply, actor) => {
       const limit = queryOf(request).get('limit');
       if (limit !== null && !/^\d{1,4}$/.test(limit)) throw new InvalidInputError('limit is a whole number (at most 100 are returned)', { limit });
