@@ -67,6 +67,14 @@ const EXPECTED: ReadonlyArray<readonly [string, ...Expect[]]> = [
   ['GET /api/v1/projects/{name}/robots',                           401, J,     J,      200, 200,  403,  200, 200],
   ['POST /api/v1/projects/{name}/robots',                          401, J,     J,      403, 403,  403,  201, 201],
   ['DELETE /api/v1/robots/{name}',                                 401, J,     J,      204, 204,  403,  204, 204],
+  // Webhooks: the project's admins (dev) and system admins; a webhook secret is not an account
+  // credential, so a personal access token may manage them.
+  ['GET /api/v1/projects/{name}/webhooks',                         401, J,     J,      200, 200,  403,  200, 200],
+  ['POST /api/v1/projects/{name}/webhooks',                        401, J,     J,      201, 201,  403,  201, 201],
+  ['GET /api/v1/projects/{name}/webhooks/{id}',                    401, J,     J,      200, 200,  403,  200, 200],
+  ['PATCH /api/v1/projects/{name}/webhooks/{id}',                  401, J,     J,      200, 200,  403,  200, 200],
+  ['DELETE /api/v1/projects/{name}/webhooks/{id}',                 401, J,     J,      204, 204,  403,  204, 204],
+  ['GET /api/v1/projects/{name}/webhooks/{id}/deliveries',         401, J,     J,      200, 200,  403,  200, 200],
   ['GET /api/v1/audit',                                            401, J,     J,      403, 403,  403,  403, 200],
   ['GET /api/v1/settings',                                         401, J,     J,      403, 403,  403,  403, 200],
   ['PATCH /api/v1/settings',                                       401, J,     J,      403, 403,  403,  403, 200],
@@ -133,6 +141,9 @@ const targets = {
     assert.ok(id, 'a refresh token names its id');
     return id;
   },
+  // A documentation address (TEST-NET-3): public, so no SSRF refusal, and never sent to (QUOTA_EXCEED only).
+  webhook: async (fresh: boolean) =>
+    fresh ? String((await adminJson('POST', '/api/v1/projects/team/webhooks', { url: 'http://203.0.113.9/hook', events: ['QUOTA_EXCEED'] }, 201)).id) : shared.webhook!,
   robot: async (fresh: boolean) =>
     fresh ? String((await adminJson('POST', '/api/v1/projects/team/robots', { name: unique('r'), actions: ['pull'] }, 201)).name) : shared.robot!,
   repository: async (fresh: boolean) => {
@@ -194,6 +205,12 @@ const CALLS: Record<string, (fresh: boolean, credential: Credential) => Promise<
   },
   'GET /api/v1/projects/{name}/robots': async () => ({ method: 'GET', path: '/api/v1/projects/team/robots' }),
   'POST /api/v1/projects/{name}/robots': async () => ({ method: 'POST', path: '/api/v1/projects/team/robots', body: { name: unique('bot'), actions: ['pull'] } }),
+  'GET /api/v1/projects/{name}/webhooks': async () => ({ method: 'GET', path: '/api/v1/projects/team/webhooks' }),
+  'POST /api/v1/projects/{name}/webhooks': async () => ({ method: 'POST', path: '/api/v1/projects/team/webhooks', body: { url: 'http://203.0.113.9/hook', events: ['QUOTA_EXCEED'] } }),
+  'GET /api/v1/projects/{name}/webhooks/{id}': async () => ({ method: 'GET', path: `/api/v1/projects/team/webhooks/${shared.webhook!}` }),
+  'PATCH /api/v1/projects/{name}/webhooks/{id}': async () => ({ method: 'PATCH', path: `/api/v1/projects/team/webhooks/${shared.webhook!}`, body: { enabled: true } }),
+  'DELETE /api/v1/projects/{name}/webhooks/{id}': async (fresh) => ({ method: 'DELETE', path: `/api/v1/projects/team/webhooks/${await targets.webhook(fresh)}` }),
+  'GET /api/v1/projects/{name}/webhooks/{id}/deliveries': async () => ({ method: 'GET', path: `/api/v1/projects/team/webhooks/${shared.webhook!}/deliveries` }),
   'DELETE /api/v1/robots/{name}': async (fresh) => ({ method: 'DELETE', path: `/api/v1/robots/${encodeURIComponent(await targets.robot(fresh))}` }),
   'GET /api/v1/audit': async () => ({ method: 'GET', path: '/api/v1/audit?limit=5' }),
   'GET /api/v1/settings': async () => ({ method: 'GET', path: '/api/v1/settings' }),
@@ -265,6 +282,7 @@ before(async () => {
   shared.user = await targets.user(true);
   shared.token = await targets.token(true);
   shared.robot = await targets.robot(true);
+  shared.webhook = await targets.webhook(true);
   shared.refreshToken = await targets.refreshToken(true);
   shared.repository = await targets.repository(true);
   shared.tag = await targets.tag(true);
