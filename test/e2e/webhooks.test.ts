@@ -264,4 +264,30 @@ describe('project webhooks', () => {
     assert.equal(event.event_data.repository.repo_full_name, 'tiny/app');
     assert.match(event.event_data.custom_attributes.details, /quota/);
   });
+
+  it('checks the target again at delivery: allowed once, refused after the operator turns it off', async () => {
+    // Added while private targets were allowed; one by IP literal, one by a name (localhost),
+    // which only the connection-time DNS check can catch.
+    const byName = await api(berth!, 'POST', '/projects/tiny/webhooks', admin, { url: `http://localhost:${listener.port}/dns`, secret: SECRET, events: ['QUOTA_EXCEED'] });
+    assert.equal(byName.status, 201, byName.text);
+    const hooks = (await api(berth!, 'GET', '/projects/tiny/webhooks', admin)).json.webhooks as Array<{ id: number; url: string }>;
+    const root = berth!.root;
+    const port = berth!.port;
+    await berth!.stop({ keepData: true });
+    berth = await startBerth({ auth: 'builtin', root, port, env: { BERTH_ADMIN_PASSWORD: adminPassword } });
+    const before = listener.received.length;
+    const { single } = ws.images;
+    await tools.skopeo(
+      ['copy', '--quiet', '--retry-times', '0', '--dest-creds', `admin:${adminPassword}`, `oci:${single.dir}:${single.ref}`, `docker://${berth.host}/tiny/app:v2`],
+      { allowFailure: true },
+    );
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.equal(listener.received.length, before, 'nothing reached the private listener');
+    for (const hook of hooks) {
+      const log = await api(berth, 'GET', `/projects/tiny/webhooks/${hook.id}/deliveries`, admin);
+      assert.ok(log.json.pending >= 1, `${hook.url}: the event waits`);
+      assert.equal(log.json.deliveries[0].status, 0, hook.url);
+      assert.match(log.json.deliveries[0].error, /not a public address/, hook.url);
+    }
+  });
 });
