@@ -16,6 +16,7 @@ import { createWorkspace, type Workspace } from './support/workspace.js';
 
 const adminPassword = randomBytes(12).toString('hex');
 const SECRET = 'webhook-secret-0123456789';
+const SECRET2 = 'rotated-secret-9876543210';
 const ALLOW_PRIVATE = { REGISTRY_NOTIFICATIONS_WEBHOOKS_ALLOWPRIVATETARGETS: 'true' };
 
 function basic(user: string, password: string): string {
@@ -205,6 +206,10 @@ describe('project webhooks', () => {
     await push('v2');
     await push('v3');
     await new Promise((r) => setTimeout(r, 1500));
+    // A new secret, set while the events wait, signs every later attempt; it is not echoed.
+    const rotated = await api(berth!, 'PATCH', `/projects/team/webhooks/${webhookId}`, admin, { secret: SECRET2 });
+    assert.equal(rotated.status, 200, rotated.text);
+    assert.ok(!rotated.text.includes(SECRET2));
     const root = berth!.root;
     const port = berth!.port;
     await berth!.stop({ keepData: true });
@@ -219,7 +224,7 @@ describe('project webhooks', () => {
     const all = listener.received.filter((r) => r.path === '/wh');
     assert.equal(all.length, 4, 'each event once');
     assert.deepEqual(all.slice(2).map((r) => (r.body as any).event_data.resources[0].tag), ['v2', 'v3']);
-    for (const request of requests.slice(2)) verify(request, SECRET);
+    for (const request of requests.slice(2)) verify(request, SECRET2);
   });
 
   it('refuses private targets unless the operator allows them', async () => {

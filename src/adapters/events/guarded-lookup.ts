@@ -5,6 +5,7 @@
  * `isAllowed` is the core's rule (core/webhooks/target-address.ts), passed in by compose.
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { lookup as dnsLookupAll } from 'node:dns/promises';
 import { isIP, type LookupFunction } from 'node:net';
 
 export function guardedLookup(isAllowed: (address: string) => boolean): LookupFunction {
@@ -25,6 +26,5 @@ export function guardedLookup(isAllowed: (address: string) => boolean): LookupFu
 
 /** Every address a host name resolves to (an IP literal resolves to itself). */
 export async function resolveAll(host: string): Promise<string[]> {
-  const { lookup } = await import('node:dns/promises');
-  return (await lookup(host, { all: true })).map((a) => a.address);
+  return (await dnsLookupAll(host, { all: true })).map((a) => a.address);
 }
