@@ -64,6 +64,7 @@ export const getBlob: OciHandler = async (context) => {
     if (reader !== undefined) {
       blobHeaders(context, range ? range.end - range.start + 1 : size);
       if (range) context.reply.header('content-range', `bytes ${range.start}-${range.end}/${size}`);
+      notePull(context, size);
       return sendPooled(context.reply, status, reader, range?.start ?? 0, range?.end ?? size - 1);
     }
   }
