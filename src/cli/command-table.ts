@@ -39,7 +39,8 @@ default) it creates a system admin on the first start.
 
   --config FILE   the YAML config (registry:2's form, a FILE argument, works too)
   --workers N     processes serving the one port and data (http.workers,
-                  REGISTRY_HTTP_WORKERS); default: one per core; 1: a single process
+                  REGISTRY_HTTP_WORKERS); default 0: one per core but one,
+                  at least 1; 1: a single process
 
 Environment: the registry:2 names work (REGISTRY_HTTP_ADDR, REGISTRY_HTTP_TLS_CERTIFICATE,
 REGISTRY_HTTP_TLS_KEY, REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY, REGISTRY_STORAGE_DELETE_ENABLED,
@@ -76,7 +77,7 @@ async function runServe(args: string[]): Promise<number> {
 
 function parseWorkers(text: string): number {
   const n = /^\d{1,4}$/.test(text) ? Number(text) : Number.NaN;
-  if (!(n >= 0 && n <= MAX_WORKERS)) throw new UsageError(`--workers: expected a whole number from 0 (one per core) to ${MAX_WORKERS}, got "${text}"`, SERVE_USAGE);
+  if (!(n >= 0 && n <= MAX_WORKERS)) throw new UsageError(`--workers: expected a whole number from 0 (one per core but one) to ${MAX_WORKERS}, got "${text}"`, SERVE_USAGE);
   return n;
 }
 

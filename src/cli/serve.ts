@@ -27,9 +27,14 @@ import { linkWorkerMetrics, send } from './worker-channel.js';
 import { PROCESSES_ENV, ROLE_ENV } from './worker-messages.js';
 import { superviseWorkers } from './worker-supervisor.js';
 
-/** How many processes serve: `http.workers` (or --workers), where 0 means one per core. */
+/**
+ * How many processes serve: `http.workers` (or --workers), where 0 means one per core but one,
+ * at least one. The core left over is for what a registry's host also runs (the kernel's socket
+ * and disk copies, clients pushing from the same machine, the database): on two cores, two
+ * workers were slower than one on every bench row and doubled the memory (docs/architecture-decisions.md).
+ */
 export function workerCount(configured: number): number {
-  return configured === 0 ? availableParallelism() : configured;
+  return configured === 0 ? Math.max(1, availableParallelism() - 1) : configured;
 }
 
 export async function serve(config: BerthConfig, warnings: readonly string[], options: { workers?: number } = {}): Promise<void> {

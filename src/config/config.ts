@@ -26,7 +26,7 @@ export interface HttpConfig {
   trustedProxies: readonly string[];
   /** Berth-only limits that keep slow or stalled clients from holding sockets and descriptors. */
   connections: ConnectionLimitsConfig;
-  /** Processes serving the one port and data root (http.workers); 0: one per core. */
+  /** Processes serving the one port and data root (http.workers); 0: one per core but one (at least 1). */
   workers: number;
   /** Berth-only: extra listen addresses bound to one project each (config/connectors.ts). */
   connectors: readonly ConnectorConfig[];

@@ -31,7 +31,7 @@ test('http connection limits: defaults, environment, and refusals that name the 
   );
 });
 
-test('http.workers: one per core (0) by default, a number from the file or REGISTRY_HTTP_WORKERS, refused outside 0–256', () => {
+test('http.workers: 0 (one per core but one) by default, a number from the file or REGISTRY_HTTP_WORKERS, refused outside 0–256', () => {
   assert.equal(loadConfig({ env: {} }).config.http.workers, 0);
   assert.equal(loadConfig({ env: { REGISTRY_HTTP_WORKERS: '1' } }).config.http.workers, 1);
   for (const value of ['-1', '257', 'many', '1.5']) {

@@ -97,7 +97,7 @@ test('serve refuses a --workers that is not a whole number from 0 to 256 (exit 2
   for (const value of ['many', '-1', '257', '']) {
     const result = await inEmptyRoot(['serve', `--workers=${value}`]);
     assert.equal(result.code, 2, value);
-    assert.match(result.stderr, new RegExp(`^berth serve: --workers: expected a whole number from 0 \\(one per core\\) to 256, got "${value}"\nUsage: berth serve`), value);
+    assert.match(result.stderr, new RegExp(`^berth serve: --workers: expected a whole number from 0 \\(one per core but one\\) to 256, got "${value}"\nUsage: berth serve`), value);
     assert.deepEqual(result.left, []);
   }
 });

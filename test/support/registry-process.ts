@@ -40,7 +40,7 @@ export interface StartOptions {
    */
   auth?: 'none' | 'builtin';
   /**
-   * Berth's worker processes (`http.workers`; 0 = Berth's default, one per core). The suite's
+   * Berth's worker processes (`http.workers`; 0 = Berth's default, one per core but one). The suite's
    * servers run one process unless a test asks: most tests signal or inspect the child as the
    * server (kill -9 must crash the server, not a supervisor whose workers drain), and two cores
    * shared by many test servers gain nothing from forking each one.
