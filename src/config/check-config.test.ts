@@ -31,7 +31,7 @@ test('a good file is ok, with its warnings', () => {
   assert.deepEqual(checkConfigFile(file, {}, { cwd: dir.path }), {
     ok: true,
     problems: [],
-    warnings: ['storage.cache: ignored; Berth keeps blob metadata in its own metadata store'],
+    warnings: ['storage.cache: ignored; Berth keeps blob metadata in its own metadata store (blobdescriptor: redis or inmemory needs nothing here)'],
   });
 });
 

@@ -46,6 +46,12 @@ export function limitServer(server: Server, limits: ConnectionLimits, tls: boole
 }
 
 /**
+ * Emitted on a response by a handler that writes a streamed body itself instead of piping one
+ * (oci/pooled-send.ts), so the idle timer below covers it too.
+ */
+export const STREAMING_RESPONSE = 'berth:streaming';
+
+/**
  * One idle timer per request, armed only while bytes should be moving: while the request body
  * arrives, and while a streamed response (a blob) is sent. It is the connection's (or HTTP/2
  * stream's) idle timer, so every byte read or written resets it. In between, while the handler
@@ -82,10 +88,12 @@ function watchBodies(request: FastifyRequest, reply: FastifyReply, idleMs: numbe
       if (!sending) disarm();
     });
   }
-  response.once('pipe', () => {
+  const startSending = () => {
     sending = true;
     arm();
-  });
+  };
+  response.once('pipe', startSending);
+  response.once(STREAMING_RESPONSE, startSending);
   response.once('close', () => {
     receiving = false;
     sending = false;

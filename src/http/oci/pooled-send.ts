@@ -13,6 +13,7 @@
  * request's onResponse hooks (request log, audit) still run on the response's 'finish'. A client
  * that goes away stops the reads, and the reader (its file descriptor) is closed on every path.
  */
+import { STREAMING_RESPONSE } from '../connection-limits.js';
 import type { FastifyReply } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import type { BlobReader } from '../../ports/blob-store.js';
@@ -59,6 +60,7 @@ export async function sendPooled(reply: FastifyReply, status: number, reader: Bl
   const last = end + 1;
   try {
     res.writeHead(status, reply.getHeaders() as Record<string, string | number | string[]>);
+    res.emit(STREAMING_RESPONSE);
     let inFlight = 0;
     let wake: (() => void) | undefined;
     const settled = (): void => {
