@@ -90,7 +90,18 @@ export interface Options {
   auth: boolean;
   /** Berth's worker processes (--workers; 0, the default, is Berth's own default: one per core). */
   workers: number;
+  /**
+   * The scale-out section (embedded vs stack ×1 vs stack ×3): asked for with `--only stack`, or
+   * part of any run without --only that includes Berth. It needs PostgreSQL and Ceph RGW, and
+   * adds minutes, so a run of a few rows does not pay for it.
+   */
+  stack: boolean;
+  /** The Berth vs Distribution table; false only when `--only stack` is the whole selection. */
+  mainTable: boolean;
 }
+
+/** The `--only` value that selects the scale-out section rather than rows of the main table. */
+export const STACK_SECTION = 'stack';
 
 export function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
@@ -107,7 +118,7 @@ export function parseOptions(argv: string[]): Options {
   });
   if (values.help) {
     process.stdout.write(
-      'usage: node dist/bench/run.js [--quick] [--auth] [--workers N] [--only <row-substring>]... [--target distribution|berth]...\n',
+      'usage: node dist/bench/run.js [--quick] [--auth] [--workers N] [--only <row-substring>|stack]... [--target distribution|berth]...\n',
     );
     process.exit(0);
   }
@@ -115,12 +126,17 @@ export function parseOptions(argv: string[]): Options {
     if (t !== 'distribution' && t !== 'berth') throw new Error(`unknown --target ${t}`);
     return t;
   });
+  const only = (values.only ?? []).map((s) => s.toLowerCase());
+  const rest = only.filter((o) => o !== STACK_SECTION);
+  const askedStack = rest.length < only.length;
   return {
-    only: (values.only ?? []).map((s) => s.toLowerCase()),
+    only: rest,
     profile: values.quick ? quick : full,
     targets,
     auth: values.auth ?? false,
     workers: workersOption(values.workers),
+    stack: askedStack || (only.length === 0 && targets.includes('berth')),
+    mainTable: !askedStack || rest.length > 0,
   };
 }
 

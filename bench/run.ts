@@ -4,21 +4,26 @@
  * next one starts. A failing row (or a registry that will not start) becomes an error cell and
  * the run goes on: a half-built server still gets a table.
  *
- *   npx tsc -p . && node dist/bench/run.js [--quick] [--only <row-substring>]… [--target berth]
+ *   npx tsc -p . && node dist/bench/run.js [--quick] [--only <row-substring>|stack]… [--target berth]
+ *
+ * A run without --only (or with `--only stack`) ends with the scale-out section
+ * (scale-out-section.ts): rows 1, 4, 7, 9 and 10 again on embedded, stack ×1 and stack ×3.
  *
  * Progress goes to stderr; the table goes to stdout and bench/results/latest.md.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startBerth, startDistribution, type RegistryProcess } from '../test/support/registry-process.js';
+import { startBerth, startDistribution } from '../test/support/registry-process.js';
 import { machineInfo } from './machine.js';
 import { parseOptions, selectRows, type Options } from './options.js';
 import { rssRow } from './rss.js';
-import { renderTable, type Outcome, type Results, type Target } from './table.js';
-import { BenchContext, NotApplicable, type Launcher, type Row } from './workload.js';
+import { BENCH_ADMIN_PASSWORD, BENCH_AUTHORIZATION, log, runTarget, stopRunning, type TargetRun } from './run-target.js';
+import { runStackSection, stackRows, stopStackServices, type StackResults } from './scale-out-section.js';
+import { renderStackTable } from './stack-table.js';
+import { renderTable, type Results, type Target } from './table.js';
+import type { Launcher } from './workload.js';
 import { blobPullRows } from './workloads/blob-pull.js';
 import { blobPushRows } from './workloads/blob-push.js';
 import { dockerEngineRows } from './workloads/docker-engine.js';
@@ -32,28 +37,6 @@ import { skopeoRows } from './workloads/skopeo.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-function log(message: string): void {
-  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
-}
-
-function message(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  // Start failures carry the whole child log; the cell gets its first line.
-  return text.split('\n')[0].slice(0, 240);
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timeout after ${ms / 1000} s`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
-
-let running: RegistryProcess | undefined;
-let runningCtx: BenchContext | undefined;
-const BENCH_ADMIN_PASSWORD = 'bench-admin-password';
-
 /** Starts `target` as every row sees it; rows that need a registry of their own get the same. */
 function launcher(target: Target, options: Options): Launcher {
   if (target === 'distribution') return { auth: 'none', start: (env) => startDistribution({ env }) };
@@ -65,62 +48,10 @@ function launcher(target: Target, options: Options): Launcher {
   };
 }
 
-async function runTarget(target: Target, rows: Row[], options: Options, scratch: string): Promise<Map<string, Outcome>> {
-  const outcomes = new Map<string, Outcome>();
-  log(`starting ${target}`);
-  const launch = launcher(target, options);
-  let registry: RegistryProcess;
-  try {
-    registry = await launch.start();
-  } catch (error) {
-    log(`${target} did not start: ${error instanceof Error ? error.message : String(error)}`);
-    for (const row of rows) outcomes.set(row.id, { ok: false, error: `did not start: ${message(error)}` });
-    return outcomes;
-  }
-  running = registry;
+function targetRun(target: Target, options: Options): TargetRun {
   // Distribution runs open (its htpasswd mode would measure bcrypt, not a registry).
-  const authorization =
-    target === 'berth' && options.auth ? `Basic ${Buffer.from(`admin:${BENCH_ADMIN_PASSWORD}`).toString('base64')}` : undefined;
-  const ctx = new BenchContext(registry, options.profile, scratch, log, authorization, launch);
-  runningCtx = ctx;
-  const rowTimeoutMs = options.profile.name === 'quick' ? 120_000 : 300_000;
-  try {
-    for (const row of rows) {
-      const child = registry.child;
-      if (child.exitCode !== null || child.signalCode !== null) {
-        outcomes.set(row.id, { ok: false, error: `registry exited (${child.exitCode ?? child.signalCode})` });
-        continue;
-      }
-      log(`${target}: ${row.id} ${row.title}`);
-      // Earlier rows' writes (gigabytes, in the push rows) must not be flushed during this one.
-      execFileSync('sync');
-      try {
-        const measurement = await withTimeout(row.run(ctx), row.timeoutMs ?? rowTimeoutMs);
-        outcomes.set(row.id, { ok: true, measurement });
-        log(`  ${measurement.value.toFixed(2)} ${row.unit}${measurement.detail ? ` (${measurement.detail})` : ''}`);
-      } catch (error) {
-        if (error instanceof NotApplicable) {
-          outcomes.set(row.id, { ok: false, notApplicable: error.message });
-          log(`  n/a: ${error.message}`);
-        } else {
-          outcomes.set(row.id, { ok: false, error: message(error) });
-          log(`  error: ${message(error)}`);
-        }
-      } finally {
-        ctx.closeClients();
-      }
-    }
-    if (registry.child.exitCode !== null || registry.child.signalCode !== null) {
-      log(`${target} exited during the run; its last output:\n${registry.output().slice(-2000)}`);
-    }
-  } finally {
-    running = undefined;
-    runningCtx = undefined;
-    await ctx.stopRegistries();
-    await registry.stop();
-    execFileSync('sync');
-  }
-  return outcomes;
+  const authorization = target === 'berth' && options.auth ? BENCH_AUTHORIZATION : undefined;
+  return { name: target, launch: launcher(target, options), ...(authorization ? { authorization } : {}) };
 }
 
 async function main(): Promise<void> {
@@ -138,31 +69,33 @@ async function main(): Promise<void> {
     ...pushDuringGcRows(p),
     ...proxyRows(p),
   ];
-  const rows = selectRows(options, all);
-  if (rows.length === 0) {
+  const rows = options.mainTable ? selectRows(options, all) : [];
+  if (rows.length === 0 && !options.stack) {
     process.stderr.write(`--only matched no row; rows are:\n${all.map((r) => `  ${r.id} ${r.title}\n`).join('')}`);
     process.exit(2);
   }
-  rows.push(rssRow);
+  if (rows.length > 0) rows.push(rssRow);
   const info = machineInfo(join(repoRoot, 'package.json'));
   const scratch = await mkdtemp(join(tmpdir(), 'berth-bench-'));
   const stopOnSignal = (signal: NodeJS.Signals): void => {
     log(`${signal}: stopping`);
-    const stopping = Promise.all([running?.stop(), runningCtx?.stopRegistries()]);
+    const stopping = stopRunning().finally(() => stopStackServices());
     void stopping.finally(() => rm(scratch, { recursive: true, force: true })).finally(() => process.exit(130));
   };
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
 
   const results: Results = { rows, outcomes: new Map() };
+  let stack: StackResults | undefined;
   try {
-    for (const target of options.targets) {
-      results.outcomes.set(target, await runTarget(target, rows, options, scratch));
+    for (const target of rows.length > 0 ? options.targets : []) {
+      results.outcomes.set(target, await runTarget(targetRun(target, options), rows, p, scratch));
     }
+    if (options.stack) stack = await runStackSection(stackRows(all), options, scratch);
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
-  const table = renderTable(info, p, results);
+  const table = (rows.length > 0 ? renderTable(info, p, results) : '') + (stack ? renderStackTable(info, p, stack) : '');
   process.stdout.write(table);
   const out = join(repoRoot, 'bench', 'results', 'latest.md');
   await mkdir(dirname(out), { recursive: true });

@@ -22,17 +22,17 @@ export interface Results {
   outcomes: Map<Target, Map<string, Outcome>>;
 }
 
-function cell(text: string): string {
+export function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
 }
 
-function value(outcome: Outcome | undefined): string {
+export function value(outcome: Outcome | undefined): string {
   if (outcome === undefined) return 'not run';
   if (outcome.ok) return formatNumber(outcome.measurement.value);
   return 'notApplicable' in outcome ? 'n/a' : `error: ${outcome.error}`;
 }
 
-function note(outcome: Outcome | undefined): string {
+export function note(outcome: Outcome | undefined): string {
   if (outcome === undefined) return '';
   if (outcome.ok) return outcome.measurement.detail ?? '';
   return 'notApplicable' in outcome ? outcome.notApplicable : '';

@@ -12,8 +12,15 @@ import { startNginx } from './nginx.js';
 import { freePort, startBerth, type RegistryProcess, type StartOptions } from './registry-process.js';
 import { forgetStackCliEnv, openStackBacking, rememberStackCliEnv, STACK_INSTANCES, STACK_PROXY_ADDRESS } from './stack-mode.js';
 
-export async function startBerthStack(options: StartOptions): Promise<RegistryProcess> {
-  const backing = await openStackBacking('e2e');
+export interface StackStartOptions extends StartOptions {
+  /** Instances behind nginx (default STACK_INSTANCES); the bench compares 1 with 3. */
+  instances?: number;
+  /** Names the scratch database and bucket, so a leftover one says who made it. */
+  label?: string;
+}
+
+export async function startBerthStack(options: StackStartOptions): Promise<RegistryProcess> {
+  const backing = await openStackBacking(options.label ?? 'e2e');
   const env: Record<string, string> = {
     ...backing.env,
     REGISTRY_HTTP_TRUSTEDPROXIES: STACK_PROXY_ADDRESS,
@@ -21,12 +28,12 @@ export async function startBerthStack(options: StartOptions): Promise<RegistryPr
     ...options.env,
   };
   let log = '';
-  const ports = await Promise.all(Array.from({ length: STACK_INSTANCES }, () => freePort()));
+  const ports = await Promise.all(Array.from({ length: options.instances ?? STACK_INSTANCES }, () => freePort()));
   const instances: RegistryProcess[] = [];
   const stopAll = () => Promise.all(instances.map((i) => i.stop()));
   try {
     // All at once, as a roll-out starts them: migrations and the admin's bootstrap race.
-    const started = await Promise.allSettled(ports.map((port) => startBerth({ auth: options.auth, port, env })));
+    const started = await Promise.allSettled(ports.map((port) => startBerth({ auth: options.auth, port, env, workers: options.workers })));
     for (const s of started) if (s.status === 'fulfilled') instances.push(s.value);
     const failed = started.find((s) => s.status === 'rejected');
     if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
