@@ -17,7 +17,7 @@ esac
 # checks this list against the CLI's command table.
 case "$1" in
   serve | config | settings | user | robot | project | policy | quota | usage | retention | token | \
-    audit | gc | rm | restore | migrate | import | export | version | help | -*)
+    audit | gc | rm | restore | migrate | import | export | notifications | webhook | version | help | -*)
     set -- berth "$@" ;;
   *)
     if [ "$#" -eq 0 ] || ! command -v "$1" >/dev/null 2>&1; then set -- berth "$@"; fi ;;
