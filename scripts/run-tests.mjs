@@ -30,6 +30,11 @@ const STACK_PASS_SKIP = new Map([
   ['dist/test/e2e/skopeo-s3.test.js', 'its own bucket'],
   ['dist/test/e2e/mirror-clients.test.js', 'starts its own Berth mirror and upstreams'],
   ['dist/test/e2e/proxy-clients.test.js', 'starts its own Berth proxy and upstreams'],
+  ['dist/test/e2e/connector-clients.test.js', 'starts its own Berth with connector ports'],
+  ['dist/test/e2e/notifications.test.js', 'starts its own Berth and Distribution beside one listener'],
+  ['dist/test/e2e/notifications-durability.test.js', 'starts, kills and restarts its own Berth'],
+  ['dist/test/e2e/webhooks.test.js', 'starts and restarts its own Berth'],
+  ['dist/test/e2e/container-image.test.js', 'builds and runs its own image'],
 ]);
 
 const filter = process.env.BERTH_TEST_FILTER;
