@@ -3,6 +3,7 @@
  * the time left); anywhere else (a log, a CI job) plain lines, one per phase and per tenth of
  * it, that stay readable when captured.
  */
+import { etaSuffix } from './progress-eta.js';
 import type { MigrateProgress } from '../compose/migrate/migrate-registry.js';
 import { formatBytes } from '../core/lifecycle/quota.js';
 import type { ProgressSink } from './gc-progress.js';
@@ -21,7 +22,7 @@ export function migrateProgress(sink: ProgressSink, now: () => number = Date.now
       : p.totalItems > 0 ? p.items / p.totalItems : 1;
     const clamped = Math.min(1, Math.max(0, fraction));
     const what = p.phase === 'blobs'
-      ? `${p.items}/${p.totalItems} blobs, ${formatBytes(p.bytes)} of ${formatBytes(p.totalBytes)}${eta(p, now() - started)}`
+      ? `${p.items}/${p.totalItems} blobs, ${formatBytes(p.bytes)} of ${formatBytes(p.totalBytes)}${etaSuffix(p, now() - started)}`
       : `${p.items}/${p.totalItems} rows${p.table === undefined ? '' : ` (${p.table})`}`;
     if (sink.isTTY === true) {
       const at = now();
@@ -45,15 +46,4 @@ export function migrateProgress(sink: ProgressSink, now: () => number = Date.now
       drawn = false;
     },
   };
-}
-
-/** Time left at the rate bytes moved in this run (skipped blobs would flatter it). */
-function eta(p: MigrateProgress, elapsedMs: number): string {
-  const left = p.totalBytes - p.bytes;
-  if (left <= 0 || p.moved === 0 || elapsedMs < 1000) return '';
-  const seconds = Math.ceil(left / (p.moved / (elapsedMs / 1000)));
-  const m = Math.floor(seconds / 60);
-  const h = Math.floor(m / 60);
-  const clock = h > 0 ? `${h}:${String(m % 60).padStart(2, '0')}:${String(seconds % 60).padStart(2, '0')}` : `${m}:${String(seconds % 60).padStart(2, '0')}`;
-  return `, ETA ${clock}`;
 }

@@ -3,6 +3,7 @@
  * terminal one redrawn line (a bar, repositories, tags, bytes and the time left); anywhere
  * else plain lines, one per tenth of the work, that stay readable when captured.
  */
+import { etaSuffix } from '../progress-eta.js';
 import { formatBytes } from '../../core/lifecycle/quota.js';
 import type { ProgressSink } from '../gc-progress.js';
 import type { ImportProgress } from './registry2-import.js';
@@ -20,7 +21,7 @@ export function importProgress(sink: ProgressSink, now: () => number = Date.now)
     const clamped = done ? 1 : Math.min(0.99, Math.max(0, fraction));
     const what =
       `${p.repositories}/${p.totalRepositories} repositories, ${p.tags}/${p.totalTags} tags, ` +
-      `${formatBytes(p.bytes)} of ${formatBytes(p.totalBytes)}${eta(p, now() - started)}`;
+      `${formatBytes(p.bytes)} of ${formatBytes(p.totalBytes)}${etaSuffix(p, now() - started)}`;
     if (sink.isTTY === true) {
       const at = now();
       if (at - lastDraw < 100 && !done) return;
@@ -42,15 +43,4 @@ export function importProgress(sink: ProgressSink, now: () => number = Date.now)
       drawn = false;
     },
   };
-}
-
-/** Time left at the rate of the bytes stored in this run (blobs already there would flatter it). */
-function eta(p: ImportProgress, elapsedMs: number): string {
-  const left = p.totalBytes - p.bytes;
-  if (left <= 0 || p.moved === 0 || elapsedMs < 1000) return '';
-  const seconds = Math.ceil(left / (p.moved / (elapsedMs / 1000)));
-  const m = Math.floor(seconds / 60);
-  const h = Math.floor(m / 60);
-  const clock = h > 0 ? `${h}:${String(m % 60).padStart(2, '0')}:${String(seconds % 60).padStart(2, '0')}` : `${m}:${String(seconds % 60).padStart(2, '0')}`;
-  return `, ETA ${clock}`;
 }
