@@ -21,39 +21,7 @@ import type { Registry2Tree } from '../ports/registry2-tree.js';
 import type { Registry } from '../core/registry/registry.js';
 import type { BerthConfig } from '../config/config.js';
 import { runImportOci } from './import-oci-command.js';
-
-export const IMPORT_USAGE = `Usage: berth import registry2 DIR [--copy] [--json] [--config FILE]
-       berth import registry2 s3://BUCKET[/ROOTDIRECTORY] [--s3-endpoint URL] [--s3-region R] [--json]
-       berth import oci DIR|FILE.tar --to REPOSITORY [--json] [--config FILE]
-
-Imports a registry:2 (Distribution) filesystem storage root: DIR is the directory registry:2
-had as rootdirectory (mounted at /var/lib/registry), the one holding docker/registry/v2/. Every
-repository, every manifest (tagged or not: untagged ones stay pullable by digest) and every tag
-as its current/link names it; a tag registry:2 deleted stays deleted. Every blob is verified by
-its digest. Blobs are hard-linked into the blob store when both are on one filesystem (their
-write permission bits are removed, so neither side can change the shared bytes in place), copied
-otherwise or with --copy. Works while berth serve runs on the same data. Run it again after an
-interruption: what is already imported is skipped. Unfinished uploads are not imported.
-
-From S3: the bucket and rootdirectory of registry:2's storage.s3; --s3-endpoint is its
-regionendpoint (for S3-compatible servers; path-style requests). Keys are read from
-AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or the AWS SDK's other usual places). Blobs are
-copied (and verified) from the bucket.
-
-With auth: builtin, a repository's first name component becomes a private project when it is
-not one yet (team/app lands in project team), as a first push would create it.
-
-berth import oci reads an OCI image layout (a directory, or a tar of one, as berth export,
-skopeo copy ... oci:DIR:TAG or oci-archive: write) into REPOSITORY: every index.json entry with
-what it reaches, tagged by its org.opencontainers.image.ref.name (the part after the last ':').
-Symbolic links in the layout and tar entries outside it are refused; index.json may be at most
-4 MiB. Blobs are copied and verified.
-
-  --copy            registry2: copy blob bytes even when a hard link is possible
-  --s3-endpoint URL registry2 from s3://: the S3-compatible endpoint
-  --s3-region R     registry2 from s3://: the region (us-east-1)
-  --to REPOSITORY   oci: the repository to import into (required)
-  --json            print the summary as JSON`;
+import { IMPORT_USAGE } from './command-usage.js';
 
 export async function runImport(args: string[]): Promise<number> {
   const [kind, ...rest] = args;
@@ -67,7 +35,7 @@ export async function runImport(args: string[]): Promise<number> {
     const source = positionals[0]!;
     const endpoint = typeof values['s3-endpoint'] === 'string' ? values['s3-endpoint'] : undefined;
     const region = typeof values['s3-region'] === 'string' ? values['s3-region'] : undefined;
-    const tree = openS3Registry2Tree(source, { endpoint, region }) ?? new FilesystemRegistry2Tree(source);
+    const tree = (await openS3Registry2Tree(source, { endpoint, region })) ?? new FilesystemRegistry2Tree(source);
     if ((endpoint !== undefined || region !== undefined) && tree instanceof FilesystemRegistry2Tree) {
       throw new LifecycleUsageError('--s3-endpoint and --s3-region go with an s3://BUCKET source');
     }

@@ -75,7 +75,7 @@ export async function composeAdmin(config: BerthConfig, onAuditError: (error: un
     // A running server sees the change within seconds (compose-webhooks.ts re-reads them).
     webhooks: webhookAdminDeps(config, stores.shared.webhooks, stores.shared.outbox),
   };
-  const blobs = createBlobStore(config);
+  const blobs = await createBlobStore(config);
   const deleteEnabled = config.storage.delete.enabled;
   const restoreWindowMs = config.lifecycle.restoreWindowSeconds * 1000;
   // With the policies, so a delete by reference obeys the write policy as it does on /v2.

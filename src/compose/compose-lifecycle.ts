@@ -23,7 +23,7 @@ export interface ComposedLifecycle {
 
 /** `checkpoint`: for tests that hold a real `berth gc` process at a step (core/checkpoint.ts). */
 export async function composeLifecycle(config: BerthConfig, options: { checkpoint?: Checkpoint } = {}): Promise<ComposedLifecycle> {
-  const blobs = createBlobStore(config);
+  const blobs = await createBlobStore(config);
   const stores = await openMetadataDatabase(config, { synchronous: 'normal' });
   try {
     await stores.metadata.migrate();

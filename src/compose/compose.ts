@@ -8,7 +8,6 @@ import type { WebhookAdminDeps } from '../core/webhooks/webhook-admin.js';
 import type { Logger } from 'pino';
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { blobStoreIsShared, openBlobStore } from './blob-store.js';
-import { WasmResumableHashes } from '../adapters/crypto/wasm-resumable-hashes.js';
 import { BcryptPasswordHasher } from '../adapters/crypto/bcrypt-password-hasher.js';
 import { InitialPasswordFile } from '../adapters/crypto/initial-password-file.js';
 import { loadTrustedKeys } from '../adapters/crypto/trusted-keys.js';
@@ -180,8 +179,9 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
     metadata,
     deleteEnabled: config.storage.delete.enabled,
     redirectBlobs: !config.storage.redirect.disable,
-    // Uploads move between instances only when they share the blob store.
-    resumableHashes: othersShareBlobs ? new WasmResumableHashes() : undefined,
+    // Uploads move between instances only when they share the blob store; hash-wasm (~10 MB
+    // resident) is imported only then.
+    resumableHashes: othersShareBlobs ? new (await import('../adapters/crypto/wasm-resumable-hashes.js')).WasmResumableHashes() : undefined,
     // ... and so are their locks, when the database is shared too.
     sessionLocks: othersShareBlobs && othersShareState ? stores.shared.uploadLocks : undefined,
     maxManifestBytes: DEFAULT_MAX_MANIFEST_BYTES,

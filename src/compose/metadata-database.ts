@@ -6,8 +6,10 @@
  * For PostgreSQL the first connection is made here, before migrations, so an unreachable server
  * or a refused login ends start-up with one line naming the server (never the password) and what
  * to check, rather than a migration failure with a stack.
+ *
+ * The PostgreSQL adapter (and node-postgres under it, ~15 MB resident) is imported only when a
+ * database.url asks for it; the embedded default never loads it.
  */
-import { openPostgres } from '../adapters/metadata/postgres-database.js';
 import { openSqlite, type SqliteStores } from '../adapters/metadata/sqlite-database.js';
 import type { BerthConfig } from '../config/config.js';
 import { InvalidInputError } from '../core/errors.js';
@@ -23,6 +25,7 @@ export interface OpenOptions {
 export async function openMetadataDatabase(config: BerthConfig, options: OpenOptions = {}): Promise<MetadataStores> {
   const { url } = config.database;
   if (url === undefined) return openSqlite({ path: config.metadata.sqlite.path, synchronous: options.synchronous, now: options.now });
+  const { openPostgres } = await import('../adapters/metadata/postgres-database.js');
   const stores = openPostgres({
     url,
     poolSize: config.database.poolSize,
