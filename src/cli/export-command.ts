@@ -6,16 +6,7 @@ import { formatBytes } from '../core/lifecycle/quota.js';
 import { ExportRefusedError, exportLayout, type ExportRef } from './oci/oci-export.js';
 import { LifecycleUsageError, runLifecycleCommand } from './lifecycle-command.js';
 import { parseReference } from './restore.js';
-
-export const EXPORT_USAGE = `Usage: berth export REPOSITORY[:TAG]... --to DIR|FILE.tar [--config FILE]
-
-Writes the named tags (every tag of a REPOSITORY given without one) as an OCI image layout:
-a new or empty DIR, or a new FILE.tar. Each tag is an index.json entry named by the
-org.opencontainers.image.ref.name annotation: the tag itself when every reference is in one
-repository (skopeo copy oci:DIR:TAG ...), REPOSITORY:TAG when several are exported together.
-Blobs shared by several images are written once. Referrers (signatures, SBOMs) are not included.
-
-  --to DIR|FILE.tar   where to write the layout (required; a name ending in .tar is an archive)`;
+import { EXPORT_USAGE } from './command-usage.js';
 
 export async function runExport(args: string[]): Promise<number> {
   return runLifecycleCommand(EXPORT_USAGE, args, { to: { type: 'string' } }, async ({ registry }, { values, positionals }) => {

@@ -12,27 +12,7 @@ import { describeInterruption, type GcReport } from '../core/lifecycle/gc-report
 import { progressReporter } from './gc-progress.js';
 import { formatBytes } from '../core/lifecycle/quota.js';
 import { LifecycleUsageError, runLifecycleCommand } from './lifecycle-command.js';
-
-export const GC_USAGE = `Usage: berth gc [--dry-run] [--now [--yes]] [--grace DURATION] [--full] [--json] [--config FILE]
-
-Removes untagged manifests nothing needs, blobs no manifest references, and repositories
-deleted with \`berth rm\` once nothing in them lives, while the registry keeps serving.
-Deleted tags and repositories stay restorable (\`berth restore\`) for the restore window
-(lifecycle.restorewindow, 24h), and what became unreferenced waits for the grace period; the
-report says what was held back, why, and until when.
-
-  --dry-run         report what would be removed; remove nothing
-  --now             free it now: end the restore window of every deleted tag and repository
-                    (they can no longer be restored) and remove what was deleted without
-                    waiting for the grace period. Content a push may still be building on
-                    keeps the grace: blobs uploaded or linked, and manifests pushed untagged,
-                    within it that no manifest has referenced since and that lost nothing.
-                    Tagged content, and what tagged content references, never goes.
-                    Asks for confirmation on a terminal.
-  --yes             with --now: do not ask (required when stdin is not a terminal)
-  --grace DURATION  leave alone what is younger than this (default lifecycle.gc.grace, 1h)
-  --full            examine the whole registry, not only what deletes recorded (slower)
-  --json            print the report as JSON`;
+import { GC_USAGE } from './command-usage.js';
 
 /** `checkpoint`: only for tests that hold this command at a step (test/lifecycle/support). */
 export async function runGc(args: string[], hooks: { checkpoint?: Checkpoint } = {}): Promise<number> {

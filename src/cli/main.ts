@@ -3,7 +3,7 @@
  * The `berth` command. Thin by design: it parses arguments and calls the same composition and
  * use cases the HTTP edge uses.
  */
-import { ConfigError } from '../config/load-config.js';
+import { ConfigError } from '../config/config-error.js';
 import { RegistryError } from '../core/errors.js';
 import { UsageError, wantsHelp } from './commands/cli-args.js';
 import { commandList, findCommand } from './command-table.js';

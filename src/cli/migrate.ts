@@ -8,26 +8,7 @@ import { ConfigError, loadConfig } from '../config/load-config.js';
 import { formatBytes } from '../core/lifecycle/quota.js';
 import { parse, UsageError } from './commands/cli-args.js';
 import { migrateProgress } from './migrate-progress.js';
-
-export const MIGRATE_USAGE = `Usage: berth migrate --to CONFIG [--online] [--json] [--config FILE]
-
-Copies this registry (the data berth serve would use with --config FILE and the REGISTRY_* /
-BERTH_* environment) into the one CONFIG describes, typically from the embedded SQLite file and
-blob tree into PostgreSQL (database.url) and S3 (storage.s3). CONFIG is read as written, without
-the environment. First every blob, each verified by its digest on the way; then, in one
-transaction, all metadata: users, projects, members, robots, tokens, browser sessions,
-policies, quotas, retention rules, repositories, manifests, tags, deleted tags, usage, audit
-log, settings, descriptions and stars. Unfinished uploads are not copied (clients push again).
-The token signing key is copied too when CONFIG's data directory has none, so tokens stay valid.
-
-Run it again after an interruption (Ctrl-C, kill, a lost connection): blobs already copied and
-verified are skipped, and the metadata is imported again as a whole. Re-running a finished
-migration moves nothing new. A destination that holds another registry is refused.
-
-  --to CONFIG   the destination's config file (required)
-  --online      copy while a Berth serves this registry (refused otherwise); then stop it and
-                run again without --online: that final pass moves only what changed
-  --json        print the summary as JSON`;
+import { MIGRATE_USAGE } from './command-usage.js';
 
 export async function runMigrate(args: string[]): Promise<number> {
   const { values } = parse(args, { to: { type: 'string' }, online: { type: 'boolean' }, json: { type: 'boolean' } }, MIGRATE_USAGE, { min: 0, max: 0 });

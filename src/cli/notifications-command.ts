@@ -6,15 +6,7 @@
 import { openMetadataDatabase } from '../compose/metadata-database.js';
 import { loadConfig } from '../config/load-config.js';
 import { parse, UsageError } from './commands/cli-args.js';
-
-export const NOTIFICATIONS_USAGE = `Usage: berth notifications [--limit N] [--json] [--config FILE]
-
-Shows each notification endpoint (notifications.endpoints) with the events waiting for it and
-its latest deliveries: when, HTTP status (0: no answer), latency, which attempt, and why an
-attempt failed. The log keeps notifications.queue.logretention (7 days).
-
-  --limit N   deliveries shown per endpoint (default 10, at most 1000)
-  --json      print JSON`;
+import { NOTIFICATIONS_USAGE } from './command-usage.js';
 
 export async function runNotifications(args: string[]): Promise<number> {
   const { values } = parse(args, { limit: { type: 'string' }, json: { type: 'boolean' } }, NOTIFICATIONS_USAGE, { min: 0, max: 0 });

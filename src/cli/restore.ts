@@ -5,17 +5,7 @@
  * digest is final (as a /v2 DELETE by digest is). Space comes back at the next collection.
  */
 import { LifecycleUsageError, runLifecycleCommand } from './lifecycle-command.js';
-
-export const RM_USAGE = `Usage: berth rm REPOSITORY[:TAG|@DIGEST] [--config FILE]
-
-  REPOSITORY         delete every tag (each restorable); the collector removes the rest
-  REPOSITORY:TAG     delete one tag (restorable with \`berth restore\`)
-  REPOSITORY@DIGEST  delete a manifest and its tags (final)`;
-
-export const RESTORE_USAGE = `Usage: berth restore REPOSITORY:TAG [--config FILE]
-       berth restore --list REPOSITORY [--config FILE]
-
-Puts a deleted tag back on the manifest it named, within lifecycle.restorewindow.`;
+import { RM_USAGE, RESTORE_USAGE } from './command-usage.js';
 
 export interface ParsedReference {
   repository: string;

@@ -6,16 +6,7 @@ import { parseLifetime } from '../../core/access/lifetime.js';
 import { parse, UsageError } from './cli-args.js';
 import { print, table, time } from './cli-output.js';
 import { withAdmin } from './admin-session.js';
-
-export const auditUsage = `Usage:
-  berth audit [--actor A] [--action X] [--repository R] [--since ISO] [--until ISO]
-              [--limit N] [--json]
-        show audit events, newest first (100 unless --limit); --json prints JSON lines,
-        every matching event unless --limit is given. "failure ×12" is one event standing
-        for 12 equal failed or refused attempts (counted per 10 minutes)
-  berth audit prune [--older-than 90d]
-        delete events older than the duration (default: auth.builtin.auditretention)
-Every command takes --config FILE, as berth serve does.`;
+import { auditUsage } from './manage-usage.js';
 
 const filterOptions = {
   actor: { type: 'string' },

@@ -1,32 +1,37 @@
 /**
  * Dispatches `berth settings|user|robot|project|policy|quota|usage|retention|token|audit|webhook …` and maps outcomes to exit codes:
  * 0 done, 1 refused or failed (the registry's own message), 2 the command line was wrong.
+ * A command's module is imported when it runs, not when the table is read (see manage-usage.ts).
  */
 import { RegistryError } from '../../core/errors.js';
-import { auditCommand, auditUsage } from './audit-command.js';
-import { policyCommand, policyUsage } from './policy-command.js';
-import { projectCommand, projectUsage } from './project-command.js';
-import { quotaCommand, quotaUsage } from './quota-command.js';
-import { retentionCommand, retentionUsage } from './retention-command.js';
-import { settingsCommand, settingsUsage } from './settings-command.js';
-import { robotCommand, robotUsage } from './robot-command.js';
-import { tokenCommand, tokenUsage } from './token-command.js';
-import { usageCommand, usageUsage } from './usage-command.js';
-import { userCommand, userUsage } from './user-command.js';
-import { webhookCommand, webhookUsage } from './webhook-command.js';
+import {
+  auditUsage,
+  policyUsage,
+  projectUsage,
+  quotaUsage,
+  retentionUsage,
+  robotUsage,
+  settingsUsage,
+  tokenUsage,
+  usageUsage,
+  userUsage,
+  webhookUsage,
+} from './manage-usage.js';
 
-const commands: Readonly<Record<string, { run: (args: string[]) => Promise<void>; usage: string }>> = {
-  settings: { run: settingsCommand, usage: settingsUsage },
-  user: { run: userCommand, usage: userUsage },
-  robot: { run: robotCommand, usage: robotUsage },
-  project: { run: projectCommand, usage: projectUsage },
-  policy: { run: policyCommand, usage: policyUsage },
-  quota: { run: quotaCommand, usage: quotaUsage },
-  usage: { run: usageCommand, usage: usageUsage },
-  retention: { run: retentionCommand, usage: retentionUsage },
-  token: { run: tokenCommand, usage: tokenUsage },
-  audit: { run: auditCommand, usage: auditUsage },
-  webhook: { run: webhookCommand, usage: webhookUsage },
+type Run = (args: string[]) => Promise<void>;
+
+const commands: Readonly<Record<string, { load: () => Promise<Run>; usage: string }>> = {
+  settings: { load: async () => (await import('./settings-command.js')).settingsCommand, usage: settingsUsage },
+  user: { load: async () => (await import('./user-command.js')).userCommand, usage: userUsage },
+  robot: { load: async () => (await import('./robot-command.js')).robotCommand, usage: robotUsage },
+  project: { load: async () => (await import('./project-command.js')).projectCommand, usage: projectUsage },
+  policy: { load: async () => (await import('./policy-command.js')).policyCommand, usage: policyUsage },
+  quota: { load: async () => (await import('./quota-command.js')).quotaCommand, usage: quotaUsage },
+  usage: { load: async () => (await import('./usage-command.js')).usageCommand, usage: usageUsage },
+  retention: { load: async () => (await import('./retention-command.js')).retentionCommand, usage: retentionUsage },
+  token: { load: async () => (await import('./token-command.js')).tokenCommand, usage: tokenUsage },
+  audit: { load: async () => (await import('./audit-command.js')).auditCommand, usage: auditUsage },
+  webhook: { load: async () => (await import('./webhook-command.js')).webhookCommand, usage: webhookUsage },
 };
 
 export function manageUsage(name: string): string {
@@ -37,9 +42,9 @@ export function manageUsage(name: string): string {
 
 /** Runs one; main has already answered --help. UsageErrors reach main, which prints them. */
 export async function runManageCommand(name: string, args: string[]): Promise<number> {
-  const command = commands[name]!;
+  const run = await commands[name]!.load();
   try {
-    await command.run(args);
+    await run(args);
     return 0;
   } catch (error) {
     if (error instanceof RegistryError) {

@@ -4,18 +4,7 @@ import { withAdmin } from './admin-session.js';
 import { parse, UsageError } from './cli-args.js';
 import { print } from './cli-output.js';
 import { describePolicy, projectArgument } from './storage-output.js';
-
-export const policyUsage = `Usage:
-  berth policy set PROJECT [--write allow-redeploy|disallow-redeploy|read-only]
-                           [--immutable 'v*,release-*']
-                                                    change what pushes and deletes may do in
-                                                    PROJECT; an option left out keeps its value
-                                                    (--immutable '' clears the patterns)
-  berth policy show PROJECT                         show the project's policy: write policy,
-                                                    immutable tags, quota and retention rules
-Patterns are globs over tag names: * any run of characters, ? exactly one.
-Quotas are set with berth quota, retention rules with berth retention.
-Every command takes --config FILE, as berth serve does.`;
+import { policyUsage } from './manage-usage.js';
 
 export async function policyCommand(args: string[]): Promise<void> {
   const [sub, ...rest] = args;

@@ -5,31 +5,7 @@ import type { ProxyInput } from '../../core/mirror/proxy-settings.js';
 import { parse, readSecretFromStdin, UsageError } from './cli-args.js';
 import { print, table, time } from './cli-output.js';
 import { withAdmin } from './admin-session.js';
-
-export const projectUsage = `Usage:
-  berth project add NAME [--public]                 create a project (private unless --public)
-  berth project create NAME [--public] [--proxy URL [--username U --password-stdin]
-                       [--ttl 24h] [--ca PEM-FILE] [--skip-verify] [--no-check]]
-                                                    create a project; with --proxy, a pull-through
-                                                    cache of that registry (pinged first unless
-                                                    --no-check), e.g. --proxy https://registry-1.docker.io
-  berth project create NAME --group M1,M2 [--push-to M1] [--public]
-                                                    a group: NAME/x/y pulls x/y from each member
-                                                    in order; pushes go to the --push-to member
-  berth project group NAME [--members M1,M2] [--push-to M | --no-push-to]
-                                                    change a group's members or push member
-  berth project mirror NAME HOST|none               serve pulls of names that are no project here
-                                                    (docker.io's registry-mirrors) and ?ns=HOST
-  berth project proxy NAME [--url URL] [--username U] [--password-stdin] [--no-password]
-                       [--ttl 1h] [--ca PEM-FILE] [--no-ca] [--skip-verify true|false] [--no-check]
-                                                    change a proxy project's upstream
-  berth project list                                list projects
-  berth project visibility NAME public|private      change who may pull
-  berth project member add PROJECT USER ROLE        add or change a member (admin, maintainer,
-                                                    developer, guest)
-  berth project member rm PROJECT USER              remove a member
-  berth project member list PROJECT                 list members
-Every command takes --config FILE, as berth serve does.`;
+import { projectUsage } from './manage-usage.js';
 
 export async function projectCommand(args: string[]): Promise<void> {
   const [sub, ...rest] = args;

@@ -5,15 +5,7 @@ import { withAdmin } from './admin-session.js';
 import { parse, UsageError } from './cli-args.js';
 import { print } from './cli-output.js';
 import { percentUsed, projectArgument, quotaText } from './storage-output.js';
-
-export const quotaUsage = `Usage:
-  berth quota set PROJECT SIZE|none                 limit what PROJECT may hold, e.g. 10GiB,
-                                                    500MiB, 2048 (bytes); none removes the limit
-  berth quota show PROJECT                          show the quota and what the project uses
-Sizes are binary: K, M, G, T (with or without iB/B) are powers of 1024. Usage counts each
-blob once per project however many repositories share it, plus the manifests. A push that
-would take the project past its quota is refused; what is already stored stays.
-Every command takes --config FILE, as berth serve does.`;
+import { quotaUsage } from './manage-usage.js';
 
 export async function quotaCommand(args: string[]): Promise<void> {
   const [sub, ...rest] = args;

@@ -6,23 +6,7 @@ import { withAdmin } from './admin-session.js';
 import { parse, UsageError } from './cli-args.js';
 import { print, table } from './cli-output.js';
 import { projectArgument, rulesText } from './storage-output.js';
-
-export const retentionUsage = `Usage:
-  berth retention set PROJECT RULE...               replace the project's rules with these
-  berth retention set PROJECT --clear               remove every rule
-  berth retention show PROJECT                      list the rules, in order
-  berth retention run PROJECT [--dry-run] [--json]  apply the rules now, listing what each
-                                                    removes; --dry-run removes nothing and
-                                                    lists exactly what a run would remove
-Rules (each optionally followed by @REPOSITORY-GLOB, e.g. keep-newest=5@team/ci-*):
-  keep-newest=N             remove tags beyond the N most recently pushed
-  keep-matching=GLOB        protect matching tags from every other rule (quote it: 'v*')
-  untagged-older-than=DAYS  remove untagged manifests created more than DAYS ago
-  not-pulled-for=DAYS       remove tags neither pulled nor pushed for DAYS
-Tags matching the project's immutable patterns are never removed. A removed tag can be
-brought back with berth restore REPO:TAG within the restore window; an untagged manifest
-removed by retention cannot. Pull times reach the database up to 10 s after the pull.
-Every command takes --config FILE, as berth serve does.`;
+import { retentionUsage } from './manage-usage.js';
 
 export async function retentionCommand(args: string[]): Promise<void> {
   const [sub, ...rest] = args;

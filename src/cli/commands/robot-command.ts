@@ -3,13 +3,7 @@ import { expiryFrom } from '../../core/access/lifetime.js';
 import { parse, UsageError } from './cli-args.js';
 import { print, printSecret, table, time } from './cli-output.js';
 import { withAdmin } from './admin-session.js';
-
-export const robotUsage = `Usage:
-  berth robot add PROJECT NAME --actions pull[,push][,delete] [--expires 30d]
-                                       create robot$PROJECT+NAME; its secret is shown once
-  berth robot rm FULLNAME              delete a robot account (e.g. 'robot$team+ci')
-  berth robot list [PROJECT]           list robot accounts (of one project)
-Every command takes --config FILE, as berth serve does.`;
+import { robotUsage } from './manage-usage.js';
 
 export async function robotCommand(args: string[]): Promise<void> {
   const [sub, ...rest] = args;

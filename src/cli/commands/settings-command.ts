@@ -5,20 +5,7 @@ import { RegistryError } from '../../core/errors.js';
 import { parse, UsageError } from './cli-args.js';
 import { print, table, time } from './cli-output.js';
 import { withAdmin, type Session } from './admin-session.js';
-
-const keyWidth = Math.max(...SETTINGS.map((s) => s.key.length)) + 2;
-
-export const settingsUsage = `Usage:
-  berth settings show [--json]      each setting: the value in force and where it comes from
-  berth settings set KEY true|false store a value; it wins over the config file and a running
-                                    server applies it within a few seconds
-  berth settings reset KEY          forget the stored value: the config applies again
-Settings:
-${SETTINGS.map((s) => `  ${s.key.padEnd(keyWidth)}${s.description}`).join('\n')}
-A value set here or through the API (PATCH /api/v1/settings) is kept in the database and wins
-over the config file and REGISTRY_* environment until it is reset; a setting never set follows
-the config. They apply with auth: builtin. Changes are audited (settings.set, settings.reset).
-Every command takes --config FILE, as berth serve does.`;
+import { settingsUsage } from './manage-usage.js';
 
 export async function settingsCommand(args: string[]): Promise<void> {
   const [sub, ...rest] = args;

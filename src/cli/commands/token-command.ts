@@ -6,17 +6,7 @@ import { expiryFrom } from '../../core/access/lifetime.js';
 import { parse, UsageError } from './cli-args.js';
 import { print, printSecret, table, time } from './cli-output.js';
 import { withAdmin } from './admin-session.js';
-
-export const tokenUsage = `Usage:
-  berth token add USER NAME [--expires 90d]   create a token for USER; it is shown once
-  berth token list USER                       list USER's tokens
-  berth token rm ID                           revoke a token (and the refresh tokens made with it)
-  berth token refresh-list ACCOUNT            list the refresh tokens (docker login sessions) of a
-                                              user or robot (robot$PROJECT+NAME), revoked ones too
-  berth token refresh-rm ID                   revoke one refresh token: that login must sign in again
-Refresh tokens also end when the password, token or robot secret they were obtained with
-changes or is revoked, and when the account is disabled or deleted.
-Every command takes --config FILE, as berth serve does.`;
+import { tokenUsage } from './manage-usage.js';
 
 export async function tokenCommand(args: string[]): Promise<void> {
   const [sub, ...rest] = args;

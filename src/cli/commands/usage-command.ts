@@ -4,16 +4,7 @@ import { withAdmin } from './admin-session.js';
 import { parse } from './cli-args.js';
 import { print, table } from './cli-output.js';
 import { percentUsed, projectArgument } from './storage-output.js';
-
-export const usageUsage = `Usage:
-  berth usage [--json]                              every project holding content or with a
-                                                    quota: used, quota, % used, manifests, blobs
-  berth usage PROJECT [--json]                      the project's total and each repository's
-Sizes count each blob once per project (repositories sharing a layer share its bytes) plus
-the manifests; a repository's figure counts what it references, so repositories can add up
-to more than their project. Deleted tags hold their content until the restore window ends
-and a collection runs. --json prints the numbers in bytes, for scripts.
-Every command takes --config FILE, as berth serve does.`;
+import { usageUsage } from './manage-usage.js';
 
 export async function usageCommand(args: string[]): Promise<void> {
   const { values, positionals } = parse(args, { json: { type: 'boolean' } }, usageUsage, { min: 0, max: 1 });

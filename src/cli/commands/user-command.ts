@@ -2,18 +2,7 @@
 import { parse, readSecretFromStdin, UsageError } from './cli-args.js';
 import { print, printSecret, table, time } from './cli-output.js';
 import { withAdmin } from './admin-session.js';
-
-export const userUsage = `Usage:
-  berth user add NAME [--admin] [--password-stdin]
-                                  create a user; the password is read from stdin with
-                                  --password-stdin, else generated and shown once
-  berth user passwd NAME [--password-stdin]
-                                  set a new password (generated and shown once unless given)
-  berth user rm NAME              delete a user, their memberships and tokens
-  berth user list                 list users
-  berth user disable NAME         stop a user's access (tokens included) until enabled
-  berth user enable NAME
-Every command takes --config FILE, as berth serve does.`;
+import { userUsage } from './manage-usage.js';
 
 export async function userCommand(args: string[]): Promise<void> {
   const [sub, ...rest] = args;

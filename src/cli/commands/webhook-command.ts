@@ -1,21 +1,10 @@
 /** `berth webhook add|list|rm|deliveries`: a project's webhooks, as /api/v1/projects/{p}/webhooks. */
 import { readFile } from 'node:fs/promises';
-import { WEBHOOK_EVENT_TYPES } from '../../core/webhooks/webhook-event.js';
 import type { WebhookAdmin } from '../../core/webhooks/webhook-admin.js';
 import { withAdmin } from './admin-session.js';
 import { parse, UsageError } from './cli-args.js';
 import { print, printSecret, table } from './cli-output.js';
-
-export const webhookUsage = `Usage:
-  berth webhook add PROJECT URL [--events E1,E2] [--secret-file F]
-                                       send the project's events to URL, signed with the
-                                       secret in F (else one is generated and shown once)
-  berth webhook list PROJECT [--json]  the project's webhooks (never their secrets)
-  berth webhook rm PROJECT ID          remove a webhook and the events waiting for it
-  berth webhook deliveries PROJECT ID [--limit N] [--json]
-                                       events waiting, and the latest delivery attempts
-Events: ${WEBHOOK_EVENT_TYPES.join(', ')}; default all but PULL_ARTIFACT.
-Every command takes --config FILE, as berth serve does.`;
+import { webhookUsage } from './manage-usage.js';
 
 export async function webhookCommand(args: string[]): Promise<void> {
   const [sub, ...rest] = args;
