@@ -61,13 +61,18 @@ function totalsOf(row: { blobs: unknown; blob_bytes: unknown; manifests: unknown
 }
 
 /**
- * Counts a new manifest. With `quotaBytes`, refuses (MetadataQuotaExceededError, before
- * changing a counter; the caller's transaction then rolls back) when the bytes it adds — blobs
- * the project did not reference yet, plus its own body — would take the project past the quota.
+ * Counts a new manifest. With `quotaBytes`, refuses (MetadataQuotaExceededError; the caller's
+ * transaction then rolls back, counters included) when the bytes it adds — blobs the project
+ * did not reference yet, plus its own body — would take the project past the quota.
+ *
+ * The statement that locks the usage row also adds the manifest itself (its count and bytes are
+ * known before anything is read), and the blob totals change only when a blob is new to the
+ * project: a push whose blobs the project already holds (a re-tag, a rebuild on cached layers)
+ * writes the usage row once instead of locking it and writing it again.
  */
 export async function addManifestUsage(trx: Executor, change: ManifestUsageChange, quotaBytes: number | undefined): Promise<void> {
   const project = projectOf(change.repository);
-  const before = await lockProjectUsage(trx, project);
+  const after = await lockAddingManifest(trx, project, change.manifestBytes);
   const blobs = [...new Set(change.blobs)];
   const held = new Set<string>();
   for (const chunk of chunked(blobs, VALUE_CHUNK)) {
@@ -81,7 +86,7 @@ export async function addManifestUsage(trx: Executor, change: ManifestUsageChang
     for (const r of rows) freshBytes += Number(r.size);
   }
   if (quotaBytes !== undefined) {
-    const used = before.blobBytes + before.manifestBytes;
+    const used = after.blobBytes + after.manifestBytes - change.manifestBytes;
     const adding = freshBytes + change.manifestBytes;
     if (adding > 0 && used + adding > quotaBytes) {
       throw new MetadataQuotaExceededError(STORE_NAME, project, used, adding, quotaBytes);
@@ -101,12 +106,32 @@ export async function addManifestUsage(trx: Executor, change: ManifestUsageChang
       .values(chunk.map((digest) => ({ project, digest, refs: 1 })))
       .execute();
   }
-  await writeUsage(trx, project, {
-    blobs: before.blobs + fresh.length,
-    blobBytes: before.blobBytes + freshBytes,
-    manifests: before.manifests + 1,
-    manifestBytes: before.manifestBytes + change.manifestBytes,
-  });
+  if (fresh.length > 0) {
+    await trx
+      .updateTable('project_usage')
+      .set({
+        blobs: sql<number>`${sql.ref('blobs')} + ${fresh.length}`,
+        blob_bytes: sql<number>`${sql.ref('blob_bytes')} + ${freshBytes}`,
+      })
+      .where('project', '=', project)
+      .execute();
+  }
+}
+
+/** lockProjectUsage that also counts one manifest of `bytes`; the totals include it. */
+async function lockAddingManifest(trx: Executor, project: string, bytes: number): Promise<Totals> {
+  const row = await trx
+    .insertInto('project_usage')
+    .values({ project, blobs: 0, blob_bytes: 0, manifests: 1, manifest_bytes: bytes })
+    .onConflict((oc) =>
+      oc.column('project').doUpdateSet({
+        manifests: sql<number>`${sql.ref('project_usage.manifests')} + 1`,
+        manifest_bytes: sql<number>`${sql.ref('project_usage.manifest_bytes')} + ${bytes}`,
+      }),
+    )
+    .returning(['blobs', 'blob_bytes', 'manifests', 'manifest_bytes'])
+    .executeTakeFirstOrThrow();
+  return totalsOf(row);
 }
 
 /** Uncounts removed manifests; a blob leaves a project's usage with its last reference there. */
