@@ -38,7 +38,7 @@ export function compiledPerDialect<Dialect extends object, Executor extends Quer
   sample: Args,
 ): (executor: Executor, dialect: Dialect, ...args: Args) => Promise<QueryResult<Row>> {
   const byDialect = new WeakMap<Dialect, { compiled: CompiledQuery<Row>; slots: Array<number | { value: unknown }> }>();
-  return (executor, dialect, ...args) => {
+  return async (executor, dialect, ...args) => {
     let entry = byDialect.get(dialect);
     if (entry === undefined) {
       const compiled = build(executor, dialect, ...sample).compile();
@@ -74,7 +74,7 @@ export function compiledPerListLength<Dialect extends object, Executor extends Q
   sample: Rest,
 ): (executor: Executor, dialect: Dialect, values: readonly string[], ...rest: Rest) => Promise<QueryResult<Row>> {
   const byLength: Array<(executor: Executor, dialect: Dialect, ...args: unknown[]) => Promise<QueryResult<Row>>> = [];
-  return (executor, dialect, values, ...rest) => {
+  return async (executor, dialect, values, ...rest) => {
     const n = values.length;
     if (n > MAX_COMPILED_LIST) return executor.executeQuery<Row>(build(executor, dialect, values, ...rest).compile());
     byLength[n] ??= compiledPerDialect<Dialect, Executor, unknown[], Row>(
