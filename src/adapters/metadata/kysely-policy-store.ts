@@ -12,20 +12,24 @@ import {
   type RetentionRule,
   type WritePolicy,
 } from '../../ports/policy-store.js';
+import { preparedFirst } from './prepared-query.js';
 import type { Database } from './schema.js';
 
 export class KyselyPolicyStore implements PolicyStore {
   readonly #db: Kysely<Database>;
   readonly #now: () => Date;
+  // Every push and delete reads its project's policy: compiled once (see prepared-query.ts).
+  readonly #policyOf;
 
   constructor(db: Kysely<Database>, options: { now?: () => Date } = {}) {
     this.#db = db;
     this.#now = options.now ?? (() => new Date());
+    this.#policyOf = preparedFirst(db, (project: string) => db.selectFrom('project_policies').selectAll().where('project', '=', project), ['project']);
   }
 
   async get(project: string, options?: IoOptions): Promise<ProjectPolicy | undefined> {
     options?.signal?.throwIfAborted();
-    const row = await this.#db.selectFrom('project_policies').selectAll().where('project', '=', project).executeTakeFirst();
+    const row = await this.#policyOf(project);
     return row === undefined ? undefined : toPolicy(row);
   }
 

@@ -12,6 +12,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { CandidateKind, ManifestKey } from '../../ports/metadata-lifecycle.js';
 import type { MetadataDialect } from './migrations.js';
+import { compiledPerDialect } from './prepared-query.js';
 import type { Database } from './schema.js';
 
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -21,6 +22,16 @@ export interface LifecycleContext {
   readonly dialect: MetadataDialect;
   readonly now: () => Date;
 }
+
+// Every push runs it: compiled once per dialect (see prepared-query.ts).
+const insertRepositoryIfAbsent = compiledPerDialect(
+  (ex: Executor, _dialect: MetadataDialect, name: string, now: number) =>
+    ex
+      .insertInto('repositories')
+      .values({ name, created_at: now })
+      .onConflict((oc) => oc.column('name').doNothing()),
+  ['\0name', -101],
+);
 
 /** Pairs per IN list: two parameters each, well under both dialects' limits. */
 export const PAIR_CHUNK = 250;
@@ -148,11 +159,7 @@ export async function upsertLink(ex: Executor, repository: string, digest: strin
  */
 export async function ensureRepository(ex: Executor, dialect: MetadataDialect, name: string, now: number): Promise<void> {
   for (let attempt = 0; ; attempt++) {
-    await ex
-      .insertInto('repositories')
-      .values({ name, created_at: now })
-      .onConflict((oc) => oc.column('name').doNothing())
-      .execute();
+    await insertRepositoryIfAbsent(ex, dialect, name, now);
     if (dialect.name !== 'postgres') return;
     const held = await ex.selectFrom('repositories').select('name').where('name', '=', name).forKeyShare().executeTakeFirst();
     if (held !== undefined) return;

@@ -22,6 +22,7 @@ import {
 } from './lifecycle-sql.js';
 import { addManifestUsage, removeManifestUsage } from './usage-counters.js';
 import type { MetadataDialect } from './migrations.js';
+import { compiledPerDialect, compiledPerListLength } from './prepared-query.js';
 
 import { MAX_DESCRIPTION_LENGTH } from '../../ports/metadata-browse.js';
 
@@ -47,22 +48,20 @@ export async function writeManifest(
       ? await unrecordedBlobs(ctx, trx, refs.blobs)
       : await absentReferences(ctx, trx, repository, refs);
     if (absent.length > 0) throw new MetadataMissingReferencesError(STORE_NAME, absent);
-    const inserted = await trx
-      .insertInto('manifests')
-      .values({
-        repository,
-        digest,
-        media_type: record.mediaType,
-        artifact_type: record.artifactType ?? null,
-        subject: record.subject ?? null,
-        annotations: record.annotations === undefined ? null : JSON.stringify(record.annotations),
-        body: record.body,
-        size: record.body.length,
-        created_at: record.createdAt.getTime(),
-      })
-      .onConflict((oc) => oc.columns(['repository', 'digest']).doNothing())
-      .executeTakeFirst();
-    if ((inserted.numInsertedOrUpdatedRows ?? 0n) === 0n && !(await holdManifest(ctx, trx, repository, digest))) {
+    const inserted = await insertManifest(
+      trx,
+      ctx.dialect,
+      repository,
+      digest,
+      record.mediaType,
+      record.artifactType ?? null,
+      record.subject ?? null,
+      record.annotations === undefined ? null : JSON.stringify(record.annotations),
+      record.body,
+      record.body.length,
+      record.createdAt.getTime(),
+    );
+    if ((inserted.numAffectedRows ?? 0n) === 0n && !(await holdManifest(ctx, trx, repository, digest))) {
       // Deleted between the insert and the lock (PostgreSQL): the put is refused like one that
       // lost its blobs to the collector, and the client pushes again.
       throw new MetadataMissingReferencesError(STORE_NAME, [digest]);
@@ -77,17 +76,13 @@ export async function writeManifest(
     options.checkTag?.(previous);
     const candidates: CandidateRow[] = [];
     // Same digest means same bytes, hence the same references: a re-put has nothing to add.
-    if (inserted.numInsertedOrUpdatedRows !== undefined && inserted.numInsertedOrUpdatedRows > 0n) {
+    if ((inserted.numAffectedRows ?? 0n) > 0n) {
       // Counted only when this put inserted the row: on PostgreSQL a concurrent put of the same
       // digest waits on the insert and then inserts nothing, so it is never counted twice. A
       // quota refusal here rolls the whole put back.
-      await addManifestUsage(trx, { repository, blobs: refs.blobs, manifestBytes: record.body.length }, options.quotaBytes);
+      await addManifestUsage(trx, ctx.dialect, { repository, blobs: refs.blobs, manifestBytes: record.body.length }, options.quotaBytes);
       for (const blobs of chunked([...new Set(refs.blobs)], VALUE_CHUNK)) {
-        await trx
-          .insertInto('manifest_blob_refs')
-          .values(blobs.map((blob) => ({ repository, manifest: digest, blob })))
-          .onConflict((oc) => oc.doNothing())
-          .execute();
+        await insertBlobRefs(trx, ctx.dialect, blobs, repository, digest);
       }
       for (const children of chunked([...new Set(refs.manifests)], VALUE_CHUNK)) {
         await trx
@@ -135,18 +130,61 @@ async function holdTag(
   digest: string,
   now: number,
 ): Promise<{ previous: string | undefined; created: boolean }> {
-  const lockTag = () =>
-    forUpdate(ctx.dialect, trx.selectFrom('tags').select('digest').where('repository', '=', repository).where('name', '=', tag)).executeTakeFirst();
+  const lockTag = async () => (await selectTagForUpdate(trx, ctx.dialect, repository, tag)).rows[0];
   const existing = await lockTag();
   if (existing !== undefined) return { previous: existing.digest, created: false };
-  const created = await trx
-    .insertInto('tags')
-    .values({ repository, name: tag, digest, updated_at: now })
-    .onConflict((oc) => oc.columns(['repository', 'name']).doNothing())
-    .executeTakeFirst();
-  if ((created.numInsertedOrUpdatedRows ?? 0n) > 0n) return { previous: undefined, created: true };
+  const created = await insertTagIfAbsent(trx, ctx.dialect, repository, tag, digest, now);
+  if ((created.numAffectedRows ?? 0n) > 0n) return { previous: undefined, created: true };
   return { previous: (await lockTag())?.digest, created: false };
 }
+
+// The PUT's fixed-shape statements, compiled once (see prepared-query.ts); the sample values
+// only have to be distinct from each other and from the builders' own constants.
+const insertManifest = compiledPerDialect(
+  (
+    trx: Executor,
+    _dialect: MetadataDialect,
+    repository: string,
+    digest: string,
+    mediaType: string,
+    artifactType: string | null,
+    subject: string | null,
+    annotations: string | null,
+    body: Buffer,
+    size: number,
+    createdAt: number,
+  ) =>
+    trx
+      .insertInto('manifests')
+      .values({
+        repository,
+        digest,
+        media_type: mediaType,
+        artifact_type: artifactType,
+        subject,
+        annotations,
+        body,
+        size,
+        created_at: createdAt,
+      })
+      .onConflict((oc) => oc.columns(['repository', 'digest']).doNothing()),
+  ['\0repository', '\0digest', '\0media', '\0artifact', '\0subject', '\0annotations', Buffer.alloc(0), -101, -102],
+);
+
+const selectTagForUpdate = compiledPerDialect(
+  (trx: Executor, dialect: MetadataDialect, repository: string, tag: string) =>
+    forUpdate(dialect, trx.selectFrom('tags').select('digest').where('repository', '=', repository).where('name', '=', tag)),
+  ['\0repository', '\0tag'],
+);
+
+const insertTagIfAbsent = compiledPerDialect(
+  (trx: Executor, _dialect: MetadataDialect, repository: string, tag: string, digest: string, now: number) =>
+    trx
+      .insertInto('tags')
+      .values({ repository, name: tag, digest, updated_at: now })
+      .onConflict((oc) => oc.columns(['repository', 'name']).doNothing()),
+  ['\0repository', '\0tag', '\0digest', -101],
+);
 
 /** Points a tag this transaction holds at `digest`. */
 async function pointTag(trx: Executor, repository: string, tag: string, digest: string, now: number): Promise<void> {
@@ -182,10 +220,7 @@ async function holdManifest(ctx: LifecycleContext, trx: Executor, repository: st
 /** Referenced blobs not linked in the repository and child manifests not stored there. */
 async function absentReferences(ctx: LifecycleContext, trx: Executor, repository: string, refs: ManifestReferences): Promise<string[]> {
   const blobs = await missing(refs.blobs, async (chunk) => {
-    const rows = await forShare(
-      ctx.dialect,
-      trx.selectFrom('repository_blobs').select('digest').where('repository', '=', repository).where('digest', 'in', chunk),
-    ).execute();
+    const { rows } = await selectLinkedForShare(trx, ctx.dialect, chunk, repository);
     return rows.map((r) => r.digest);
   });
   const manifests = await missing(refs.manifests, async (chunk) => {
@@ -197,6 +232,21 @@ async function absentReferences(ctx: LifecycleContext, trx: Executor, repository
   });
   return [...blobs, ...manifests];
 }
+
+const selectLinkedForShare = compiledPerListLength(
+  (trx: Executor, dialect: MetadataDialect, digests: readonly string[], repository: string) =>
+    forShare(dialect, trx.selectFrom('repository_blobs').select('digest').where('repository', '=', repository).where('digest', 'in', digests)),
+  ['\0repository'],
+);
+
+const insertBlobRefs = compiledPerListLength(
+  (trx: Executor, _dialect: MetadataDialect, blobs: readonly string[], repository: string, manifest: string) =>
+    trx
+      .insertInto('manifest_blob_refs')
+      .values(blobs.map((blob) => ({ repository, manifest, blob })))
+      .onConflict((oc) => oc.doNothing()),
+  ['\0repository', '\0manifest'],
+);
 
 /**
  * A lazily referenced (proxy) manifest's blobs that are not recorded, or are being collected.

@@ -17,6 +17,7 @@ import { sql } from 'kysely';
 import { MetadataQuotaExceededError } from '../../ports/metadata-usage.js';
 import { projectOf } from '../../ports/project-name.js';
 import { chunked, STORE_NAME, VALUE_CHUNK, type Executor } from './lifecycle-sql.js';
+import { compiledPerDialect, compiledPerListLength } from './prepared-query.js';
 
 /** One manifest being added or removed: its repository, distinct blob references and size. */
 export interface ManifestUsageChange {
@@ -61,17 +62,27 @@ function totalsOf(row: { blobs: unknown; blob_bytes: unknown; manifests: unknown
 }
 
 /**
- * Counts a new manifest. With `quotaBytes`, refuses (MetadataQuotaExceededError, before
- * changing a counter; the caller's transaction then rolls back) when the bytes it adds — blobs
- * the project did not reference yet, plus its own body — would take the project past the quota.
+ * Counts a new manifest. With `quotaBytes`, refuses (MetadataQuotaExceededError; the caller's
+ * transaction then rolls back, counters included) when the bytes it adds — blobs the project
+ * did not reference yet, plus its own body — would take the project past the quota.
+ *
+ * The statement that locks the usage row also adds the manifest itself (its count and bytes are
+ * known before anything is read), and the blob totals change only when a blob is new to the
+ * project: a push whose blobs the project already holds (a re-tag, a rebuild on cached layers)
+ * writes the usage row once instead of locking it and writing it again.
  */
-export async function addManifestUsage(trx: Executor, change: ManifestUsageChange, quotaBytes: number | undefined): Promise<void> {
+export async function addManifestUsage(
+  trx: Executor,
+  dialect: object,
+  change: ManifestUsageChange,
+  quotaBytes: number | undefined,
+): Promise<void> {
   const project = projectOf(change.repository);
-  const before = await lockProjectUsage(trx, project);
+  const after = await lockAddingManifest(trx, dialect, project, change.manifestBytes);
   const blobs = [...new Set(change.blobs)];
   const held = new Set<string>();
   for (const chunk of chunked(blobs, VALUE_CHUNK)) {
-    const rows = await trx.selectFrom('project_blobs').select('digest').where('project', '=', project).where('digest', 'in', chunk).execute();
+    const { rows } = await selectHeldBlobs(trx, dialect, chunk, project);
     for (const r of rows) held.add(r.digest);
   }
   const fresh = blobs.filter((d) => !held.has(d));
@@ -81,33 +92,69 @@ export async function addManifestUsage(trx: Executor, change: ManifestUsageChang
     for (const r of rows) freshBytes += Number(r.size);
   }
   if (quotaBytes !== undefined) {
-    const used = before.blobBytes + before.manifestBytes;
+    const used = after.blobBytes + after.manifestBytes - change.manifestBytes;
     const adding = freshBytes + change.manifestBytes;
     if (adding > 0 && used + adding > quotaBytes) {
       throw new MetadataQuotaExceededError(STORE_NAME, project, used, adding, quotaBytes);
     }
   }
-  for (const chunk of chunked([...held], VALUE_CHUNK)) {
-    await trx
-      .updateTable('project_blobs')
-      .set({ refs: sql<number>`refs + 1` })
-      .where('project', '=', project)
-      .where('digest', 'in', chunk)
-      .execute();
-  }
+  for (const chunk of chunked([...held], VALUE_CHUNK)) await addBlobReference(trx, dialect, chunk, project);
   for (const chunk of chunked(fresh, VALUE_CHUNK)) {
     await trx
       .insertInto('project_blobs')
       .values(chunk.map((digest) => ({ project, digest, refs: 1 })))
       .execute();
   }
-  await writeUsage(trx, project, {
-    blobs: before.blobs + fresh.length,
-    blobBytes: before.blobBytes + freshBytes,
-    manifests: before.manifests + 1,
-    manifestBytes: before.manifestBytes + change.manifestBytes,
-  });
+  if (fresh.length > 0) {
+    await trx
+      .updateTable('project_usage')
+      .set({
+        blobs: sql<number>`${sql.ref('blobs')} + ${fresh.length}`,
+        blob_bytes: sql<number>`${sql.ref('blob_bytes')} + ${freshBytes}`,
+      })
+      .where('project', '=', project)
+      .execute();
+  }
 }
+
+/** lockProjectUsage that also counts one manifest of `bytes`; the totals include it. */
+async function lockAddingManifest(trx: Executor, dialect: object, project: string, bytes: number): Promise<Totals> {
+  const [row] = (await upsertAddingManifest(trx, dialect, project, bytes)).rows;
+  if (row === undefined) throw new Error(`project_usage: no row returned for ${project}`);
+  return totalsOf(row);
+}
+
+const selectHeldBlobs = compiledPerListLength(
+  (trx: Executor, _dialect: object, digests: readonly string[], project: string) =>
+    trx.selectFrom('project_blobs').select('digest').where('project', '=', project).where('digest', 'in', digests),
+  ['\0project'],
+);
+
+const addBlobReference = compiledPerListLength(
+  (trx: Executor, _dialect: object, digests: readonly string[], project: string) =>
+    trx
+      .updateTable('project_blobs')
+      .set({ refs: sql<number>`refs + 1` })
+      .where('project', '=', project)
+      .where('digest', 'in', digests),
+  ['\0project'],
+);
+
+// Compiled once per dialect (see prepared-query.ts); the sample's bytes differ from the 0 and 1.
+const upsertAddingManifest = compiledPerDialect(
+  (trx: Executor, _dialect: object, project: string, bytes: number) =>
+    trx
+      .insertInto('project_usage')
+      .values({ project, blobs: 0, blob_bytes: 0, manifests: 1, manifest_bytes: bytes })
+      .onConflict((oc) =>
+        oc.column('project').doUpdateSet({
+          manifests: sql<number>`${sql.ref('project_usage.manifests')} + 1`,
+          manifest_bytes: sql<number>`${sql.ref('project_usage.manifest_bytes')} + ${bytes}`,
+        }),
+      )
+      .returning(['blobs', 'blob_bytes', 'manifests', 'manifest_bytes']),
+  ['\0project', -101],
+);
 
 /** Uncounts removed manifests; a blob leaves a project's usage with its last reference there. */
 export async function removeManifestUsage(trx: Executor, changes: readonly ManifestUsageChange[]): Promise<void> {

@@ -19,7 +19,7 @@ import { checkManifestPush, checkTagDelete, checkWritable, immutablePatternOf, t
 import { quotaExceeded } from '../lifecycle/quota.js';
 import { parseManifest } from '../manifest/parse-manifest.js';
 import { assertName, assertReference, digestAlgorithm, isValidTag, looksLikeDigest } from '../reference/reference.js';
-import { DESCRIPTION_KEY, labelDescription } from './config-label.js';
+import { ConfigLabels, DESCRIPTION_KEY } from './config-label.js';
 import { digestOf } from './digest-hasher.js';
 import type { RegistryDeps } from './registry-deps.js';
 
@@ -31,7 +31,11 @@ export interface PutManifestResult {
 }
 
 export class ManifestService {
-  constructor(private readonly deps: RegistryDeps) {}
+  private readonly labels: ConfigLabels;
+
+  constructor(private readonly deps: RegistryDeps) {
+    this.labels = new ConfigLabels(deps.blobs);
+  }
 
   async put(repository: string, reference: string, body: Buffer, contentType: string | undefined): Promise<PutManifestResult> {
     assertName(repository);
@@ -73,7 +77,7 @@ export class ManifestService {
     // Only a tagged image push describes the repository, and the annotation wins over the label.
     const label =
       !byDigest && parsed.kind === 'image' && parsed.subject === undefined && parsed.annotations?.[DESCRIPTION_KEY] === undefined
-        ? await labelDescription(this.deps.blobs, body)
+        ? await this.labels.description(body)
         : undefined;
     await this.deps.checkpoint?.('manifest:parsed', [digest]);
     try {

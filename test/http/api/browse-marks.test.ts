@@ -34,6 +34,16 @@ const summary = async (who: Api, repo: string) => {
   return json<{ description: string; descriptionSource: string | null; stars: number; starred: boolean }>(reply);
 };
 
+test('descriptions: one config pushed under several tags and repositories describes each of them', async () => {
+  // The label is read from the blob store once and then remembered by the config's digest.
+  const rawConfig = Buffer.from(JSON.stringify({ os: 'linux', architecture: 'amd64', config: { Labels: { [DESCRIPTION]: 'Shared label' } } }));
+  for (const [repo, tag] of [['team/shared-a', 'v1'], ['team/shared-a', 'latest'], ['team/shared-b', 'v1'], ['pub/shared-c', 'main']]) {
+    await pushBuilt(registry, repo, tag, { rawConfig });
+    const seen = await summary(team.admin, repo);
+    assert.deepEqual([seen.description, seen.descriptionSource], ['Shared label', 'label'], `${repo}:${tag}`);
+  }
+});
+
 async function audit(repository: string, action: string): Promise<string[]> {
   const events = json<{ events: Array<{ actor: string; result: string; detail: string | null; action: string }> }>(
     await team.admin.get(`/api/v1/audit?repository=${encodeURIComponent(repository)}&limit=500`),
