@@ -214,13 +214,20 @@ describe('blob GET with sendfile', () => {
       const tiny = await conn.request('GET', `/v2/${repo}/blobs/${smallDigest}`);
       assert.equal(tiny.status, 200);
       assert.ok(tiny.body.equals(small));
-      // Two requests sent at once (pipelined): the second answer follows the first's last byte.
+      // Requests sent at once (pipelined): each answer follows the one before's last byte, and
+      // a native send waits for its connection to be free before it writes a byte.
       conn.send('GET', path);
+      conn.send('GET', path, { range: `bytes=5-${3 * MiB}` });
       conn.send('GET', path, { range: 'bytes=5-9' });
+      conn.send('GET', path);
       assert.ok((await conn.response()).body.equals(big));
-      const pipelined = await conn.response();
-      assert.equal(pipelined.status, 206);
-      assert.ok(pipelined.body.equals(big.subarray(5, 10)));
+      const second = await conn.response();
+      assert.equal(second.status, 206);
+      assert.ok(second.body.equals(big.subarray(5, 3 * MiB + 1)), 'second pipelined answer differs');
+      const third = await conn.response();
+      assert.equal(third.status, 206);
+      assert.ok(third.body.equals(big.subarray(5, 10)), 'third pipelined answer differs');
+      assert.ok((await conn.response()).body.equals(big), 'fourth pipelined answer differs');
       assert.equal(conn.closed, false, 'the server closed a keep-alive connection');
     } finally {
       conn.socket.destroy();

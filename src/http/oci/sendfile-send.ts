@@ -30,10 +30,11 @@ import { nativeSendfile, type NativeSendfile, type SendOutcome } from './native-
 export const NATIVE_SENDS_MAX = 8;
 
 /**
- * Below this the pooled path costs less: one pread and one write against a thread start and
- * a cross-thread callback (measured in bench/README.md, issue 14).
+ * Below this a thread start and a cross-thread callback cost about what the pooled path's one
+ * pread and one write do: server CPU per GET was level at 16–64 KiB and a quarter lower from
+ * 256 KiB up (bench/README.md, issue 14). Small blobs (configs) also leave the slots to layers.
  */
-export const SENDFILE_MIN_BYTES = 1024 * 1024;
+export const SENDFILE_MIN_BYTES = 256 * 1024;
 
 let running = 0;
 
@@ -62,6 +63,22 @@ export function canSendFile(reply: FastifyReply, reader: BlobReader, bytes: numb
   return nativeSendfile();
 }
 
+/**
+ * The socket of a pipelined response, once the responses before it on its connection have
+ * finished (until then Node holds its headers back); null if the connection closes first.
+ */
+function assigned(res: ServerResponse): Promise<Socket | null> {
+  return new Promise((resolve) => {
+    const onClose = (): void => resolve(null);
+    res.once('close', onClose);
+    res.once('socket', (socket: Socket) => {
+      res.off('close', onClose);
+      // Node writes the held-back headers right after this event, in the same call.
+      queueMicrotask(() => resolve(socket));
+    });
+  });
+}
+
 /** Resolves once everything written to the socket so far has reached the kernel. */
 function flushed(socket: Socket): Promise<boolean> {
   if (socket.writableLength === 0 && socket.writableCorked === 0) return Promise.resolve(true);
@@ -80,7 +97,7 @@ export async function sendFile(addon: NativeSendfile, reply: FastifyReply, statu
   try {
     res.writeHead(status, reply.getHeaders() as Record<string, string | number | string[]>);
     res.flushHeaders();
-    const socket = res.socket;
+    const socket = res.socket ?? (await assigned(res));
     if (socket === null || !(await flushed(socket)) || res.destroyed) {
       destroy(res);
       return;
