@@ -160,7 +160,7 @@ describe('blob GET with sendfile', () => {
     await idleServer.close();
   });
 
-  test('the addon is built and loads (npm ci builds it; without it every other test here passes on the JS path)', () => {
+  test('the addon is built and loads (npm ci builds it; the tests below need it, BERTH_SENDFILE=off covers the path without it)', () => {
     assert.ok(nativeSendfile() !== undefined, 'native/sendfile/build/Release/berth_sendfile.node did not load: run `npm run build:native`');
   });
 
