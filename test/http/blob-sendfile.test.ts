@@ -4,6 +4,10 @@
 // 'finish', a stalled client cut at the idle timeout, a client that leaves mid-blob, and no
 // thread or descriptor left behind. BERTH_SENDFILE=off serves the same bytes on the JS path.
 import { strict as assert } from 'node:assert';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import * as https from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { readdirSync, readlinkSync } from 'node:fs';
 import * as net from 'node:net';
 import { after, before, describe, test } from 'node:test';
@@ -11,8 +15,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { nativeSendfile } from '../../src/http/oci/native-sendfile.js';
 import { NATIVE_SENDS_MAX, nativeSendsRunning, SENDFILE_MIN_BYTES } from '../../src/http/oci/sendfile-send.js';
+import { createTestCa } from '../e2e/support/tls-ca.js';
+import { startBerth } from '../support/registry-process.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-import { randomBlob, uniqueRepo } from './support/content.js';
+import { randomBlob, sha256, uniqueRepo } from './support/content.js';
 import { client, expectStatus, type Client } from './support/http-client.js';
 import { pushBlob } from './support/push.js';
 
@@ -334,6 +340,38 @@ describe('blob GET with sendfile', () => {
       conn.socket.destroy();
     } finally {
       delete process.env.BERTH_SENDFILE;
+    }
+  });
+});
+
+describe('blob GET over TLS', () => {
+  test('a pull above the threshold gets its exact bytes: the addon never writes plaintext into a TLS stream', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'berth-sendfile-tls-'));
+    const ca = await createTestCa(dir);
+    const caPem = await readFile(ca.caCert, 'utf8');
+    const registry = await startBerth({ tls: { certificate: ca.serverCert, key: ca.serverKey } });
+    try {
+      const bytes = randomBlob(SENDFILE_MIN_BYTES + 3 * MiB + 11);
+      const digest = sha256(bytes);
+      const call = (method: string, path: string, body?: Buffer): Promise<{ status: number; body: Buffer }> =>
+        new Promise((done, fail) => {
+          const req = https.request(new URL(path, registry.url), { method, ca: caPem, agent: false }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (chunk: Buffer) => chunks.push(chunk));
+            res.on('end', () => done({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+            res.on('error', fail);
+          });
+          req.on('error', fail);
+          req.end(body);
+        });
+      const pushed = await call('POST', `/v2/tls/big/blobs/uploads/?digest=${digest}`, bytes);
+      assert.equal(pushed.status, 201, pushed.body.toString());
+      const whole = await call('GET', `/v2/tls/big/blobs/${digest}`);
+      assert.equal(whole.status, 200);
+      assert.ok(whole.body.equals(bytes), 'TLS pull differs');
+    } finally {
+      await registry.stop();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
