@@ -11,9 +11,14 @@ COPY package.json package-lock.json ./
 # --ignore-scripts: the package's own `prepare` needs the sources, copied below; the one
 # dependency with a native build is rebuilt explicitly.
 RUN npm ci --ignore-scripts --no-audit --no-fund && npm rebuild better-sqlite3
-# What .dockerignore lets through: bin, src, ui, tsconfig.json, deploy/container.
+# What .dockerignore lets through: bin, src, ui, tsconfig.json, deploy/container, the addon's
+# sources and its build script.
 COPY . .
+# The sendfile addon (optional: on a failed build the script says so and Berth uses its JS path);
+# only its .node file goes to the image, which has no compiler.
 RUN npm run build \
+ && node scripts/build-native.mjs \
+ && mkdir -p /addon && { cp native/sendfile/build/Release/berth_sendfile.node /addon/ 2>/dev/null || true; } \
  && npm prune --omit=dev --no-audit --no-fund \
  && find dist -name '*.js.map' -delete \
  && rm -rf dist/test dist/bench node_modules/better-sqlite3/deps node_modules/better-sqlite3/src \
@@ -31,6 +36,7 @@ COPY --from=build /src/package.json ./
 COPY --from=build /src/bin bin
 COPY --from=build /src/node_modules node_modules
 COPY --from=build /src/dist/src dist/src
+COPY --from=build /addon native/sendfile/build/Release
 COPY --from=build /src/ui/dist ui/dist
 COPY deploy/container/config.yml /etc/docker/registry/config.yml
 COPY deploy/container/entrypoint.sh /usr/local/bin/berth-entrypoint

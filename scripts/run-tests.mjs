@@ -29,6 +29,7 @@ const STACK_PASS_SKIP = new Map([
   ['dist/test/http/postgres-database.test.js', 'its own PostgreSQL database, stopped on purpose'],
   ['dist/test/e2e/skopeo-s3.test.js', 'its own bucket'],
   ['dist/test/http/blob-pooled-send.test.js', "the filesystem store's pooled send; the stack streams blobs from S3 through nginx, which buffers"],
+  ['dist/test/http/blob-sendfile.test.js', "the filesystem store's sendfile path; the stack streams blobs from S3 through nginx"],
   ['dist/test/e2e/mirror-clients.test.js', 'starts its own Berth mirror and upstreams'],
   ['dist/test/e2e/proxy-clients.test.js', 'starts its own Berth proxy and upstreams'],
   ['dist/test/e2e/connector-clients.test.js', 'starts its own Berth with connector ports'],

@@ -12,7 +12,7 @@
  * - Connection cap: see connection-cap.ts.
  * There is no total request timeout: a large layer takes as long as it takes.
  */
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { installConnectionCap } from './connection-cap.js';
 
@@ -51,6 +51,20 @@ export function limitServer(server: Server, limits: ConnectionLimits, tls: boole
  */
 export const STREAMING_RESPONSE = 'berth:streaming';
 
+const responseIdleMs = new WeakMap<ServerResponse, number>();
+
+/**
+ * The idle timeout of a response, for a sender that moves the bytes outside Node's socket
+ * (oci/sendfile-send.ts, where the timer below sees no activity) and so must apply it itself.
+ * Undefined when no limits are installed.
+ */
+export function responseIdleTimeoutMs(response: ServerResponse): number | undefined {
+  return responseIdleMs.get(response);
+}
+
+/** The warning a response cut for idleness logs, whichever sender noticed. */
+export const RESPONSE_IDLE_MESSAGE = 'client read nothing of the response for the idle timeout; connection closed';
+
 /**
  * One idle timer per request, armed only while bytes should be moving: while the request body
  * arrives, and while a streamed response (a blob) is sent. It is the connection's (or HTTP/2
@@ -63,6 +77,7 @@ function watchBodies(request: FastifyRequest, reply: FastifyReply, idleMs: numbe
   const headers = raw.headers;
   let receiving = (headers['transfer-encoding'] !== undefined || (headers['content-length'] ?? '0') !== '0') && !raw.complete;
   let sending = false;
+  responseIdleMs.set(response, idleMs);
   const arm = () => raw.setTimeout(idleMs);
   const disarm = () => raw.setTimeout(0);
   const onIdle = () => {
@@ -71,7 +86,7 @@ function watchBodies(request: FastifyRequest, reply: FastifyReply, idleMs: numbe
       request.log.warn({ idleSeconds: idleMs / 1000, url }, 'request body sent nothing for the idle timeout; connection closed');
       raw.destroy();
     } else if (sending) {
-      request.log.warn({ idleSeconds: idleMs / 1000, url }, 'client read nothing of the response for the idle timeout; connection closed');
+      request.log.warn({ idleSeconds: idleMs / 1000, url }, RESPONSE_IDLE_MESSAGE);
       response.destroy();
     } else {
       disarm();

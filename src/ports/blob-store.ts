@@ -43,6 +43,12 @@ export interface BlobReader {
    * were read, 0 at or past the end.
    */
   read(buffer: Uint8Array, length: number, position: number): Promise<number>;
+  /**
+   * The open file's descriptor when the blob is a local file, so the HTTP layer can hand the
+   * bytes to the kernel (sendfile) instead of reading them; valid until `close`. Absent for
+   * stores whose reads are not a file.
+   */
+  readonly fd?: number;
   close(): Promise<void>;
 }
 

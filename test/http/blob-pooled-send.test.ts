@@ -53,10 +53,15 @@ describe('blob GET with pooled buffers', () => {
   let server: TestServer;
   let c: Client;
   before(async () => {
+    // These blobs would take the sendfile path (blob-sendfile.test.ts); this file is the JS path's.
+    process.env.BERTH_SENDFILE = 'off';
     server = await startTestServer();
     c = client(server.url);
   });
-  after(() => server.close());
+  after(async () => {
+    delete process.env.BERTH_SENDFILE;
+    await server.close();
+  });
 
   test('concurrent pulls of different multi-MiB blobs each get their own bytes, whole and ranged', async () => {
     const repo = uniqueRepo('pooled');

@@ -14,6 +14,7 @@ import type { Registry } from '../../src/core/registry/registry.js';
 import { closeApp } from '../../src/http/close-app.js';
 import { closeConnector, createConnectorServer, listenConnector } from '../../src/http/connector/connector-server.js';
 import type { Server } from 'node:http';
+import type { ConnectionLimits } from '../../src/http/connection-limits.js';
 import { stackMode } from './stack-mode.js';
 import { startStackTestServer } from './test-stack-server.js';
 import { createTestDatabase, type DatabaseKind } from './test-database.js';
@@ -70,6 +71,8 @@ export interface TestServerOptions {
   root?: string;
   /** Projects that get a connector port each (`http.connectors`), on a random loopback port. */
   connectors?: string[];
+  /** Connection limits (idle timeouts, cap) as `berth serve` installs them; none unless a test is about them. */
+  limits?: ConnectionLimits;
 }
 
 export function testConfig(root: string, overrides: TestServerOptions = {}): BerthConfig {
@@ -134,7 +137,7 @@ export async function startTestServer(overrides: TestServerOptions = {}): Promis
     await rm(root, { recursive: true, force: true });
     throw error;
   }
-  const app = appFromComposed(composed, { logger, trustedProxies: config.http.trustedProxies });
+  const app = appFromComposed(composed, { logger, trustedProxies: config.http.trustedProxies, limits: overrides.limits });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

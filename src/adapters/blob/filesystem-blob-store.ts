@@ -103,6 +103,7 @@ export class FilesystemBlobStore implements BlobStore {
     const handle = await openOrNotFound(path, 'r', digest);
     return {
       read: async (buffer, length, position) => (await handle.read(buffer, 0, length, position)).bytesRead,
+      fd: handle.fd,
       close: () => handle.close(),
     };
   }

@@ -2,6 +2,7 @@
 import type { ReadRange } from '../../ports/blob-store.js';
 import { parseRange } from './byte-range.js';
 import { canSendPooled, sendPooled } from './pooled-send.js';
+import { canSendFile, sendFile } from './sendfile-send.js';
 import type { OciHandler } from './oci-context.js';
 
 /** registry:2 notifies a pull for GET and HEAD alike (both serve the blob there). */
@@ -65,6 +66,8 @@ export const getBlob: OciHandler = async (context) => {
       blobHeaders(context, range ? range.end - range.start + 1 : size);
       if (range) context.reply.header('content-range', `bytes ${range.start}-${range.end}/${size}`);
       notePull(context, size);
+      const addon = canSendFile(context.reply, reader, range ? range.end - range.start + 1 : size);
+      if (addon !== undefined) return sendFile(addon, context.reply, status, reader, range?.start ?? 0, range?.end ?? size - 1);
       return sendPooled(context.reply, status, reader, range?.start ?? 0, range?.end ?? size - 1);
     }
   }
