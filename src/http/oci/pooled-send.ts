@@ -23,15 +23,39 @@ const BUFFER_BYTES = 1024 * 1024;
 const POOL_IDLE_MAX = 4;
 /** Chunks in flight per response: one being written while the next is read. */
 const IN_FLIGHT_MAX = 2;
+/**
+ * 1 MiB buffers out at once over all responses. Past it a response reads in small buffers
+ * instead of waiting: waiting would let a few stalled clients, whose writes never call back,
+ * hold every other pull until their idle timeout. Without the cap, 32 concurrent 1 MiB pulls
+ * held 40–80 MB of buffers and set the process's peak memory (bench row 4, issue 14).
+ */
+export const POOLED_BUFFERS_OUT_MAX = 12;
+/** The overflow buffer: a 64 KiB read and write, as a stream would, allocated per chunk. */
+const SMALL_BUFFER_BYTES = 64 * 1024;
 
 const idle: Buffer[] = [];
 let allocated = 0;
+let out = 0;
+let outPeak = 0;
 
 function take(): Buffer {
+  if (out >= POOLED_BUFFERS_OUT_MAX) return Buffer.allocUnsafeSlow(SMALL_BUFFER_BYTES);
+  out += 1;
+  if (out > outPeak) outPeak = out;
   const reused = idle.pop();
   if (reused !== undefined) return reused;
   allocated += 1;
   return Buffer.allocUnsafeSlow(BUFFER_BYTES);
+}
+
+/** The most 1 MiB buffers out at once since start, for tests of the cap. */
+export function pooledBuffersOutPeak(): number {
+  return outPeak;
+}
+
+/** 1 MiB buffers out now, for tests that slots come back. */
+export function pooledBuffersOut(): number {
+  return out;
 }
 
 /** Buffers allocated since start, for tests of back-pressure (a stalled client must not make the server read ahead). */
@@ -39,8 +63,30 @@ export function pooledBuffersAllocated(): number {
   return allocated;
 }
 
-function give(buffer: Buffer): void {
-  if (idle.length < POOL_IDLE_MAX) idle.push(buffer);
+/**
+ * One response's share of the cap. A buffer counts against the cap from take() until its write
+ * calls back or the response closes, whichever is first: a write on a torn-down connection may
+ * never call back, and its buffer must not hold a slot for ever (nor be reused: the socket may
+ * still point at it, so it is left to the garbage collector).
+ */
+function lease(): { take(): Buffer; give(buffer: Buffer, reuse?: boolean): void; closed(): void } {
+  const held = new Set<Buffer>();
+  return {
+    take() {
+      const buffer = take();
+      if (buffer.length === BUFFER_BYTES) held.add(buffer);
+      return buffer;
+    },
+    give(buffer, reuse = true) {
+      if (!held.delete(buffer)) return;
+      out -= 1;
+      if (reuse && idle.length < POOL_IDLE_MAX) idle.push(buffer);
+    },
+    closed() {
+      out -= held.size;
+      held.clear();
+    },
+  };
 }
 
 /** Pooled sends only over HTTP/1.x, whose write callback means the bytes have left the buffer. */
@@ -62,6 +108,9 @@ export async function sendPooled(reply: FastifyReply, status: number, reader: Bl
     res.writeHead(status, reply.getHeaders() as Record<string, string | number | string[]>);
     res.emit(STREAMING_RESPONSE);
     let inFlight = 0;
+    const buffers = lease();
+    const give = buffers.give;
+    res.once('close', buffers.closed);
     let wake: (() => void) | undefined;
     const settled = (): void => {
       const resume = wake;
@@ -72,10 +121,10 @@ export async function sendPooled(reply: FastifyReply, status: number, reader: Bl
     res.on('drain', settled);
     try {
       while (position < last && !res.destroyed) {
-        const buffer = take();
+        const buffer = buffers.take();
         let count: number;
         try {
-          count = await reader.read(buffer, Math.min(BUFFER_BYTES, last - position), position);
+          count = await reader.read(buffer, Math.min(buffer.length, last - position), position);
         } catch (error) {
           give(buffer);
           throw error;
@@ -90,11 +139,11 @@ export async function sendPooled(reply: FastifyReply, status: number, reader: Bl
         }
         position += count;
         inFlight += 1;
-        res.write(count === BUFFER_BYTES ? buffer : buffer.subarray(0, count), (error) => {
+        res.write(count === buffer.length ? buffer : buffer.subarray(0, count), (error) => {
           inFlight -= 1;
           // On an error the socket is being torn down: whether it still points at these bytes
           // is not ours to know, so the buffer is not reused.
-          if (!error) give(buffer);
+          give(buffer, !error);
           settled();
         });
         // Back-pressure: wait for the socket to drain, and keep at most IN_FLIGHT_MAX chunks out.
