@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { readlinkSync } from 'node:fs';
+import { mkdtemp, open, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Readable } from 'node:stream';
@@ -111,6 +112,39 @@ describe('filesystem store: appends in batches', () => {
       assert.equal(await store.uploadSize('fails'), 3 * 64 * 1024);
       await store.abortUpload('fails');
     } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('filesystem store: write-back starts when an append ends', () => {
+  const digestOf = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+
+  test('each append starts its own flush of the staged file; the commit waits for the last and adds none', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'berth-blob-'));
+    const probe = await open(join(root, 'probe'), 'w');
+    const prototype = Object.getPrototypeOf(probe) as { sync: () => Promise<void> };
+    await probe.close();
+    const sync = prototype.sync;
+    const synced: string[] = [];
+    prototype.sync = function (this: { fd: number }) {
+      synced.push(readlinkSync(`/proc/self/fd/${this.fd}`));
+      return sync.call(this);
+    };
+    try {
+      const store = new FilesystemBlobStore({ root });
+      const parts = [randomBytes(300_000), randomBytes(200_000)];
+      const whole = Buffer.concat(parts);
+      await store.createUpload('chunked');
+      await store.appendUpload('chunked', 0, Readable.from([parts[0]!]));
+      await store.appendUpload('chunked', parts[0]!.length, Readable.from([parts[1]!]));
+      assert.deepEqual(await store.commitUpload('chunked', digestOf(whole)), { digest: digestOf(whole), size: whole.length });
+      const staged = synced.filter((path) => path.startsWith(`${join(root, 'uploads')}/`));
+      assert.equal(staged.length, 2, `one flush per append, none more at the commit: ${JSON.stringify(synced)}`);
+      assert.ok((await readFile(join(root, 'blobs', 'sha256', digestOf(whole).slice(7, 9), digestOf(whole).slice(7)))).equals(whole));
+      await store.close();
+    } finally {
+      prototype.sync = sync;
       await rm(root, { recursive: true, force: true });
     }
   });
