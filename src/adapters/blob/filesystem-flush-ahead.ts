@@ -1,8 +1,9 @@
 /**
  * Write-back started when an append ends, so the fsync that makes a commit durable finds the
- * bytes on disk already. A client that sends the body in a PATCH and completes with a bodyless
- * PUT (the Docker engine, containerd) leaves tens of milliseconds between the two; the PUT used
- * to spend them waiting for the whole layer's write-back (bench/README.md, issue 14).
+ * bytes on disk already, or well under way. A client that sends the body in a PATCH and
+ * completes with a bodyless PUT (the Docker engine, containerd) used to wait in the PUT for the
+ * whole layer's write-back; now the flush overlaps the PATCH's metadata write and answer, the
+ * client's pause and the PUT's own checks (bench/README.md, issue 14).
  *
  * fsync(2) flushes the file whichever descriptor asks, so a flush that succeeded after the
  * upload's last write makes the commit's own fsync unnecessary. A failed one fails the commit:
