@@ -117,10 +117,11 @@ describe('filesystem store: appends in batches', () => {
   });
 });
 
-describe('filesystem store: write-back starts when an append ends', () => {
+describe('filesystem store: write-back starts when a first append ends', () => {
   const digestOf = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
-  test('each append starts its own flush of the staged file; the commit waits for the last and adds none', async () => {
+  /** Runs `work` on a fresh store; returns the staged-file fsyncs it made, by path. */
+  async function stagedSyncs(work: (store: FilesystemBlobStore, root: string) => Promise<void>): Promise<string[]> {
     const root = await mkdtemp(join(tmpdir(), 'berth-blob-'));
     const probe = await open(join(root, 'probe'), 'w');
     const prototype = Object.getPrototypeOf(probe) as { sync: () => Promise<void> };
@@ -133,19 +134,40 @@ describe('filesystem store: write-back starts when an append ends', () => {
     };
     try {
       const store = new FilesystemBlobStore({ root });
-      const parts = [randomBytes(300_000), randomBytes(200_000)];
-      const whole = Buffer.concat(parts);
-      await store.createUpload('chunked');
-      await store.appendUpload('chunked', 0, Readable.from([parts[0]!]));
-      await store.appendUpload('chunked', parts[0]!.length, Readable.from([parts[1]!]));
-      assert.deepEqual(await store.commitUpload('chunked', digestOf(whole)), { digest: digestOf(whole), size: whole.length });
-      const staged = synced.filter((path) => path.startsWith(`${join(root, 'uploads')}/`));
-      assert.equal(staged.length, 2, `one flush per append, none more at the commit: ${JSON.stringify(synced)}`);
-      assert.ok((await readFile(join(root, 'blobs', 'sha256', digestOf(whole).slice(7, 9), digestOf(whole).slice(7)))).equals(whole));
+      await work(store, root);
       await store.close();
+      return synced.filter((path) => path.startsWith(`${join(root, 'uploads')}/`));
     } finally {
       prototype.sync = sync;
       await rm(root, { recursive: true, force: true });
     }
+  }
+
+  const committed = async (store: FilesystemBlobStore, root: string, id: string, whole: Buffer) => {
+    assert.deepEqual(await store.commitUpload(id, digestOf(whole)), { digest: digestOf(whole), size: whole.length });
+    const hex = digestOf(whole).slice(7);
+    assert.ok((await readFile(join(root, 'blobs', 'sha256', hex.slice(0, 2), hex))).equals(whole), 'the committed bytes');
+  };
+
+  test('one append, then the commit: the staged file is synced once, by the flush the append started', async () => {
+    const whole = randomBytes(500_000);
+    const synced = await stagedSyncs(async (store, root) => {
+      await store.createUpload('single');
+      await store.appendUpload('single', 0, Readable.from([whole]));
+      await committed(store, root, 'single', whole);
+    });
+    assert.equal(synced.length, 1, `the commit adds no fsync of its own: ${JSON.stringify(synced)}`);
+  });
+
+  test('more appends after the first: the first one\'s flush does not cover them, the commit syncs itself', async () => {
+    const parts = [randomBytes(300_000), randomBytes(200_000), randomBytes(100_000)];
+    const whole = Buffer.concat(parts);
+    const synced = await stagedSyncs(async (store, root) => {
+      await store.createUpload('chunked');
+      let offset = 0;
+      for (const part of parts) offset = await store.appendUpload('chunked', offset, Readable.from([part]));
+      await committed(store, root, 'chunked', whole);
+    });
+    assert.equal(synced.length, 2, `the first append's flush and the commit's, none per later chunk: ${JSON.stringify(synced)}`);
   });
 });
