@@ -112,6 +112,29 @@ describe('pulling through it', () => {
     assert.match(metrics, /berth_proxy_upstream_bytes_total\{upstream="[^"]+"\} [1-9]/);
   });
 
+  test('a cached blob is served from the cache: counted as a hit, whole or by Range; an unknown digest is a 404', async () => {
+    const hits = async () => {
+      const line = new RegExp(`berth_proxy_requests_total\\{upstream="${upstream.host.replace('.', '\\.')}",result="hit"\\} (\\d+)`);
+      return Number((await registry.get('/metrics')).text.match(line)?.[1] ?? 0);
+    };
+    const layer = image.layers[0]!;
+    const bytes = image.layerBytes[0]!;
+    counted().reset();
+    const before = await hits();
+    const whole = await registry.get(`/v2/hub/lib/app/blobs/${layer.digest}`);
+    expectStatus(whole, 200, 'cached layer');
+    assert.ok(whole.body.equals(bytes), 'the layer bytes');
+    assert.equal(whole.headers.get('content-length'), String(bytes.length));
+    const part = await registry.get(`/v2/hub/lib/app/blobs/${layer.digest}`, { headers: { range: 'bytes=10-19' } });
+    expectStatus(part, 206, 'a range of the cached layer');
+    assert.ok(part.body.equals(bytes.subarray(10, 20)), 'the ranged bytes');
+    assert.equal(part.headers.get('content-range'), `bytes 10-19/${bytes.length}`);
+    assert.equal(await hits(), before + 2, 'both GETs count as hits');
+    assert.equal(blobGets(), 0, 'the upstream is not asked');
+    const absent = sha256(randomBytes(16));
+    expectError(await registry.get(`/v2/hub/lib/app/blobs/${absent}`), 404, 'BLOB_UNKNOWN');
+  });
+
   test('a tag moved upstream is seen after the TTL, not before', async () => {
     const moved = await upstream.pushImage('lib/app', 'v1', 1);
     assert.equal((await pullImage('hub/lib/app', 'v1')).digest, image.digest, 'within the TTL: the cached one');

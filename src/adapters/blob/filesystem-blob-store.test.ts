@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { readlinkSync } from 'node:fs';
+import { mkdtemp, open, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Readable } from 'node:stream';
@@ -113,5 +114,60 @@ describe('filesystem store: appends in batches', () => {
     } finally {
       await rm(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe('filesystem store: write-back starts when a first append ends', () => {
+  const digestOf = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+
+  /** Runs `work` on a fresh store; returns the staged-file fsyncs it made, by path. */
+  async function stagedSyncs(work: (store: FilesystemBlobStore, root: string) => Promise<void>): Promise<string[]> {
+    const root = await mkdtemp(join(tmpdir(), 'berth-blob-'));
+    const probe = await open(join(root, 'probe'), 'w');
+    const prototype = Object.getPrototypeOf(probe) as { sync: () => Promise<void> };
+    await probe.close();
+    const sync = prototype.sync;
+    const synced: string[] = [];
+    prototype.sync = function (this: { fd: number }) {
+      synced.push(readlinkSync(`/proc/self/fd/${this.fd}`));
+      return sync.call(this);
+    };
+    try {
+      const store = new FilesystemBlobStore({ root });
+      await work(store, root);
+      await store.close();
+      return synced.filter((path) => path.startsWith(`${join(root, 'uploads')}/`));
+    } finally {
+      prototype.sync = sync;
+      await rm(root, { recursive: true, force: true });
+    }
+  }
+
+  const committed = async (store: FilesystemBlobStore, root: string, id: string, whole: Buffer) => {
+    assert.deepEqual(await store.commitUpload(id, digestOf(whole)), { digest: digestOf(whole), size: whole.length });
+    const hex = digestOf(whole).slice(7);
+    assert.ok((await readFile(join(root, 'blobs', 'sha256', hex.slice(0, 2), hex))).equals(whole), 'the committed bytes');
+  };
+
+  test('one append, then the commit: the staged file is synced once, by the flush the append started', async () => {
+    const whole = randomBytes(500_000);
+    const synced = await stagedSyncs(async (store, root) => {
+      await store.createUpload('single');
+      await store.appendUpload('single', 0, Readable.from([whole]));
+      await committed(store, root, 'single', whole);
+    });
+    assert.equal(synced.length, 1, `the commit adds no fsync of its own: ${JSON.stringify(synced)}`);
+  });
+
+  test('more appends after the first: the first one\'s flush does not cover them, the commit syncs itself', async () => {
+    const parts = [randomBytes(300_000), randomBytes(200_000), randomBytes(100_000)];
+    const whole = Buffer.concat(parts);
+    const synced = await stagedSyncs(async (store, root) => {
+      await store.createUpload('chunked');
+      let offset = 0;
+      for (const part of parts) offset = await store.appendUpload('chunked', offset, Readable.from([part]));
+      await committed(store, root, 'chunked', whole);
+    });
+    assert.equal(synced.length, 2, `the first append's flush and the commit's, none per later chunk: ${JSON.stringify(synced)}`);
   });
 });

@@ -6,6 +6,7 @@
 import type { Kysely } from 'kysely';
 import type { IoOptions } from '../../ports/blob-store.js';
 import type { GroupSettings, ProxySettings, ProxyStore } from '../../ports/proxy-store.js';
+import { preparedFirst } from './prepared-query.js';
 import type { Database, ProxyProjectsTable } from './schema.js';
 
 type Row = Omit<ProxyProjectsTable, 'ttl_seconds' | 'updated_at'> & { ttl_seconds: number | string | bigint };
@@ -13,10 +14,18 @@ type Row = Omit<ProxyProjectsTable, 'ttl_seconds' | 'updated_at'> & { ttl_second
 export class KyselyProxyStore implements ProxyStore {
   readonly #db: Kysely<Database>;
   readonly #now: () => Date;
+  /** Every warm pull of a proxied tag asks this; built once, as the hosted pull's lookups are. */
+  readonly #tagCheckedAt: (repository: string, tag: string) => Promise<{ checked_at: number | string | bigint } | undefined>;
 
   constructor(db: Kysely<Database>, options: { now?: () => Date } = {}) {
     this.#db = db;
     this.#now = options.now ?? (() => new Date());
+    this.#tagCheckedAt = preparedFirst(
+      db,
+      (repository: string, tag: string) =>
+        db.selectFrom('proxy_tag_checks').select('checked_at').where('repository', '=', repository).where('tag', '=', tag),
+      ['repository', 'tag'],
+    );
   }
 
   async get(project: string, options?: IoOptions): Promise<ProxySettings | undefined> {
@@ -51,12 +60,7 @@ export class KyselyProxyStore implements ProxyStore {
 
   async tagCheckedAt(repository: string, tag: string, options?: IoOptions): Promise<Date | undefined> {
     options?.signal?.throwIfAborted();
-    const row = await this.#db
-      .selectFrom('proxy_tag_checks')
-      .select('checked_at')
-      .where('repository', '=', repository)
-      .where('tag', '=', tag)
-      .executeTakeFirst();
+    const row = await this.#tagCheckedAt(repository, tag);
     return row === undefined ? undefined : new Date(Number(row.checked_at));
   }
 

@@ -47,6 +47,11 @@ export class Mirror {
     return this.blobs.fetch(target, repository, digest);
   }
 
+  /** A blob the caller found cached and serves from the store itself. */
+  countHit(target: ProxyTarget): void {
+    this.deps.stats.count(target.upstream.name, 'hit');
+  }
+
   /** Pushes, deletes and mounts into a proxy project are refused: its content is the upstream's. */
   async refuseWrite(repository: string, action: 'push' | 'delete'): Promise<void> {
     const everything = this.deps.registryProxy;

@@ -58,6 +58,29 @@ export class BlobService {
   }
 
   /**
+   * What a GET serves: the size of a blob `repository` links (the caller reads it from the
+   * store), or a proxy project's blob not cached yet, streaming from its upstream (`whole`:
+   * waited out, then from the store, as pullThrough does). A cache hit costs one link lookup,
+   * as a hosted blob does; pullThrough followed by stat asked twice.
+   */
+  async locate(repository: string, digest: string, options: { whole?: boolean } = {}): Promise<{ size: number; proxied?: undefined } | { proxied: ProxiedBlob }> {
+    assertName(repository);
+    assertDigest(digest);
+    const { metadata, mirror } = this.deps;
+    const linked = await metadata.linkedBlob(repository, digest);
+    if (linked) {
+      const target = await mirror?.targetOf(repository);
+      if (target !== undefined) mirror!.countHit(target);
+      return { size: linked.size };
+    }
+    const proxied = await this.pullThrough(repository, digest, options);
+    if (proxied !== undefined) return { proxied };
+    const fetched = mirror === undefined ? undefined : await metadata.linkedBlob(repository, digest);
+    if (fetched) return { size: fetched.size };
+    throw unknown(repository, digest);
+  }
+
+  /**
    * Where a client may fetch a blob linked into `repository` directly (a presigned URL of the
    * object store), or undefined when redirects are off or the store cannot make one. The link
    * is checked here, so the URL is only ever handed to someone who may read the blob.

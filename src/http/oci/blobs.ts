@@ -32,7 +32,8 @@ export const getBlob: OciHandler = async (context) => {
   const { name, digest } = context.params;
   // A proxy project's blob not cached yet streams from its upstream while it is cached; a
   // Range request waits for the whole blob and is then answered from the store.
-  const proxied = await context.registry.blobs.pullThrough(name, digest, { whole: context.request.headers.range !== undefined });
+  const found = await context.registry.blobs.locate(name, digest, { whole: context.request.headers.range !== undefined });
+  const proxied = found.proxied;
   if (proxied !== undefined) {
     context.reply.headers({
       'docker-content-digest': digest,
@@ -50,7 +51,7 @@ export const getBlob: OciHandler = async (context) => {
     notePull(context, (await context.registry.blobs.stat(name, digest).catch(() => undefined))?.size);
     return context.reply.code(307).header('location', location).header('docker-content-digest', digest).header('content-length', 0).send();
   }
-  const { size } = await context.registry.blobs.stat(name, digest);
+  const { size } = found;
   let range: ReadRange | undefined;
   try {
     range = parseRange(context.request.headers.range, size);
