@@ -17,6 +17,11 @@ import { assertUsageInStep, buildImage, newProject, pushBuilt, usageOf, type Bui
 /** How to undo each migration after 0004; a new migration adds its undo here. */
 const UNDO: Record<string, string> = {
   '0021_gc_last_report': 'drop table gc_reports;',
+  '0022_partial_upload_indexes': `
+    drop index uploads_digest;
+    create index uploads_digest on uploads (digest);
+    drop index uploads_account;
+    create index uploads_account on uploads (account);`,
   '0005_usage_retention': `
     drop table project_blobs;
     drop table project_usage;

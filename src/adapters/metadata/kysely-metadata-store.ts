@@ -31,14 +31,16 @@ import type {
 } from '../../ports/metadata-store.js';
 import { KyselyLifecycle } from './kysely-lifecycle.js';
 import {
+  addBlobCandidate,
   addCandidates,
   blobCandidates,
   ensureRepository,
-  forShare,
   forUpdate,
+  insertBlobRow,
   manifestCandidates,
   missing,
   recordDeletedTags,
+  selectBlobForShare,
   STORE_NAME,
   upsertLink,
   type Executor,
@@ -49,7 +51,16 @@ import { migrateToLatest, type MetadataDialect } from './migrations.js';
 import { preparedFirst } from './prepared-query.js';
 import { escapeLike, givenUp } from './repository-sql.js';
 import type { Database } from './schema.js';
-import { insertUpload, staleUploadRows, toUploadSession, uploadTotals } from './upload-sessions.js';
+import {
+  advanceUploadRow,
+  deleteUploadRow,
+  insertUpload,
+  selectUpload,
+  staleUploadRows,
+  takeUploadRow,
+  toUploadSession,
+  uploadTotals,
+} from './upload-sessions.js';
 import { correctBlobSize } from './usage-counters.js';
 
 export interface KyselyMetadataStoreOptions {
@@ -143,15 +154,12 @@ export class KyselyMetadataStore extends KyselyLifecycle implements MetadataStor
     options?.signal?.throwIfAborted();
     const now = this.#now().getTime();
     await this.#db.transaction().execute(async (trx) => {
-      const row = await forShare(
-        this.#dialect,
-        trx.selectFrom('blobs').select('deleting_at').where('digest', '=', digest),
-      ).executeTakeFirst();
+      const [row] = (await selectBlobForShare(trx, this.#dialect, digest)).rows;
       if (row === undefined || row.deleting_at !== null) {
         throw new MetadataBlobUnavailableError(STORE_NAME, digest, row !== undefined);
       }
       await ensureRepository(trx, this.#dialect, repository, now);
-      await upsertLink(trx, repository, digest, now);
+      await upsertLink(trx, this.#dialect, repository, digest, now);
     });
   }
 
@@ -363,12 +371,12 @@ export class KyselyMetadataStore extends KyselyLifecycle implements MetadataStor
   }
 
   async createUpload(session: UploadSession, options?: IoOptions & { limits?: UploadLimits }): Promise<void> {
-    await insertUpload(this.#db, session, options);
+    await insertUpload(this.#db, this.#dialect, session, options);
   }
 
   async upload(id: string, options?: IoOptions): Promise<UploadSession | undefined> {
     options?.signal?.throwIfAborted();
-    const row = await this.#db.selectFrom('uploads').selectAll().where('id', '=', id).executeTakeFirst();
+    const [row] = (await selectUpload(this.#db, this.#dialect, id)).rows;
     return row === undefined ? undefined : toUploadSession(row);
   }
 
@@ -376,19 +384,14 @@ export class KyselyMetadataStore extends KyselyLifecycle implements MetadataStor
     options?.signal?.throwIfAborted();
     // Compare-and-set in one statement: atomic on both dialects without an explicit lock. The
     // hash state is replaced with the size, so it always describes exactly `size` bytes.
-    const result = await this.#db
-      .updateTable('uploads')
-      .set({ size: to, updated_at: this.#now().getTime(), hash_state: options?.hashState ?? null })
-      .where('id', '=', id)
-      .where('size', '=', from)
-      .executeTakeFirst();
-    return result.numUpdatedRows > 0n;
+    const result = await advanceUploadRow(this.#db, this.#dialect, id, from, to, this.#now().getTime(), options?.hashState ?? null);
+    return (result.numAffectedRows ?? 0n) > 0n;
   }
 
   async deleteUpload(id: string, options?: IoOptions): Promise<boolean> {
     options?.signal?.throwIfAborted();
-    const result = await this.#db.deleteFrom('uploads').where('id', '=', id).executeTakeFirst();
-    return result.numDeletedRows > 0n;
+    const result = await deleteUploadRow(this.#db, this.#dialect, id);
+    return (result.numAffectedRows ?? 0n) > 0n;
   }
 
   async completeUpload(id: string, digest: string, size: number, options?: IoOptions): Promise<void> {
@@ -397,11 +400,11 @@ export class KyselyMetadataStore extends KyselyLifecycle implements MetadataStor
     await this.#db.transaction().execute(async (trx) => {
       // The session row goes first and says where the blob belongs (one statement rather than a
       // read and a delete); any refusal below rolls the delete back with the rest.
-      const session = await trx.deleteFrom('uploads').where('id', '=', id).returning('repository').executeTakeFirst();
+      const [session] = (await takeUploadRow(trx, this.#dialect, id)).rows;
       if (!session) throw new Error(`metadata: upload ${id} not found`);
       await this.#insertBlob(trx, digest, size, now);
       await ensureRepository(trx, this.#dialect, session.repository, now);
-      await upsertLink(trx, session.repository, digest, now);
+      await upsertLink(trx, this.#dialect, session.repository, digest, now);
     });
   }
 
@@ -411,22 +414,25 @@ export class KyselyMetadataStore extends KyselyLifecycle implements MetadataStor
    * proxied manifest declared can be wrong, and the bytes are the truth (usage follows).
    */
   async #insertBlob(trx: Executor, digest: string, size: number, now: number, declared = false): Promise<void> {
-    const existing = await forShare(
-      this.#dialect,
-      trx.selectFrom('blobs').select(['deleting_at', 'size']).where('digest', '=', digest),
-    ).executeTakeFirst();
-    if (existing !== undefined) {
-      if (existing.deleting_at !== null) throw new MetadataBlobUnavailableError(STORE_NAME, digest, true);
-      if (!declared && Number(existing.size) !== size) await correctBlobSize(trx, digest, Number(existing.size), size);
-      return;
+    // The insert first: an upload usually brings a blob the registry lacks (clients ask before
+    // sending one it has), so the common case is two statements, not a read and two writes.
+    for (let attempt = 0; ; attempt++) {
+      const inserted = await insertBlobRow(trx, this.#dialect, digest, size, now);
+      if ((inserted.numAffectedRows ?? 0n) > 0n) {
+        // Unreferenced until a manifest names it: an abandoned push must not leak it.
+        await addBlobCandidate(trx, this.#dialect, digest, now);
+        return;
+      }
+      const [existing] = (await selectBlobForShare(trx, this.#dialect, digest)).rows;
+      if (existing !== undefined) {
+        if (existing.deleting_at !== null) throw new MetadataBlobUnavailableError(STORE_NAME, digest, true);
+        if (!declared && Number(existing.size) !== size) await correctBlobSize(trx, digest, Number(existing.size), size);
+        return;
+      }
+      // PostgreSQL: a collector removed the row between the insert and the read (each statement
+      // sees the latest commits); each retry follows such a removal.
+      if (attempt >= 10) throw new Error(`metadata: blob ${digest} kept disappearing`);
     }
-    const inserted = await trx
-      .insertInto('blobs')
-      .values({ digest, size, created_at: now })
-      .onConflict((oc) => oc.column('digest').doNothing())
-      .executeTakeFirst();
-    // Unreferenced until a manifest names it: an abandoned push must not leak it.
-    if ((inserted.numInsertedOrUpdatedRows ?? 0n) > 0n) await addCandidates(trx, blobCandidates([digest]), now);
   }
 
   async staleUploads(before: Date, options?: IoOptions & { scope?: UploadScope; limit?: number }): Promise<UploadSession[]> {

@@ -142,13 +142,53 @@ export async function recordDeletedTags(
 }
 
 /** A re-link restarts the link's grace period: the linker is about to reference the blob. */
-export async function upsertLink(ex: Executor, repository: string, digest: string, now: number): Promise<void> {
-  await ex
-    .insertInto('repository_blobs')
-    .values({ repository, digest, created_at: now })
-    .onConflict((oc) => oc.columns(['repository', 'digest']).doUpdateSet({ created_at: now }))
-    .execute();
+export async function upsertLink(ex: Executor, dialect: MetadataDialect, repository: string, digest: string, now: number): Promise<void> {
+  await upsertLinkRow(ex, dialect, repository, digest, now);
 }
+
+// Every blob upload and mount runs it: compiled once per dialect (see prepared-query.ts).
+const upsertLinkRow = compiledPerDialect(
+  (ex: Executor, _dialect: MetadataDialect, repository: string, digest: string, now: number) =>
+    ex
+      .insertInto('repository_blobs')
+      .values({ repository, digest, created_at: now })
+      .onConflict((oc) => oc.columns(['repository', 'digest']).doUpdateSet({ created_at: now })),
+  ['\0repository', '\0digest', -101],
+);
+
+/**
+ * A blob's row held FOR SHARE (PostgreSQL) until the transaction ends: what a claim, an upload's
+ * completion and a mount check (its tombstone, its size) before depending on the blob.
+ */
+export const selectBlobForShare = compiledPerDialect(
+  (ex: Executor, dialect: MetadataDialect, digest: string) =>
+    forShare(dialect, ex.selectFrom('blobs').select(['deleting_at', 'size']).where('digest', '=', digest)),
+  ['\0digest'],
+);
+
+/** Records a blob unless recorded; numAffectedRows says whether this inserted it. */
+export const insertBlobRow = compiledPerDialect(
+  (ex: Executor, _dialect: MetadataDialect, digest: string, size: number, createdAt: number) =>
+    ex
+      .insertInto('blobs')
+      .values({ digest, size, created_at: createdAt })
+      .onConflict((oc) => oc.column('digest').doNothing()),
+  ['\0digest', -101, -102],
+);
+
+/** addCandidates for the one blob an upload records (every push), compiled once per dialect. */
+export async function addBlobCandidate(ex: Executor, dialect: MetadataDialect, digest: string, since: number): Promise<void> {
+  await insertCandidateRow(ex, dialect, 'blob', '', digest, since);
+}
+
+const insertCandidateRow = compiledPerDialect(
+  (ex: Executor, _dialect: MetadataDialect, kind: CandidateKind, repository: string, digest: string, since: number) =>
+    ex
+      .insertInto('gc_candidates')
+      .values({ kind, repository, digest, since })
+      .onConflict((oc) => oc.columns(['kind', 'repository', 'digest']).doUpdateSet((eb) => ({ since: eb.ref('excluded.since') }))),
+  ['\0kind' as CandidateKind, '\0repository', '\0digest', -101],
+);
 
 /**
  * Makes sure the repository row exists until the transaction ends. On PostgreSQL a collector's

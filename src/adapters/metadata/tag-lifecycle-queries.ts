@@ -7,20 +7,19 @@ import {
   forShare,
   manifestCandidates,
   recordDeletedTags,
+  selectBlobForShare,
   STORE_NAME,
   toDate,
   type LifecycleContext,
 } from './lifecycle-sql.js';
 import { liftTombstone, liveCollector } from './gc-lease.js';
 import { MetadataUploadMovedError, type UploadAdvance } from '../../ports/metadata-store.js';
+import { claimAdvancingUploadRow, claimUploadRow } from './upload-sessions.js';
 
 export async function claimUpload(ctx: LifecycleContext, id: string, digest: string, advance?: UploadAdvance): Promise<boolean> {
   const now = ctx.now().getTime();
   return ctx.db.transaction().execute(async (trx) => {
-    const blob = await forShare(
-      ctx.dialect,
-      trx.selectFrom('blobs').select('deleting_at').where('digest', '=', digest),
-    ).executeTakeFirst();
+    const [blob] = (await selectBlobForShare(trx, ctx.dialect, digest)).rows;
     if (blob !== undefined && blob.deleting_at !== null) {
       // A live collector is deleting the bytes: wait. An orphaned tombstone nobody is
       // deleting is lifted, so a re-push never waits on a collector that is gone.
@@ -28,19 +27,14 @@ export async function claimUpload(ctx: LifecycleContext, id: string, digest: str
       await liftTombstone(trx, digest, now);
     }
     if (advance === undefined) {
-      const result = await trx.updateTable('uploads').set({ digest, updated_at: now }).where('id', '=', id).executeTakeFirst();
-      if (result.numUpdatedRows === 0n) throw new Error(`metadata: upload ${id} not found`);
+      const result = await claimUploadRow(trx, ctx.dialect, id, digest, now);
+      if ((result.numAffectedRows ?? 0n) === 0n) throw new Error(`metadata: upload ${id} not found`);
       return true;
     }
     // Compare-and-set on the size, as advanceUpload; which of the two conditions failed only
     // matters for the error, so it is read after the update missed.
-    const result = await trx
-      .updateTable('uploads')
-      .set({ digest, updated_at: now, size: advance.to, hash_state: null })
-      .where('id', '=', id)
-      .where('size', '=', advance.from)
-      .executeTakeFirst();
-    if (result.numUpdatedRows > 0n) return true;
+    const result = await claimAdvancingUploadRow(trx, ctx.dialect, id, digest, advance.from, advance.to, now);
+    if ((result.numAffectedRows ?? 0n) > 0n) return true;
     const exists = await trx.selectFrom('uploads').select('id').where('id', '=', id).executeTakeFirst();
     if (exists === undefined) throw new Error(`metadata: upload ${id} not found`);
     throw new MetadataUploadMovedError(STORE_NAME, id);

@@ -16,29 +16,31 @@ import {
 } from '../../ports/metadata-store.js';
 import { projectOf } from '../../ports/project-name.js';
 import { STORE_NAME, type Executor } from './lifecycle-sql.js';
+import type { MetadataDialect } from './migrations.js';
+import { compiledPerDialect } from './prepared-query.js';
 import type { Database } from './schema.js';
 import type { Kysely, SelectQueryBuilder } from 'kysely';
 
 export async function insertUpload(
   db: Kysely<Database>,
+  dialect: MetadataDialect,
   session: UploadSession,
   options: IoOptions & { limits?: UploadLimits } = {},
 ): Promise<void> {
   options.signal?.throwIfAborted();
   const project = projectOf(session.repository);
   const insert = (ex: Executor) =>
-    ex
-      .insertInto('uploads')
-      .values({
-        id: session.id,
-        repository: session.repository,
-        account: session.account ?? null,
-        project,
-        size: session.size,
-        created_at: session.createdAt.getTime(),
-        updated_at: session.updatedAt.getTime(),
-      })
-      .execute();
+    insertUploadRow(
+      ex,
+      dialect,
+      session.id,
+      session.repository,
+      session.account ?? null,
+      project,
+      session.size,
+      session.createdAt.getTime(),
+      session.updatedAt.getTime(),
+    );
   const limits = options.limits;
   if (limits === undefined || (limits.perAccount === undefined && limits.perProject === undefined)) {
     await insert(db);
@@ -50,7 +52,7 @@ export async function insertUpload(
     if (session.account !== undefined) checks.unshift([{ account: session.account }, limits.perAccount]);
     for (const [scope, limit] of checks) {
       if (limit === undefined) continue;
-      const open = (await totals(trx, scope)).sessions;
+      const open = (await compiledTotals(trx, dialect, scope)).sessions;
       if (open >= limit) throw new MetadataUploadLimitError(STORE_NAME, scope, open, limit);
     }
     await insert(trx);
@@ -76,11 +78,94 @@ export async function uploadTotals(db: Kysely<Database>, scope: UploadScope, opt
 }
 
 async function totals(ex: Executor, scope: UploadScope): Promise<UploadTotals> {
-  const row = await inScope(ex.selectFrom('uploads'), scope)
-    .select((eb) => [eb.fn.countAll().as('sessions'), eb.fn.sum<number | string | bigint | null>('size').as('staged')])
-    .executeTakeFirst();
+  const row = await totalsOf(ex, scope).executeTakeFirst();
   return { sessions: Number(row?.sessions ?? 0), stagedBytes: Number(row?.staged ?? 0) };
 }
+
+/** totals() for the cap checks every upload start runs, compiled once (see prepared-query.ts). */
+async function compiledTotals(ex: Executor, dialect: MetadataDialect, scope: UploadScope): Promise<UploadTotals> {
+  const { rows } = 'account' in scope ? await accountTotals(ex, dialect, scope.account) : await projectTotals(ex, dialect, scope.project);
+  const row = rows[0];
+  return { sessions: Number(row?.sessions ?? 0), stagedBytes: Number(row?.staged ?? 0) };
+}
+
+const totalsOf = (ex: Executor, scope: UploadScope) =>
+  inScope(ex.selectFrom('uploads'), scope).select((eb) => [
+    eb.fn.countAll().as('sessions'),
+    eb.fn.sum<number | string | bigint | null>('size').as('staged'),
+  ]);
+
+const accountTotals = compiledPerDialect(
+  (ex: Executor, _dialect: MetadataDialect, account: string) => totalsOf(ex, { account }),
+  ['\0account'],
+);
+
+const projectTotals = compiledPerDialect(
+  (ex: Executor, _dialect: MetadataDialect, project: string) => totalsOf(ex, { project }),
+  ['\0project'],
+);
+
+// The statements every push runs on its session row, compiled once per dialect (see
+// prepared-query.ts). Sample values only have to differ from each other and from the builders'
+// own constants.
+const insertUploadRow = compiledPerDialect(
+  (
+    ex: Executor,
+    _dialect: MetadataDialect,
+    id: string,
+    repository: string,
+    account: string | null,
+    project: string,
+    size: number,
+    createdAt: number,
+    updatedAt: number,
+  ) =>
+    ex.insertInto('uploads').values({ id, repository, account, project, size, created_at: createdAt, updated_at: updatedAt }),
+  ['\0id', '\0repository', '\0account', '\0project', -101, -102, -103],
+);
+
+/** The session row, or undefined. */
+export const selectUpload = compiledPerDialect(
+  (ex: Executor, _dialect: MetadataDialect, id: string) => ex.selectFrom('uploads').selectAll().where('id', '=', id),
+  ['\0id'],
+);
+
+/** Moves a session's size from `from` to `to` (compare-and-set); numAffectedRows says whether it did. */
+export const advanceUploadRow = compiledPerDialect(
+  (ex: Executor, _dialect: MetadataDialect, id: string, from: number, to: number, updatedAt: number, hashState: string | null) =>
+    ex.updateTable('uploads').set({ size: to, updated_at: updatedAt, hash_state: hashState }).where('id', '=', id).where('size', '=', from),
+  ['\0id', -101, -102, -103, '\0hash'],
+);
+
+/** Records the digest a session proved; numAffectedRows 0 when the session is gone. */
+export const claimUploadRow = compiledPerDialect(
+  (ex: Executor, _dialect: MetadataDialect, id: string, digest: string, updatedAt: number) =>
+    ex.updateTable('uploads').set({ digest, updated_at: updatedAt }).where('id', '=', id),
+  ['\0id', '\0digest', -101],
+);
+
+/** claimUploadRow that also moves the size from `from` to `to`, as advanceUploadRow (hash state cleared). */
+export const claimAdvancingUploadRow = compiledPerDialect(
+  (ex: Executor, _dialect: MetadataDialect, id: string, digest: string, from: number, to: number, updatedAt: number) =>
+    ex
+      .updateTable('uploads')
+      .set({ digest, updated_at: updatedAt, size: to, hash_state: null })
+      .where('id', '=', id)
+      .where('size', '=', from),
+  ['\0id', '\0digest', -101, -102, -103],
+);
+
+/** Removes a session row; numAffectedRows says whether there was one. */
+export const deleteUploadRow = compiledPerDialect(
+  (ex: Executor, _dialect: MetadataDialect, id: string) => ex.deleteFrom('uploads').where('id', '=', id),
+  ['\0id'],
+);
+
+/** Removes a session row and says which repository it was for (no row: it was not there). */
+export const takeUploadRow = compiledPerDialect(
+  (ex: Executor, _dialect: MetadataDialect, id: string) => ex.deleteFrom('uploads').where('id', '=', id).returning('repository'),
+  ['\0id'],
+);
 
 function inScope<O>(query: SelectQueryBuilder<Database, 'uploads', O>, scope: UploadScope): SelectQueryBuilder<Database, 'uploads', O> {
   return 'account' in scope ? query.where('account', '=', scope.account) : query.where('project', '=', scope.project);
