@@ -11,6 +11,7 @@ import { blobStoreIsShared, openBlobStore } from './blob-store.js';
 import { BcryptPasswordHasher } from '../adapters/crypto/bcrypt-password-hasher.js';
 import { InitialPasswordFile } from '../adapters/crypto/initial-password-file.js';
 import { loadTrustedKeys } from '../adapters/crypto/trusted-keys.js';
+import { WorkerThreadHashes } from '../adapters/crypto/worker-thread-hashes.js';
 import { HtpasswdFile } from '../adapters/htpasswd/htpasswd-file.js';
 import { openMetadataDatabase, type MetadataStores } from './metadata-database.js';
 import { tokenSigningKey } from './signing-key.js';
@@ -171,6 +172,9 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
     ...(othersShareState ? { fillLocks: stores.shared.uploadLocks } : {}),
   });
   proxies.changed = (project) => mirror.changed(project);
+  // One process owning its uploads hashes long bodies on a thread of its own (started on the
+  // first such upload). With several, uploads hash with the saveable WASM hash above instead.
+  const offThreadHashes = othersShareBlobs ? undefined : new WorkerThreadHashes();
   const registry = new Registry({
     mirror,
     projectExists: async (name) => (await stores.access.project(name)) !== undefined,
@@ -183,6 +187,7 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
     // resident) is imported only then.
     resumableHashes: othersShareBlobs ? new (await import('../adapters/crypto/wasm-resumable-hashes.js')).WasmResumableHashes() : undefined,
     // ... and so are their locks, when the database is shared too.
+    offThreadHashes,
     sessionLocks: othersShareBlobs && othersShareState ? stores.shared.uploadLocks : undefined,
     maxManifestBytes: DEFAULT_MAX_MANIFEST_BYTES,
     now: clock,
@@ -272,6 +277,7 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
       await pulls.flush().catch((error: unknown) => logger.error({ err: error }, 'could not write pull times'));
       await stores.close();
       await blobs.close();
+      await offThreadHashes?.close();
     },
   };
 }

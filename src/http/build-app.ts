@@ -97,6 +97,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   if (deps.limits) installConnectionLimits(app, deps.limits, Boolean(deps.tls));
   installRequestLog(app, deps.metrics);
   deps.metrics.gauge('berth_upload_sessions_active', 'Upload sessions being hashed (by every worker).', () => deps.registry.uploads.activeSessions);
+  deps.metrics.gauge('berth_upload_hashes_off_thread', 'Upload hashes held by the hashing thread (by every worker).', () => deps.registry.uploads.offThreadHashes);
   registerOciRoutes(app, dispatch);
   registerSearchRoutes(app, deps.registry, deps.auth?.guard ?? openAccess);
   registerOpsRoutes(app, deps.registry, deps.metrics);

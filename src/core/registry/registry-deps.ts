@@ -1,4 +1,5 @@
 /** What the registry use cases need from the outside world, passed in by the composition root. */
+import type { OffThreadHashes } from '../../ports/off-thread-hash.js';
 import type { ResumableHashes } from '../../ports/resumable-hash.js';
 import type { BlobStore } from '../../ports/blob-store.js';
 import type { MetadataStore } from '../../ports/metadata-store.js';
@@ -23,6 +24,11 @@ export interface RegistryDeps {
    * store); unset, uploads hash with Node's faster native SHA-256 and keep the state in memory.
    */
   resumableHashes?: ResumableHashes;
+  /**
+   * A hashing thread for long upload bodies, so the thread reading the socket does not also
+   * hash them (upload-service.ts, OFF_THREAD_MIN_BYTES); unset, every upload hashes inline.
+   */
+  offThreadHashes?: OffThreadHashes;
   /**
    * Upload session locks shared with other instances (a shared blob store and database);
    * unset, one process's own locks are all there is.

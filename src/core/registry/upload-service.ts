@@ -43,7 +43,7 @@ import {
 import { projectOf } from '../access/actions.js';
 import { checkWritable } from '../lifecycle/write-policy.js';
 import { assertDigest, assertName, digestAlgorithm, type DigestAlgorithm } from '../reference/reference.js';
-import { HashingStream, hashStream, type RunningHash } from './digest-hasher.js';
+import { HashingStream, hashStream, nodeHash, offThreadRunningHash, type RunningHash } from './digest-hasher.js';
 import type { RegistryDeps } from './registry-deps.js';
 import { SessionLocks } from './session-locks.js';
 import { bytesGone, tooManyUploads, translateStoreError } from './upload-errors.js';
@@ -58,6 +58,13 @@ export interface ChunkRange {
 const CLAIM_PATIENCE_MS = 10_000;
 const CLAIM_FIRST_DELAY_MS = 5;
 const CLAIM_MAX_DELAY_MS = 250;
+
+/**
+ * Bodies at least this long (by Content-Length; a body of unknown length counts as long) are
+ * hashed on the hashing thread when there is one (RegistryDeps.offThreadHashes); shorter
+ * ones inline, where the hop costs more than it saves. Measured in bench/README.md.
+ */
+export const OFF_THREAD_MIN_BYTES = 8 * 1024 * 1024;
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -79,6 +86,11 @@ export class UploadService {
 
   constructor(private readonly deps: RegistryDeps) {
     this.locks = new SessionLocks(deps.sessionLocks === undefined ? undefined : { store: deps.sessionLocks, now: () => Date.now() });
+  }
+
+  /** Hashes held for this process's uploads by the hashing thread (for metrics; 0 without one). */
+  get offThreadHashes(): number {
+    return this.deps.offThreadHashes?.live ?? 0;
   }
 
   /** Number of sessions this process is hashing (for metrics). */
@@ -156,7 +168,7 @@ export class UploadService {
     return this.locks.run(id, 'write', async () => {
       const session = await this.session(repository, id);
       const room = await this.checkRoom(session, declaredBytes);
-      return this.appendTo(session, body, { range, room });
+      return this.appendTo(session, body, { range, room, declaredBytes });
     });
   }
 
@@ -183,7 +195,7 @@ export class UploadService {
       if (body) {
         const room = await this.checkRoom(session, declaredBytes, digest);
         const from = session.size;
-        session = await this.appendTo(session, body, { range, room, algorithm: digestAlgorithm(digest), deferAdvance: true });
+        session = await this.appendTo(session, body, { range, room, algorithm: digestAlgorithm(digest), deferAdvance: true, declaredBytes });
         if (session.size !== from) advance = { from, to: session.size };
       }
       let computed: string;
@@ -208,7 +220,7 @@ export class UploadService {
       });
       await this.deps.checkpoint?.('upload:committed', [digest]);
       await this.deps.metadata.completeUpload(id, digest, stat.size);
-      this.hashes.delete(id);
+      this.forget(id);
       return { digest, size: stat.size };
     });
   }
@@ -226,7 +238,7 @@ export class UploadService {
         claimed = await this.deps.metadata.claimUpload(id, digest, advance === undefined ? undefined : { advance });
       } catch (error) {
         if (error instanceof MetadataUploadMovedError) {
-          this.hashes.delete(id);
+          this.forget(id);
           throw new BlobUploadInvalidError('upload was changed by another request; retry from its current offset');
         }
         throw error;
@@ -258,7 +270,7 @@ export class UploadService {
       const stat = await this.deps.blobs.stat(digest);
       if (stat && stat.size === session.size) {
         await this.deps.metadata.completeUpload(session.id, digest, stat.size);
-        this.hashes.delete(session.id);
+        this.forget(session.id);
         return { digest, size: stat.size };
       }
     }
@@ -393,7 +405,7 @@ export class UploadService {
   private async appendTo(
     session: UploadSession,
     body: Readable,
-    options: { range?: ChunkRange; room?: ChunkRoom; algorithm?: DigestAlgorithm; deferAdvance?: boolean } = {},
+    options: { range?: ChunkRange; room?: ChunkRoom; algorithm?: DigestAlgorithm; deferAdvance?: boolean; declaredBytes?: number } = {},
   ): Promise<UploadSession> {
     const { range, room } = options;
     if (range && range.start !== session.size) {
@@ -406,7 +418,7 @@ export class UploadService {
     // session's first bytes start one. Otherwise completion re-hashes the staged bytes.
     let state = this.hashes.get(session.id);
     if (state === undefined || state.offset !== session.size) {
-      this.hashes.delete(session.id);
+      this.forget(session.id);
       state = await this.savedHash(session);
     }
     const algorithm = state?.algorithm ?? options.algorithm ?? 'sha256';
@@ -414,7 +426,11 @@ export class UploadService {
     // keeps Node's native hash even when sessions can move: the saveable one costs about twice as
     // much CPU per byte, which halved big pushes with several workers.
     const hashFrom =
-      state !== undefined ? state.hash : session.size === 0 ? (options.deferAdvance ? algorithm : await this.freshHash(algorithm)) : undefined;
+      state !== undefined
+        ? state.hash
+        : session.size === 0
+          ? (this.offThread(algorithm, options) ?? (options.deferAdvance ? algorithm : await this.freshHash(algorithm)))
+          : undefined;
     const source = body.pipe(new HashingStream(hashFrom, room));
     // Its own refusal (past the quota's room) reaches the caller through appendUpload; the
     // stream's error event must not also go unhandled once appendUpload has stopped listening.
@@ -429,7 +445,9 @@ export class UploadService {
     try {
       size = await this.deps.blobs.appendUpload(session.id, session.size, source);
     } catch (error) {
-      this.hashes.delete(session.id);
+      this.forget(session.id);
+      // A hash this append started is not in `hashes` yet.
+      source.hash?.dispose?.();
       // Let go of the body: nothing will read it now, and a pipe left in place would stall it.
       body.unpipe(source);
       if (error instanceof BlobStoreOffsetError && error.actual > session.size) {
@@ -451,7 +469,8 @@ export class UploadService {
       throw translateStoreError(error, session.id, session.size);
     }
     if (range && size - session.size !== range.end - range.start + 1) {
-      this.hashes.delete(session.id);
+      this.forget(session.id);
+      source.hash?.dispose?.();
       throw new BlobUploadInvalidError('chunk length does not match its Content-Range', {
         range: `${range.start}-${range.end}`,
         received: size - session.size,
@@ -471,7 +490,8 @@ export class UploadService {
     const saved = hash?.save?.();
     const advance = saved === undefined ? {} : { hashState: encodeHashState(algorithm, saved) };
     if (!(await this.deps.metadata.advanceUpload(session.id, session.size, size, advance))) {
-      this.hashes.delete(session.id);
+      this.forget(session.id);
+      hash?.dispose?.();
       throw new BlobUploadInvalidError('upload was changed by another request; retry from its current offset');
     }
     if (hash !== undefined) this.hashes.set(session.id, { offset: size, hash, algorithm });
@@ -480,9 +500,11 @@ export class UploadService {
 
   private async computeDigest(session: UploadSession, algorithm: 'sha256' | 'sha512'): Promise<string> {
     const here = this.hashes.get(session.id);
+    if (here !== undefined && here.offset !== session.size) this.forget(session.id);
     const state = here !== undefined && here.offset === session.size ? here : await this.savedHash(session);
     this.hashes.delete(session.id);
-    if (state !== undefined && state.algorithm === algorithm) return `${algorithm}:${state.hash.hex()}`;
+    if (state !== undefined && state.algorithm === algorithm) return `${algorithm}:${await state.hash.hex()}`;
+    state?.hash.dispose?.();
     return hashStream(algorithm, await this.deps.blobs.readUpload(session.id));
   }
 
@@ -496,6 +518,25 @@ export class UploadService {
     if (algorithm !== 'sha256' && algorithm !== 'sha512') return undefined;
     const resumed = await hashes.resume(algorithm, text.slice(space + 1));
     return resumed === undefined ? undefined : { offset: session.size, algorithm, hash: wrapResumable(resumed) };
+  }
+
+  /**
+   * A hash on the hashing thread for a session's first bytes when the body is long enough to
+   * pay for the hop (OFF_THREAD_MIN_BYTES), made on its first byte; undefined: hash here. A
+   * session whose chunks may move between instances needs a saveable hash instead, unless the
+   * request completes it (a whole blob in one request).
+   */
+  private offThread(
+    algorithm: DigestAlgorithm,
+    options: { deferAdvance?: boolean; declaredBytes?: number },
+  ): (() => RunningHash) | undefined {
+    const hashes = this.deps.offThreadHashes;
+    if (hashes === undefined || (this.deps.resumableHashes !== undefined && !options.deferAdvance)) return undefined;
+    if (options.declaredBytes !== undefined && options.declaredBytes < OFF_THREAD_MIN_BYTES) return undefined;
+    return () => {
+      const started = hashes.start(algorithm);
+      return started === undefined ? nodeHash(algorithm) : offThreadRunningHash(started);
+    };
   }
 
   /** A new hash for a session's first bytes: a saveable one when sessions move between instances. */
@@ -517,8 +558,14 @@ export class UploadService {
     return session;
   }
 
-  private async discard(id: string): Promise<void> {
+  /** Drops a session's running hash, and whatever a hashing thread holds for it. */
+  private forget(id: string): void {
+    this.hashes.get(id)?.hash.dispose?.();
     this.hashes.delete(id);
+  }
+
+  private async discard(id: string): Promise<void> {
+    this.forget(id);
     await this.deps.blobs.abortUpload(id);
     await this.deps.metadata.deleteUpload(id);
   }
