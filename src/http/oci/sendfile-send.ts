@@ -25,9 +25,12 @@ import { nativeSendfile, type NativeSendfile, type SendOutcome } from './native-
 
 /**
  * Sends running at once per process; more pulls take the pooled path. Each holds a thread
- * (256 KiB of stack) and two descriptors; a slow client holds them for as long as it reads.
+ * (256 KiB of stack, a few KiB of it touched) and two descriptors; a slow client holds them for
+ * as long as it reads. 32, the concurrency clients pull layers at in the bench, rather than 8:
+ * a native send holds no buffer, a pooled one up to 2 MiB, so the overflow set the process's
+ * peak memory (bench row 4).
  */
-export const NATIVE_SENDS_MAX = 8;
+export const NATIVE_SENDS_MAX = 32;
 
 /**
  * Below this a thread start and a cross-thread callback cost about what the pooled path's one
