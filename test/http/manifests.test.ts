@@ -1,6 +1,7 @@
 // GET / HEAD / PUT / DELETE /v2/<name>/manifests/<reference>: every supported schema, byte-exact
 // storage, reference validation against the repository, size limit, and deletes.
 import { strict as assert } from 'node:assert';
+import * as http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import {
@@ -338,6 +339,37 @@ describe('manifests', () => {
       const body = Buffer.alloc(MAX_MANIFEST + 1, 0x20);
       expectError(await put(repo, 'big', body), 413, 'SIZE_INVALID');
       expectError(await c.get(`/v2/${repo}/manifests/big`), 404, 'MANIFEST_UNKNOWN');
+    });
+
+    test('an oversize manifest under 16 MiB is read to its end: the 413 keeps the connection, so a proxy in front passes it on', async () => {
+      const repo = uniqueRepo('man');
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      const { hostname, port } = new URL(server.url);
+      const send = (method: string, path: string, body?: Buffer) =>
+        new Promise<{ status: number; connection: string | undefined; reused: boolean; text: string }>((resolve, reject) => {
+          const headers = body === undefined ? {} : { 'content-type': OCI_MANIFEST, 'content-length': String(body.length) };
+          const req = http.request({ host: hostname, port, method, path, agent, headers }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (chunk: Buffer) => chunks.push(chunk));
+            res.on('end', () =>
+              resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, reused: req.reusedSocket, text: Buffer.concat(chunks).toString() }),
+            );
+          });
+          req.on('error', reject);
+          req.end(body);
+        });
+      try {
+        for (const size of [MAX_MANIFEST + 1, 12 * 1024 * 1024]) {
+          const refused = await send('PUT', `/v2/${repo}/manifests/big`, Buffer.alloc(size, 0x20));
+          assert.equal(refused.status, 413);
+          assert.match(refused.text, /SIZE_INVALID/);
+          assert.notEqual(refused.connection, 'close');
+        }
+        const next = await send('GET', '/v2/');
+        assert.ok(next.reused, 'the request after the refusal needed a new connection');
+      } finally {
+        agent.destroy();
+      }
     });
 
     test('a manifest over 4 MiB sent chunked, without a length, is 413 SIZE_INVALID', async () => {
