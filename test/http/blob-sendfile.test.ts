@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import * as https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readdirSync, readlinkSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import * as net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,34 +21,13 @@ import { startTestServer, type TestServer } from '../support/test-server.js';
 import { randomBlob, sha256, uniqueRepo } from './support/content.js';
 import { client, expectStatus, type Client } from './support/http-client.js';
 import { pushBlob } from './support/push.js';
+import { openBlobFds, until } from './support/process-probes.js';
 
 const MiB = 1024 * 1024;
 const IDLE_MS = 1000;
 
 const threads = (): number => readdirSync('/proc/self/task').length;
 const fds = (): number => readdirSync('/proc/self/fd').length;
-
-function openBlobFds(root: string): string[] {
-  const found: string[] = [];
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      const target = readlinkSync(`/proc/self/fd/${fd}`);
-      if (target.startsWith(`${root}/blobs/`)) found.push(target);
-    } catch {
-      // closed between the listing and the readlink
-    }
-  }
-  return found;
-}
-
-async function until(condition: () => boolean, ms = 5000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (condition()) return true;
-    await sleep(20);
-  }
-  return condition();
-}
 
 interface RawResponse {
   status: number;
