@@ -11,22 +11,41 @@
  *
  * Settles only once no write is in flight, so a caller that truncates on failure cannot race
  * a write that lands after the truncate.
+ *
+ * Write-back as the body arrives: each time the file grows past another `writeBackBytes`, a
+ * datasync of it starts on the pool, one at a time, while the next batches are received and
+ * written. Without it the kernel holds a whole 1 GiB push dirty (its background write-back
+ * starts at a tenth of memory) and the commit's fsync then writes it all while the client
+ * waits: 530 MiB/s instead of 670–720 with it, measured in bench/README.md. A failed one fails
+ * the append, as a failed write does: the kernel reports a write-back error once, so a later
+ * fsync could succeed over the lost bytes. The append settles after its last one.
  */
 import type { FileHandle } from 'node:fs/promises';
 import { finished, type Readable } from 'node:stream';
 import { STORE_NAME, writeChunks } from './filesystem-paths.js';
 
-export function appendBody(source: Readable, handle: FileHandle, position: number, batchBytes: number, signal?: AbortSignal): Promise<number> {
+export interface AppendSizes {
+  /** Bytes gathered per pwritev. */
+  batchBytes: number;
+  /** A datasync starts each time the file grows past another multiple of this. */
+  writeBackBytes: number;
+}
+
+export function appendBody(source: Readable, handle: FileHandle, position: number, sizes: AppendSizes, signal?: AbortSignal): Promise<number> {
+  const { batchBytes, writeBackBytes } = sizes;
   return new Promise<number>((resolve, reject) => {
     let batch: Uint8Array[] = [];
     let batched = 0;
     let writing = false;
+    let syncing = false;
+    /** The multiple of writeBackBytes the last datasync was started past. */
+    let syncedStep = Math.floor(position / writeBackBytes);
     let ended = false;
     let failure: { error: unknown } | undefined;
     let settled = false;
 
     const settle = (): void => {
-      if (settled || writing) return;
+      if (settled || writing || syncing) return;
       if (failure !== undefined) {
         settled = true;
         reject(failure.error);
@@ -57,6 +76,7 @@ export function appendBody(source: Readable, handle: FileHandle, position: numbe
           writing = false;
           position = next;
           if (failure !== undefined) return settle();
+          writeBack();
           if (batched >= batchBytes || (ended && batched > 0)) flush();
           else if (ended) settle();
           else source.resume();
@@ -64,6 +84,23 @@ export function appendBody(source: Readable, handle: FileHandle, position: numbe
         (error: unknown) => {
           writing = false;
           fail(error);
+        },
+      );
+    };
+    const writeBack = (): void => {
+      const step = Math.floor(position / writeBackBytes);
+      // One at a time: a datasync started late covers every page dirty when it runs.
+      if (syncing || step === syncedStep) return;
+      syncedStep = step;
+      syncing = true;
+      handle.datasync().then(
+        () => {
+          syncing = false;
+          settle();
+        },
+        (error: unknown) => {
+          syncing = false;
+          fail(error ?? new Error('datasync failed'));
         },
       );
     };

@@ -171,3 +171,74 @@ describe('filesystem store: write-back starts when a first append ends', () => {
     assert.equal(synced.length, 2, `the first append's flush and the commit's, none per later chunk: ${JSON.stringify(synced)}`);
   });
 });
+
+describe('filesystem store: write-back while a big append is still arriving', () => {
+  const MiB = 1024 * 1024;
+  /** Body bytes handed to the store so far, by the body below. */
+  let handedOver = 0;
+
+  /** `total` bytes in 1 MiB chunks, a tick apart, counted in handedOver. */
+  function body(total: number): Readable {
+    return Readable.from(
+      (async function* () {
+        for (let sent = 0; sent < total; sent += MiB) {
+          await new Promise((resolve) => setImmediate(resolve));
+          handedOver = sent + MiB;
+          yield Buffer.alloc(MiB, sent / MiB);
+        }
+      })(),
+    );
+  }
+
+  /**
+   * Runs `work` on a fresh store with FileHandle#datasync wrapped (`fail` makes it reject);
+   * returns, per datasync, how many body bytes had been handed over when it started.
+   */
+  async function datasyncs(work: (store: FilesystemBlobStore) => Promise<void>, fail?: Error): Promise<number[]> {
+    const root = await mkdtemp(join(tmpdir(), 'berth-blob-'));
+    const probe = await open(join(root, 'probe'), 'w');
+    const prototype = Object.getPrototypeOf(probe) as { datasync: () => Promise<void> };
+    await probe.close();
+    const datasync = prototype.datasync;
+    const started: number[] = [];
+    prototype.datasync = function (this: unknown) {
+      started.push(handedOver);
+      return fail ? Promise.reject(fail) : datasync.call(this);
+    };
+    try {
+      const store = new FilesystemBlobStore({ root });
+      await work(store);
+      await store.close();
+      return started;
+    } finally {
+      prototype.datasync = datasync;
+      await rm(root, { recursive: true, force: true });
+    }
+  }
+
+  test('a 48 MiB append has a datasync under way before its body ends, at most one per 16 MiB; a 1 MiB one has none', async () => {
+    const big = await datasyncs(async (store) => {
+      await store.createUpload('big');
+      assert.equal(await store.appendUpload('big', 0, body(48 * MiB)), 48 * MiB);
+    });
+    assert.ok(big.length >= 1 && big.length <= 3, `datasyncs: ${JSON.stringify(big)}`);
+    assert.ok(big[0]! < 48 * MiB, `the first starts while the body is still arriving (at ${big[0]} bytes)`);
+    const small = await datasyncs(async (store) => {
+      await store.createUpload('small');
+      await store.appendUpload('small', 0, body(MiB));
+    });
+    assert.deepEqual(small, [], 'a small push pays no write-back of its own');
+  });
+
+  test('a failed write-back fails the append with its error, and the upload is rolled back to its offset', async () => {
+    const eio = Object.assign(new Error('EIO: i/o error, datasync'), { code: 'EIO' });
+    const started = await datasyncs(async (store) => {
+      await store.createUpload('eio');
+      await store.appendUpload('eio', 0, body(MiB));
+      await assert.rejects(store.appendUpload('eio', MiB, body(40 * MiB)), { code: 'EIO' });
+      assert.equal(await store.uploadSize('eio'), MiB, 'nothing of the failed append is kept');
+      await store.abortUpload('eio');
+    }, eio);
+    assert.equal(started.length, 1, 'the append stops at the first failed datasync');
+  });
+});
