@@ -12,10 +12,9 @@
 // which otherwise holds ~15 MiB of freed upload buffers resident.
 import { existsSync } from 'node:fs';
 
-// fsync, file writes and reads all run on libuv's pool (4 threads by default): with dozens of
-// concurrent pushes, a few long fsyncs would otherwise queue every pull behind them. The size
-// must be set before the pool's first use, hence here.
-process.env.UV_THREADPOOL_SIZE ??= '16';
+// libuv's pool keeps its default 4 threads. Setting UV_THREADPOOL_SIZE here cannot work: an
+// ES module entry is read through the pool, so the pool exists before this line runs; and 16
+// threads, set from outside, measured no better on bench rows 1–5 and 9 (bench/README.md).
 
 const cli = new URL('../dist/src/cli/main.js', import.meta.url);
 if (!existsSync(cli)) {
