@@ -149,7 +149,7 @@ export class FilesystemBlobStore implements BlobStore {
     const staged = this.layout.uploadPath(id);
     options.signal?.throwIfAborted();
     // Another file takes the staging name: a flush of the old one says nothing about it.
-    this.flushAhead.forget(id);
+    this.flushAhead.drop(id);
     const current = await statIfPresent(staged);
     if (current === undefined) throw new BlobStoreNotFoundError(STORE_NAME, uploadKey(id));
     const { size } = current;
@@ -284,7 +284,7 @@ export class FilesystemBlobStore implements BlobStore {
   async abortUpload(id: string, options: IoOptions = {}): Promise<boolean> {
     const path = this.layout.uploadPath(id);
     options.signal?.throwIfAborted();
-    this.flushAhead.forget(id);
+    this.flushAhead.drop(id);
     return unlinkIfPresent(path);
   }
 

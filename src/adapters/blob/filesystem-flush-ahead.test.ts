@@ -56,3 +56,36 @@ describe('flush-ahead of staged uploads', () => {
     assert.ok(h.calls.includes('close'), 'the handle is closed all the same');
   });
 });
+
+describe('flush-ahead: a failed flush is not lost to a later append', () => {
+  test('the first append\'s flush fails after a second append began: the commit still fails with its error', async () => {
+    const flushes = new FlushAhead();
+    const h = handle();
+    flushes.start('u1', h.fake);
+    flushes.forget('u1');
+    h.finish(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
+    await assert.rejects(flushes.settled('u1'), { code: 'EIO' }, 'a fresh descriptor\'s fsync would not see the error again');
+  });
+
+  test('two flushes of one upload: the earlier one\'s failure wins even if the later one succeeds', async () => {
+    const flushes = new FlushAhead();
+    const first = handle();
+    const second = handle();
+    flushes.start('u1', first.fake);
+    flushes.forget('u1');
+    flushes.start('u1', second.fake);
+    first.finish(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
+    second.finish();
+    await assert.rejects(flushes.settled('u1'), { code: 'EIO' });
+    assert.ok(first.calls.includes('close') && second.calls.includes('close'), 'both handles are closed');
+  });
+
+  test('a dropped upload (aborted, or its staging file replaced) reports nothing', async () => {
+    const flushes = new FlushAhead();
+    const h = handle();
+    flushes.start('u1', h.fake);
+    flushes.drop('u1');
+    h.finish(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
+    assert.equal(await flushes.settled('u1'), false);
+  });
+});
