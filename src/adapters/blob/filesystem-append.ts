@@ -16,9 +16,11 @@
  * datasync of it starts on the pool, one at a time, while the next batches are received and
  * written. Without it the kernel holds a whole 1 GiB push dirty (its background write-back
  * starts at a tenth of memory) and the commit's fsync then writes it all while the client
- * waits: 530 MiB/s instead of 670–720 with it, measured in bench/README.md. A failed one fails
+ * waits (bench row 2: 523–692 MiB/s before, 801–805 with it; bench/README.md). A failed one fails
  * the append, as a failed write does: the kernel reports a write-back error once, so a later
- * fsync could succeed over the lost bytes. The append settles after its last one.
+ * fsync could succeed over the lost bytes. One still under way when the last write lands is
+ * not waited for: the append resolves with it (`writingBack`), and the caller must keep the
+ * handle open until it settles and hand its error to the commit. A failed append waits for it.
  */
 import type { FileHandle } from 'node:fs/promises';
 import { finished, type Readable } from 'node:stream';
@@ -31,13 +33,20 @@ export interface AppendSizes {
   writeBackBytes: number;
 }
 
-export function appendBody(source: Readable, handle: FileHandle, position: number, sizes: AppendSizes, signal?: AbortSignal): Promise<number> {
+export interface Appended {
+  /** The file's size after the append. */
+  position: number;
+  /** A datasync still under way: settles with its error, or undefined; never rejects. */
+  writingBack?: Promise<unknown>;
+}
+
+export function appendBody(source: Readable, handle: FileHandle, position: number, sizes: AppendSizes, signal?: AbortSignal): Promise<Appended> {
   const { batchBytes, writeBackBytes } = sizes;
-  return new Promise<number>((resolve, reject) => {
+  return new Promise<Appended>((resolve, reject) => {
     let batch: Uint8Array[] = [];
     let batched = 0;
     let writing = false;
-    let syncing = false;
+    let syncing: Promise<unknown> | undefined;
     /** The multiple of writeBackBytes the last datasync was started past. */
     let syncedStep = Math.floor(position / writeBackBytes);
     let ended = false;
@@ -45,13 +54,14 @@ export function appendBody(source: Readable, handle: FileHandle, position: numbe
     let settled = false;
 
     const settle = (): void => {
-      if (settled || writing || syncing) return;
+      if (settled || writing) return;
       if (failure !== undefined) {
+        if (syncing !== undefined) return;
         settled = true;
         reject(failure.error);
       } else if (ended && batched === 0) {
         settled = true;
-        resolve(position);
+        resolve(syncing === undefined ? { position } : { position, writingBack: syncing });
       }
     };
     const fail = (error: unknown): void => {
@@ -90,19 +100,22 @@ export function appendBody(source: Readable, handle: FileHandle, position: numbe
     const writeBack = (): void => {
       const step = Math.floor(position / writeBackBytes);
       // One at a time: a datasync started late covers every page dirty when it runs.
-      if (syncing || step === syncedStep) return;
+      if (syncing !== undefined || step === syncedStep) return;
       syncedStep = step;
-      syncing = true;
-      handle.datasync().then(
+      const run: Promise<unknown> = handle.datasync().then(
         () => {
-          syncing = false;
+          syncing = undefined;
           settle();
+          return undefined;
         },
         (error: unknown) => {
-          syncing = false;
-          fail(error ?? new Error('datasync failed'));
+          syncing = undefined;
+          const reason = error ?? new Error('datasync failed');
+          fail(reason);
+          return reason;
         },
       );
+      syncing = run;
     };
     const onData = (chunk: unknown): void => {
       if (signal?.aborted) return fail(signal.reason);

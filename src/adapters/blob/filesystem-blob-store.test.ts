@@ -191,10 +191,10 @@ describe('filesystem store: write-back while a big append is still arriving', ()
   }
 
   /**
-   * Runs `work` on a fresh store with FileHandle#datasync wrapped (`fail` makes it reject);
+   * Runs `work` on a fresh store with FileHandle#datasync wrapped (`instead` replaces it);
    * returns, per datasync, how many body bytes had been handed over when it started.
    */
-  async function datasyncs(work: (store: FilesystemBlobStore) => Promise<void>, fail?: Error): Promise<number[]> {
+  async function datasyncs(work: (store: FilesystemBlobStore, root: string) => Promise<void>, instead?: () => Promise<void>): Promise<number[]> {
     const root = await mkdtemp(join(tmpdir(), 'berth-blob-'));
     const probe = await open(join(root, 'probe'), 'w');
     const prototype = Object.getPrototypeOf(probe) as { datasync: () => Promise<void> };
@@ -203,11 +203,11 @@ describe('filesystem store: write-back while a big append is still arriving', ()
     const started: number[] = [];
     prototype.datasync = function (this: unknown) {
       started.push(handedOver);
-      return fail ? Promise.reject(fail) : datasync.call(this);
+      return instead ? instead() : datasync.call(this);
     };
     try {
       const store = new FilesystemBlobStore({ root });
-      await work(store);
+      await work(store, root);
       await store.close();
       return started;
     } finally {
@@ -238,7 +238,30 @@ describe('filesystem store: write-back while a big append is still arriving', ()
       await assert.rejects(store.appendUpload('eio', MiB, body(40 * MiB)), { code: 'EIO' });
       assert.equal(await store.uploadSize('eio'), MiB, 'nothing of the failed append is kept');
       await store.abortUpload('eio');
-    }, eio);
+    }, () => Promise.reject(eio));
     assert.equal(started.length, 1, 'the append stops at the first failed datasync');
+  });
+
+  test('a datasync the last write started is not waited for by the append, and its failure fails the commit', async () => {
+    const eio = Object.assign(new Error('EIO: i/o error, datasync'), { code: 'EIO' });
+    let failAt = 0;
+    await datasyncs(
+      async (store, root) => {
+        await store.createUpload('late');
+        await store.appendUpload('late', 0, body(MiB));
+        const t0 = Date.now();
+        // 15 MiB more: the file passes 16 MiB with the append's very last write.
+        assert.equal(await store.appendUpload('late', MiB, body(15 * MiB)), 16 * MiB);
+        assert.ok(Date.now() < failAt, 'the append answered before its datasync settled');
+        assert.ok(Date.now() - t0 < 5000);
+        await assert.rejects(store.commitUpload('late', `sha256:${'0'.repeat(64)}`), { code: 'EIO' });
+        assert.deepEqual(await readdir(join(root, 'blobs')).catch(() => []), [], 'nothing was committed');
+        await store.abortUpload('late');
+      },
+      () => {
+        failAt = Date.now() + 400;
+        return new Promise((_, reject) => setTimeout(() => reject(eio), 400));
+      },
+    );
   });
 });

@@ -38,7 +38,7 @@ import {
   type IoOptions,
   type ReadRange,
 } from '../../ports/blob-store.js';
-import { appendBody } from './filesystem-append.js';
+import { appendBody, type Appended } from './filesystem-append.js';
 import { FlushAhead } from './filesystem-flush-ahead.js';
 import {
   FilesystemLayout,
@@ -187,11 +187,11 @@ export class FilesystemBlobStore implements BlobStore {
     try {
       const { size } = await handle.stat();
       if (size !== offset) throw new BlobStoreOffsetError(STORE_NAME, offset, size);
-      let position: number;
+      let appended: Appended;
       try {
-        position = await appendBody(body, handle, offset, { batchBytes: WRITE_BATCH_BYTES, writeBackBytes: WRITE_BACK_BYTES }, options.signal);
+        appended = await appendBody(body, handle, offset, { batchBytes: WRITE_BATCH_BYTES, writeBackBytes: WRITE_BACK_BYTES }, options.signal);
       } catch (error) {
-        // appendBody settles only once its last write and datasync have landed, so the truncate cannot race them.
+        // A failed append settles only once its last write and datasync have landed, so the truncate cannot race them.
         try {
           await handle.truncate(offset);
         } catch (truncateError) {
@@ -199,12 +199,15 @@ export class FilesystemBlobStore implements BlobStore {
         }
         throw whenFull(error);
       }
+      const { position, writingBack } = appended;
       // Every write has landed: a flush started now covers the whole file. Only after a first
       // append: a client that sends its body in one PATCH (the Docker engine, containerd)
       // commits next, while one that sends many chunks would pay a sync (and a journal
-      // commit) per chunk, which cost the chunked push row a fifth of its rate.
-      if (offset === 0) {
-        this.flushAhead.start(id, handle);
+      // commit) per chunk, which cost the chunked push row a fifth of its rate. A later
+      // append's write-back still under way is handed over too, so its error reaches the
+      // commit and its handle stays open until it is done.
+      if (offset === 0 || writingBack !== undefined) {
+        this.flushAhead.start(id, handle, { sync: offset === 0, writingBack });
         flushing = true;
       }
       return position;

@@ -31,22 +31,29 @@ interface Flush {
 export class FlushAhead {
   private readonly flushes = new Map<string, Flush>();
 
-  /** Takes `handle` over: syncs it in the background, then closes it. */
-  start(id: string, handle: FileHandle): void {
+  /**
+   * Takes `handle` over: syncs it in the background (unless `sync` is false), waits for
+   * `writingBack` (a datasync the append left under way), then closes it. Without `sync` the
+   * entry covers nothing and only carries the datasync's error to the commit.
+   */
+  start(id: string, handle: FileHandle, options: { sync?: boolean; writingBack?: Promise<unknown> } = {}): void {
     if (this.flushes.size >= MAX_TRACKED) {
       for (const [key, flush] of this.flushes) if (flush.failed !== true) this.flushes.delete(key);
     }
-    const own = handle
-      .sync()
-      .then(
-        () => undefined,
-        (error: unknown) => error ?? new Error('fsync failed'),
-      )
+    const sync = options.sync ?? true;
+    const synced = sync
+      ? handle.sync().then(
+          () => undefined,
+          (error: unknown) => error ?? new Error('fsync failed'),
+        )
+      : undefined;
+    const own = Promise.all([options.writingBack, synced])
+      .then(([written, flushed]) => written ?? flushed)
       .finally(() => handle.close().catch(() => undefined));
     // An earlier flush of the same upload may still fail: its error must reach the commit too.
     const earlier = this.flushes.get(id)?.flushed;
     const flushed = earlier === undefined ? own : Promise.all([earlier, own]).then(([first, second]) => first ?? second);
-    const flush: Flush = { flushed, covers: true };
+    const flush: Flush = { flushed, covers: sync };
     void flushed.then((error) => {
       if (error !== undefined) flush.failed = true;
     });
