@@ -16,9 +16,13 @@ export function blobStoreIsShared(config: BerthConfig): boolean {
   return config.storage.s3 !== undefined;
 }
 
-export async function createBlobStore(config: BerthConfig): Promise<BlobStore> {
+/**
+ * `otherWriters`: other processes (`berth serve --workers`) may commit uploads this one appends
+ * to, so the filesystem store keeps no sync running past an append (FilesystemBlobStoreOptions).
+ */
+export async function createBlobStore(config: BerthConfig, options: { otherWriters?: boolean } = {}): Promise<BlobStore> {
   const s3 = config.storage.s3;
-  if (s3 === undefined) return new FilesystemBlobStore({ root: config.storage.filesystem.rootdirectory });
+  if (s3 === undefined) return new FilesystemBlobStore({ root: config.storage.filesystem.rootdirectory, backgroundSyncs: options.otherWriters !== true });
   const { S3BlobStore } = await import('../adapters/blob/s3-blob-store.js');
   return new S3BlobStore({
     region: s3.region,
@@ -36,8 +40,8 @@ export async function createBlobStore(config: BerthConfig): Promise<BlobStore> {
  * The configured store, checked before anything is served: a bucket that is missing or refuses
  * the credentials stops the start with one line (the store's own ping says which).
  */
-export async function openBlobStore(config: BerthConfig): Promise<BlobStore> {
-  const blobs = await createBlobStore(config);
+export async function openBlobStore(config: BerthConfig, options: { otherWriters?: boolean } = {}): Promise<BlobStore> {
+  const blobs = await createBlobStore(config, options);
   if (config.storage.s3 === undefined) return blobs;
   try {
     await blobs.ping({ signal: AbortSignal.timeout(30_000) });

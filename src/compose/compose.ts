@@ -137,14 +137,14 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
   const clock = options.now ?? (() => new Date());
   const root = config.storage.filesystem.rootdirectory;
   await tightenDataRoot(root, config.metadata.sqlite.path, logger);
-  const blobs = await openBlobStore(config);
+  const workers = (options.processes ?? 1) > 1;
+  const blobs = await openBlobStore(config, { otherWriters: workers });
   // SQLite: WAL with synchronous=NORMAL, a committed push survives kill -9; see ARCHITECTURE.md.
   const stores = await openMetadataDatabase(config, { synchronous: 'normal', now: options.now });
   const metadata = stores.metadata;
   // Several instances can share a PostgreSQL database; SQLite is one process's, or several
   // workers' of one `berth serve` on one machine.
   const sharedDatabase = config.database.url !== undefined;
-  const workers = (options.processes ?? 1) > 1;
   const othersShareState = sharedDatabase || workers;
   // Workers share the data root's blob tree as instances share a bucket.
   const othersShareBlobs = blobStoreIsShared(config) || workers;

@@ -120,8 +120,11 @@ describe('filesystem store: appends in batches', () => {
 describe('filesystem store: write-back starts when a first append ends', () => {
   const digestOf = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
+  /** Every FileHandle#sync while stagedSyncs runs, whatever the file. */
+  let syncCount = 0;
+
   /** Runs `work` on a fresh store; returns the staged-file fsyncs it made, by path. */
-  async function stagedSyncs(work: (store: FilesystemBlobStore, root: string) => Promise<void>): Promise<string[]> {
+  async function stagedSyncs(work: (store: FilesystemBlobStore, root: string) => Promise<void>, backgroundSyncs = true): Promise<string[]> {
     const root = await mkdtemp(join(tmpdir(), 'berth-blob-'));
     const probe = await open(join(root, 'probe'), 'w');
     const prototype = Object.getPrototypeOf(probe) as { sync: () => Promise<void> };
@@ -129,11 +132,12 @@ describe('filesystem store: write-back starts when a first append ends', () => {
     const sync = prototype.sync;
     const synced: string[] = [];
     prototype.sync = function (this: { fd: number }) {
+      syncCount++;
       synced.push(readlinkSync(`/proc/self/fd/${this.fd}`));
       return sync.call(this);
     };
     try {
-      const store = new FilesystemBlobStore({ root });
+      const store = new FilesystemBlobStore({ root, backgroundSyncs });
       await work(store, root);
       await store.close();
       return synced.filter((path) => path.startsWith(`${join(root, 'uploads')}/`));
@@ -170,6 +174,22 @@ describe('filesystem store: write-back starts when a first append ends', () => {
     });
     assert.equal(synced.length, 2, `the first append's flush and the commit's, none per later chunk: ${JSON.stringify(synced)}`);
   });
+
+  test('with other processes committing (workers), an append starts no flush: the commit syncs itself', async () => {
+    const whole = randomBytes(500_000);
+    for (const backgroundSyncs of [true, false]) {
+      let duringAppend = 0;
+      const synced = await stagedSyncs(async (store, root) => {
+        await store.createUpload('one');
+        const before = syncCount;
+        await store.appendUpload('one', 0, Readable.from([whole]));
+        duringAppend = syncCount - before;
+        await committed(store, root, 'one', whole);
+      }, backgroundSyncs);
+      assert.equal(synced.length, 1, `one fsync of the staged file either way: ${JSON.stringify(synced)}`);
+      assert.equal(duringAppend, backgroundSyncs ? 1 : 0, backgroundSyncs ? 'alone, the append starts it' : 'shared, the commit does it');
+    }
+  });
 });
 
 describe('filesystem store: write-back while a big append is still arriving', () => {
@@ -194,7 +214,11 @@ describe('filesystem store: write-back while a big append is still arriving', ()
    * Runs `work` on a fresh store with FileHandle#datasync wrapped (`instead` replaces it);
    * returns, per datasync, how many body bytes had been handed over when it started.
    */
-  async function datasyncs(work: (store: FilesystemBlobStore, root: string) => Promise<void>, instead?: () => Promise<void>): Promise<number[]> {
+  async function datasyncs(
+    work: (store: FilesystemBlobStore, root: string) => Promise<void>,
+    instead?: () => Promise<void>,
+    backgroundSyncs = true,
+  ): Promise<number[]> {
     const root = await mkdtemp(join(tmpdir(), 'berth-blob-'));
     const probe = await open(join(root, 'probe'), 'w');
     const prototype = Object.getPrototypeOf(probe) as { datasync: () => Promise<void> };
@@ -206,7 +230,7 @@ describe('filesystem store: write-back while a big append is still arriving', ()
       return instead ? instead() : datasync.call(this);
     };
     try {
-      const store = new FilesystemBlobStore({ root });
+      const store = new FilesystemBlobStore({ root, backgroundSyncs });
       await work(store, root);
       await store.close();
       return started;
@@ -262,6 +286,21 @@ describe('filesystem store: write-back while a big append is still arriving', ()
         failAt = Date.now() + 400;
         return new Promise((_, reject) => setTimeout(() => reject(eio), 400));
       },
+    );
+  });
+
+  test('with other processes committing (workers), the append waits for that datasync and fails with it, rolled back', async () => {
+    const eio = Object.assign(new Error('EIO: i/o error, datasync'), { code: 'EIO' });
+    await datasyncs(
+      async (store) => {
+        await store.createUpload('shared');
+        await store.appendUpload('shared', 0, body(MiB));
+        await assert.rejects(store.appendUpload('shared', MiB, body(15 * MiB)), { code: 'EIO' });
+        assert.equal(await store.uploadSize('shared'), MiB, 'the failed append is rolled back');
+        await store.abortUpload('shared');
+      },
+      () => new Promise((_, reject) => setTimeout(() => reject(eio), 100)),
+      false,
     );
   });
 });

@@ -56,6 +56,14 @@ const PRIVATE_DIRECTORY = { recursive: true, mode: 0o700 } as const;
 
 export interface FilesystemBlobStoreOptions {
   root: string;
+  /**
+   * False when other processes may commit uploads this one appends to (`berth serve
+   * --workers`): a sync left running after an append answers reports its failure only to this
+   * process, and the kernel reports a write-back error once, so the committing process's own
+   * fsync could succeed over lost bytes. Appends then wait for their write-back, and no
+   * flush-ahead starts. Default true.
+   */
+  backgroundSyncs?: boolean;
 }
 
 /** Upload bytes gathered per write syscall (1 MiB: half the pwritev calls of 512 KiB, see bench/README.md). */
@@ -82,9 +90,11 @@ export class FilesystemBlobStore implements BlobStore {
   private uploadsDirReady = false;
   private readonly knownShards = new Set<string>();
   private readonly flushAhead = new FlushAhead();
+  private readonly backgroundSyncs: boolean;
 
   constructor(options: FilesystemBlobStoreOptions) {
     this.layout = new FilesystemLayout(options.root);
+    this.backgroundSyncs = options.backgroundSyncs ?? true;
   }
 
   async stat(digest: string, options: IoOptions = {}): Promise<BlobStat | undefined> {
@@ -190,6 +200,11 @@ export class FilesystemBlobStore implements BlobStore {
       let appended: Appended;
       try {
         appended = await appendBody(body, handle, offset, { batchBytes: WRITE_BATCH_BYTES, writeBackBytes: WRITE_BACK_BYTES }, options.signal);
+        if (!this.backgroundSyncs && appended.writingBack !== undefined) {
+          const failed = await appended.writingBack;
+          if (failed !== undefined) throw failed;
+          appended = { position: appended.position };
+        }
       } catch (error) {
         // A failed append settles only once its last write and datasync have landed, so the truncate cannot race them.
         try {
@@ -206,7 +221,7 @@ export class FilesystemBlobStore implements BlobStore {
       // commit) per chunk, which cost the chunked push row a fifth of its rate. A later
       // append's write-back still under way is handed over too, so its error reaches the
       // commit and its handle stays open until it is done.
-      if (offset === 0 || writingBack !== undefined) {
+      if (this.backgroundSyncs && (offset === 0 || writingBack !== undefined)) {
         this.flushAhead.start(id, handle, { sync: offset === 0, writingBack });
         flushing = true;
       }
