@@ -90,6 +90,14 @@ async function assertPullsBack(image: Image): Promise<void> {
   }
 }
 
+/** Berth must ride out a dependency's failure: an instance that exited fails with what it printed. */
+function assertServing(instance: RegistryProcess): void {
+  const { exitCode, signalCode } = instance.child;
+  if (exitCode !== null || signalCode !== null) {
+    assert.fail(`instance on port ${instance.port} exited (${exitCode ?? signalCode}):\n${instance.output().slice(-4000)}`);
+  }
+}
+
 /** A refusal a client can act on: 503 with the OCI envelope's UNAVAILABLE. */
 function assertUnavailable(reply: Reply, what: string): void {
   assert.equal(reply.status, 503, `${what}: ${reply.status} ${reply.text.slice(0, 300)}`);
@@ -148,6 +156,7 @@ describe('the services behind the stack fail', () => {
     assert.ok(recovered, `pulls recovered within 30 s (${outcomes.length} pulls)`);
     assert.ok(duringRestart > 0, 'pulls were started while the database restarted');
     for (const instance of instances) {
+      assertServing(instance);
       assert.deepEqual(json(await client(instance.url, { unavailableExpected: true }).get('/readyz')), { status: 'ready', checks: { database: 'ok', objectStore: 'ok' } });
     }
     process.stdout.write(`# PostgreSQL restart: ${duringRestart} pulls started during it; ${outcomes.filter((o) => o === 'ok').length} pulls right, ${outcomes.filter((o) => o === 'unavailable').length} clear 503s\n`);
@@ -176,6 +185,7 @@ describe('the services behind the stack fail', () => {
         'a monolithic blob push',
       );
       for (const instance of instances) {
+        assertServing(instance);
         const ready = await client(instance.url, { unavailableExpected: true }).get('/readyz');
         assert.equal(ready.status, 503);
         assert.deepEqual(json<{ checks: unknown }>(ready).checks, { database: 'ok', objectStore: 'unavailable' });

@@ -53,8 +53,16 @@ function toNumber(text: string): number {
   return Number(text);
 }
 
-/** Creates the pool (connecting lazily). Call `migrate()` on either store before use. */
-export function openPostgres(options: PostgresOptions): PostgresStores {
+/**
+ * The node-postgres pool, connecting lazily. A connection the server ends (a restart, a failover,
+ * `pg_terminate_backend`) must cost at most the request that was using it, never the process.
+ * The pool reports an idle client's loss on its own 'error' event; a client checked out but
+ * between two statements (inside a transaction, say) reports it on the client, where the pool
+ * keeps no listener, and Node ends the process on an 'error' event nobody hears. Each client
+ * gets one of its own: the next statement on it then fails, the request answers 503, and the
+ * pool drops the client on release.
+ */
+export function openPool(options: PostgresOptions): pg.Pool {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? 10,
@@ -66,9 +74,16 @@ export function openPostgres(options: PostgresOptions): PostgresStores {
       ? { statement_timeout: options.statementTimeoutMs }
       : {}),
   });
-  // An idle client losing its connection (the server restarted) is reported here; without a
-  // listener the pool's 'error' event would end the process. The next query reconnects.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
+  return pool;
+}
+
+/** Creates the stores on a new pool (connecting lazily). Call `migrate()` on either store before use. */
+export function openPostgres(options: PostgresOptions): PostgresStores {
+  const pool = openPool(options);
   const db = retryingDeadlocks(new Kysely<Database>({ dialect: new PostgresDialect({ pool: translatingFull(pool) }) }));
   let closing: Promise<void> | undefined;
   return {
