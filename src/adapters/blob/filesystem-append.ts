@@ -111,7 +111,9 @@ export function appendBody(source: Readable, handle: FileHandle, position: numbe
         (error: unknown) => {
           syncing = undefined;
           const reason = error ?? new Error('datasync failed');
-          fail(reason);
+          // Handed over already: the body has ended and the reply may be out; the error
+          // travels with `writingBack`, and the request (its socket, on keep-alive) is left alone.
+          if (!settled) fail(reason);
           return reason;
         },
       );

@@ -69,8 +69,9 @@ export interface FilesystemBlobStoreOptions {
 /** Upload bytes gathered per write syscall (1 MiB: half the pwritev calls of 512 KiB, see bench/README.md). */
 const WRITE_BATCH_BYTES = 1024 * 1024;
 /**
- * Write-back started during an append every this many bytes (filesystem-append.ts): 16 MiB
- * took a durable 1 GiB push from 530 to 670–720 MiB/s, 64 MiB to 620–690 (bench/README.md).
+ * Write-back started during an append every this many bytes (filesystem-append.ts). On the
+ * bench's floor server a durable 1 GiB push went from 493–546 to 620–721 MiB/s with 16 MiB,
+ * 620–690 with 64 MiB; Berth's row 2 from 523–692 to 801–805 (bench/README.md).
  */
 const WRITE_BACK_BYTES = 16 * 1024 * 1024;
 /**

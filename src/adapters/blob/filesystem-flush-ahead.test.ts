@@ -18,6 +18,9 @@ function handle() {
   return { fake, calls, finish };
 }
 
+/** What a failing disk makes fsync reject with. */
+const eio = () => Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
+
 describe('flush-ahead of staged uploads', () => {
   test('an upload with no flush is synced by the commit itself', async () => {
     assert.equal(await new FlushAhead().settled('u1'), false);
@@ -50,7 +53,7 @@ describe('flush-ahead of staged uploads', () => {
     const flushes = new FlushAhead();
     const h = handle();
     flushes.start('u1', h.fake);
-    h.finish(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
+    h.finish(eio());
     await assert.rejects(flushes.settled('u1'), { code: 'EIO' });
     await assert.rejects(flushes.settled('u1'), { code: 'EIO' }, 'a retried PUT must not fsync over lost bytes');
     assert.ok(h.calls.includes('close'), 'the handle is closed all the same');
@@ -63,7 +66,7 @@ describe('flush-ahead: a failed flush is not lost to a later append', () => {
     const h = handle();
     flushes.start('u1', h.fake);
     flushes.forget('u1');
-    h.finish(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
+    h.finish(eio());
     await assert.rejects(flushes.settled('u1'), { code: 'EIO' }, 'a fresh descriptor\'s fsync would not see the error again');
   });
 
@@ -74,7 +77,7 @@ describe('flush-ahead: a failed flush is not lost to a later append', () => {
     flushes.start('u1', first.fake);
     flushes.forget('u1');
     flushes.start('u1', second.fake);
-    first.finish(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
+    first.finish(eio());
     second.finish();
     await assert.rejects(flushes.settled('u1'), { code: 'EIO' });
     assert.ok(first.calls.includes('close') && second.calls.includes('close'), 'both handles are closed');
@@ -85,7 +88,7 @@ describe('flush-ahead: a failed flush is not lost to a later append', () => {
     const h = handle();
     flushes.start('u1', h.fake);
     flushes.drop('u1');
-    h.finish(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
+    h.finish(eio());
     assert.equal(await flushes.settled('u1'), false);
   });
 });
