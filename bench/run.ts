@@ -1,8 +1,9 @@
 /**
- * Benchmarks Berth against Distribution in one invocation: each registry is started alone on a
- * fresh root, runs every selected row in order, reports its peak RSS and is stopped before the
- * next one starts. A failing row (or a registry that will not start) becomes an error cell and
- * the run goes on: a half-built server still gets a table.
+ * Benchmarks Berth against Distribution in one invocation: both registries are started, each on
+ * a fresh root, and every selected row runs on one then the other, the order reversed on every
+ * other row (run-target.ts says why); each reports its peak RSS last. A failing row (or a
+ * registry that will not start) becomes an error cell and the run goes on: a half-built server
+ * still gets a table.
  *
  *   npx tsc -p . && node dist/bench/run.js [--quick] [--only <row-substring>|stack]… [--target berth]
  *
@@ -19,7 +20,7 @@ import { startBerth, startDistribution } from '../test/support/registry-process.
 import { machineInfo } from './machine.js';
 import { parseOptions, selectRows, type Options } from './options.js';
 import { rssRow } from './rss.js';
-import { BENCH_ADMIN_PASSWORD, BENCH_AUTHORIZATION, log, runTarget, stopRunning, type TargetRun } from './run-target.js';
+import { BENCH_ADMIN_PASSWORD, BENCH_AUTHORIZATION, log, runTargets, stopRunning, type TargetRun } from './run-target.js';
 import { runStackSection, stackRows, stopStackServices, type StackResults } from './scale-out-section.js';
 import { renderStackTable } from './stack-table.js';
 import { renderTable, type Results, type Target } from './table.js';
@@ -88,8 +89,9 @@ async function main(): Promise<void> {
   const results: Results = { rows, outcomes: new Map() };
   let stack: StackResults | undefined;
   try {
-    for (const target of rows.length > 0 ? options.targets : []) {
-      results.outcomes.set(target, await runTarget(targetRun(target, options), rows, p, scratch));
+    if (rows.length > 0) {
+      const outcomes = await runTargets(options.targets.map((t) => targetRun(t, options)), rows, p, scratch);
+      for (const target of options.targets) results.outcomes.set(target, outcomes.get(target)!);
     }
     if (options.stack) stack = await runStackSection(stackRows(all), options, scratch);
   } finally {

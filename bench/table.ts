@@ -58,7 +58,7 @@ export function renderTable(info: MachineInfo, profile: Profile, results: Result
     `- ${info.date}, profile **${profile.name}**${profile.name === 'quick' ? ' (smoke sizes: not for comparison)' : ''}`,
     `- ${info.cores} cores (${info.cpu}), load average ${info.load.toFixed(2)} at start, Node ${info.node}; the load generator shares these cores`,
     `- Distribution ${info.distribution} (Debian docker-registry), Berth ${info.berth}, skopeo ${info.skopeo}`,
-    '- Each registry runs alone, one after the other, on a fresh temp root on loopback',
+    '- Both registries run at once, each on a fresh temp root on loopback; every row runs on one, then the other, the order reversed on every other row',
     '',
     '**Ratio: above 1× means Berth is better.** Rows marked ↑ (throughput) show Berth ÷ Distribution;',
     'rows marked ↓ (time, memory) show Distribution ÷ Berth.',

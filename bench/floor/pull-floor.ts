@@ -1,0 +1,108 @@
+/**
+ * What bounds row 5 (one 1 GiB pull with curl) on this machine. Distribution, Berth and three
+ * floor servers (pull-floor-server.ts: memory, read, sendfile) each serve the same 1 GiB body;
+ * curl pulls it from each in turn, round after round, the order rotating every round, so all
+ * five see the same machine. `memory` sends bytes it never reads from a file: no server can
+ * hand curl more here, so it is the ceiling any ratio against Distribution has to fit under.
+ *
+ *   npx tsc -p . && node dist/bench/floor/pull-floor.js [--quick] [--rounds N]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { freePort, startBerth, startDistribution, type RegistryProcess } from '../../test/support/registry-process.js';
+import { runCommand } from '../collectors.js';
+import { cpuSeconds } from '../cpu-time.js';
+import { patternBlob } from '../data.js';
+import { HttpClient } from '../http-client.js';
+import { median, MiB } from '../load-result.js';
+import { Registry } from '../oci.js';
+
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, rounds: { type: 'string' } } });
+const BYTES = (values.quick ? 64 : 1024) * MiB;
+const ROUNDS = Number(values.rounds ?? (values.quick ? 2 : 5));
+const serverScript = fileURLToPath(new URL('./pull-floor-server.js', import.meta.url));
+
+interface Server {
+  label: string;
+  url: string;
+  pid: number;
+  rates: number[];
+  cpu: number;
+  stop(): Promise<unknown>;
+}
+
+async function startFloor(mode: string, file: string): Promise<Server> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, [serverScript, file, String(port)], {
+    env: { ...process.env, FLOOR_MODE: mode },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise((resolve, reject) => {
+    child.stdout!.once('data', resolve);
+    child.once('exit', () => reject(new Error(`pull-floor-server (${mode}) exited`)));
+  });
+  const stop = (): Promise<unknown> => new Promise((resolve) => (child.kill(), child.once('exit', resolve)));
+  return { label: `floor: ${mode}`, url: `http://127.0.0.1:${port}/blob`, pid: child.pid!, rates: [], cpu: 0, stop };
+}
+
+async function registryServer(label: string, registry: RegistryProcess, digest: string): Promise<Server> {
+  const client = new Registry(new HttpClient(registry.url, 1));
+  await client.pushBlob('floor/big', patternBlob(BYTES), 'post-put');
+  const url = `${registry.url}/v2/floor/big/blobs/${digest}`;
+  return { label, url, pid: registry.child.pid!, rates: [], cpu: 0, stop: () => registry.stop() };
+}
+
+/** The pattern blob written to a file of our own, for the floor servers to read. */
+async function writeBlobFile(path: string): Promise<void> {
+  const file = await open(path, 'w');
+  try {
+    for (const part of patternBlob(BYTES).body.parts) await file.write(part);
+  } finally {
+    await file.close();
+  }
+}
+
+async function pull(server: Server): Promise<void> {
+  const before = await cpuSeconds(server.pid);
+  const run = await runCommand('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code} %{size_download} %{time_total}', server.url], process.env, 120_000);
+  const after = await cpuSeconds(server.pid);
+  const [status, size, seconds] = run.stdout.trim().split(' ');
+  if (run.code !== 0 || status !== '200' || Number(size) !== BYTES) {
+    throw new Error(`${server.label}: curl exited ${run.code}, HTTP ${status}, ${size} of ${BYTES} bytes`);
+  }
+  server.rates.push(BYTES / MiB / Number(seconds));
+  server.cpu += after.user + after.system - before.user - before.system;
+}
+
+const scratch = await mkdtemp(join(tmpdir(), 'berth-pull-floor-'));
+const servers: Server[] = [];
+try {
+  const file = join(scratch, 'blob');
+  await writeBlobFile(file);
+  const digest = patternBlob(BYTES).digest;
+  servers.push(await registryServer('Distribution', await startDistribution(), digest));
+  servers.push(await registryServer('Berth', await startBerth(), digest));
+  for (const mode of ['memory', 'read', 'sendfile']) servers.push(await startFloor(mode, file));
+  // One untimed pull each, so every body is in the page cache before the first timed one.
+  for (const server of servers) await runCommand('curl', ['-s', '-o', '/dev/null', server.url], process.env, 120_000);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let i = 0; i < servers.length; i++) await pull(servers[(round + i) % servers.length]!);
+  }
+  const base = median(servers[0]!.rates);
+  console.log(`| server (${BYTES / MiB} MiB, curl, ${ROUNDS} rounds) | median MiB/s | range | ÷ Distribution | server CPU s per GiB |`);
+  console.log('|---|---:|---:|---:|---:|');
+  for (const s of servers) {
+    const m = median(s.rates);
+    const range = `${Math.min(...s.rates).toFixed(0)}–${Math.max(...s.rates).toFixed(0)}`;
+    const cpuPerGiB = (s.cpu / s.rates.length) * ((1024 * MiB) / BYTES);
+    console.log(`| ${s.label} | ${m.toFixed(0)} | ${range} | ${(m / base).toFixed(2)}× | ${cpuPerGiB.toFixed(2)} |`);
+  }
+} finally {
+  await Promise.all(servers.map((s) => s.stop()));
+  await rm(scratch, { recursive: true, force: true });
+}
+process.exit(0);
