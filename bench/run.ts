@@ -18,6 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBerth, startDistribution } from '../test/support/registry-process.js';
 import { machineInfo } from './machine.js';
+import { touchFreeMemory } from './warm-machine.js';
 import { parseOptions, selectRows, type Options } from './options.js';
 import { rssRow } from './rss.js';
 import { BENCH_ADMIN_PASSWORD, BENCH_AUTHORIZATION, log, runTargets, stopRunning, type TargetRun } from './run-target.js';
@@ -78,7 +79,10 @@ async function main(): Promise<void> {
   if (rows.length > 0) rows.push(rssRow);
   const info = machineInfo(join(repoRoot, 'package.json'));
   const scratch = await mkdtemp(join(tmpdir(), 'berth-bench-'));
+  let signalled = false;
   const stopOnSignal = (signal: NodeJS.Signals): void => {
+    // The rows in flight fail once their registries stop; nothing after them may start.
+    signalled = true;
     log(`${signal}: stopping`);
     const stopping = stopRunning().finally(() => stopStackServices());
     void stopping.finally(() => rm(scratch, { recursive: true, force: true })).finally(() => process.exit(130));
@@ -89,11 +93,13 @@ async function main(): Promise<void> {
   const results: Results = { rows, outcomes: new Map() };
   let stack: StackResults | undefined;
   try {
+    // Smoke runs skip it: their numbers are not for comparison.
+    if (p.name === 'full') await touchFreeMemory(log);
     if (rows.length > 0) {
       const outcomes = await runTargets(options.targets.map((t) => targetRun(t, options)), rows, p, scratch);
       for (const target of options.targets) results.outcomes.set(target, outcomes.get(target)!);
     }
-    if (options.stack) stack = await runStackSection(stackRows(all), options, scratch);
+    if (options.stack && !signalled) stack = await runStackSection(stackRows(all), options, scratch);
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
