@@ -4,6 +4,8 @@
  * curl pulls it from each in turn, round after round, the order rotating every round, so all
  * five see the same machine. `memory` sends bytes it never reads from a file: no server can
  * hand curl more here, so it is the ceiling any ratio against Distribution has to fit under.
+ * Each round then repeats the pulls with the bench's own Node client (row 5b's), whose ceiling
+ * the same `memory` server shows.
  *
  *   npx tsc -p . && node dist/bench/floor/pull-floor.js [--quick] [--rounds N]
  */
@@ -31,6 +33,8 @@ interface Server {
   url: string;
   pid: number;
   rates: number[];
+  /** The same pulls by the bench's own Node client (row 5b's). */
+  nodeRates: number[];
   cpu: number;
   stop(): Promise<unknown>;
 }
@@ -46,14 +50,14 @@ async function startFloor(mode: string, file: string): Promise<Server> {
     child.once('exit', () => reject(new Error(`pull-floor-server (${mode}) exited`)));
   });
   const stop = (): Promise<unknown> => new Promise((resolve) => (child.kill(), child.once('exit', resolve)));
-  return { label: `floor: ${mode}`, url: `http://127.0.0.1:${port}/blob`, pid: child.pid!, rates: [], cpu: 0, stop };
+  return { label: `floor: ${mode}`, url: `http://127.0.0.1:${port}/blob`, pid: child.pid!, rates: [], nodeRates: [], cpu: 0, stop };
 }
 
 async function registryServer(label: string, registry: RegistryProcess, digest: string): Promise<Server> {
   const client = new Registry(new HttpClient(registry.url, 1));
   await client.pushBlob('floor/big', patternBlob(BYTES), 'post-put');
   const url = `${registry.url}/v2/floor/big/blobs/${digest}`;
-  return { label, url, pid: registry.child.pid!, rates: [], cpu: 0, stop: () => registry.stop() };
+  return { label, url, pid: registry.child.pid!, rates: [], nodeRates: [], cpu: 0, stop: () => registry.stop() };
 }
 
 /** The pattern blob written to a file of our own, for the floor servers to read. */
@@ -78,6 +82,20 @@ async function pull(server: Server): Promise<void> {
   server.cpu += after.user + after.system - before.user - before.system;
 }
 
+async function pullWithNode(server: Server): Promise<void> {
+  const url = new URL(server.url);
+  const http = new HttpClient(url.origin, 1);
+  try {
+    const started = performance.now();
+    const res = await http.request('GET', url.pathname, { discardBody: true });
+    const seconds = (performance.now() - started) / 1000;
+    if (res.status !== 200 || res.bodyBytes !== BYTES) throw new Error(`${server.label}: Node client got ${res.status}, ${res.bodyBytes} of ${BYTES} bytes`);
+    server.nodeRates.push(BYTES / MiB / seconds);
+  } finally {
+    http.close();
+  }
+}
+
 const scratch = await mkdtemp(join(tmpdir(), 'berth-pull-floor-'));
 const servers: Server[] = [];
 try {
@@ -91,15 +109,18 @@ try {
   for (const server of servers) await runCommand('curl', ['-s', '-o', '/dev/null', server.url], process.env, 120_000);
   for (let round = 0; round < ROUNDS; round++) {
     for (let i = 0; i < servers.length; i++) await pull(servers[(round + i) % servers.length]!);
+    for (let i = 0; i < servers.length; i++) await pullWithNode(servers[(round + i) % servers.length]!);
   }
   const base = median(servers[0]!.rates);
-  console.log(`| server (${BYTES / MiB} MiB, curl, ${ROUNDS} rounds) | median MiB/s | range | ÷ Distribution | server CPU s per GiB |`);
-  console.log('|---|---:|---:|---:|---:|');
+  const nodeBase = median(servers[0]!.nodeRates);
+  const range = (rates: number[]) => `${Math.min(...rates).toFixed(0)}–${Math.max(...rates).toFixed(0)}`;
+  console.log(`| server (${BYTES / MiB} MiB, ${ROUNDS} rounds) | curl: median MiB/s | range | ÷ Distribution | server CPU s per GiB (curl) | Node client: median MiB/s | range | ÷ Distribution |`);
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const s of servers) {
     const m = median(s.rates);
-    const range = `${Math.min(...s.rates).toFixed(0)}–${Math.max(...s.rates).toFixed(0)}`;
+    const n = median(s.nodeRates);
     const cpuPerGiB = (s.cpu / s.rates.length) * ((1024 * MiB) / BYTES);
-    console.log(`| ${s.label} | ${m.toFixed(0)} | ${range} | ${(m / base).toFixed(2)}× | ${cpuPerGiB.toFixed(2)} |`);
+    console.log(`| ${s.label} | ${m.toFixed(0)} | ${range(s.rates)} | ${(m / base).toFixed(2)}× | ${cpuPerGiB.toFixed(2)} | ${n.toFixed(0)} | ${range(s.nodeRates)} | ${(n / nodeBase).toFixed(2)}× |`);
   }
 } finally {
   await Promise.all(servers.map((s) => s.stop()));
