@@ -1,8 +1,8 @@
 /**
- * Runs a list of rows against one started target, in order, and turns each into an Outcome: a
- * failing row (or a target that will not start) becomes an error cell and the run goes on. Both
- * tables (Berth vs Distribution, and the scale-out section) run their targets through this, so a
- * row behaves the same whichever table it lands in.
+ * Runs rows against started targets and turns each into an Outcome: a failing row (or a target
+ * that will not start) becomes an error cell and the run goes on. The main table interleaves
+ * its two targets row by row (runTargets); the scale-out section runs its three one after the
+ * other (runTarget). Both go through TargetSession, so a row behaves the same in either table.
  */
 import { execFileSync } from 'node:child_process';
 import type { RegistryProcess } from '../test/support/registry-process.js';
@@ -108,7 +108,10 @@ class TargetSession {
   close(): Promise<void> {
     this.closing ??= (async () => {
       const { registry, ctx } = this;
-      if (registry === undefined || ctx === undefined) return;
+      if (registry === undefined || ctx === undefined) {
+        open.delete(this);
+        return;
+      }
       if (registry.child.exitCode !== null || registry.child.signalCode !== null) {
         log(`${this.name} exited during the run; its last output:\n${registry.output().slice(-2000)}`);
       }
