@@ -49,9 +49,9 @@ async function writeAll(res: ServerResponse, next: (offset: number) => Promise<B
 }
 
 function sendfile(res: ServerResponse): void {
-  const addon = createRequire(import.meta.url)(
-    new URL('../../../native/sendfile/build/Release/berth_sendfile.node', import.meta.url).pathname,
-  ) as NativeSendfile;
+  // FLOOR_ADDON: another build of the addon (a different call size, say), to compare.
+  const path = process.env.FLOOR_ADDON ?? new URL('../../../native/sendfile/build/Release/berth_sendfile.node', import.meta.url).pathname;
+  const addon = createRequire(import.meta.url)(path) as NativeSendfile;
   res.flushHeaders();
   const socket = res.socket as Socket & { _handle?: { fd?: number } };
   // Headers reach the kernel before the thread writes the body after them.

@@ -4,10 +4,12 @@
  * curl pulls it from each in turn, round after round, the order rotating every round, so all
  * five see the same machine. `memory` sends bytes it never reads from a file: no server can
  * hand curl more here, so it is the ceiling any ratio against Distribution has to fit under.
- * Each round then repeats the pulls with the bench's own Node client (row 5b's), whose ceiling
- * the same `memory` server shows.
+ * Each round then repeats the pulls with the bench's own Node client, a fresh process per pull
+ * as in row 5b, whose ceiling the same `memory` server shows.
  *
- *   npx tsc -p . && node dist/bench/floor/pull-floor.js [--quick] [--rounds N]
+ *   npx tsc -p . && node dist/bench/floor/pull-floor.js [--quick] [--rounds N] [--addon LABEL=PATH]...
+ *
+ * --addon adds a bare sendfile server on another build of native/sendfile (another call size).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, open, rm } from 'node:fs/promises';
@@ -23,10 +25,13 @@ import { HttpClient } from '../http-client.js';
 import { median, MiB } from '../load-result.js';
 import { Registry } from '../oci.js';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, rounds: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, rounds: { type: 'string' }, addon: { type: 'string', multiple: true } },
+});
 const BYTES = (values.quick ? 64 : 1024) * MiB;
 const ROUNDS = Number(values.rounds ?? (values.quick ? 2 : 5));
 const serverScript = fileURLToPath(new URL('./pull-floor-server.js', import.meta.url));
+const nodePull = fileURLToPath(new URL('../node-pull.js', import.meta.url));
 
 interface Server {
   label: string;
@@ -39,10 +44,10 @@ interface Server {
   stop(): Promise<unknown>;
 }
 
-async function startFloor(mode: string, file: string): Promise<Server> {
+async function startFloor(mode: string, file: string, addon?: { label: string; path: string }): Promise<Server> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, [serverScript, file, String(port)], {
-    env: { ...process.env, FLOOR_MODE: mode },
+    env: { ...process.env, FLOOR_MODE: mode, ...(addon ? { FLOOR_ADDON: addon.path } : {}) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise((resolve, reject) => {
@@ -50,7 +55,7 @@ async function startFloor(mode: string, file: string): Promise<Server> {
     child.once('exit', () => reject(new Error(`pull-floor-server (${mode}) exited`)));
   });
   const stop = (): Promise<unknown> => new Promise((resolve) => (child.kill(), child.once('exit', resolve)));
-  return { label: `floor: ${mode}`, url: `http://127.0.0.1:${port}/blob`, pid: child.pid!, rates: [], nodeRates: [], cpu: 0, stop };
+  return { label: `floor: ${mode}${addon ? ` (${addon.label})` : ''}`, url: `http://127.0.0.1:${port}/blob`, pid: child.pid!, rates: [], nodeRates: [], cpu: 0, stop };
 }
 
 async function registryServer(label: string, registry: RegistryProcess, digest: string): Promise<Server> {
@@ -82,18 +87,14 @@ async function pull(server: Server): Promise<void> {
   server.cpu += after.user + after.system - before.user - before.system;
 }
 
+/** The same pull by the bench's own Node client, in a fresh process, as row 5b runs it. */
 async function pullWithNode(server: Server): Promise<void> {
-  const url = new URL(server.url);
-  const http = new HttpClient(url.origin, 1);
-  try {
-    const started = performance.now();
-    const res = await http.request('GET', url.pathname, { discardBody: true });
-    const seconds = (performance.now() - started) / 1000;
-    if (res.status !== 200 || res.bodyBytes !== BYTES) throw new Error(`${server.label}: Node client got ${res.status}, ${res.bodyBytes} of ${BYTES} bytes`);
-    server.nodeRates.push(BYTES / MiB / seconds);
-  } finally {
-    http.close();
+  const run = await runCommand(process.execPath, [nodePull, server.url], process.env, 120_000);
+  const [status, size, seconds] = run.stdout.trim().split(' ');
+  if (run.code !== 0 || status !== '200' || Number(size) !== BYTES) {
+    throw new Error(`${server.label}: Node client exited ${run.code}, HTTP ${status}, ${size} of ${BYTES} bytes`);
   }
+  server.nodeRates.push(BYTES / MiB / Number(seconds));
 }
 
 const scratch = await mkdtemp(join(tmpdir(), 'berth-pull-floor-'));
@@ -105,6 +106,11 @@ try {
   servers.push(await registryServer('Distribution', await startDistribution(), digest));
   servers.push(await registryServer('Berth', await startBerth(), digest));
   for (const mode of ['memory', 'read', 'sendfile']) servers.push(await startFloor(mode, file));
+  for (const spec of values.addon ?? []) {
+    const [label, path] = spec.split('=');
+    if (!label || !path) throw new Error(`--addon: expected LABEL=PATH to a build of berth_sendfile.node, got "${spec}"`);
+    servers.push(await startFloor('sendfile', file, { label, path }));
+  }
   // One untimed pull each, so every body is in the page cache before the first timed one.
   for (const server of servers) await runCommand('curl', ['-s', '-o', '/dev/null', server.url], process.env, 120_000);
   for (let round = 0; round < ROUNDS; round++) {
