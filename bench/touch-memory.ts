@@ -2,9 +2,10 @@
  * Writes once to every page of memory the kernel has free, then exits, giving it back. On this
  * kind of machine (a guest booted with `deferred_init=lazy`) memory costs far more to write the
  * first time it is used: until every page has been used once, whichever row writes gigabytes
- * into new page cache pays for it, and a freshly booted machine measured Berth's 1 GiB push at 240–261
- * MiB/s against 616–706 once its memory had been used. A registry host that has run for a day
- * has long touched its memory, so the bench measures that machine, not the boot.
+ * into new page cache pays for it, and a freshly booted machine measured Berth's 1 GiB push at
+ * 240–261 MiB/s against 616–706 once its memory had been used. A registry host that has run
+ * for a while has touched its memory, and that is the machine the bench means to measure.
+ * Memory the host has taken back since (free page reporting) costs again; this cannot help.
  *
  *   node dist/bench/touch-memory.js   (run.js starts it before the first row)
  */
