@@ -55,8 +55,10 @@ function sendfile(res: ServerResponse): void {
   res.flushHeaders();
   const socket = res.socket as Socket & { _handle?: { fd?: number } };
   // Headers reach the kernel before the thread writes the body after them.
+  const fd = socket._handle?.fd;
+  if (fd === undefined || fd < 0) return void res.destroy();
   socket.write(Buffer.alloc(0), () => {
-    addon.send(handle.fd, socket._handle?.fd ?? -1, 0, size, 0, (outcome) => {
+    addon.send(handle.fd, fd, 0, size, 0, (outcome) => {
       if (outcome === 'done') res.end();
       else res.destroy();
     });

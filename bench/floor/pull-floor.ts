@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort, startBerth, startDistribution, type RegistryProcess } from '../../test/support/registry-process.js';
 import { runCommand } from '../collectors.js';
+import { timedPull, type PullClient } from '../big-pull.js';
 import { cpuSeconds } from '../cpu-time.js';
 import { patternBlob } from '../data.js';
 import { HttpClient } from '../http-client.js';
@@ -31,7 +32,6 @@ const { values } = parseArgs({
 const BYTES = (values.quick ? 64 : 1024) * MiB;
 const ROUNDS = Number(values.rounds ?? (values.quick ? 2 : 5));
 const serverScript = fileURLToPath(new URL('./pull-floor-server.js', import.meta.url));
-const nodePull = fileURLToPath(new URL('../node-pull.js', import.meta.url));
 
 interface Server {
   label: string;
@@ -75,26 +75,17 @@ async function writeBlobFile(path: string): Promise<void> {
   }
 }
 
-async function pull(server: Server): Promise<void> {
+/** One pull by `client`, its rate recorded, and for curl the server's CPU during it. */
+async function pull(server: Server, client: PullClient): Promise<void> {
   const before = await cpuSeconds(server.pid);
-  const run = await runCommand('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code} %{size_download} %{time_total}', server.url], process.env, 120_000);
+  const rate = await timedPull(client, server.url, BYTES);
   const after = await cpuSeconds(server.pid);
-  const [status, size, seconds] = run.stdout.trim().split(' ');
-  if (run.code !== 0 || status !== '200' || Number(size) !== BYTES) {
-    throw new Error(`${server.label}: curl exited ${run.code}, HTTP ${status}, ${size} of ${BYTES} bytes`);
+  if (client === 'curl') {
+    server.rates.push(rate);
+    server.cpu += after.user + after.system - before.user - before.system;
+  } else {
+    server.nodeRates.push(rate);
   }
-  server.rates.push(BYTES / MiB / Number(seconds));
-  server.cpu += after.user + after.system - before.user - before.system;
-}
-
-/** The same pull by the bench's own Node client, in a fresh process, as row 5b runs it. */
-async function pullWithNode(server: Server): Promise<void> {
-  const run = await runCommand(process.execPath, [nodePull, server.url], process.env, 120_000);
-  const [status, size, seconds] = run.stdout.trim().split(' ');
-  if (run.code !== 0 || status !== '200' || Number(size) !== BYTES) {
-    throw new Error(`${server.label}: Node client exited ${run.code}, HTTP ${status}, ${size} of ${BYTES} bytes`);
-  }
-  server.nodeRates.push(BYTES / MiB / Number(seconds));
 }
 
 const scratch = await mkdtemp(join(tmpdir(), 'berth-pull-floor-'));
@@ -114,8 +105,9 @@ try {
   // One untimed pull each, so every body is in the page cache before the first timed one.
   for (const server of servers) await runCommand('curl', ['-s', '-o', '/dev/null', server.url], process.env, 120_000);
   for (let round = 0; round < ROUNDS; round++) {
-    for (let i = 0; i < servers.length; i++) await pull(servers[(round + i) % servers.length]!);
-    for (let i = 0; i < servers.length; i++) await pullWithNode(servers[(round + i) % servers.length]!);
+    for (const client of ['curl', 'Node client'] as const) {
+      for (let i = 0; i < servers.length; i++) await pull(servers[(round + i) % servers.length]!, client);
+    }
   }
   const base = median(servers[0]!.rates);
   const nodeBase = median(servers[0]!.nodeRates);

@@ -2,22 +2,19 @@
  * Rows 4–6: reading blobs back. The small-blob and HEAD rows run on raw sockets for a fixed
  * duration, cycling through a set of distinct blobs so no single file is the whole test.
  */
-import { fileURLToPath } from 'node:url';
 import { latencySummary, median, MiB, perSecond } from '../load-result.js';
 import type { Profile } from '../options.js';
 import { ProtocolError } from '../oci.js';
 import { httpRequest, rawLoad } from '../raw-load.js';
-import { runCommand } from '../collectors.js';
+import { timedPull } from '../big-pull.js';
 import { bigBlob, pullSet } from '../seed.js';
 import type { BenchContext, Measurement, Row } from '../workload.js';
-
-const nodePull = fileURLToPath(new URL('../node-pull.js', import.meta.url));
 
 const PULL_CONCURRENCY = 32;
 const HEAD_CONCURRENCY = 64;
 /**
- * One big pull moved by up to a fifth between runs on the same build (2,100–2,600 MiB/s with
- * curl, either registry): rows 5 and 5b report the median of several.
+ * One big pull with curl moved by up to a fifth between runs on the same build (2,100–2,600
+ * MiB/s, either registry): row 5 reports the median of several.
  */
 const BIG_PULLS = { full: 5, quick: 2 } as const;
 /**
@@ -87,8 +84,7 @@ async function pullSmallBlobs(ctx: BenchContext): Promise<Measurement> {
 async function pullBigBlob(ctx: BenchContext): Promise<Measurement> {
   const { repo, blob } = await bigBlob(ctx);
   const url = `${ctx.target.url}/v2/${repo}/blobs/${blob.digest}`;
-  const env = { ...process.env, ...(ctx.authorization ? { BENCH_PULL_AUTHORIZATION: ctx.authorization } : {}) };
-  return bigPulls(NODE_PULLS[ctx.profile.name], () => timedPull('Node client', process.execPath, [nodePull, url], env, blob.body.length));
+  return bigPulls(NODE_PULLS[ctx.profile.name], () => timedPull('Node client', url, blob.body.length, ctx.authorization));
 }
 
 /** The median rate of `count` pulls, with their range. */
@@ -106,24 +102,8 @@ async function bigPulls(count: number, pull: () => Promise<number>): Promise<Mea
  */
 async function pullBigBlobCurl(ctx: BenchContext): Promise<Measurement> {
   const { repo, blob } = await bigBlob(ctx);
-  const headers = Object.entries(ctx.authHeaders).flatMap(([name, value]) => ['-H', `${name}: ${value}`]);
   const url = `${ctx.target.url}/v2/${repo}/blobs/${blob.digest}`;
-  return bigPulls(BIG_PULLS[ctx.profile.name], () =>
-    timedPull('curl', 'curl', ['-s', '-o', '/dev/null', '-w', '%{http_code} %{size_download} %{time_total}', ...headers, url], process.env, blob.body.length),
-  );
-}
-
-/**
- * One pull by a command that prints "<status> <bytes> <seconds>": the client's own transfer
- * time, so its start-up is not counted.
- */
-async function timedPull(client: string, file: string, args: string[], env: NodeJS.ProcessEnv, bytes: number): Promise<number> {
-  const run = await runCommand(file, args, env, 120_000);
-  if (run.code !== 0) throw new ProtocolError(`${client} exited ${run.code}: ${run.stderr.trim().slice(0, 200)}`);
-  const [status, size, seconds] = run.stdout.trim().split(' ');
-  if (status !== '200') throw new ProtocolError(`${status} on GET big blob (${client})`);
-  if (Number(size) !== bytes) throw new ProtocolError(`${client} got ${size} of ${bytes} bytes`);
-  return perSecond(bytes / MiB, Number(seconds) * 1000);
+  return bigPulls(BIG_PULLS[ctx.profile.name], () => timedPull('curl', url, blob.body.length, ctx.authorization));
 }
 
 async function headBlobs(ctx: BenchContext): Promise<Measurement> {
