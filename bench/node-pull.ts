@@ -3,7 +3,8 @@
  * `-w '%{http_code} %{size_download} %{time_total}'` would print it. Row 5b runs it per pull: in
  * the bench's process, after the rows before it, the same client read a 1 GiB blob at ~640
  * MiB/s from either registry, and at 1.6–2.2 GB/s in a fresh process (bench/floor/pull-floor.js),
- * so the row measured the bench's heap rather than the registries.
+ * so the row measured the bench's heap rather than the registries. A fourth field gives the
+ * process's minor page faults (big-pull.ts says why they matter).
  *
  *   node dist/bench/node-pull.js URL   (BENCH_PULL_AUTHORIZATION: an Authorization header value)
  */
@@ -16,4 +17,4 @@ const started = performance.now();
 const res = await http.request('GET', url.pathname + url.search, { discardBody: true });
 const seconds = (performance.now() - started) / 1000;
 http.close();
-process.stdout.write(`${res.status} ${res.bodyBytes} ${seconds}\n`);
+process.stdout.write(`${res.status} ${res.bodyBytes} ${seconds} ${process.resourceUsage().minorPageFault}\n`);

@@ -4,8 +4,9 @@
  * curl pulls it from each in turn, round after round, the order rotating every round, so all
  * five see the same machine. `memory` sends bytes it never reads from a file: no server can
  * hand curl more here, so it is the ceiling any ratio against Distribution has to fit under.
- * Each round then repeats the pulls with the bench's own Node client, a fresh process per pull
- * as in row 5b, whose ceiling the same `memory` server shows.
+ * Each round then repeats the pulls with the bench's own Node client, a fresh process per pull,
+ * twice: as any Node program runs, and with its heap kept as row 5b runs it (big-pull.ts says
+ * why), with its page faults; the same `memory` server shows that client's ceiling.
  *
  *   npx tsc -p . && node dist/bench/floor/pull-floor.js [--quick] [--rounds N] [--addon LABEL=PATH]...
  *
@@ -40,6 +41,11 @@ interface Server {
   rates: number[];
   /** The same pulls by the bench's own Node client (row 5b's). */
   nodeRates: number[];
+  /** The same, glibc told to keep its heap (big-pull.ts says why), as row 5b runs it. */
+  keptRates: number[];
+  /** The client's minor page faults per pull, for each of the two. */
+  nodeFaults: number[];
+  keptFaults: number[];
   cpu: number;
   stop(): Promise<unknown>;
 }
@@ -55,14 +61,14 @@ async function startFloor(mode: string, file: string, addon?: { label: string; p
     child.once('exit', () => reject(new Error(`pull-floor-server (${mode}) exited`)));
   });
   const stop = (): Promise<unknown> => new Promise((resolve) => (child.kill(), child.once('exit', resolve)));
-  return { label: `floor: ${mode}${addon ? ` (${addon.label})` : ''}`, url: `http://127.0.0.1:${port}/blob`, pid: child.pid!, rates: [], nodeRates: [], cpu: 0, stop };
+  return { label: `floor: ${mode}${addon ? ` (${addon.label})` : ''}`, url: `http://127.0.0.1:${port}/blob`, pid: child.pid!, rates: [], nodeRates: [], keptRates: [], nodeFaults: [], keptFaults: [], cpu: 0, stop };
 }
 
 async function registryServer(label: string, registry: RegistryProcess, digest: string): Promise<Server> {
   const client = new Registry(new HttpClient(registry.url, 1));
   await client.pushBlob('floor/big', patternBlob(BYTES), 'post-put');
   const url = `${registry.url}/v2/floor/big/blobs/${digest}`;
-  return { label, url, pid: registry.child.pid!, rates: [], nodeRates: [], cpu: 0, stop: () => registry.stop() };
+  return { label, url, pid: registry.child.pid!, rates: [], nodeRates: [], keptRates: [], nodeFaults: [], keptFaults: [], cpu: 0, stop: () => registry.stop() };
 }
 
 /** The pattern blob written to a file of our own, for the floor servers to read. */
@@ -78,13 +84,17 @@ async function writeBlobFile(path: string): Promise<void> {
 /** One pull by `client`, its rate recorded, and for curl the server's CPU during it. */
 async function pull(server: Server, client: PullClient): Promise<void> {
   const before = await cpuSeconds(server.pid);
-  const rate = await timedPull(client, server.url, BYTES);
+  const { mibPerSecond: rate, clientFaults } = await timedPull(client, server.url, BYTES);
   const after = await cpuSeconds(server.pid);
   if (client === 'curl') {
     server.rates.push(rate);
     server.cpu += after.user + after.system - before.user - before.system;
-  } else {
+  } else if (client === 'Node client') {
     server.nodeRates.push(rate);
+    server.nodeFaults.push(clientFaults ?? NaN);
+  } else {
+    server.keptRates.push(rate);
+    server.keptFaults.push(clientFaults ?? NaN);
   }
 }
 
@@ -105,20 +115,22 @@ try {
   // One untimed pull each, so every body is in the page cache before the first timed one.
   for (const server of servers) await runCommand('curl', ['-s', '-o', '/dev/null', server.url], process.env, 120_000);
   for (let round = 0; round < ROUNDS; round++) {
-    for (const client of ['curl', 'Node client'] as const) {
+    for (const client of ['curl', 'Node client', 'Node client, heap kept'] as const) {
       for (let i = 0; i < servers.length; i++) await pull(servers[(round + i) % servers.length]!, client);
     }
   }
   const base = median(servers[0]!.rates);
   const nodeBase = median(servers[0]!.nodeRates);
+  const keptBase = median(servers[0]!.keptRates);
   const range = (rates: number[]) => `${Math.min(...rates).toFixed(0)}–${Math.max(...rates).toFixed(0)}`;
-  console.log(`| server (${BYTES / MiB} MiB, ${ROUNDS} rounds) | curl: median MiB/s | range | ÷ Distribution | server CPU s per GiB (curl) | Node client: median MiB/s | range | ÷ Distribution |`);
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+  console.log(`| server (${BYTES / MiB} MiB, ${ROUNDS} rounds) | curl: median MiB/s | range | ÷ Distribution | server CPU s per GiB (curl) | Node client: median MiB/s | range | ÷ Distribution | its faults, median | heap kept: median MiB/s | range | ÷ Distribution | its faults, median |`);
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const s of servers) {
     const m = median(s.rates);
     const n = median(s.nodeRates);
+    const k = median(s.keptRates);
     const cpuPerGiB = (s.cpu / s.rates.length) * ((1024 * MiB) / BYTES);
-    console.log(`| ${s.label} | ${m.toFixed(0)} | ${range(s.rates)} | ${(m / base).toFixed(2)}× | ${cpuPerGiB.toFixed(2)} | ${n.toFixed(0)} | ${range(s.nodeRates)} | ${(n / nodeBase).toFixed(2)}× |`);
+    console.log(`| ${s.label} | ${m.toFixed(0)} | ${range(s.rates)} | ${(m / base).toFixed(2)}× | ${cpuPerGiB.toFixed(2)} | ${n.toFixed(0)} | ${range(s.nodeRates)} | ${(n / nodeBase).toFixed(2)}× | ${median(s.nodeFaults).toFixed(0)} | ${k.toFixed(0)} | ${range(s.keptRates)} | ${(k / keptBase).toFixed(2)}× | ${median(s.keptFaults).toFixed(0)} |`);
   }
 } finally {
   await Promise.all(servers.map((s) => s.stop()));
