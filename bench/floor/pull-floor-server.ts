@@ -3,7 +3,9 @@
  * GET answered with a fixed length, then the bytes, by FLOOR_MODE:
  *   memory   the same 1 MiB buffer written again and again: no file, no read, no hash;
  *   read     the file read 1 MiB at a time and each chunk written, as a plain JS server does;
- *   sendfile the file sent by Berth's own sendfile addon, on its thread.
+ *   sendfile the file sent by Berth's own sendfile addon, on its thread;
+ *   copy     the same addon in its copy mode (read into a buffer, written from it), as Berth
+ *            sends a big blob to a peer on its own host.
  * Whatever curl reads from `memory` is its ceiling on this machine's loopback, whoever serves.
  * A measuring stick, not a registry: no routes, no limits, loopback only.
  *
@@ -48,7 +50,7 @@ async function writeAll(res: ServerResponse, next: (offset: number) => Promise<B
   res.end();
 }
 
-function sendfile(res: ServerResponse): void {
+function sendfile(res: ServerResponse, copy: boolean): void {
   // FLOOR_ADDON: another build of the addon (a different call size, say), to compare.
   const path = process.env.FLOOR_ADDON ?? new URL('../../../native/sendfile/build/Release/berth_sendfile.node', import.meta.url).pathname;
   const addon = createRequire(import.meta.url)(path) as NativeSendfile;
@@ -58,7 +60,7 @@ function sendfile(res: ServerResponse): void {
   const fd = socket._handle?.fd;
   if (fd === undefined || fd < 0) return void res.destroy();
   socket.write(Buffer.alloc(0), () => {
-    addon.send(handle.fd, fd, 0, size, 0, (outcome) => {
+    addon.send(handle.fd, fd, 0, size, 0, copy, (outcome) => {
       if (outcome === 'done') res.end();
       else res.destroy();
     });
@@ -71,7 +73,7 @@ const server = createServer((req, res) => {
     return;
   }
   res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': size });
-  if (mode === 'sendfile') return sendfile(res);
+  if (mode === 'sendfile' || mode === 'copy') return sendfile(res, mode === 'copy');
   const read = async (offset: number): Promise<Buffer> => {
     const buffer = Buffer.allocUnsafe(Math.min(CHUNK, size - offset));
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);

@@ -1,8 +1,8 @@
 /**
- * What bounds row 5 (one 1 GiB pull with curl) on this machine. Distribution, Berth and three
- * floor servers (pull-floor-server.ts: memory, read, sendfile) each serve the same 1 GiB body;
+ * What bounds row 5 (one 1 GiB pull with curl) on this machine. Distribution, Berth and four
+ * floor servers (pull-floor-server.ts: memory, read, sendfile, copy) each serve the same 1 GiB body;
  * curl pulls it from each in turn, round after round, the order rotating every round, so all
- * five see the same machine. `memory` sends bytes it never reads from a file: no server can
+ * six see the same machine. `memory` sends bytes it never reads from a file: no server can
  * hand curl more here, so it is the ceiling any ratio against Distribution has to fit under.
  * Each round then repeats the pulls with the bench's own Node client, a fresh process per pull,
  * twice: as any Node program runs, and with its heap kept as row 5b runs it (big-pull.ts says
@@ -106,7 +106,7 @@ try {
   const digest = patternBlob(BYTES).digest;
   servers.push(await registryServer('Distribution', await startDistribution(), digest));
   servers.push(await registryServer('Berth', await startBerth(), digest));
-  for (const mode of ['memory', 'read', 'sendfile']) servers.push(await startFloor(mode, file));
+  for (const mode of ['memory', 'read', 'sendfile', 'copy']) servers.push(await startFloor(mode, file));
   for (const spec of values.addon ?? []) {
     const [label, path] = spec.split('=');
     if (!label || !path) throw new Error(`--addon: expected LABEL=PATH to a build of berth_sendfile.node, got "${spec}"`);

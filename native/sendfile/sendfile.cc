@@ -2,6 +2,13 @@
 // GETs (src/http/oci/sendfile-send.ts). Node has no public sendfile, and its response writes go
 // through a user-space buffer per chunk; sendfile copies page cache to socket in the kernel.
 //
+// The "copy" mode reads the file into a buffer of the thread's and writes that instead, for a
+// peer on the same host: there the kernel hands the sender's buffers straight to the receiver,
+// and sendfile's are page-cache pages, one 4 KiB fragment each, which cost the receiving
+// process about twice the system time per GiB of the few large fragments a write() makes
+// (bench/README.md, issue 14). Over a network the receiver never sees them, and sendfile saves
+// the copy.
+//
 // Why a thread per send and not napi_create_async_work: async work runs on libuv's thread pool,
 // which also serves every fs call; a few clients that read slowly would hold its four threads
 // in poll() and stall the registry's file I/O. The caller bounds how many sends run at once.
@@ -20,6 +27,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <set>
 
 #include <fcntl.h>
@@ -27,6 +35,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 namespace {
@@ -38,6 +47,9 @@ constexpr int kPollSliceMs = 100;
 // calls (one call filled the autotuned send buffer and the receiver waited for it), 1.9–2.0
 // with 64 KiB, 2.1–2.8 with 128–256 KiB (Distribution 2.6–2.7 on the same run).
 constexpr size_t kCallBytes = 256 * 1024;
+// The copy mode's buffer, allocated per send. 512 KiB to 4 MiB gave the same rates to curl and
+// to a Node reader over loopback; 256 KiB gave curl a fifth less.
+constexpr size_t kCopyBytes = 512 * 1024;
 
 struct Send {
   int file_fd = -1;
@@ -45,6 +57,7 @@ struct Send {
   off_t offset = 0;
   uint64_t remaining = 0;
   int idle_ms = 0;
+  bool copy = false;
   std::atomic<bool> cancelled{false};
   napi_threadsafe_function done = nullptr;
   // Written by the thread before it calls `done`, read on the JS thread after.
@@ -64,15 +77,47 @@ void Run(std::shared_ptr<Send> send) {
   pthread_sigmask(SIG_BLOCK, &all, nullptr);
   using Clock = std::chrono::steady_clock;
   auto last_progress = Clock::now();
-  while (send->remaining > 0) {
+  // Copy mode: [pos, filled) of the buffer is read from the file and not yet written.
+  std::unique_ptr<char[]> buffer;
+  size_t filled = 0;
+  size_t pos = 0;
+  if (send->copy) {
+    buffer.reset(new (std::nothrow) char[kCopyBytes]);
+    if (!buffer) {
+      send->outcome = "error";
+      send->error = ENOMEM;
+      send->remaining = 0;
+    }
+  }
+  while (send->remaining > 0 || pos < filled) {
     if (send->cancelled.load()) {
       send->outcome = "cancelled";
       break;
     }
-    size_t want = send->remaining < kCallBytes ? static_cast<size_t>(send->remaining) : kCallBytes;
-    ssize_t n = sendfile(send->socket_fd, send->file_fd, &send->offset, want);
+    ssize_t n;
+    if (send->copy) {
+      if (pos == filled) {
+        size_t want = send->remaining < kCopyBytes ? static_cast<size_t>(send->remaining) : kCopyBytes;
+        ssize_t got = pread(send->file_fd, buffer.get(), want, send->offset);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) {
+          send->outcome = got == 0 ? "short" : "error";
+          send->error = got == 0 ? 0 : errno;
+          break;
+        }
+        send->offset += got;
+        send->remaining -= static_cast<uint64_t>(got);
+        filled = static_cast<size_t>(got);
+        pos = 0;
+      }
+      n = ::send(send->socket_fd, buffer.get() + pos, filled - pos, MSG_NOSIGNAL);
+      if (n > 0) pos += static_cast<size_t>(n);
+    } else {
+      size_t want = send->remaining < kCallBytes ? static_cast<size_t>(send->remaining) : kCallBytes;
+      n = sendfile(send->socket_fd, send->file_fd, &send->offset, want);
+      if (n > 0) send->remaining -= static_cast<uint64_t>(n);
+    }
     if (n > 0) {
-      send->remaining -= static_cast<uint64_t>(n);
       send->sent += static_cast<uint64_t>(n);
       last_progress = Clock::now();
       continue;
@@ -163,24 +208,27 @@ void FreeHandle(napi_env /*env*/, void* data, void* /*hint*/) {
   delete static_cast<std::shared_ptr<Send>*>(data);
 }
 
-// send(fileFd, socketFd, offset, length, idleMs, callback(outcome, sent, error)) -> handle
+// send(fileFd, socketFd, offset, length, idleMs, copy, callback(outcome, sent, error)) -> handle
 napi_value StartSend(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
+  size_t argc = 7;
+  napi_value argv[7];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 6) return Throw(env, "send(fileFd, socketFd, offset, length, idleMs, callback)");
+  if (argc != 7) return Throw(env, "send(fileFd, socketFd, offset, length, idleMs, copy, callback)");
   bool ok = true;
   int64_t file_fd = Integer(env, argv[0], &ok);
   int64_t socket_fd = Integer(env, argv[1], &ok);
   int64_t offset = Integer(env, argv[2], &ok);
   int64_t length = Integer(env, argv[3], &ok);
   int64_t idle_ms = Integer(env, argv[4], &ok);
+  bool copy = false;
+  if (napi_get_value_bool(env, argv[5], &copy) != napi_ok) ok = false;
   napi_valuetype type;
-  napi_typeof(env, argv[5], &type);
+  napi_typeof(env, argv[6], &type);
   if (!ok || type != napi_function || file_fd > INT32_MAX || socket_fd > INT32_MAX || idle_ms > INT32_MAX) {
-    return Throw(env, "send: descriptors, offset, length and idleMs must be non-negative integers, callback a function");
+    return Throw(env, "send: descriptors, offset, length and idleMs must be non-negative integers, copy a boolean, callback a function");
   }
   auto send = std::make_shared<Send>();
+  send->copy = copy;
   send->offset = static_cast<off_t>(offset);
   send->remaining = static_cast<uint64_t>(length);
   send->idle_ms = static_cast<int>(idle_ms);
@@ -193,7 +241,7 @@ napi_value StartSend(napi_env env, napi_callback_info info) {
   }
   napi_value name;
   napi_create_string_utf8(env, "berth-sendfile", NAPI_AUTO_LENGTH, &name);
-  if (napi_create_threadsafe_function(env, argv[5], nullptr, name, 0, 1, nullptr, nullptr, nullptr, CallDone, &send->done) != napi_ok) {
+  if (napi_create_threadsafe_function(env, argv[6], nullptr, name, 0, 1, nullptr, nullptr, nullptr, CallDone, &send->done) != napi_ok) {
     close(send->socket_fd);
     close(send->file_fd);
     return Throw(env, "send: could not create the completion callback");
@@ -265,6 +313,11 @@ napi_value Init(napi_env env, napi_value exports) {
       {"active", nullptr, Active, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, 3, properties);
+  // The JS side loads only the interface it was written for: a build left from an older
+  // checkout (send without `copy`) would fail every big pull instead of falling back.
+  napi_value interface_version;
+  napi_create_uint32(env, 2, &interface_version);
+  napi_set_named_property(env, exports, "interfaceVersion", interface_version);
   napi_add_env_cleanup_hook(env, CancelAll, nullptr);
   return exports;
 }

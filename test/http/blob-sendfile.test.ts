@@ -2,7 +2,9 @@
 // sockets: exact bytes whole and ranged, more pulls at once than native slots, the connection
 // answering its next requests (GET, range, HEAD) after a native send, the request log written on
 // 'finish', a stalled client cut at the idle timeout, a client that leaves mid-blob, and no
-// thread or descriptor left behind. BERTH_SENDFILE=off serves the same bytes on the JS path.
+// thread or descriptor left behind. Every case runs twice: as a loopback client gets it (big
+// bodies in the addon's copy mode) and with BERTH_SENDFILE=sendfile (sendfile(2) for every
+// body, as a remote client gets it). BERTH_SENDFILE=off serves the same bytes on the JS path.
 import { strict as assert } from 'node:assert';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import * as https from 'node:https';
@@ -10,11 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readdirSync } from 'node:fs';
 import * as net from 'node:net';
-import { after, before, describe, test } from 'node:test';
+import { after, before, beforeEach, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { nativeSendfile } from '../../src/http/oci/native-sendfile.js';
-import { NATIVE_SENDS_MAX, nativeSendsRunning, SENDFILE_MIN_BYTES } from '../../src/http/oci/sendfile-send.js';
+import { COPY_MIN_BYTES, NATIVE_SENDS_MAX, nativeSendsRunning, nativeSendsStarted, SENDFILE_MIN_BYTES } from '../../src/http/oci/sendfile-send.js';
 import { createTestCa } from '../e2e/support/tls-ca.js';
 import { startBerth } from '../support/registry-process.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
@@ -111,7 +113,7 @@ class Connection {
   }
 }
 
-describe('blob GET with sendfile', () => {
+for (const mode of ['copy', 'sendfile'] as const) describe(`blob GET on the native path, ${mode} mode`, () => {
   // Two servers: one with the idle timeout for the stalled and slow clients, one without it
   // for concurrent pulls, where this process's own client (not a stalled one) can fall a second
   // behind on two shared cores.
@@ -124,7 +126,19 @@ describe('blob GET with sendfile', () => {
   let bigDigest: string;
   let baseThreads: number;
 
+  // How many sends of each mode a case started, checked after it: a loopback peer gets the copy
+  // mode for a body of COPY_MIN_BYTES or more, BERTH_SENDFILE=sendfile never.
+  let startedBefore = nativeSendsStarted();
+  const expectModes = (bigSends: number, smallSends = 0): void => {
+    const now = nativeSendsStarted();
+    const copy = now.copy - startedBefore.copy;
+    const sendfile = now.sendfile - startedBefore.sendfile;
+    if (mode === 'copy') assert.deepEqual({ copy, sendfile }, { copy: bigSends, sendfile: smallSends });
+    else assert.deepEqual({ copy, sendfile }, { copy: 0, sendfile: bigSends + smallSends });
+  };
+
   before(async () => {
+    if (mode === 'sendfile') process.env.BERTH_SENDFILE = 'sendfile';
     const logger = pino({ level: 'info' }, { write: (line: string) => void logLines.push(line) });
     server = await startTestServer({ logger });
     c = client(server.url);
@@ -140,7 +154,11 @@ describe('blob GET with sendfile', () => {
     expectStatus(await c.get(`/v2/${repo}/blobs/${bigDigest}`, { headers: { range: 'bytes=0-0' } }), 206);
     baseThreads = threads();
   });
+  beforeEach(() => {
+    startedBefore = nativeSendsStarted();
+  });
   after(async () => {
+    delete process.env.BERTH_SENDFILE;
     await server.close();
     await idleServer.close();
   });
@@ -152,7 +170,7 @@ describe('blob GET with sendfile', () => {
   test('whole and ranged pulls, more at once than native slots, each get their own bytes', async () => {
     const blobs = await Promise.all(
       Array.from({ length: NATIVE_SENDS_MAX + 4 }, async (_, i) => {
-        const bytes = randomBlob(SENDFILE_MIN_BYTES + 3 * MiB + 4099 * i);
+        const bytes = randomBlob(COPY_MIN_BYTES + 2 * MiB + 4099 * i);
         return { bytes, digest: await pushBlob(c, repo, bytes) };
       }),
     );
@@ -177,6 +195,11 @@ describe('blob GET with sendfile', () => {
       clearInterval(watch);
     }
     assert.ok(peak <= NATIVE_SENDS_MAX, `${peak} native sends at once, over the bound of ${NATIVE_SENDS_MAX}`);
+    // The ranges (above COPY_MIN_BYTES too) go native; the pulls past the slots took the pooled path.
+    const now = nativeSendsStarted();
+    const sends = now.copy + now.sendfile - startedBefore.copy - startedBefore.sendfile;
+    assert.ok(sends >= NATIVE_SENDS_MAX && sends <= 2 * blobs.length, `${sends} native sends`);
+    expectModes(sends);
     assert.ok(await until(() => nativeSendfile()?.active() === 0 && threads() <= baseThreads), `threads: ${threads()} now, ${baseThreads} before`);
   });
 
@@ -214,6 +237,8 @@ describe('blob GET with sendfile', () => {
       assert.ok(third.body.equals(big.subarray(5, 10)), 'third pipelined answer differs');
       assert.ok((await conn.response()).body.equals(big), 'fourth pipelined answer differs');
       assert.equal(conn.closed, false, 'the server closed a keep-alive connection');
+      // Native: the two wholes twice, the 28 MiB range, and the 3 MiB one (below COPY_MIN_BYTES).
+      expectModes(4, 1);
     } finally {
       conn.socket.destroy();
     }
@@ -233,6 +258,7 @@ describe('blob GET with sendfile', () => {
     const entry = logged();
     assert.equal(entry?.status, 200);
     assert.equal(entry?.bytesOut, big.length);
+    expectModes(1);
   });
 
   test('a client that reads half and closes ends the send: no thread, descriptor or blob file left, the server still answers', async () => {
@@ -251,6 +277,7 @@ describe('blob GET with sendfile', () => {
     const again = await client(idleServer.url).get(`/v2/${repo}/blobs/${bigDigest}`, { headers: { range: 'bytes=0-9' } });
     expectStatus(again, 206);
     assert.ok(again.body.equals(big.subarray(0, 10)));
+    expectModes(4);
   });
 
   test('a client that stops reading holds one thread until the idle timeout, then is cut off and everything is released', async () => {
@@ -273,6 +300,7 @@ describe('blob GET with sendfile', () => {
     assert.ok(conn.received < big.length, 'a stalled client got the whole blob');
     assert.ok(logLines.some((line) => line.includes('client read nothing of the response for the idle timeout')), 'no idle warning logged');
     assert.ok(await until(() => threads() <= baseThreads && fds() <= baseFds && openBlobFds(idleServer.root).length === 0), `threads ${threads()}/${baseThreads}, fds ${fds()}/${baseFds}`);
+    expectModes(1);
   });
 
   test('a client that reads slowly but steadily (pauses shorter than the idle timeout) gets every byte', async () => {
@@ -292,12 +320,14 @@ describe('blob GET with sendfile', () => {
       reading = false;
       conn.socket.resume();
       assert.ok(reply.body.equals(big), 'slow reader got different bytes');
+      expectModes(1);
     } finally {
       conn.socket.destroy();
     }
   });
 
   test('BERTH_SENDFILE=off: the same pulls on the JS path, no native thread', async () => {
+    const previous = process.env.BERTH_SENDFILE;
     process.env.BERTH_SENDFILE = 'off';
     try {
       const conn = await Connection.open(server.url);
@@ -317,8 +347,10 @@ describe('blob GET with sendfile', () => {
       assert.equal(ranged.status, 206);
       assert.ok(ranged.body.equals(big.subarray(7, 1048584)));
       conn.socket.destroy();
+      expectModes(0);
     } finally {
-      delete process.env.BERTH_SENDFILE;
+      if (previous === undefined) delete process.env.BERTH_SENDFILE;
+      else process.env.BERTH_SENDFILE = previous;
     }
   });
 });

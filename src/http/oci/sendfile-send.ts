@@ -11,6 +11,11 @@
  * finishes the response, so 'finish' runs the onResponse hooks (request log, audit,
  * notifications) and the connection serves its next request.
  *
+ * To a peer on this host (same-host-peer.ts) a body of COPY_MIN_BYTES or more is sent in the
+ * addon's copy mode instead: there sendfile's page-cache fragments reach the receiving process
+ * as they are and cost it more than the copy costs this one (the addon's source says how much).
+ * BERTH_SENDFILE=sendfile keeps sendfile(2) for every peer.
+ *
  * Node's idle timer cannot see bytes it did not write, so the thread applies the same idle
  * timeout (connection-limits.ts) and the warning is the same. A client that goes away ends the
  * send (an EPIPE in the thread, or the response's 'close' cancelling it); the reader is closed
@@ -20,6 +25,7 @@ import type { Socket } from 'node:net';
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import { RESPONSE_IDLE_MESSAGE, responseIdleTimeoutMs } from '../connection-limits.js';
+import { isSameHostPeer } from '../same-host-peer.js';
 import type { BlobReader } from '../../ports/blob-store.js';
 import { nativeSendfile, type NativeSendfile, type SendOutcome } from './native-sendfile.js';
 
@@ -39,11 +45,28 @@ export const NATIVE_SENDS_MAX = 32;
  */
 export const SENDFILE_MIN_BYTES = 256 * 1024;
 
+/**
+ * A copy-mode send holds a 512 KiB buffer for as long as it runs; below this size a same-host
+ * pull is short enough that sendfile's cost to its reader is small, and row 4's 1 MiB pulls at
+ * c32 would hold 16 MiB of buffers.
+ */
+export const COPY_MIN_BYTES = 4 * 1024 * 1024;
+
 let running = 0;
+const started = { sendfile: 0, copy: 0 };
 
 /** Native sends in progress (their threads may still be finishing), for tests. */
 export function nativeSendsRunning(): number {
   return running;
+}
+
+/** Native sends started so far, by mode, for tests. */
+export function nativeSendsStarted(): Readonly<typeof started> {
+  return { ...started };
+}
+
+function copyModeFor(socket: Socket, length: number): boolean {
+  return length >= COPY_MIN_BYTES && process.env.BERTH_SENDFILE !== 'sendfile' && isSameHostPeer(socket);
 }
 
 function socketFd(socket: Socket | null): number {
@@ -108,10 +131,12 @@ export async function sendFile(addon: NativeSendfile, reply: FastifyReply, statu
     const length = end - start + 1;
     const idleMs = responseIdleTimeoutMs(res) ?? 0;
     const { outcome, sent, error } = await new Promise<{ outcome: SendOutcome; sent: number; error: string | null }>((resolve) => {
-      const handle = addon.send(reader.fd as number, socketFd(socket), start, length, idleMs, (outcome, sent, error) => {
+      const copy = copyModeFor(socket, length);
+      const handle = addon.send(reader.fd as number, socketFd(socket), start, length, idleMs, copy, (outcome, sent, error) => {
         res.off('close', cancel);
         resolve({ outcome, sent, error });
       });
+      started[copy ? 'copy' : 'sendfile'] += 1;
       const cancel = (): void => addon.cancel(handle);
       res.on('close', cancel);
     });

@@ -1,0 +1,27 @@
+/**
+ * Whether a connection's peer runs on this host, as far as the socket can tell: a Unix socket,
+ * a loopback address (127.0.0.0/8, ::1, and IPv4-mapped loopback), or a peer that connected to
+ * one of this host's own addresses (the kernel routes that over loopback too, and the socket's
+ * two ends then carry the same address). A container reaching the host over a bridge is not
+ * seen as local: its address is its own.
+ */
+import { BlockList, isIP } from 'node:net';
+
+const loopback = new BlockList();
+loopback.addSubnet('127.0.0.0', 8, 'ipv4');
+loopback.addAddress('::1', 'ipv6');
+
+function isLoopback(address: string): boolean {
+  const family = isIP(address);
+  if (family === 4) return loopback.check(address, 'ipv4');
+  if (family !== 6) return false;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  return mapped ? loopback.check(mapped[1]!, 'ipv4') : loopback.check(address, 'ipv6');
+}
+
+export function isSameHostPeer(socket: { remoteAddress?: string | undefined; localAddress?: string | undefined }): boolean {
+  const { remoteAddress, localAddress } = socket;
+  // A Unix socket has no addresses; a TCP socket always has both while it is open.
+  if (remoteAddress === undefined) return localAddress === undefined;
+  return isLoopback(remoteAddress) || remoteAddress === localAddress;
+}
