@@ -15,6 +15,7 @@ import { registerTokenRoute, type TokenRouteDeps } from './auth/token-route.js';
 import { clientErrorHandler } from './errors/client-error.js';
 import { installErrorHandler, replyWithError, sendError } from './errors/error-handler.js';
 import { createOciDispatch, registerOciRoutes } from './oci/routes.js';
+import { nativeSendsStarted } from './oci/sendfile-send.js';
 import { registerSearchRoutes } from './oci/search.js';
 import type { Metrics } from './ops/metrics.js';
 import { registerOpsRoutes } from './ops/ops-routes.js';
@@ -98,6 +99,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   installRequestLog(app, deps.metrics);
   deps.metrics.gauge('berth_upload_sessions_active', 'Upload sessions being hashed (by every worker).', () => deps.registry.uploads.activeSessions);
   deps.metrics.gauge('berth_upload_hashes_off_thread', 'Upload hashes held by the hashing thread (by every worker).', () => deps.registry.uploads.offThreadHashes);
+  deps.metrics.family(
+    'berth_blob_native_sends_total',
+    'Blob GETs sent by the native addon, by mode: sendfile, or copy (a client on this host; docs/configuration.md, BERTH_SENDFILE).',
+    'counter',
+    async () => Object.entries(nativeSendsStarted()).map(([mode, value]) => ({ labels: { mode }, value })),
+    'process',
+  );
   registerOciRoutes(app, dispatch);
   registerSearchRoutes(app, deps.registry, deps.auth?.guard ?? openAccess);
   registerOpsRoutes(app, deps.registry, deps.metrics);
