@@ -46,9 +46,10 @@ export const NATIVE_SENDS_MAX = 32;
 export const SENDFILE_MIN_BYTES = 256 * 1024;
 
 /**
- * A copy-mode send holds a 512 KiB buffer for as long as it runs; below this size a same-host
- * pull is short enough that sendfile's cost to its reader is small, and row 4's 1 MiB pulls at
- * c32 would hold 16 MiB of buffers.
+ * A copy-mode send holds a 512 KiB buffer for as long as it runs, so NATIVE_SENDS_MAX of them
+ * (slow readers included, until the idle timeout) hold 16 MiB at most. Below this size a
+ * same-host pull costs its reader little either way, and the bench's 1 MiB pulls at c32 (row
+ * 4) would hold those 16 MiB all the time.
  */
 export const COPY_MIN_BYTES = 4 * 1024 * 1024;
 
@@ -60,7 +61,7 @@ export function nativeSendsRunning(): number {
   return running;
 }
 
-/** Native sends started so far, by mode, for tests. */
+/** Native sends started so far in this process, by mode (`/metrics`, tests). */
 export function nativeSendsStarted(): Readonly<typeof started> {
   return { ...started };
 }
