@@ -39,9 +39,11 @@ const INTERFACE_VERSION = 2;
 
 let loaded: NativeSendfile | null | undefined;
 
-function load(): NativeSendfile | null {
-  // dist/src/http/oci/ → the package root.
-  const path = new URL('../../../../native/sendfile/build/Release/berth_sendfile.node', import.meta.url).pathname;
+// dist/src/http/oci/ → the package root.
+const BUILT = new URL('../../../../native/sendfile/build/Release/berth_sendfile.node', import.meta.url).pathname;
+
+/** The addon at `path` if it loads and has this file's interface, else null. */
+export function loadNativeSendfile(path: string): NativeSendfile | null {
   try {
     const addon = createRequire(import.meta.url)(path) as NativeSendfile;
     return addon.interfaceVersion === INTERFACE_VERSION ? addon : null;
@@ -52,6 +54,6 @@ function load(): NativeSendfile | null {
 
 export function nativeSendfile(): NativeSendfile | undefined {
   if (process.env.BERTH_SENDFILE === 'off') return undefined;
-  if (loaded === undefined) loaded = load();
+  if (loaded === undefined) loaded = loadNativeSendfile(BUILT);
   return loaded ?? undefined;
 }
