@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { after, before, describe, test } from 'node:test';
 import type { MetadataStore } from '../../src/ports/metadata-store.js';
 import { seededRandom } from '../support/seeded-random.js';
-import { embeddedOnly } from '../support/stack-mode.js';
+import { embeddedOnly, stackMode } from '../support/stack-mode.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { databaseKinds } from '../support/test-database.js';
 import { OCI_INDEX, OCI_MANIFEST, descriptorOf, indexManifest, randomBlob, sha256 } from './support/content.js';
@@ -286,7 +286,11 @@ for (const database of databaseKinds()) describe(`storage quotas on ${database}`
         controller.close();
       },
     });
-    expectStagedQuotaRefusal(await c.patch(fourth, { headers, body: stream }), project, 0, 3000, undefined, 3000);
+    const streamed = await c.patch(fourth, { headers, body: stream });
+    // The stack's nginx forwards a chunked body that arrived whole with its headers with a
+    // Content-Length, now and then: the server then refuses a declared length of 10.
+    const declared = stackMode() && /this push needs/.test(json<{ errors: { message: string }[] }>(streamed).errors[0]?.message ?? '');
+    expectStagedQuotaRefusal(streamed, project, 0, 3000, declared ? 10 : undefined, 3000);
     assert.deepEqual(await metadata.uploadTotals({ project }), { sessions: 4, stagedBytes: 3000 }, 'not a byte past the quota is staged');
     // Cancelling one frees its room.
     expectStatus(await c.delete(sessions[0]!), 204);
