@@ -5,23 +5,16 @@
  * two ends then carry the same address). A container reaching the host over a bridge is not
  * seen as local: its address is its own.
  */
-import { BlockList, isIP } from 'node:net';
+import { BlockList } from 'node:net';
+import { addressInList } from '../core/address-list.js';
 
 const loopback = new BlockList();
 loopback.addSubnet('127.0.0.0', 8, 'ipv4');
 loopback.addAddress('::1', 'ipv6');
 
-function isLoopback(address: string): boolean {
-  const family = isIP(address);
-  if (family === 4) return loopback.check(address, 'ipv4');
-  if (family !== 6) return false;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  return mapped ? loopback.check(mapped[1]!, 'ipv4') : loopback.check(address, 'ipv6');
-}
-
 export function isSameHostPeer(socket: { remoteAddress?: string | undefined; localAddress?: string | undefined }): boolean {
   const { remoteAddress, localAddress } = socket;
   // A Unix socket has no addresses; a TCP socket always has both while it is open.
   if (remoteAddress === undefined) return localAddress === undefined;
-  return isLoopback(remoteAddress) || remoteAddress === localAddress;
+  return addressInList(loopback, remoteAddress) === true || remoteAddress === localAddress;
 }

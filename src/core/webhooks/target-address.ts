@@ -6,7 +6,8 @@
  * IPv6 addresses are judged as the IPv4 address they carry). Operators whose receivers are
  * internal set `notifications.webhooks.allowprivatetargets`.
  */
-import { BlockList, isIP } from 'node:net';
+import { BlockList } from 'node:net';
+import { addressInList } from '../address-list.js';
 
 const blocked = new BlockList();
 for (const [net, bits] of [
@@ -36,12 +37,7 @@ for (const [net, bits] of [
 
 /** True when the address is one a webhook may reach without `allowprivatetargets`. */
 export function isPublicAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 4) return !blocked.check(address, 'ipv4');
-  if (family !== 6) return false;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return !blocked.check(mapped[1]!, 'ipv4');
-  return !blocked.check(address, 'ipv6');
+  return addressInList(blocked, address) === false;
 }
 
 /** The URL's host as DNS would be asked for it (IPv6 literals without brackets). */
