@@ -11,11 +11,10 @@
  *
  *   node dist/bench/floor/pull-floor-server.js FILE PORT
  */
-import { createRequire } from 'node:module';
 import { open } from 'node:fs/promises';
 import { createServer, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { NativeSendfile } from '../../src/http/oci/native-sendfile.js';
+import { loadNativeSendfile, type NativeSendfile } from '../../src/http/oci/native-sendfile.js';
 
 const [file, port] = [process.argv[2], Number(process.argv[3])];
 if (file === undefined || !Number.isInteger(port)) throw new Error('usage: pull-floor-server FILE PORT');
@@ -24,6 +23,10 @@ const CHUNK = 1024 * 1024;
 const handle = await open(file, 'r');
 const size = (await handle.stat()).size;
 const chunk = Buffer.alloc(CHUNK, 0x5a);
+// FLOOR_ADDON: another build of the addon (a different call size, say), to compare.
+const addonPath = process.env.FLOOR_ADDON ?? new URL('../../../native/sendfile/build/Release/berth_sendfile.node', import.meta.url).pathname;
+const addon = mode === 'sendfile' || mode === 'copy' ? loadNativeSendfile(addonPath) : null;
+if ((mode === 'sendfile' || mode === 'copy') && addon === null) throw new Error(`${addonPath} did not load, or is not a build of this checkout's native/sendfile`);
 
 /** Resolves when the socket wants more, false if it closed first. */
 function drained(res: ServerResponse): Promise<boolean> {
@@ -50,10 +53,7 @@ async function writeAll(res: ServerResponse, next: (offset: number) => Promise<B
   res.end();
 }
 
-function sendfile(res: ServerResponse, copy: boolean): void {
-  // FLOOR_ADDON: another build of the addon (a different call size, say), to compare.
-  const path = process.env.FLOOR_ADDON ?? new URL('../../../native/sendfile/build/Release/berth_sendfile.node', import.meta.url).pathname;
-  const addon = createRequire(import.meta.url)(path) as NativeSendfile;
+function sendfile(res: ServerResponse, addon: NativeSendfile, copy: boolean): void {
   res.flushHeaders();
   const socket = res.socket as Socket & { _handle?: { fd?: number } };
   // Headers reach the kernel before the thread writes the body after them.
@@ -73,7 +73,7 @@ const server = createServer((req, res) => {
     return;
   }
   res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': size });
-  if (mode === 'sendfile' || mode === 'copy') return sendfile(res, mode === 'copy');
+  if (addon !== null) return sendfile(res, addon, mode === 'copy');
   const read = async (offset: number): Promise<Buffer> => {
     const buffer = Buffer.allocUnsafe(Math.min(CHUNK, size - offset));
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);

@@ -10,7 +10,8 @@
  *
  *   npx tsc -p . && node dist/bench/floor/pull-floor.js [--quick] [--rounds N] [--addon LABEL=PATH]...
  *
- * --addon adds a bare sendfile server on another build of native/sendfile (another call size).
+ * --addon adds a bare sendfile server on another build of native/sendfile (another call size);
+ * the build must have this checkout's interface (native-sendfile.ts), or the server refuses it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, open, rm } from 'node:fs/promises';
@@ -20,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort, startBerth, startDistribution, type RegistryProcess } from '../../test/support/registry-process.js';
 import { runCommand } from '../collectors.js';
-import { timedPull, type PullClient } from '../big-pull.js';
+import { timedPull, type PullClient, type TimedPull } from '../big-pull.js';
 import { cpuSeconds } from '../cpu-time.js';
 import { patternBlob } from '../data.js';
 import { HttpClient } from '../http-client.js';
@@ -38,17 +39,15 @@ interface Server {
   label: string;
   url: string;
   pid: number;
-  rates: number[];
-  /** The same pulls by the bench's own Node client (row 5b's). */
-  nodeRates: number[];
-  /** The same, glibc told to keep its heap (big-pull.ts says why), as row 5b runs it. */
-  keptRates: number[];
-  /** The client's minor page faults per pull, for each of the two. */
-  nodeFaults: number[];
-  keptFaults: number[];
+  /** Every pull by each client: curl, the bench's Node client, and that client with its heap kept as row 5b runs it. */
+  pulls: Record<PullClient, TimedPull[]>;
+  /** The server's CPU seconds over the curl pulls. */
   cpu: number;
   stop(): Promise<unknown>;
 }
+
+const CLIENTS: readonly PullClient[] = ['curl', 'Node client', 'Node client, heap kept'];
+const noPulls = (): Record<PullClient, TimedPull[]> => ({ curl: [], 'Node client': [], 'Node client, heap kept': [] });
 
 async function startFloor(mode: string, file: string, addon?: { label: string; path: string }): Promise<Server> {
   const port = await freePort();
@@ -61,14 +60,14 @@ async function startFloor(mode: string, file: string, addon?: { label: string; p
     child.once('exit', () => reject(new Error(`pull-floor-server (${mode}) exited`)));
   });
   const stop = (): Promise<unknown> => new Promise((resolve) => (child.kill(), child.once('exit', resolve)));
-  return { label: `floor: ${mode}${addon ? ` (${addon.label})` : ''}`, url: `http://127.0.0.1:${port}/blob`, pid: child.pid!, rates: [], nodeRates: [], keptRates: [], nodeFaults: [], keptFaults: [], cpu: 0, stop };
+  return { label: `floor: ${mode}${addon ? ` (${addon.label})` : ''}`, url: `http://127.0.0.1:${port}/blob`, pid: child.pid!, pulls: noPulls(), cpu: 0, stop };
 }
 
 async function registryServer(label: string, registry: RegistryProcess, digest: string): Promise<Server> {
   const client = new Registry(new HttpClient(registry.url, 1));
   await client.pushBlob('floor/big', patternBlob(BYTES), 'post-put');
   const url = `${registry.url}/v2/floor/big/blobs/${digest}`;
-  return { label, url, pid: registry.child.pid!, rates: [], nodeRates: [], keptRates: [], nodeFaults: [], keptFaults: [], cpu: 0, stop: () => registry.stop() };
+  return { label, url, pid: registry.child.pid!, pulls: noPulls(), cpu: 0, stop: () => registry.stop() };
 }
 
 /** The pattern blob written to a file of our own, for the floor servers to read. */
@@ -81,21 +80,12 @@ async function writeBlobFile(path: string): Promise<void> {
   }
 }
 
-/** One pull by `client`, its rate recorded, and for curl the server's CPU during it. */
+/** One pull by `client`, recorded, and for curl the server's CPU during it. */
 async function pull(server: Server, client: PullClient): Promise<void> {
   const before = await cpuSeconds(server.pid);
-  const { mibPerSecond: rate, clientFaults } = await timedPull(client, server.url, BYTES);
+  server.pulls[client].push(await timedPull(client, server.url, BYTES));
   const after = await cpuSeconds(server.pid);
-  if (client === 'curl') {
-    server.rates.push(rate);
-    server.cpu += after.user + after.system - before.user - before.system;
-  } else if (client === 'Node client') {
-    server.nodeRates.push(rate);
-    server.nodeFaults.push(clientFaults ?? NaN);
-  } else {
-    server.keptRates.push(rate);
-    server.keptFaults.push(clientFaults ?? NaN);
-  }
+  if (client === 'curl') server.cpu += after.user + after.system - before.user - before.system;
 }
 
 const scratch = await mkdtemp(join(tmpdir(), 'berth-pull-floor-'));
@@ -115,22 +105,25 @@ try {
   // One untimed pull each, so every body is in the page cache before the first timed one.
   for (const server of servers) await runCommand('curl', ['-s', '-o', '/dev/null', server.url], process.env, 120_000);
   for (let round = 0; round < ROUNDS; round++) {
-    for (const client of ['curl', 'Node client', 'Node client, heap kept'] as const) {
+    for (const client of CLIENTS) {
       for (let i = 0; i < servers.length; i++) await pull(servers[(round + i) % servers.length]!, client);
     }
   }
-  const base = median(servers[0]!.rates);
-  const nodeBase = median(servers[0]!.nodeRates);
-  const keptBase = median(servers[0]!.keptRates);
-  const range = (rates: number[]) => `${Math.min(...rates).toFixed(0)}–${Math.max(...rates).toFixed(0)}`;
+  const rates = (s: Server, client: PullClient): number[] => s.pulls[client].map((p) => p.mibPerSecond);
+  const range = (values: number[]) => `${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)}`;
+  /** Median, range and ratio to Distribution's median, and for a Node client its median faults. */
+  const cells = (s: Server, client: PullClient): string[] => {
+    const m = median(rates(s, client));
+    const ratio = `${(m / median(rates(servers[0]!, client))).toFixed(2)}×`;
+    const faults = client === 'curl' ? [] : [median(s.pulls[client].map((p) => p.clientFaults ?? NaN)).toFixed(0)];
+    return [m.toFixed(0), range(rates(s, client)), ratio, ...faults];
+  };
   console.log(`| server (${BYTES / MiB} MiB, ${ROUNDS} rounds) | curl: median MiB/s | range | ÷ Distribution | server CPU s per GiB (curl) | Node client: median MiB/s | range | ÷ Distribution | its faults, median | heap kept: median MiB/s | range | ÷ Distribution | its faults, median |`);
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const s of servers) {
-    const m = median(s.rates);
-    const n = median(s.nodeRates);
-    const k = median(s.keptRates);
-    const cpuPerGiB = (s.cpu / s.rates.length) * ((1024 * MiB) / BYTES);
-    console.log(`| ${s.label} | ${m.toFixed(0)} | ${range(s.rates)} | ${(m / base).toFixed(2)}× | ${cpuPerGiB.toFixed(2)} | ${n.toFixed(0)} | ${range(s.nodeRates)} | ${(n / nodeBase).toFixed(2)}× | ${median(s.nodeFaults).toFixed(0)} | ${k.toFixed(0)} | ${range(s.keptRates)} | ${(k / keptBase).toFixed(2)}× | ${median(s.keptFaults).toFixed(0)} |`);
+    const cpuPerGiB = (s.cpu / s.pulls.curl.length) * ((1024 * MiB) / BYTES);
+    const [curl, ...rest] = [cells(s, 'curl'), cells(s, 'Node client'), cells(s, 'Node client, heap kept')];
+    console.log(`| ${[s.label, ...curl!, cpuPerGiB.toFixed(2), ...rest.flat()].join(' | ')} |`);
   }
 } finally {
   await Promise.all(servers.map((s) => s.stop()));
