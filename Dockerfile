@@ -14,11 +14,13 @@ RUN npm ci --ignore-scripts --no-audit --no-fund && npm rebuild better-sqlite3
 # What .dockerignore lets through: bin, src, ui, tsconfig.json, deploy/container, the addon's
 # sources and its build script.
 COPY . .
-# The sendfile addon (optional: on a failed build the script says so and Berth uses its JS path);
-# only its .node file goes to the image, which has no compiler.
+# The addons (optional: on a failed build the script says so and Berth uses its JS paths); only
+# their .node files go to the image, which has no compiler.
 RUN npm run build \
  && node scripts/build-native.mjs \
- && mkdir -p /addon && { cp native/sendfile/build/Release/berth_sendfile.node /addon/ 2>/dev/null || true; } \
+ && mkdir -p /addon/sendfile /addon/direct-write \
+ && { cp native/sendfile/build/Release/berth_sendfile.node /addon/sendfile/ 2>/dev/null || true; } \
+ && { cp native/direct-write/build/Release/berth_direct_write.node /addon/direct-write/ 2>/dev/null || true; } \
  && npm prune --omit=dev --no-audit --no-fund \
  && find dist -name '*.js.map' -delete \
  && rm -rf dist/test dist/bench node_modules/better-sqlite3/deps node_modules/better-sqlite3/src \
@@ -36,7 +38,8 @@ COPY --from=build /src/package.json ./
 COPY --from=build /src/bin bin
 COPY --from=build /src/node_modules node_modules
 COPY --from=build /src/dist/src dist/src
-COPY --from=build /addon native/sendfile/build/Release
+COPY --from=build /addon/sendfile native/sendfile/build/Release
+COPY --from=build /addon/direct-write native/direct-write/build/Release
 COPY --from=build /src/ui/dist ui/dist
 COPY deploy/container/config.yml /etc/docker/registry/config.yml
 COPY deploy/container/entrypoint.sh /usr/local/bin/berth-entrypoint

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { directWriteBytes } from '../compose/blob-store.js';
 import type { Composed } from '../compose/compose.js';
 import { AccessAdmin } from '../core/access/access-admin.js';
 import { AdminContext, type Actor } from '../core/access/admin-context.js';
@@ -99,6 +100,11 @@ export function appFromComposed(composed: Composed, options: AppOptions): Fastif
   metrics.counter('berth_gc_manifests_removed_total', 'Manifests deleted by garbage collection.', () => gc().manifestsRemovedTotal);
   metrics.gauge('berth_gc_last_duration_seconds', 'Duration of the last garbage collection.', () => (gc().lastDurationMs ?? 0) / 1000, 'max');
   registerStorageMetrics(metrics, composed);
+  metrics.counter(
+    'berth_blob_direct_write_bytes_total',
+    'Upload bytes written past the page cache (O_DIRECT; docs/configuration.md, BERTH_DIRECT_WRITES).',
+    directWriteBytes,
+  );
   const notify = composed.notifications.worker;
   if (notify) {
     metrics.counter('berth_notifications_delivered_total', 'Notification events delivered by this process.', () => notify.stats.delivered);

@@ -7,6 +7,7 @@
  * of resident memory and ~100 ms of start-up, which the embedded default never uses.
  */
 import { FilesystemBlobStore } from '../adapters/blob/filesystem-blob-store.js';
+import { nativeDirectWriter } from '../adapters/blob/native-direct-write.js';
 import type { BerthConfig } from '../config/config.js';
 import { InvalidInputError } from '../core/errors.js';
 import type { BlobStore } from '../ports/blob-store.js';
@@ -14,6 +15,11 @@ import type { BlobStore } from '../ports/blob-store.js';
 /** Whether other instances may share the blob store (start-up sweeps must then hold back). */
 export function blobStoreIsShared(config: BerthConfig): boolean {
   return config.storage.s3 !== undefined;
+}
+
+/** Upload bytes this process has written past the page cache (the direct-write addon; 0 without it). */
+export function directWriteBytes(): number {
+  return nativeDirectWriter()?.directBytes() ?? 0;
 }
 
 /**

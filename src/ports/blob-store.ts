@@ -95,9 +95,10 @@ export interface BlobStore {
    * Callers must not run two appends, or an append and a commit, on one id at once; the offset
    * check catches retries, not simultaneous writers. After a crash mid-append the staged size
    * may exceed what the caller recorded (the extra bytes are still the body's prefix):
-   * `uploadSize` is the truth.
+   * `uploadSize` is the truth. `expectedBytes` is the body's declared length when the client
+   * gave one: a hint for how to write it, never a limit (the body's own end is the truth).
    */
-  appendUpload(id: string, offset: number, body: Readable, options?: IoOptions): Promise<number>;
+  appendUpload(id: string, offset: number, body: Readable, options?: IoOptions & { expectedBytes?: number }): Promise<number>;
 
   /**
    * Fills an empty staging object with the bytes of a file on this machine by hard link, when

@@ -31,6 +31,8 @@ export interface AppendSizes {
   batchBytes: number;
   /** A datasync starts each time the file grows past another multiple of this. */
   writeBackBytes: number;
+  /** Writes one batch (default: one pwritev through the page cache); resolves to the new end. */
+  write?: (handle: FileHandle, chunks: Uint8Array[], position: number) => Promise<number>;
 }
 
 export interface Appended {
@@ -41,7 +43,7 @@ export interface Appended {
 }
 
 export function appendBody(source: Readable, handle: FileHandle, position: number, sizes: AppendSizes, signal?: AbortSignal): Promise<Appended> {
-  const { batchBytes, writeBackBytes } = sizes;
+  const { batchBytes, writeBackBytes, write = writeChunks } = sizes;
   return new Promise<Appended>((resolve, reject) => {
     let batch: Uint8Array[] = [];
     let batched = 0;
@@ -81,7 +83,7 @@ export function appendBody(source: Readable, handle: FileHandle, position: numbe
       batch = [];
       batched = 0;
       writing = true;
-      writeChunks(handle, chunks, position).then(
+      write(handle, chunks, position).then(
         (next) => {
           writing = false;
           position = next;

@@ -38,7 +38,7 @@ import {
   type IoOptions,
   type ReadRange,
 } from '../../ports/blob-store.js';
-import { appendBody, type Appended } from './filesystem-append.js';
+import { appendBody, type Appended, type AppendSizes } from './filesystem-append.js';
 import { FlushAhead } from './filesystem-flush-ahead.js';
 import {
   FilesystemLayout,
@@ -51,6 +51,7 @@ import {
   unlinkIfPresent,
   whenFull,
 } from './filesystem-paths.js';
+import { nativeDirectWriter } from './native-direct-write.js';
 
 const PRIVATE_DIRECTORY = { recursive: true, mode: 0o700 } as const;
 
@@ -64,6 +65,12 @@ export interface FilesystemBlobStoreOptions {
    * flush-ahead starts. Default true.
    */
   backgroundSyncs?: boolean;
+  /**
+   * Writes appends with the direct-write addon (O_DIRECT for each batch's aligned middle) when
+   * it is built and not turned off (BERTH_DIRECT_WRITES=off). Default true; false writes
+   * through the page cache.
+   */
+  directWrites?: boolean;
 }
 
 /** Upload bytes gathered per write syscall (1 MiB: half the pwritev calls of 512 KiB, see bench/README.md). */
@@ -74,6 +81,15 @@ const WRITE_BATCH_BYTES = 1024 * 1024;
  * 620–690 with 64 MiB; Berth's row 2 from 523–692 to 801–805 (bench/README.md).
  */
 const WRITE_BACK_BYTES = 16 * 1024 * 1024;
+/**
+ * Bodies declared this long or shorter are written past the page cache when the direct-write
+ * addon is built (native/direct-write): 1 MiB pushes at c32 went from 229–242 to 292 a second,
+ * p99 from 685–701 to 189–217 ms, the process's CPU per push from 5.1 to 3.9 ms. Longer ones
+ * stream through the page cache, with write-back as they arrive: there one O_DIRECT write at a
+ * time per upload waits on the disk while the socket waits on it (rows 2 and 3 lost 10–30 %
+ * written that way). Measured in bench/README.md.
+ */
+const DIRECT_MAX_BYTES = 4 * 1024 * 1024;
 /**
  * Read size for blob downloads. 1 MiB rather than 256 KiB: a quarter of the read(2) calls,
  * socket writes and stream callbacks per GiB (measured in bench/README.md); one such buffer
@@ -92,10 +108,19 @@ export class FilesystemBlobStore implements BlobStore {
   private readonly knownShards = new Set<string>();
   private readonly flushAhead = new FlushAhead();
   private readonly backgroundSyncs: boolean;
+  private readonly appendSizes: AppendSizes;
+  /** appendSizes for a short body: undefined without the direct-write addon. */
+  private readonly directSizes: AppendSizes | undefined;
 
   constructor(options: FilesystemBlobStoreOptions) {
     this.layout = new FilesystemLayout(options.root);
     this.backgroundSyncs = options.backgroundSyncs ?? true;
+    this.appendSizes = { batchBytes: WRITE_BATCH_BYTES, writeBackBytes: WRITE_BACK_BYTES };
+    const direct = options.directWrites === false ? undefined : nativeDirectWriter();
+    this.directSizes =
+      direct === undefined
+        ? undefined
+        : { ...this.appendSizes, write: (handle: FileHandle, chunks: Uint8Array[], position: number) => direct.writeChunks(handle.fd, chunks, position) };
   }
 
   async stat(digest: string, options: IoOptions = {}): Promise<BlobStat | undefined> {
@@ -189,7 +214,7 @@ export class FilesystemBlobStore implements BlobStore {
     return source.size;
   }
 
-  async appendUpload(id: string, offset: number, body: Readable, options: IoOptions = {}): Promise<number> {
+  async appendUpload(id: string, offset: number, body: Readable, options: IoOptions & { expectedBytes?: number } = {}): Promise<number> {
     this.layout.uploadPath(id);
     options.signal?.throwIfAborted();
     const handle = await this.openUpload(id, 'r+');
@@ -200,7 +225,8 @@ export class FilesystemBlobStore implements BlobStore {
       if (size !== offset) throw new BlobStoreOffsetError(STORE_NAME, offset, size);
       let appended: Appended;
       try {
-        appended = await appendBody(body, handle, offset, { batchBytes: WRITE_BATCH_BYTES, writeBackBytes: WRITE_BACK_BYTES }, options.signal);
+        const short = options.expectedBytes !== undefined && options.expectedBytes <= DIRECT_MAX_BYTES;
+        appended = await appendBody(body, handle, offset, (short ? this.directSizes : undefined) ?? this.appendSizes, options.signal);
         if (!this.backgroundSyncs && appended.writingBack !== undefined) {
           const failed = await appended.writingBack;
           if (failed !== undefined) throw failed;

@@ -443,7 +443,7 @@ export class UploadService {
     });
     let size: number;
     try {
-      size = await this.deps.blobs.appendUpload(session.id, session.size, source);
+      size = await this.deps.blobs.appendUpload(session.id, session.size, source, options.declaredBytes === undefined ? {} : { expectedBytes: options.declaredBytes });
     } catch (error) {
       this.forget(session.id);
       // A hash this append started is not in `hashes` yet.

@@ -1,0 +1,70 @@
+// A short upload body is written past the page cache when the direct-write addon is built
+// (src/adapters/blob/native-direct-write.ts): the blob must come back byte for byte, and
+// berth_blob_direct_write_bytes_total shows which path each push took.
+import { strict as assert } from 'node:assert';
+import { after, before, describe, test } from 'node:test';
+import { embeddedOnly } from '../support/stack-mode.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+import { randomBlob, sha256, uniqueRepo } from './support/content.js';
+import { client, expectStatus, type Client } from './support/http-client.js';
+import { startUpload, withDigest } from './support/push.js';
+
+const skip = process.platform !== 'linux' ? 'the addon is Linux-only' : embeddedOnly('the stack stores blobs in S3, which has no page cache to skip');
+
+describe('short upload bodies written with O_DIRECT', { skip }, () => {
+  let server: TestServer;
+  let c: Client;
+  before(async () => {
+    server = await startTestServer();
+    c = client(server.url);
+  });
+  after(() => server.close());
+
+  const directBytes = async (): Promise<number> => {
+    const reply = await c.get('/metrics');
+    expectStatus(reply, 200, 'metrics');
+    const match = /^berth_blob_direct_write_bytes_total (\d+)$/m.exec(reply.text);
+    assert.ok(match, 'the counter is exported');
+    return Number(match[1]);
+  };
+
+  const pushAndPull = async (bytes: Buffer, chunks: number): Promise<void> => {
+    const repo = uniqueRepo('direct');
+    const digest = sha256(bytes);
+    let location = await startUpload(c, repo);
+    const step = Math.ceil(bytes.length / chunks);
+    for (let at = 0; at + step < bytes.length; at += step) {
+      const reply = await c.patch(location, {
+        body: bytes.subarray(at, at + step),
+        headers: { 'content-type': 'application/octet-stream', 'content-range': `${at}-${at + step - 1}` },
+      });
+      expectStatus(reply, 202, 'PATCH');
+      location = reply.headers.get('location')!;
+    }
+    const last = Math.floor((bytes.length - 1) / step) * step;
+    const put = await c.put(withDigest(location, digest), { body: bytes.subarray(last), headers: { 'content-type': 'application/octet-stream' } });
+    expectStatus(put, 201, 'PUT with the last bytes');
+    const got = await c.get(`/v2/${repo}/blobs/${digest}`);
+    expectStatus(got, 200, 'GET');
+    assert.equal(got.body.length, bytes.length);
+    assert.equal(sha256(got.body), digest);
+  };
+
+  test('a 1 MiB push in one PUT goes direct and is served back whole', async () => {
+    const before = await directBytes();
+    await pushAndPull(randomBlob(1024 * 1024 + 4321), 1);
+    assert.ok((await directBytes()) - before >= 1024 * 1024 - 8192, 'the push did not go direct');
+  });
+
+  test('chunks at unaligned offsets go direct too, and the blob is whole', async () => {
+    const before = await directBytes();
+    await pushAndPull(randomBlob(3 * 1024 * 1024 + 999), 3);
+    assert.ok((await directBytes()) - before >= 3 * 1024 * 1024 - 6 * 8192, 'the chunks did not go direct');
+  });
+
+  test('a body declared longer than 4 MiB streams through the page cache', async () => {
+    const before = await directBytes();
+    await pushAndPull(randomBlob(6 * 1024 * 1024), 1);
+    assert.equal(await directBytes(), before);
+  });
+});
