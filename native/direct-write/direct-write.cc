@@ -8,9 +8,10 @@
 // pulls them, so keeping them in the page cache as they arrive buys little.
 //
 // O_DIRECT needs the file offset, the length and the memory address aligned to the device's
-// block. The chunks a socket delivers are none of these, so the aligned middle of the batch is
-// copied into an aligned buffer of this module's and written from there; the unaligned head and
-// tail (under one block each) are written through the page cache as before. The descriptor's
+// block. The chunks a socket delivers are none of these, so the batch is copied into an aligned
+// buffer of this module's and written from there in whole blocks, from the start of the block
+// it begins in (WriteDirect says why); the unaligned tail, under one block, is written through
+// the page cache as before. The descriptor's
 // O_DIRECT flag is set for the middle and cleared after, so the same descriptor serves both.
 // A filesystem without O_DIRECT (tmpfs before Linux 6.6, some FUSE and network filesystems)
 // refuses the flag, and the whole batch is written buffered: nothing a caller sees changes.
@@ -150,17 +151,35 @@ void Gather(Write* write, uint64_t from, size_t length, uint8_t* buffer) {
   }
 }
 
-// Writes the aligned [from, from + length) with O_DIRECT. Returns how far it got: a refusal of
-// the flag or of an O_DIRECT write leaves the rest to the buffered path.
-uint64_t WriteDirect(Write* write, uint64_t from, uint64_t length) {
-  int flags = fcntl(write->fd, F_GETFL);
-  if (flags < 0 || fcntl(write->fd, F_SETFL, flags | O_DIRECT) != 0) return 0;
+// Writes whole blocks from the block the batch starts in, with O_DIRECT: `span` bytes at
+// position - lead, the first `lead` of them the file's own (read back first), the rest the
+// batch's. Returns how many of the batch's bytes it wrote: a refusal of the flag or of an
+// O_DIRECT write leaves the rest to the buffered path.
+//
+// Rewriting the file's part of the first block rather than writing the batch's unaligned head
+// through the page cache keeps every direct write contiguous with what precedes it on disk: a
+// crash of the machine mid-upload then leaves the staging file a prefix of the client's bytes,
+// as the buffered path does, never a gap of zeros where a head was still in the page cache.
+uint64_t WriteDirect(Write* write, uint64_t lead, uint64_t span) {
+  uint64_t base = write->position - lead;
   auto* buffer = static_cast<uint8_t*>(TakeBuffer());
+  if (buffer == nullptr) return 0;
+  // Read while the descriptor still goes through the page cache, where the last batch's tail is.
+  if (lead > 0 && pread(write->fd, buffer, lead, static_cast<off_t>(base)) != static_cast<ssize_t>(lead)) {
+    GiveBuffer(buffer);
+    return 0;
+  }
+  int flags = fcntl(write->fd, F_GETFL);
+  if (flags < 0 || fcntl(write->fd, F_SETFL, flags | O_DIRECT) != 0) {
+    GiveBuffer(buffer);
+    return 0;
+  }
   uint64_t done = 0;
-  while (buffer != nullptr && done < length) {
-    size_t piece = length - done > kBounceBytes ? kBounceBytes : static_cast<size_t>(length - done);
-    Gather(write, from + done, piece, buffer);
-    ssize_t wrote = pwrite(write->fd, buffer, piece, static_cast<off_t>(write->position + from + done));
+  while (done < span) {
+    size_t piece = span - done > kBounceBytes ? kBounceBytes : static_cast<size_t>(span - done);
+    size_t own = done == 0 ? static_cast<size_t>(lead) : 0;
+    Gather(write, done + own - lead, piece - own, buffer + own);
+    ssize_t wrote = pwrite(write->fd, buffer, piece, static_cast<off_t>(base + done));
     if (wrote < 0 && errno == EINTR) continue;
     // EINVAL: the device wants a larger alignment; any other error the buffered write meets too.
     if (wrote <= 0) break;
@@ -169,23 +188,21 @@ uint64_t WriteDirect(Write* write, uint64_t from, uint64_t length) {
     done += whole;
     if (whole != piece) break;
   }
-  if (buffer != nullptr) GiveBuffer(buffer);
   fcntl(write->fd, F_SETFL, flags);
-  return done;
+  GiveBuffer(buffer);
+  // Any block written is whole, so past `lead` once anything was.
+  return done > lead ? done - lead : 0;
 }
 
 void Execute(napi_env /*env*/, void* data) {
   auto* write = static_cast<Write*>(data);
-  uint64_t start = write->position;
-  uint64_t head = (kAlign - start % kAlign) % kAlign;
-  if (head > write->total) head = write->total;
-  uint64_t middle = (write->total - head) - (write->total - head) % kAlign;
-  uint64_t direct = middle >= kDirectMinBytes ? WriteDirect(write, head, middle) : 0;
+  uint64_t lead = write->position % kAlign;
+  uint64_t span = (lead + write->total) - (lead + write->total) % kAlign;
+  uint64_t direct = span > lead && span - lead >= kDirectMinBytes ? WriteDirect(write, lead, span) : 0;
   write->direct = direct;
   direct_bytes.fetch_add(direct, std::memory_order_relaxed);
-  int error = WriteBuffered(write, 0, head);
-  if (error == 0) error = WriteBuffered(write, head + direct, write->total - head - direct);
-  write->error = error;
+  // The unaligned tail (and everything, where O_DIRECT was refused) through the page cache.
+  write->error = WriteBuffered(write, direct, write->total - direct);
 }
 
 void Complete(napi_env env, napi_status /*status*/, void* data) {
