@@ -1,5 +1,5 @@
-// Writes a batch of upload chunks to a staging file with O_DIRECT for its block-aligned middle,
-// for the filesystem blob store's appends (src/adapters/blob/native-direct-write.ts).
+// Writes a batch of upload chunks to a staging file with O_DIRECT, in whole blocks, for the
+// filesystem blob store's appends of short bodies (src/adapters/blob/native-direct-write.ts).
 //
 // Why: a buffered write copies every byte into a page-cache page the kernel must then find,
 // dirty, write back and account for; on the bench's virtual machine that path cost 3.9–4.6 ms
@@ -11,8 +11,8 @@
 // block. The chunks a socket delivers are none of these, so the batch is copied into an aligned
 // buffer of this module's and written from there in whole blocks, from the start of the block
 // it begins in (WriteDirect says why); the unaligned tail, under one block, is written through
-// the page cache as before. The descriptor's
-// O_DIRECT flag is set for the middle and cleared after, so the same descriptor serves both.
+// the page cache as before. The descriptor's O_DIRECT flag is set for the whole blocks and
+// cleared after, so the same descriptor serves both.
 // A filesystem without O_DIRECT (tmpfs before Linux 6.6, some FUSE and network filesystems)
 // refuses the flag, and the whole batch is written buffered: nothing a caller sees changes.
 //
@@ -36,12 +36,12 @@ namespace {
 
 // Offset, length and address alignment for O_DIRECT: 4 KiB covers 512-byte and 4 KiB devices.
 constexpr uint64_t kAlign = 4096;
-// The aligned buffer a batch's middle is copied into, one piece at a time.
+// The aligned buffer a batch's whole blocks are copied into, one piece at a time.
 constexpr size_t kBounceBytes = 1024 * 1024;
 // Buffers kept for reuse: a fresh one costs page faults on every piece (on the bench's virtual
 // machine, faults are what the direct path is saving). More than libuv's default four threads.
 constexpr size_t kPoolMax = 8;
-// A middle shorter than this is written buffered: the flag changes cost more than they save.
+// Fewer whole blocks than this are written buffered: the flag changes cost more than they save.
 constexpr uint64_t kDirectMinBytes = 64 * 1024;
 constexpr int kIovMax = 1024;
 

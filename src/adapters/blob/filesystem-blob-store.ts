@@ -66,9 +66,9 @@ export interface FilesystemBlobStoreOptions {
    */
   backgroundSyncs?: boolean;
   /**
-   * Writes appends with the direct-write addon (O_DIRECT for each batch's aligned middle) when
-   * it is built and not turned off (BERTH_DIRECT_WRITES=off). Default true; false writes
-   * through the page cache.
+   * Writes the appends of short bodies (DIRECT_MAX_BYTES) with the direct-write addon, O_DIRECT
+   * in whole blocks, when it is built and not turned off (BERTH_DIRECT_WRITES=off). Default
+   * true; false writes every append through the page cache.
    */
   directWrites?: boolean;
 }
@@ -83,11 +83,11 @@ const WRITE_BATCH_BYTES = 1024 * 1024;
 const WRITE_BACK_BYTES = 16 * 1024 * 1024;
 /**
  * Bodies declared this long or shorter are written past the page cache when the direct-write
- * addon is built (native/direct-write): 1 MiB pushes at c32 went from 229–242 to 292 a second,
- * p99 from 685–701 to 189–217 ms, the process's CPU per push from 5.1 to 3.9 ms. Longer ones
- * stream through the page cache, with write-back as they arrive: there one O_DIRECT write at a
- * time per upload waits on the disk while the socket waits on it (rows 2 and 3 lost 10–30 %
- * written that way). Measured in bench/README.md.
+ * addon is built (native/direct-write): on the bench's machine 1 MiB pushes at c32 went from
+ * 445–483 to 489–508 requests a second, and the process's CPU per push from 4.8–5.2 to 4.3–4.7
+ * ms. Longer ones stream through the page cache, with write-back as they arrive: there one
+ * O_DIRECT write at a time per upload waits on the disk while the socket waits on it (rows 2
+ * and 3 took 10–30 % longer written that way). Measured in bench/README.md.
  */
 const DIRECT_MAX_BYTES = 4 * 1024 * 1024;
 /**

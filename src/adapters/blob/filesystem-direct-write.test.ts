@@ -63,7 +63,7 @@ async function withDir<T>(work: (dir: string) => Promise<T>, parent = tmpdir()):
 }
 
 describe('direct-write addon', { skip: process.platform !== 'linux' && 'the addon is Linux-only' }, () => {
-  test('every byte lands where it belongs, from aligned and unaligned offsets, and the aligned middle skips the page cache', () =>
+  test('every byte lands where it belongs, from aligned and unaligned offsets, and all but the unaligned tail skips the page cache', () =>
     withDir(async (dir) => {
       const direct = writer();
       const path = join(dir, 'staged');

@@ -1,7 +1,7 @@
 /**
  * The optional direct-write addon (native/direct-write, built at install by
- * scripts/build-native.mjs): upload batches written with O_DIRECT for their block-aligned
- * middle, so the bytes skip the page cache (the addon's source says why that pays). Absent when
+ * scripts/build-native.mjs): upload batches written with O_DIRECT in whole blocks, so the
+ * bytes skip the page cache (the addon's source says why that pays). Absent when
  * it could not be built, when the build on disk has another interface, or when
  * BERTH_DIRECT_WRITES=off; appends then write through the page cache, as they always could.
  */
