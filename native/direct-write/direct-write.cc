@@ -1,5 +1,5 @@
 // Writes a batch of upload chunks to a staging file with O_DIRECT, in whole blocks, for the
-// filesystem blob store's appends of short bodies (src/adapters/blob/native-direct-write.ts).
+// filesystem blob store's appends (src/adapters/blob/native-direct-write.ts).
 //
 // Why: a buffered write copies every byte into a page-cache page the kernel must then find,
 // dirty, write back and account for; on the bench's virtual machine that path cost 3.9–4.6 ms
@@ -11,10 +11,12 @@
 // block. The chunks a socket delivers are none of these, so the batch is copied into an aligned
 // buffer of this module's and written from there in whole blocks, from the start of the block
 // it begins in (WriteDirect says why); the unaligned tail, under one block, is written through
-// the page cache as before. The descriptor's O_DIRECT flag is set for the whole blocks and
-// cleared after, so the same descriptor serves both.
-// A filesystem without O_DIRECT (tmpfs before Linux 6.6, some FUSE and network filesystems)
-// refuses the flag, and the whole batch is written buffered: nothing a caller sees changes.
+// the page cache as before. The whole blocks go through a second descriptor of the same file,
+// opened by the caller with O_DIRECT, and everything else through the ordinary one: no flag is
+// ever changed on a descriptor, so writes of one file to disjoint blocks may run at once (the
+// store keeps two in flight per upload; a long body that waited on the disk at every batch was
+// slower than the page cache). A caller whose filesystem refuses O_DIRECT (tmpfs before Linux
+// 6.6, some FUSE and network filesystems) passes -1, and the whole batch is written buffered.
 //
 // The work runs as napi async work on libuv's pool, where Node's own fs writes run; the chunks
 // are held by references until it completes, so their memory cannot be collected under it.
@@ -28,7 +30,6 @@
 #include <mutex>
 #include <vector>
 
-#include <fcntl.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -41,7 +42,8 @@ constexpr size_t kBounceBytes = 1024 * 1024;
 // Buffers kept for reuse: a fresh one costs page faults on every piece (on the bench's virtual
 // machine, faults are what the direct path is saving). More than libuv's default four threads.
 constexpr size_t kPoolMax = 8;
-// Fewer whole blocks than this are written buffered: the flag changes cost more than they save.
+// Fewer whole blocks than this are written buffered: the copy to an aligned buffer and a second
+// write cost more than they save.
 constexpr uint64_t kDirectMinBytes = 64 * 1024;
 constexpr int kIovMax = 1024;
 
@@ -78,6 +80,8 @@ struct Chunk {
 
 struct Write {
   int fd = -1;
+  // Opened with O_DIRECT by the caller, or -1.
+  int direct_fd = -1;
   uint64_t position = 0;
   uint64_t total = 0;
   std::vector<Chunk> chunks;
@@ -153,24 +157,20 @@ void Gather(Write* write, uint64_t from, size_t length, uint8_t* buffer) {
 
 // Writes whole blocks from the block the batch starts in, with O_DIRECT: `span` bytes at
 // position - lead, the first `lead` of them the file's own (read back first), the rest the
-// batch's. Returns how many of the batch's bytes it wrote: a refusal of the flag or of an
-// O_DIRECT write leaves the rest to the buffered path.
+// batch's. Returns how many of the batch's bytes it wrote: an O_DIRECT write refused (EINVAL:
+// the device wants a larger alignment) or failed leaves the rest to the buffered path, which
+// meets the same error if it is the disk's.
 //
 // Rewriting the file's part of the first block rather than writing the batch's unaligned head
-// through the page cache keeps every direct write contiguous with what precedes it on disk: a
-// crash of the machine mid-upload then leaves the staging file a prefix of the client's bytes,
-// as the buffered path does, never a gap of zeros where a head was still in the page cache.
+// through the page cache means no direct write lands on disk past bytes that are only in the
+// page cache. (Two writes of one upload in flight can still land out of order if the machine
+// crashes between them; the store's append says what that costs.)
 uint64_t WriteDirect(Write* write, uint64_t lead, uint64_t span) {
   uint64_t base = write->position - lead;
   auto* buffer = static_cast<uint8_t*>(TakeBuffer());
   if (buffer == nullptr) return 0;
-  // Read while the descriptor still goes through the page cache, where the last batch's tail is.
+  // Through the ordinary descriptor: the last append's tail may still be in the page cache.
   if (lead > 0 && pread(write->fd, buffer, lead, static_cast<off_t>(base)) != static_cast<ssize_t>(lead)) {
-    GiveBuffer(buffer);
-    return 0;
-  }
-  int flags = fcntl(write->fd, F_GETFL);
-  if (flags < 0 || fcntl(write->fd, F_SETFL, flags | O_DIRECT) != 0) {
     GiveBuffer(buffer);
     return 0;
   }
@@ -179,16 +179,14 @@ uint64_t WriteDirect(Write* write, uint64_t lead, uint64_t span) {
     size_t piece = span - done > kBounceBytes ? kBounceBytes : static_cast<size_t>(span - done);
     size_t own = done == 0 ? static_cast<size_t>(lead) : 0;
     Gather(write, done + own - lead, piece - own, buffer + own);
-    ssize_t wrote = pwrite(write->fd, buffer, piece, static_cast<off_t>(base + done));
+    ssize_t wrote = pwrite(write->direct_fd, buffer, piece, static_cast<off_t>(base + done));
     if (wrote < 0 && errno == EINTR) continue;
-    // EINVAL: the device wants a larger alignment; any other error the buffered write meets too.
     if (wrote <= 0) break;
     // A short O_DIRECT write ends on a block boundary only by chance: stop at the last whole block.
     uint64_t whole = static_cast<uint64_t>(wrote) - static_cast<uint64_t>(wrote) % kAlign;
     done += whole;
     if (whole != piece) break;
   }
-  fcntl(write->fd, F_SETFL, flags);
   GiveBuffer(buffer);
   // Any block written is whole, so past `lead` once anything was.
   return done > lead ? done - lead : 0;
@@ -198,7 +196,7 @@ void Execute(napi_env /*env*/, void* data) {
   auto* write = static_cast<Write*>(data);
   uint64_t lead = write->position % kAlign;
   uint64_t span = (lead + write->total) - (lead + write->total) % kAlign;
-  uint64_t direct = span > lead && span - lead >= kDirectMinBytes ? WriteDirect(write, lead, span) : 0;
+  uint64_t direct = write->direct_fd >= 0 && span > lead && span - lead >= kDirectMinBytes ? WriteDirect(write, lead, span) : 0;
   write->direct = direct;
   direct_bytes.fetch_add(direct, std::memory_order_relaxed);
   // The unaligned tail (and everything, where O_DIRECT was refused) through the page cache.
@@ -235,34 +233,42 @@ bool Integer(napi_env env, napi_value value, int64_t* out) {
   return static_cast<double>(*out) == d;
 }
 
-// write(fd, chunks: Uint8Array[], position, callback(errno, directBytes)): every byte of
-// `chunks` lands at `position` onwards, or the callback gets the errno that stopped it.
+// write(fd, directFd, chunks: Uint8Array[], position, callback(errno, directBytes)): every byte
+// of `chunks` lands at `position` onwards, or the callback gets the errno that stopped it.
+// directFd is a descriptor of the same file opened with O_DIRECT, or -1.
 napi_value StartWrite(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 5;
+  napi_value argv[5];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   int64_t fd = 0;
+  double direct_fd = -1;
   int64_t position = 0;
   bool is_array = false;
   napi_valuetype type = napi_undefined;
-  if (argc == 4) {
-    napi_is_array(env, argv[1], &is_array);
-    napi_typeof(env, argv[3], &type);
+  bool direct_number = false;
+  if (argc == 5) {
+    direct_number = napi_get_value_double(env, argv[1], &direct_fd) == napi_ok;
+    napi_is_array(env, argv[2], &is_array);
+    napi_typeof(env, argv[4], &type);
   }
-  if (argc != 4 || !Integer(env, argv[0], &fd) || fd > INT32_MAX || !is_array || !Integer(env, argv[2], &position) || type != napi_function) {
-    return Throw(env, "write(fd, chunks, position, callback)");
+  // -1, or a descriptor.
+  bool direct_ok = direct_number && (direct_fd == -1 || (direct_fd >= 0 && direct_fd <= INT32_MAX && direct_fd == static_cast<double>(static_cast<int32_t>(direct_fd))));
+  if (argc != 5 || !Integer(env, argv[0], &fd) || fd > INT32_MAX || !direct_ok || !is_array || !Integer(env, argv[3], &position) ||
+      type != napi_function) {
+    return Throw(env, "write(fd, directFd, chunks, position, callback)");
   }
   uint32_t count = 0;
-  napi_get_array_length(env, argv[1], &count);
+  napi_get_array_length(env, argv[2], &count);
   auto* write = new Write();
   write->fd = static_cast<int>(fd);
+  write->direct_fd = static_cast<int>(direct_fd);
   write->position = static_cast<uint64_t>(position);
   write->chunks.reserve(count);
   write->refs.reserve(count);
   for (uint32_t i = 0; i < count; i++) {
     napi_value element;
     bool typed = false;
-    if (napi_get_element(env, argv[1], i, &element) == napi_ok) napi_is_typedarray(env, element, &typed);
+    if (napi_get_element(env, argv[2], i, &element) == napi_ok) napi_is_typedarray(env, element, &typed);
     napi_typedarray_type kind;
     size_t length = 0;
     void* bytes = nullptr;
@@ -279,7 +285,7 @@ napi_value StartWrite(napi_env env, napi_callback_info info) {
   }
   napi_value name;
   napi_create_string_utf8(env, "berth-direct-write", NAPI_AUTO_LENGTH, &name);
-  if (napi_create_reference(env, argv[3], 1, &write->callback) != napi_ok ||
+  if (napi_create_reference(env, argv[4], 1, &write->callback) != napi_ok ||
       napi_create_async_work(env, nullptr, name, Execute, Complete, write, &write->work) != napi_ok ||
       napi_queue_async_work(env, write->work) != napi_ok) {
     for (napi_ref held : write->refs) napi_delete_reference(env, held);
@@ -289,6 +295,26 @@ napi_value StartWrite(napi_env env, napi_callback_info info) {
     return Throw(env, "write: could not queue the work");
   }
   return nullptr;
+}
+
+// firstHole(fd, from): the offset of the first hole at or after `from` (the file's size when
+// there is none), or -errno. The store asks it of a staging file that holds more than its upload
+// recorded: with two direct writes of an append in flight, a crash can land the later one and
+// not the earlier, and the earlier one's blocks then read as zeros. The kernel reports those
+// blocks as a hole whether they were never allocated or allocated and never written.
+napi_value FirstHole(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  int64_t fd = 0;
+  int64_t from = 0;
+  if (argc != 2 || !Integer(env, argv[0], &fd) || fd > INT32_MAX || !Integer(env, argv[1], &from)) {
+    return Throw(env, "firstHole(fd, from)");
+  }
+  off_t hole = lseek(static_cast<int>(fd), static_cast<off_t>(from), SEEK_HOLE);
+  napi_value out;
+  napi_create_double(env, hole < 0 ? -static_cast<double>(errno) : static_cast<double>(hole), &out);
+  return out;
 }
 
 // directBytes(): bytes this process has written with O_DIRECT, for metrics and tests.
@@ -302,10 +328,11 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
       {"write", nullptr, StartWrite, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"directBytes", nullptr, DirectBytes, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"firstHole", nullptr, FirstHole, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
-  napi_define_properties(env, exports, 2, properties);
+  napi_define_properties(env, exports, 3, properties);
   napi_value interface_version;
-  napi_create_uint32(env, 1, &interface_version);
+  napi_create_uint32(env, 2, &interface_version);
   napi_set_named_property(env, exports, "interfaceVersion", interface_version);
   return exports;
 }

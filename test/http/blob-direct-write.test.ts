@@ -1,4 +1,4 @@
-// A short upload body is written past the page cache when the direct-write addon is built
+// Upload bodies are written past the page cache when the direct-write addon is built
 // (src/adapters/blob/native-direct-write.ts): the blob must come back byte for byte, and
 // berth_blob_direct_write_bytes_total shows which path each push took.
 import { strict as assert } from 'node:assert';
@@ -11,7 +11,7 @@ import { startUpload, withDigest } from './support/push.js';
 
 const skip = process.platform !== 'linux' ? 'the addon is Linux-only' : embeddedOnly('the stack stores blobs in S3, which has no page cache to skip');
 
-describe('short upload bodies written with O_DIRECT', { skip }, () => {
+describe('upload bodies written with O_DIRECT', { skip }, () => {
   let server: TestServer;
   let c: Client;
   before(async () => {
@@ -62,9 +62,36 @@ describe('short upload bodies written with O_DIRECT', { skip }, () => {
     assert.ok((await directBytes()) - before >= 3 * 1024 * 1024 - 6 * 8192, 'the chunks did not go direct');
   });
 
-  test('a body declared longer than 4 MiB streams through the page cache', async () => {
+  test('a long body goes direct, two batches at a time, and is served back whole', async () => {
     const before = await directBytes();
-    await pushAndPull(randomBlob(6 * 1024 * 1024), 1);
+    await pushAndPull(randomBlob(9 * 1024 * 1024 + 123), 1);
+    assert.ok((await directBytes()) - before >= 9 * 1024 * 1024 - 4096, 'the long body did not go direct');
+  });
+
+  test('a body sent without a length (chunked, as the Docker engine sends a layer) goes direct', async () => {
+    const bytes = randomBlob(5 * 1024 * 1024 + 77);
+    const repo = uniqueRepo('direct');
+    const digest = sha256(bytes);
+    const location = await startUpload(c, repo);
+    const before = await directBytes();
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let at = 0; at < bytes.length; at += 100_000) controller.enqueue(bytes.subarray(at, at + 100_000));
+        controller.close();
+      },
+    });
+    const reply = await c.patch(location, { body, headers: { 'content-type': 'application/octet-stream' } });
+    expectStatus(reply, 202, 'PATCH without a length');
+    const put = await c.put(withDigest(reply.headers.get('location')!, digest));
+    expectStatus(put, 201, 'PUT');
+    assert.ok((await directBytes()) - before >= bytes.length - 4096, 'the chunked body did not go direct');
+    const got = await c.get(`/v2/${repo}/blobs/${digest}`);
+    assert.equal(sha256(got.body), digest);
+  });
+
+  test('a body declared under 64 KiB stays in the page cache', async () => {
+    const before = await directBytes();
+    await pushAndPull(randomBlob(60 * 1024), 1);
     assert.equal(await directBytes(), before);
   });
 });

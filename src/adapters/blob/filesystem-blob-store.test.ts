@@ -126,6 +126,7 @@ async function withHandleMethod(
   replace: (original: () => Promise<void>) => (this: { fd: number }) => Promise<void>,
   work: (store: FilesystemBlobStore, root: string) => Promise<void>,
   backgroundSyncs: boolean,
+  directWrites = true,
 ): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'berth-blob-'));
   const probe = await open(join(root, 'probe'), 'w');
@@ -134,7 +135,7 @@ async function withHandleMethod(
   const original = prototype[method];
   prototype[method] = replace(original);
   try {
-    const store = new FilesystemBlobStore({ root, backgroundSyncs });
+    const store = new FilesystemBlobStore({ root, backgroundSyncs, directWrites });
     await work(store, root);
     await store.close();
     return root;
@@ -217,6 +218,7 @@ describe('filesystem store: write-back starts when a first append ends', () => {
   });
 });
 
+// Through the page cache (directWrites: false, or a filesystem refusing O_DIRECT); a direct append has nothing to write back.
 describe('filesystem store: write-back while a big append is still arriving', () => {
   const MiB = 1024 * 1024;
   /** Body bytes handed to the store so far, by the body below. */
@@ -243,6 +245,7 @@ describe('filesystem store: write-back while a big append is still arriving', ()
     work: (store: FilesystemBlobStore, root: string) => Promise<void>,
     instead?: () => Promise<void>,
     backgroundSyncs = true,
+    directWrites = false,
   ): Promise<number[]> {
     const started: number[] = [];
     await withHandleMethod(
@@ -254,9 +257,23 @@ describe('filesystem store: write-back while a big append is still arriving', ()
         },
       work,
       backgroundSyncs,
+      directWrites,
     );
     return started;
   }
+
+  test('written with O_DIRECT, a 48 MiB append needs no datasync while it arrives', async () => {
+    const direct = await datasyncs(
+      async (store) => {
+        await store.createUpload('direct');
+        assert.equal(await store.appendUpload('direct', 0, body(48 * MiB)), 48 * MiB);
+      },
+      undefined,
+      true,
+      true,
+    );
+    assert.deepEqual(direct, []);
+  });
 
   test('a 48 MiB append has a datasync under way before its body ends, at most one per 16 MiB; a 1 MiB one has none', async () => {
     const big = await datasyncs(async (store) => {

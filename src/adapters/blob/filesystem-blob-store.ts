@@ -18,7 +18,10 @@
  * the durability point. A first append starts its file's write-back as it ends, and a commit
  * that follows it waits for that instead of syncing again (filesystem-flush-ahead.ts).
  * After a crash mid-append the staging file may hold more bytes than the caller recorded:
- * they are still a prefix of what the client sent, and uploadSize reports the truth.
+ * they are still a prefix of what the client sent, and uploadSize reports the truth. (Appends
+ * written with O_DIRECT keep two writes in flight, and a crash can land the later one only; the
+ * earlier one's blocks are then a hole, and an append that finds one drops every byte past
+ * what its caller recorded instead of reporting them.)
  *
  * Blob bytes are private to the registry: directories are created 0700 and staging files
  * (which become the blobs) 0600 whatever the umask, as the signing key is.
@@ -26,7 +29,7 @@
  * Concurrent appends or an append racing a commit on the same id are the caller's to prevent
  * (core serialises per upload); the offset check catches retries, not simultaneous writers.
  */
-import { access, chmod, constants, link, mkdir, readdir, rename, writeFile, type FileHandle } from 'node:fs/promises';
+import { access, chmod, constants, link, mkdir, open, readdir, rename, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { addAbortSignal, type Readable } from 'node:stream';
 import {
@@ -51,7 +54,7 @@ import {
   unlinkIfPresent,
   whenFull,
 } from './filesystem-paths.js';
-import { nativeDirectWriter } from './native-direct-write.js';
+import { nativeDirectWriter, type DirectWriter } from './native-direct-write.js';
 
 const PRIVATE_DIRECTORY = { recursive: true, mode: 0o700 } as const;
 
@@ -66,9 +69,9 @@ export interface FilesystemBlobStoreOptions {
    */
   backgroundSyncs?: boolean;
   /**
-   * Writes the appends of short bodies (DIRECT_MAX_BYTES) with the direct-write addon, O_DIRECT
-   * in whole blocks, when it is built and not turned off (BERTH_DIRECT_WRITES=off). Default
-   * true; false writes every append through the page cache.
+   * Writes appends with the direct-write addon, O_DIRECT in whole blocks, when it is built and
+   * not turned off (BERTH_DIRECT_WRITES=off) and the filesystem takes the flag. Default true;
+   * false writes every append through the page cache.
    */
   directWrites?: boolean;
 }
@@ -82,14 +85,20 @@ const WRITE_BATCH_BYTES = 1024 * 1024;
  */
 const WRITE_BACK_BYTES = 16 * 1024 * 1024;
 /**
- * Bodies declared this long or shorter are written past the page cache when the direct-write
- * addon is built (native/direct-write): on the bench's machine 1 MiB pushes at c32 went from
- * 445–483 to 489–508 requests a second, and the process's CPU per push from 4.8–5.2 to 4.3–4.7
- * ms. Longer ones stream through the page cache, with write-back as they arrive: there one
- * O_DIRECT write at a time per upload waits on the disk while the socket waits on it (rows 2
- * and 3 took 10–30 % longer written that way). Measured in bench/README.md.
+ * Bodies declared shorter than this are written through the page cache even with the
+ * direct-write addon: the addon writes fewer whole blocks buffered anyway, and the second
+ * descriptor would cost an open and a close for nothing.
  */
-const DIRECT_MAX_BYTES = 4 * 1024 * 1024;
+const DIRECT_MIN_BYTES = 64 * 1024;
+/**
+ * Direct writes of one upload in flight at once. With one, the socket waited on the disk at
+ * every batch and long bodies were slower than through the page cache (rows 2 and 3 took 10–30 %
+ * longer); with two, a 1 GiB body went from 301–473 to 626–766 MiB/s on the bench's machine, and
+ * four were no better (bench/README.md).
+ */
+const DIRECT_DEPTH = 2;
+/** O_DIRECT alignment: 4 KiB covers 512-byte and 4 KiB devices (the addon's kAlign). */
+const DIRECT_ALIGN = 4096;
 /**
  * Read size for blob downloads. 1 MiB rather than 256 KiB: a quarter of the read(2) calls,
  * socket writes and stream callbacks per GiB (measured in bench/README.md); one such buffer
@@ -109,18 +118,14 @@ export class FilesystemBlobStore implements BlobStore {
   private readonly flushAhead = new FlushAhead();
   private readonly backgroundSyncs: boolean;
   private readonly appendSizes: AppendSizes;
-  /** appendSizes for a short body: undefined without the direct-write addon. */
-  private readonly directSizes: AppendSizes | undefined;
+  /** Undefined without the addon, or once the filesystem refused O_DIRECT. */
+  private direct: DirectWriter | undefined;
 
   constructor(options: FilesystemBlobStoreOptions) {
     this.layout = new FilesystemLayout(options.root);
     this.backgroundSyncs = options.backgroundSyncs ?? true;
     this.appendSizes = { batchBytes: WRITE_BATCH_BYTES, writeBackBytes: WRITE_BACK_BYTES };
-    const direct = options.directWrites === false ? undefined : nativeDirectWriter();
-    this.directSizes =
-      direct === undefined
-        ? undefined
-        : { ...this.appendSizes, write: (handle: FileHandle, chunks: Uint8Array[], position: number) => direct.writeChunks(handle.fd, chunks, position) };
+    this.direct = options.directWrites === false ? undefined : nativeDirectWriter();
   }
 
   async stat(digest: string, options: IoOptions = {}): Promise<BlobStat | undefined> {
@@ -220,13 +225,17 @@ export class FilesystemBlobStore implements BlobStore {
     const handle = await this.openUpload(id, 'r+');
     this.flushAhead.forget(id);
     let flushing = false;
+    let directHandle: FileHandle | undefined;
     try {
       const { size } = await handle.stat();
-      if (size !== offset) throw new BlobStoreOffsetError(STORE_NAME, offset, size);
+      if (size !== offset && !(size > offset && (await this.droppedPastHole(handle, offset, size)))) {
+        throw new BlobStoreOffsetError(STORE_NAME, offset, size);
+      }
       let appended: Appended;
       try {
-        const short = options.expectedBytes !== undefined && options.expectedBytes <= DIRECT_MAX_BYTES;
-        appended = await appendBody(body, handle, offset, (short ? this.directSizes : undefined) ?? this.appendSizes, options.signal);
+        const expected = options.expectedBytes;
+        directHandle = expected === undefined || expected >= DIRECT_MIN_BYTES ? await this.openDirect(id) : undefined;
+        appended = await appendBody(body, handle, offset, directHandle === undefined ? this.appendSizes : this.directSizes(directHandle), options.signal);
         if (!this.backgroundSyncs && appended.writingBack !== undefined) {
           const failed = await appended.writingBack;
           if (failed !== undefined) throw failed;
@@ -254,8 +263,48 @@ export class FilesystemBlobStore implements BlobStore {
       }
       return position;
     } finally {
+      await directHandle?.close();
       if (!flushing) await handle.close();
     }
+  }
+
+  /** Sizes for an append whose whole blocks go through `directHandle`: no write-back needed. */
+  private directSizes(directHandle: FileHandle): AppendSizes {
+    const direct = this.direct!;
+    return {
+      batchBytes: WRITE_BATCH_BYTES,
+      writeBackBytes: Infinity,
+      depth: DIRECT_DEPTH,
+      align: DIRECT_ALIGN,
+      write: (handle, chunks, position) => direct.writeChunks(handle.fd, directHandle.fd, chunks, position),
+    };
+  }
+
+  /** A second descriptor of the staging file with O_DIRECT, or undefined where that is refused. */
+  private async openDirect(id: string): Promise<FileHandle | undefined> {
+    if (this.direct === undefined) return undefined;
+    try {
+      return await open(this.layout.uploadPath(id), constants.O_WRONLY | constants.O_DIRECT);
+    } catch (error) {
+      // tmpfs before Linux 6.6 and some FUSE and network filesystems: the page cache, from now on.
+      if (hasErrorCode(error, 'EINVAL')) this.direct = undefined;
+      else throw error;
+      return undefined;
+    }
+  }
+
+  /**
+   * True when the staging file holds a hole past `offset`, the size its caller recorded, after
+   * cutting it back to `offset`. Such bytes are not a prefix of the client's (a crash landed a
+   * later direct write without an earlier one), and the block they share with the recorded
+   * bytes may hold zeros no hole shows, so all of them go. Without the addon there is no way
+   * to ask, and no direct write could have made one.
+   */
+  private async droppedPastHole(handle: FileHandle, offset: number, size: number): Promise<boolean> {
+    const probe = this.direct ?? nativeDirectWriter();
+    if (probe === undefined || probe.firstHole(handle.fd, offset) >= size) return false;
+    await handle.truncate(offset);
+    return true;
   }
 
   async uploadSize(id: string, options: IoOptions = {}): Promise<number> {

@@ -1,7 +1,8 @@
 /**
  * The optional direct-write addon (native/direct-write, built at install by
- * scripts/build-native.mjs): upload batches written with O_DIRECT in whole blocks, so the
- * bytes skip the page cache (the addon's source says why that pays). Absent when
+ * scripts/build-native.mjs): upload batches written in whole blocks through a descriptor the
+ * caller opened with O_DIRECT, so the bytes skip the page cache (the addon's source says why
+ * that pays). Absent when
  * it could not be built, when the build on disk has another interface, or when
  * BERTH_DIRECT_WRITES=off; appends then write through the page cache, as they always could.
  */
@@ -9,19 +10,25 @@ import { createRequire } from 'node:module';
 import { getSystemErrorName } from 'node:util';
 
 interface DirectWriteAddon {
-  write(fd: number, chunks: Uint8Array[], position: number, done: (errno: number, directBytes: number) => void): void;
+  write(fd: number, directFd: number, chunks: Uint8Array[], position: number, done: (errno: number, directBytes: number) => void): void;
   directBytes(): number;
+  firstHole(fd: number, from: number): number;
   interfaceVersion?: number;
 }
 
 export interface DirectWriter {
-  /** Writes every chunk from `position` on; resolves to the position after them. */
-  writeChunks(fd: number, chunks: Uint8Array[], position: number): Promise<number>;
+  /**
+   * Writes every chunk from `position` on; resolves to the position after them. Whole blocks go
+   * through `directFd` (the same file opened with O_DIRECT; -1 for none), the rest through `fd`.
+   */
+  writeChunks(fd: number, directFd: number, chunks: Uint8Array[], position: number): Promise<number>;
   /** Bytes this process has written with O_DIRECT so far (0 where the filesystem refuses it). */
   directBytes(): number;
+  /** The offset of the file's first hole at or after `from` (its size when none); throws the errno. */
+  firstHole(fd: number, from: number): number;
 }
 
-const INTERFACE_VERSION = 1;
+const INTERFACE_VERSION = 2;
 
 // dist/src/adapters/blob/ → the package root.
 const BUILT = new URL('../../../../native/direct-write/build/Release/berth_direct_write.node', import.meta.url).pathname;
@@ -38,12 +45,17 @@ export function loadDirectWriter(path: string): DirectWriter | null {
   }
   if (addon.interfaceVersion !== INTERFACE_VERSION) return null;
   return {
-    writeChunks: (fd, chunks, position) =>
+    writeChunks: (fd, directFd, chunks, position) =>
       new Promise((resolve, reject) => {
         const total = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
-        addon.write(fd, chunks, position, (errno) => (errno === 0 ? resolve(position + total) : reject(systemError(errno))));
+        addon.write(fd, directFd, chunks, position, (errno) => (errno === 0 ? resolve(position + total) : reject(systemError(errno))));
       }),
     directBytes: () => addon.directBytes(),
+    firstHole: (fd, from) => {
+      const hole = addon.firstHole(fd, from);
+      if (hole < 0) throw systemError(-hole);
+      return hole;
+    },
   };
 }
 
