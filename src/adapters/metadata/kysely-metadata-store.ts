@@ -62,6 +62,7 @@ import {
   uploadTotals,
 } from './upload-sessions.js';
 import { correctBlobSize } from './usage-counters.js';
+import { selectColumn } from './single-column.js';
 
 export interface KyselyMetadataStoreOptions {
   dialect: MetadataDialect;
@@ -282,7 +283,7 @@ export class KyselyMetadataStore extends KyselyLifecycle implements MetadataStor
     if (page.last !== undefined) query = query.where('name', '>', page.last);
     query = query.orderBy('name');
     if (page.limit !== undefined) query = query.limit(page.limit);
-    return (await query.execute()).map((r) => r.name);
+    return selectColumn(this.#db, this.#dialect, query, 'name');
   }
 
   async deleteTag(repository: string, tag: string, options?: IoOptions): Promise<boolean> {
@@ -324,7 +325,7 @@ export class KyselyMetadataStore extends KyselyLifecycle implements MetadataStor
     if (page.last !== undefined) query = query.where('name', '>', page.last);
     query = query.orderBy('name');
     if (page.limit !== undefined) query = query.limit(page.limit);
-    return (await query.execute()).map((r) => r.name);
+    return selectColumn(this.#db, this.#dialect, query, 'name');
   }
 
   async searchRepositories(term: string, page: Page, options?: IoOptions): Promise<RepositoryMatch[]> {

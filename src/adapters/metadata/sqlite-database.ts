@@ -29,6 +29,7 @@ import { MetadataStoreFullError } from '../../ports/metadata-store.js';
 import { sqliteMetadataDialect } from './migrations.js';
 import type { Database } from './schema.js';
 import { tableTransfer, type TableTransfer } from './table-transfer.js';
+import { PLUCK_MARKER } from './single-column.js';
 
 export interface SqliteOptions {
   /** Database file, or ':memory:'. Its directory is created if missing. */
@@ -167,7 +168,8 @@ function cachingStatements(sqlite: BetterSqlite3.Database): SqliteDatabase {
       // SQLite ends a transaction by itself on some errors (SQLITE_FULL among them); Kysely's
       // rollback would then fail and hide the error that matters, so it is skipped.
       if (text === 'rollback' && !sqlite.inTransaction) return NO_TRANSACTION;
-      const statement = translatingFull(sqlite.prepare(text));
+      const prepared = sqlite.prepare(text);
+      const statement = translatingFull(text.startsWith(PLUCK_MARKER) ? prepared.pluck() : prepared);
       if (cached === undefined) {
         cache.set(text, statement);
         if (cache.size > STATEMENT_CACHE_SIZE) {
