@@ -29,7 +29,8 @@
  * Concurrent appends or an append racing a commit on the same id are the caller's to prevent
  * (core serialises per upload); the offset check catches retries, not simultaneous writers.
  */
-import { access, chmod, constants, link, mkdir, open, readdir, rename, writeFile, type FileHandle } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, renameSync } from 'node:fs';
+import { access, chmod, constants, link, mkdir, readdir, rename, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { addAbortSignal, type Readable } from 'node:stream';
 import {
@@ -171,12 +172,12 @@ export class FilesystemBlobStore implements BlobStore {
       if (!this.uploadsDirReady) await mkdir(this.layout.uploadsDir, PRIVATE_DIRECTORY);
       this.uploadsDirReady = true;
       try {
-        await writeFile(path, new Uint8Array(0), { flag: 'wx', mode: 0o600 });
+        createEmpty(path);
       } catch (error) {
         if (!hasErrorCode(error, 'ENOENT')) throw error;
         this.uploadsDirReady = false;
         await mkdir(this.layout.uploadsDir, PRIVATE_DIRECTORY);
-        await writeFile(path, new Uint8Array(0), { flag: 'wx', mode: 0o600 });
+        createEmpty(path);
       }
     } catch (error) {
       if (hasErrorCode(error, 'EEXIST')) {
@@ -225,17 +226,17 @@ export class FilesystemBlobStore implements BlobStore {
     const handle = await this.openUpload(id, 'r+');
     this.flushAhead.forget(id);
     let flushing = false;
-    let directHandle: FileHandle | undefined;
+    let directFd: number | undefined;
     try {
-      const { size } = await handle.stat();
+      const { size } = fstatSync(handle.fd);
       if (size !== offset && !(size > offset && (await this.droppedPastHole(handle, offset, size)))) {
         throw new BlobStoreOffsetError(STORE_NAME, offset, size);
       }
       let appended: Appended;
       try {
         const expected = options.expectedBytes;
-        directHandle = expected === undefined || expected >= DIRECT_MIN_BYTES ? await this.openDirect(id) : undefined;
-        appended = await appendBody(body, handle, offset, directHandle === undefined ? this.appendSizes : this.directSizes(directHandle), options.signal);
+        directFd = expected === undefined || expected >= DIRECT_MIN_BYTES ? this.openDirect(id) : undefined;
+        appended = await appendBody(body, handle, offset, directFd === undefined ? this.appendSizes : this.directSizes(directFd), options.signal);
         if (!this.backgroundSyncs && appended.writingBack !== undefined) {
           const failed = await appended.writingBack;
           if (failed !== undefined) throw failed;
@@ -263,28 +264,28 @@ export class FilesystemBlobStore implements BlobStore {
       }
       return position;
     } finally {
-      await directHandle?.close();
+      if (directFd !== undefined) closeSync(directFd);
       if (!flushing) await handle.close();
     }
   }
 
-  /** Sizes for an append whose whole blocks go through `directHandle`: no write-back needed. */
-  private directSizes(directHandle: FileHandle): AppendSizes {
+  /** Sizes for an append whose whole blocks go through `directFd`: no write-back needed. */
+  private directSizes(directFd: number): AppendSizes {
     const direct = this.direct!;
     return {
       batchBytes: WRITE_BATCH_BYTES,
       writeBackBytes: Infinity,
       depth: DIRECT_DEPTH,
       align: DIRECT_ALIGN,
-      write: (handle, chunks, position) => direct.writeChunks(handle.fd, directHandle.fd, chunks, position),
+      write: (handle, chunks, position) => direct.writeChunks(handle.fd, directFd, chunks, position),
     };
   }
 
   /** A second descriptor of the staging file with O_DIRECT, or undefined where that is refused. */
-  private async openDirect(id: string): Promise<FileHandle | undefined> {
+  private openDirect(id: string): number | undefined {
     if (this.direct === undefined) return undefined;
     try {
-      return await open(this.layout.uploadPath(id), constants.O_WRONLY | constants.O_DIRECT);
+      return openSync(this.layout.uploadPath(id), constants.O_WRONLY | constants.O_DIRECT);
     } catch (error) {
       // tmpfs before Linux 6.6 and some FUSE and network filesystems: the page cache, from now on.
       if (hasErrorCode(error, 'EINVAL')) this.direct = undefined;
@@ -336,13 +337,20 @@ export class FilesystemBlobStore implements BlobStore {
     const target = this.layout.blobPath(digest);
     options.signal?.throwIfAborted();
     // Read-only is enough for fsync, and a linked staging file (stageFromFile) has no write bit.
-    const handle = await this.openUpload(id, 'r');
     let size: number;
-    try {
-      if (!(await this.flushAhead.settled(id))) await handle.sync();
-      size = (await handle.stat()).size;
-    } finally {
-      await handle.close();
+    if (await this.flushAhead.settled(id)) {
+      // Already synced: only its size is wanted, which needs no descriptor.
+      const found = await statIfPresent(staged);
+      if (found === undefined) throw new BlobStoreNotFoundError(STORE_NAME, uploadKey(id));
+      size = found.size;
+    } else {
+      const handle = await this.openUpload(id, 'r');
+      try {
+        await handle.sync();
+        size = fstatSync(handle.fd).size;
+      } finally {
+        await handle.close();
+      }
     }
     // Past this point the commit runs to the end: stopping halfway would gain nothing.
     options.signal?.throwIfAborted();
@@ -356,7 +364,7 @@ export class FilesystemBlobStore implements BlobStore {
     const shard = dirname(target);
     let created = this.knownShards.has(shard) ? undefined : await mkdir(shard, PRIVATE_DIRECTORY);
     try {
-      await rename(staged, target);
+      renameSync(staged, target);
     } catch (error) {
       if (!hasErrorCode(error, 'ENOENT')) throw error;
       // A shard known from before may have been removed behind the store's back: make it
@@ -364,7 +372,7 @@ export class FilesystemBlobStore implements BlobStore {
       if (!this.knownShards.delete(shard)) throw new BlobStoreNotFoundError(STORE_NAME, uploadKey(id), { cause: error });
       created = await mkdir(shard, PRIVATE_DIRECTORY);
       try {
-        await rename(staged, target);
+        renameSync(staged, target);
       } catch (retryError) {
         if (hasErrorCode(retryError, 'ENOENT')) throw new BlobStoreNotFoundError(STORE_NAME, uploadKey(id), { cause: retryError });
         throw retryError;
@@ -429,6 +437,11 @@ export class FilesystemBlobStore implements BlobStore {
   private async openUpload(id: string, flags: 'r' | 'r+'): Promise<FileHandle> {
     return openOrNotFound(this.layout.uploadPath(id), flags, uploadKey(id));
   }
+}
+
+/** An empty staging file, private to the registry; fails with EEXIST if the name is taken. */
+function createEmpty(path: string): void {
+  closeSync(openSync(path, 'wx', 0o600));
 }
 
 function uploadKey(id: string): string {
