@@ -5,7 +5,9 @@
  * insecure registry to dockerd by default, so plain HTTP needs no daemon.json entry.
  *
  * What the engine does is most of these rows: gzip on push, gunzip and extraction on pull. The
- * registry's share is small, and the rows show whether it is small on both.
+ * registry's share is small, and the rows show whether it is small on both: each note gives the
+ * registry process's CPU per push or pull (user + system, all threads, median), which the
+ * engine's own work does not move.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -14,6 +16,7 @@ import { startContainerd } from '../../test/e2e/support/containerd-daemon.js';
 import { writeDockerArchive, type DockerArchive } from '../../test/e2e/support/docker-archive.js';
 import { startDockerd, type Dockerd } from '../../test/e2e/support/docker-daemon.js';
 import { tar } from '../../test/e2e/support/tar.js';
+import { cpuDuring } from '../cpu-time.js';
 import { median, MiB } from '../load-result.js';
 import type { Profile } from '../options.js';
 import type { BenchContext, Measurement, Row } from '../workload.js';
@@ -117,6 +120,7 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
 async function push(ctx: BenchContext): Promise<Measurement> {
   const dockerd = await engine(ctx);
   const times: number[] = [];
+  const cpus: number[] = [];
   let bytes = 0;
   for (let n = 1; n <= PUSHES[ctx.profile.name]; n++) {
     const image = await archive(ctx, n);
@@ -124,10 +128,15 @@ async function push(ctx: BenchContext): Promise<Measurement> {
     await dockerd.docker(['load', '--quiet', '--input', image.archive.path]);
     const ref = `${ctx.target.host}/bench/docker-push-${n}:v1`;
     await dockerd.docker(['tag', `berth-bench/docker-push-${n}:v1`, ref]);
-    times.push(await timed(() => dockerd.docker(['push', '--quiet', ref])));
+    const { result, cpu } = await cpuDuring(ctx.target.child.pid!, () => timed(() => dockerd.docker(['push', '--quiet', ref])));
+    times.push(result);
+    cpus.push(cpu.user + cpu.system);
   }
   const range = `${Math.min(...times).toFixed(2)}–${Math.max(...times).toFixed(2)} s`;
-  return { value: median(times), detail: `${(bytes / MiB).toFixed(1)} MiB uncompressed, gzip by the engine; ${times.length} pushes, ${range}` };
+  return {
+    value: median(times),
+    detail: `${(bytes / MiB).toFixed(1)} MiB uncompressed, gzip by the engine; ${times.length} pushes, ${range}; the registry's CPU per push ${median(cpus).toFixed(2)} s`,
+  };
 }
 
 async function pull(ctx: BenchContext): Promise<Measurement> {
@@ -140,15 +149,21 @@ async function pull(ctx: BenchContext): Promise<Measurement> {
     return pushed;
   });
   const times: number[] = [];
+  const cpus: number[] = [];
   for (let i = 0; i < PULLS[ctx.profile.name]; i++) {
     // Every local name of the image goes, so its layers go and the pull must fetch them all.
     const images = (await dockerd.docker(['image', 'ls', '--quiet', '--no-trunc'])).stdout.trim().split('\n').filter(Boolean);
     if (images.length > 0) await dockerd.docker(['image', 'rm', '--force', ...new Set(images)]);
-    times.push(await timed(() => dockerd.docker(['pull', '--quiet', ref])));
+    const { result, cpu } = await cpuDuring(ctx.target.child.pid!, () => timed(() => dockerd.docker(['pull', '--quiet', ref])));
+    times.push(result);
+    cpus.push(cpu.user + cpu.system);
   }
   // Put the loaded image back for a later push row (the pull left only the pulled name).
   await dockerd.docker(['tag', ref, LOADED]);
   const seconds = median(times);
   const range = `${Math.min(...times).toFixed(2)}–${Math.max(...times).toFixed(2)} s`;
-  return { value: seconds, detail: `${(bytes / MiB).toFixed(1)} MiB uncompressed; ${times.length} pulls, ${range}` };
+  return {
+    value: seconds,
+    detail: `${(bytes / MiB).toFixed(1)} MiB uncompressed; ${times.length} pulls, ${range}; the registry's CPU per pull ${median(cpus).toFixed(2)} s`,
+  };
 }
