@@ -241,18 +241,19 @@ napi_value StartWrite(napi_env env, napi_callback_info info) {
   napi_value argv[5];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   int64_t fd = 0;
-  double direct_fd = -1;
+  int64_t direct_fd = -1;
   int64_t position = 0;
   bool is_array = false;
   napi_valuetype type = napi_undefined;
-  bool direct_number = false;
+  double minus_one = 0;
+  bool no_direct = false;
   if (argc == 5) {
-    direct_number = napi_get_value_double(env, argv[1], &direct_fd) == napi_ok;
+    no_direct = napi_get_value_double(env, argv[1], &minus_one) == napi_ok && minus_one == -1;
     napi_is_array(env, argv[2], &is_array);
     napi_typeof(env, argv[4], &type);
   }
-  // -1, or a descriptor.
-  bool direct_ok = direct_number && (direct_fd == -1 || (direct_fd >= 0 && direct_fd <= INT32_MAX && direct_fd == static_cast<double>(static_cast<int32_t>(direct_fd))));
+  // directFd: -1, or a descriptor.
+  bool direct_ok = no_direct || (argc == 5 && Integer(env, argv[1], &direct_fd) && direct_fd <= INT32_MAX);
   if (argc != 5 || !Integer(env, argv[0], &fd) || fd > INT32_MAX || !direct_ok || !is_array || !Integer(env, argv[3], &position) ||
       type != napi_function) {
     return Throw(env, "write(fd, directFd, chunks, position, callback)");

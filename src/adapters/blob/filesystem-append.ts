@@ -166,7 +166,7 @@ export function appendBody(source: Readable, handle: FileHandle, position: numbe
       batched += bytes.length;
       if (batched < batchBytes) return;
       if (writing < depth) flush();
-      // Still full after a flush: the batch kept an unaligned end larger than a batch.
+      // No room for another write: the source waits until one lands.
       if (batched >= batchBytes && !paused) {
         paused = true;
         source.pause();

@@ -20,7 +20,6 @@ export async function selectColumn<DB, Column extends string, Value>(
 ): Promise<Value[]> {
   const compiled = query.compile();
   if (dialect.name !== 'sqlite') return (await db.executeQuery(compiled)).rows.map((row) => row[column]);
-  const { rows } = await db.executeQuery<Value | Record<Column, Value>>({ ...compiled, sql: PLUCK_MARKER + compiled.sql });
-  // Objects still, should a connection without the marker's handling ever run it.
-  return rows.map((row) => (typeof row === 'object' && row !== null && column in row ? (row as Record<Column, Value>)[column] : (row as Value)));
+  // openSqlite's connection is the only SQLite one, and it prepares marked statements plucked.
+  return (await db.executeQuery<Value>({ ...compiled, sql: PLUCK_MARKER + compiled.sql })).rows;
 }
