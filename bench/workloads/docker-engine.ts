@@ -24,9 +24,11 @@ import type { BenchContext, Measurement, Row } from '../workload.js';
 const LOADED = 'berth-bench/docker:v1';
 /**
  * Pulls per row 17b, median reported: the engine's own work is most of a pull, and one pull of
- * the same registry moved by more than the gap between the two (0.59–1.21 s across runs).
+ * the same registry moved by more than the gap between the two (0.59–1.21 s across runs). Five
+ * still left the row anywhere in 0.88–1.06× over four runs of one build, while eight pulls from
+ * each, alternating on one engine, put Berth ahead or level in every pair (0.61–0.64 s against 0.63–0.65).
  */
-const PULLS = { full: 5, quick: 1 } as const;
+const PULLS = { full: 9, quick: 1 } as const;
 /**
  * Pushes per row 17, median reported, for the same reason: one push per registry moved the
  * row from 0.86× to 1.15× between runs of the same build. Each pushes an image of its own
