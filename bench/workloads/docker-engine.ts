@@ -25,7 +25,7 @@ const LOADED = 'berth-bench/docker:v1';
 /**
  * Pulls per row 17b, median reported: the engine's own work is most of a pull, and one pull of
  * the same registry moved by more than the gap between the two (0.59–1.21 s across runs). Five
- * still left the row anywhere in 0.88–1.06× over four runs of one build, while eight pulls
+ * still left the row anywhere in 0.88–1.06× in runs 8–11 (bench/README.md), while eight pulls
  * from each, alternating on one engine, put Berth ahead or level in every pair (0.61–0.64 s
  * against 0.63–0.65).
  */
