@@ -1,13 +1,14 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=4 --initial-old-space-size=64
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=4 --heap-growing-percent=100
 // The published entry point runs the compiled CLI; `npm install` builds it (the prepare script).
 // The shebang caps V8's young generation at 4 MiB per semi-space (default 16): the registry's
 // garbage is short-lived request objects, and the default costs ~30 MiB of resident memory
 // for no measurable throughput. It must be a start-up flag; V8 ignores it set at run time.
-// --initial-old-space-size=64 keeps the old generation's limit at 64 MiB or more: V8 counts the
-// external bytes allocated since the last full GC against that limit, and every 64 KiB socket
-// read is such an allocation, so with a ~22 MiB heap a full mark-compact ran every ~12 MiB
-// received (45 per three 160 MiB proxy fills, half the fill's CPU; 9 with the flag, for ~15 MiB
-// more peak RSS). See docs/architecture-decisions.md.
+// --heap-growing-percent=100 lets the old generation grow to twice what survived the last full
+// GC before the next one (V8 picks 1.1–4× itself). V8 counts the external bytes allocated since
+// that GC against the same limit, and a proxy fill's socket reads are such allocations: at
+// V8's tightest factor a fill ran a full GC every ~12 MiB received; at its loosest the heap
+// held ~50 MiB of dead request objects under load, the process's peak. Upload bodies no longer
+// count: their chunks are freed once written. See docs/architecture-decisions.md.
 // MALLOC_ARENA_MAX=2 stops glibc from giving each libuv worker thread its own malloc arena,
 // which otherwise holds ~15 MiB of freed upload buffers resident.
 import { existsSync } from 'node:fs';

@@ -318,6 +318,43 @@ napi_value FirstHole(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// release(chunks: Uint8Array[]): detaches each chunk's ArrayBuffer where the chunk spans all of
+// it, so V8 frees its memory now instead of at a later collection; returns the bytes freed.
+// Upload bodies arrive as one fresh 64 KiB-or-less buffer per socket read (node:http copies
+// each), and a 1 GiB push is 16,000 of them: left to the collector, up to ~50 MiB of already
+// written bytes sat in the process at a time, and V8 ran a full collection every few MiB of
+// them (bench/README.md, issue 14). A view of part of a buffer (a batch split at a block
+// boundary, a pooled small Buffer) is left alone: its buffer may still be needed. Only for
+// chunks nothing else holds: the caller's promise (src/ports/blob-store.ts, releaseChunks).
+napi_value Release(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  bool is_array = false;
+  if (argc != 1 || napi_is_array(env, argv[0], &is_array) != napi_ok || !is_array) return Throw(env, "release(chunks)");
+  uint32_t count = 0;
+  napi_get_array_length(env, argv[0], &count);
+  double released = 0;
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value element;
+    bool typed = false;
+    if (napi_get_element(env, argv[0], i, &element) != napi_ok || napi_is_typedarray(env, element, &typed) != napi_ok || !typed) continue;
+    napi_typedarray_type kind;
+    size_t length = 0;
+    napi_value buffer;
+    size_t offset = 0;
+    if (napi_get_typedarray_info(env, element, &kind, &length, nullptr, &buffer, &offset) != napi_ok || kind != napi_uint8_array) continue;
+    size_t whole = 0;
+    if (offset != 0 || length == 0 || napi_get_arraybuffer_info(env, buffer, nullptr, &whole) != napi_ok || whole != length) continue;
+    // Not every buffer may be detached (napi_detachable_arraybuffer_expected): those wait for
+    // the collector, as all did before.
+    if (napi_detach_arraybuffer(env, buffer) == napi_ok) released += static_cast<double>(length);
+  }
+  napi_value out;
+  napi_create_double(env, released, &out);
+  return out;
+}
+
 // directBytes(): bytes this process has written with O_DIRECT, for metrics and tests.
 napi_value DirectBytes(napi_env env, napi_callback_info /*info*/) {
   napi_value out;
@@ -330,10 +367,11 @@ napi_value Init(napi_env env, napi_value exports) {
       {"write", nullptr, StartWrite, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"directBytes", nullptr, DirectBytes, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"firstHole", nullptr, FirstHole, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"release", nullptr, Release, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
-  napi_define_properties(env, exports, 3, properties);
+  napi_define_properties(env, exports, 4, properties);
   napi_value interface_version;
-  napi_create_uint32(env, 2, &interface_version);
+  napi_create_uint32(env, 3, &interface_version);
   napi_set_named_property(env, exports, "interfaceVersion", interface_version);
   return exports;
 }

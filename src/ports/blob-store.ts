@@ -20,6 +20,11 @@ export interface IoOptions {
   signal?: AbortSignal;
 }
 
+export interface AppendOptions extends IoOptions {
+  expectedBytes?: number;
+  releaseChunks?: boolean;
+}
+
 export interface BlobStat {
   digest: string;
   size: number;
@@ -97,8 +102,11 @@ export interface BlobStore {
    * may exceed what the caller recorded (the extra bytes are still the body's prefix):
    * `uploadSize` is the truth. `expectedBytes` is the body's declared length when the client
    * gave one: a hint for how to write it, never a limit (the body's own end is the truth).
+   * `releaseChunks` is the caller's promise that nothing else holds the body's chunks once it
+   * has emitted them: the store may then free each chunk's memory as soon as it is written
+   * (the chunk reads as empty afterwards) rather than leave it to the garbage collector.
    */
-  appendUpload(id: string, offset: number, body: Readable, options?: IoOptions & { expectedBytes?: number }): Promise<number>;
+  appendUpload(id: string, offset: number, body: Readable, options?: AppendOptions): Promise<number>;
 
   /**
    * Fills an empty staging object with the bytes of a file on this machine by hard link, when

@@ -44,6 +44,8 @@ export interface AppendSizes {
   depth?: number;
   /** Every batch but the last ends at a file offset that is a multiple of this (default 1). */
   align?: number;
+  /** Called with each batch's chunks once they are written (none: they wait for the collector). */
+  release?: (chunks: Uint8Array[]) => void;
 }
 
 export interface Appended {
@@ -54,7 +56,7 @@ export interface Appended {
 }
 
 export function appendBody(source: Readable, handle: FileHandle, position: number, sizes: AppendSizes, signal?: AbortSignal): Promise<Appended> {
-  const { batchBytes, writeBackBytes, write = writeChunks, depth = 1, align = 1 } = sizes;
+  const { batchBytes, writeBackBytes, write = writeChunks, depth = 1, align = 1, release } = sizes;
   return new Promise<Appended>((resolve, reject) => {
     let batch: Uint8Array[] = [];
     let batched = 0;
@@ -119,6 +121,7 @@ export function appendBody(source: Readable, handle: FileHandle, position: numbe
       write(handle, chunks, at).then(
         (next) => {
           writing--;
+          release?.(chunks);
           if (next > landed) landed = next;
           if (failure !== undefined) return settle();
           writeBack();

@@ -39,6 +39,7 @@ import {
   type BlobReader,
   type BlobStat,
   type BlobStore,
+  type AppendOptions,
   type IoOptions,
   type ReadRange,
 } from '../../ports/blob-store.js';
@@ -121,12 +122,16 @@ export class FilesystemBlobStore implements BlobStore {
   private readonly appendSizes: AppendSizes;
   /** Undefined without the addon, or once the filesystem refused O_DIRECT. */
   private direct: DirectWriter | undefined;
+  /** Frees written chunks of a body its caller gave up (`releaseChunks`); undefined without the addon. */
+  private readonly release: ((chunks: Uint8Array[]) => void) | undefined;
 
   constructor(options: FilesystemBlobStoreOptions) {
     this.layout = new FilesystemLayout(options.root);
     this.backgroundSyncs = options.backgroundSyncs ?? true;
     this.appendSizes = { batchBytes: WRITE_BATCH_BYTES, writeBackBytes: WRITE_BACK_BYTES };
     this.direct = options.directWrites === false ? undefined : nativeDirectWriter();
+    const addon = nativeDirectWriter();
+    this.release = addon === undefined ? undefined : (chunks) => void addon.release(chunks);
   }
 
   async stat(digest: string, options: IoOptions = {}): Promise<BlobStat | undefined> {
@@ -220,7 +225,7 @@ export class FilesystemBlobStore implements BlobStore {
     return source.size;
   }
 
-  async appendUpload(id: string, offset: number, body: Readable, options: IoOptions & { expectedBytes?: number } = {}): Promise<number> {
+  async appendUpload(id: string, offset: number, body: Readable, options: AppendOptions = {}): Promise<number> {
     this.layout.uploadPath(id);
     options.signal?.throwIfAborted();
     const handle = await this.openUpload(id, 'r+');
@@ -236,7 +241,9 @@ export class FilesystemBlobStore implements BlobStore {
       try {
         const expected = options.expectedBytes;
         directFd = expected === undefined || expected >= DIRECT_MIN_BYTES ? this.openDirect(id) : undefined;
-        appended = await appendBody(body, handle, offset, directFd === undefined ? this.appendSizes : this.directSizes(directFd), options.signal);
+        const sizes = directFd === undefined ? this.appendSizes : this.directSizes(directFd);
+        const release = options.releaseChunks === true ? this.release : undefined;
+        appended = await appendBody(body, handle, offset, release === undefined ? sizes : { ...sizes, release }, options.signal);
         if (!this.backgroundSyncs && appended.writingBack !== undefined) {
           const failed = await appended.writingBack;
           if (failed !== undefined) throw failed;

@@ -13,6 +13,7 @@ interface DirectWriteAddon {
   write(fd: number, directFd: number, chunks: Uint8Array[], position: number, done: (errno: number, directBytes: number) => void): void;
   directBytes(): number;
   firstHole(fd: number, from: number): number;
+  release(chunks: Uint8Array[]): number;
   interfaceVersion?: number;
 }
 
@@ -26,9 +27,15 @@ export interface DirectWriter {
   directBytes(): number;
   /** The offset of the file's first hole at or after `from` (its size when none); throws the errno. */
   firstHole(fd: number, from: number): number;
+  /**
+   * Frees the memory of every chunk that spans its whole ArrayBuffer now, rather than at V8's
+   * next collection; the chunk reads as empty afterwards. Views of part of a buffer are left to
+   * the collector. Returns the bytes freed. Only for chunks nothing else will read.
+   */
+  release(chunks: Uint8Array[]): number;
 }
 
-const INTERFACE_VERSION = 2;
+const INTERFACE_VERSION = 3;
 
 // dist/src/adapters/blob/ → the package root.
 const BUILT = new URL('../../../../native/direct-write/build/Release/berth_direct_write.node', import.meta.url).pathname;
@@ -51,6 +58,7 @@ export function loadDirectWriter(path: string): DirectWriter | null {
         addon.write(fd, directFd, chunks, position, (errno) => (errno === 0 ? resolve(position + total) : reject(systemError(errno))));
       }),
     directBytes: () => addon.directBytes(),
+    release: (chunks) => addon.release(chunks),
     firstHole: (fd, from) => {
       const hole = addon.firstHole(fd, from);
       if (hole < 0) throw systemError(-hole);

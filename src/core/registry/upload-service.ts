@@ -27,6 +27,11 @@
  * makes the collector leave the digest alone, and a digest the collector has already
  * tombstoned is waited for (its bytes are being deleted) so the staged copy is published
  * afresh. The whole protocol is at the top of core/lifecycle/garbage-collector.ts.
+ *
+ * A body handed to append, complete or monolithic is given up: each chunk it emits belongs to
+ * the upload alone, and the blob store may free a chunk's memory once it is written (it then
+ * reads as empty). The callers pass a request body, whose chunks node:http makes fresh for each
+ * socket read; a caller that keeps or shares its chunks must hand over copies.
  */
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
@@ -443,7 +448,10 @@ export class UploadService {
     });
     let size: number;
     try {
-      size = await this.deps.blobs.appendUpload(session.id, session.size, source, options.declaredBytes === undefined ? {} : { expectedBytes: options.declaredBytes });
+      size = await this.deps.blobs.appendUpload(session.id, session.size, source, {
+        releaseChunks: true,
+        ...(options.declaredBytes === undefined ? {} : { expectedBytes: options.declaredBytes }),
+      });
     } catch (error) {
       this.forget(session.id);
       // A hash this append started is not in `hashes` yet.
