@@ -50,6 +50,7 @@ constexpr int kIovMax = 1024;
 std::mutex pool_mutex;
 std::vector<void*> pool;
 std::atomic<uint64_t> direct_bytes{0};
+std::atomic<uint64_t> released_bytes{0};
 
 void* TakeBuffer() {
   {
@@ -350,8 +351,16 @@ napi_value Release(napi_env env, napi_callback_info info) {
     // the collector, as all did before.
     if (napi_detach_arraybuffer(env, buffer) == napi_ok) released += static_cast<double>(length);
   }
+  released_bytes.fetch_add(static_cast<uint64_t>(released), std::memory_order_relaxed);
   napi_value out;
   napi_create_double(env, released, &out);
+  return out;
+}
+
+// releasedBytes(): bytes `release` has freed in this process, for metrics and tests.
+napi_value ReleasedBytes(napi_env env, napi_callback_info /*info*/) {
+  napi_value out;
+  napi_create_double(env, static_cast<double>(released_bytes.load(std::memory_order_relaxed)), &out);
   return out;
 }
 
@@ -368,8 +377,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"directBytes", nullptr, DirectBytes, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"firstHole", nullptr, FirstHole, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"release", nullptr, Release, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"releasedBytes", nullptr, ReleasedBytes, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
-  napi_define_properties(env, exports, 4, properties);
+  napi_define_properties(env, exports, 5, properties);
   napi_value interface_version;
   napi_create_uint32(env, 3, &interface_version);
   napi_set_named_property(env, exports, "interfaceVersion", interface_version);

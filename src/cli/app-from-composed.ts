@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { directWriteBytes } from '../compose/blob-store.js';
+import { directWriteBytes, releasedUploadBytes } from '../compose/blob-store.js';
 import type { Composed } from '../compose/compose.js';
 import { AccessAdmin } from '../core/access/access-admin.js';
 import { AdminContext, type Actor } from '../core/access/admin-context.js';
@@ -104,6 +104,11 @@ export function appFromComposed(composed: Composed, options: AppOptions): Fastif
     'berth_blob_direct_write_bytes_total',
     'Upload bytes written past the page cache (O_DIRECT; docs/configuration.md, BERTH_DIRECT_WRITES).',
     directWriteBytes,
+  );
+  metrics.counter(
+    'berth_upload_bytes_released_total',
+    "Upload body bytes whose memory was freed as soon as they were written, not at V8's next collection.",
+    releasedUploadBytes,
   );
   const notify = composed.notifications.worker;
   if (notify) {

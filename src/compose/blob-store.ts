@@ -22,6 +22,11 @@ export function directWriteBytes(): number {
   return nativeDirectWriter()?.directBytes() ?? 0;
 }
 
+/** Upload body bytes freed as soon as they were written (the direct-write addon; 0 without it). */
+export function releasedUploadBytes(): number {
+  return nativeDirectWriter()?.releasedBytes() ?? 0;
+}
+
 /**
  * `otherWriters`: other processes (`berth serve --workers`) may commit uploads this one appends
  * to, so the filesystem store keeps no sync running past an append (FilesystemBlobStoreOptions).

@@ -148,7 +148,7 @@ describe('direct-write addon', { skip: process.platform !== 'linux' && 'the addo
       const stand = async (name: string, version: number | undefined): Promise<string> => {
         const path = join(dir, `${name}.cjs`);
         const field = version === undefined ? '' : `, interfaceVersion: ${version}`;
-        await writeFile(path, `module.exports = { write() {}, directBytes() { return 0; }, firstHole() { return 0; }, release() { return 0; }${field} };\n`);
+        await writeFile(path, `module.exports = { write() {}, directBytes() { return 0; }, firstHole() { return 0; }, release() { return 0; }, releasedBytes() { return 0; }${field} };\n`);
         return path;
       };
       assert.notEqual(loadDirectWriter(await stand('current', 3)), null);

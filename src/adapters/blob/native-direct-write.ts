@@ -14,6 +14,7 @@ interface DirectWriteAddon {
   directBytes(): number;
   firstHole(fd: number, from: number): number;
   release(chunks: Uint8Array[]): number;
+  releasedBytes(): number;
   interfaceVersion?: number;
 }
 
@@ -33,6 +34,8 @@ export interface DirectWriter {
    * the collector. Returns the bytes freed. Only for chunks nothing else will read.
    */
   release(chunks: Uint8Array[]): number;
+  /** Bytes `release` has freed in this process so far. */
+  releasedBytes(): number;
 }
 
 const INTERFACE_VERSION = 3;
@@ -59,6 +62,7 @@ export function loadDirectWriter(path: string): DirectWriter | null {
       }),
     directBytes: () => addon.directBytes(),
     release: (chunks) => addon.release(chunks),
+    releasedBytes: () => addon.releasedBytes(),
     firstHole: (fd, from) => {
       const hole = addon.firstHole(fd, from);
       if (hole < 0) throw systemError(-hole);

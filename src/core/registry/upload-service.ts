@@ -28,12 +28,14 @@
  * tombstoned is waited for (its bytes are being deleted) so the staged copy is published
  * afresh. The whole protocol is at the top of core/lifecycle/garbage-collector.ts.
  *
- * A body handed to append, complete or monolithic is given up: each chunk it emits belongs to
- * the upload alone, and the blob store may free a chunk's memory once it is written (it then
- * reads as empty). The callers pass a request body, whose chunks node:http makes fresh for each
- * socket read; a caller that keeps or shares its chunks must hand over copies.
+ * A request body (node:http's IncomingMessage) handed to append, complete or monolithic is
+ * given up: node:http makes each chunk fresh for its socket read and nothing else reads it, so
+ * the blob store may free a chunk's memory once it is written (it then reads as empty). Any
+ * other stream's chunks may still be held by its caller (a test's buffer, a tee), so those are
+ * left to the garbage collector.
  */
 import { randomUUID } from 'node:crypto';
+import { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { BlobStoreNotFoundError, BlobStoreOffsetError } from '../../ports/blob-store.js';
 import { MetadataUploadLimitError, MetadataUploadMovedError, type UploadAdvance, type UploadSession } from '../../ports/metadata-store.js';
@@ -449,7 +451,7 @@ export class UploadService {
     let size: number;
     try {
       size = await this.deps.blobs.appendUpload(session.id, session.size, source, {
-        releaseChunks: true,
+        releaseChunks: body instanceof IncomingMessage,
         ...(options.declaredBytes === undefined ? {} : { expectedBytes: options.declaredBytes }),
       });
     } catch (error) {
