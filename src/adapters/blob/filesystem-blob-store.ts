@@ -129,8 +129,8 @@ export class FilesystemBlobStore implements BlobStore {
     this.layout = new FilesystemLayout(options.root);
     this.backgroundSyncs = options.backgroundSyncs ?? true;
     this.appendSizes = { batchBytes: WRITE_BATCH_BYTES, writeBackBytes: WRITE_BACK_BYTES };
-    this.direct = options.directWrites === false ? undefined : nativeDirectWriter();
     const addon = nativeDirectWriter();
+    this.direct = options.directWrites === false ? undefined : addon;
     this.release = addon === undefined ? undefined : (chunks) => void addon.release(chunks);
   }
 
