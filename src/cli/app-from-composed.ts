@@ -107,7 +107,7 @@ export function appFromComposed(composed: Composed, options: AppOptions): Fastif
   );
   metrics.counter(
     'berth_upload_bytes_released_total',
-    "Upload body bytes whose memory was freed as soon as they were written, not at V8's next collection.",
+    "Upload body and proxied blob bytes whose memory was freed as soon as they were written (and, for a proxied blob, sent), not at V8's next collection.",
     releasedUploadBytes,
   );
   const notify = composed.notifications.worker;

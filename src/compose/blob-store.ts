@@ -27,6 +27,12 @@ export function releasedUploadBytes(): number {
   return nativeDirectWriter()?.releasedBytes() ?? 0;
 }
 
+/** Frees chunks nothing holds any more (the direct-write addon's release); undefined without the addon. */
+export function chunkFreer(): ((chunks: Uint8Array[]) => void) | undefined {
+  const addon = nativeDirectWriter();
+  return addon === undefined ? undefined : (chunks) => void addon.release(chunks);
+}
+
 /**
  * `otherWriters`: other processes (`berth serve --workers`) may commit uploads this one appends
  * to, so the filesystem store keeps no sync running past an append (FilesystemBlobStoreOptions).

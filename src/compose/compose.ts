@@ -7,7 +7,7 @@ import { composeWebhooks, webhookAdminDeps, type ComposedWebhooks } from './comp
 import type { WebhookAdminDeps } from '../core/webhooks/webhook-admin.js';
 import type { Logger } from 'pino';
 import { randomUUID, type KeyObject } from 'node:crypto';
-import { blobStoreIsShared, openBlobStore } from './blob-store.js';
+import { blobStoreIsShared, chunkFreer, openBlobStore } from './blob-store.js';
 import { BcryptPasswordHasher } from '../adapters/crypto/bcrypt-password-hasher.js';
 import { InitialPasswordFile } from '../adapters/crypto/initial-password-file.js';
 import { loadTrustedKeys } from '../adapters/crypto/trusted-keys.js';
@@ -156,6 +156,7 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
   }
   const pulls = new PullRecorder(metadata, clock, { writeThroughAfterMs: PULL_WRITE_THROUGH_MS });
   const proxyStats = new ProxyStats();
+  const freeChunks = chunkFreer();
   const proxies = proxyAdminDeps(config, stores.proxies);
   const mirror = new Mirror({
     ...(config.proxy === undefined ? {} : { registryProxy: await registryProxySettings(config.proxy, proxies.secrets) }),
@@ -170,6 +171,7 @@ export async function compose(config: BerthConfig, logger: Logger, options: Comp
     log: (level, fields, message) => logger[level](fields, message),
     // One upstream GET per uncached blob across the processes sharing this data.
     ...(othersShareState ? { fillLocks: stores.shared.uploadLocks } : {}),
+    ...(freeChunks === undefined ? {} : { freeChunks }),
   });
   proxies.changed = (project) => mirror.changed(project);
   // One process owning its uploads hashes long bodies on a thread of its own (started on the

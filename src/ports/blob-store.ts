@@ -23,6 +23,8 @@ export interface IoOptions {
 export interface AppendOptions extends IoOptions {
   expectedBytes?: number;
   releaseChunks?: boolean;
+  /** Called with each batch of the body's chunks once the store is done with them (their bytes are staged). */
+  written?: (chunks: readonly Uint8Array[]) => void;
 }
 
 export interface BlobStat {
@@ -105,6 +107,8 @@ export interface BlobStore {
    * `releaseChunks` is the caller's promise that nothing else holds the body's chunks once it
    * has emitted them: the store may then free each chunk's memory as soon as it is written
    * (the chunk reads as empty afterwards) rather than leave it to the garbage collector.
+   * `written` tells a caller that shares the chunks with someone else when the store no longer
+   * needs them; a store may call it for views of the chunks instead, or not at all.
    */
   appendUpload(id: string, offset: number, body: Readable, options?: AppendOptions): Promise<number>;
 

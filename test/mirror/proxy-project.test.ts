@@ -161,6 +161,29 @@ describe('pulling through it', () => {
     assert.equal(blobGets(), 1);
   });
 
+  test('a cold pull frees each upstream chunk once it is staged and sent, and the client and the cache get every byte', async () => {
+    const released = async (): Promise<number> => {
+      const match = /^berth_upload_bytes_released_total (\d+)$/m.exec((await registry.get('/metrics')).text);
+      assert.ok(match, 'the counter is exported');
+      return Number(match[1]);
+    };
+    const big = await upstream.pushImage('lib/freed', 'v1', 1, 8 * 1024 * 1024);
+    await registry.get('/v2/hub/lib/freed/manifests/v1');
+    const digest = big.layers[0]!.digest;
+    const before = await released();
+    const cold = await registry.get(`/v2/hub/lib/freed/blobs/${digest}`);
+    expectStatus(cold, 200, 'cold pull');
+    assert.equal(sha256(cold.body), digest, 'the client got the upstream bytes');
+    // The cache commits after the client's response ends; a warm GET waits for it.
+    counted().reset();
+    const warm = await registry.get(`/v2/hub/lib/freed/blobs/${digest}`);
+    expectStatus(warm, 200, 'warm pull');
+    assert.equal(sha256(warm.body), digest, 'the cache staged every byte before any was freed');
+    assert.equal(blobGets(), 0, 'served from the cache');
+    // Chunks split at a write boundary are left to the collector, so not all 8 MiB.
+    assert.ok((await released()) - before >= 4 * 1024 * 1024, 'the upstream chunks were not freed');
+  });
+
   test('an unknown tag is a 404, remembered briefly', async () => {
     counted().reset();
     expectError(await registry.get('/v2/hub/lib/app/manifests/nope'), 404, 'MANIFEST_UNKNOWN');

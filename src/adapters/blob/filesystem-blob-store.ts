@@ -242,7 +242,9 @@ export class FilesystemBlobStore implements BlobStore {
         const expected = options.expectedBytes;
         directFd = expected === undefined || expected >= DIRECT_MIN_BYTES ? this.openDirect(id) : undefined;
         const sizes = directFd === undefined ? this.appendSizes : this.directSizes(directFd);
-        const release = options.releaseChunks === true ? this.release : undefined;
+        const free = options.releaseChunks === true ? this.release : undefined;
+        const { written } = options;
+        const release = free === undefined || written === undefined ? (free ?? written) : (chunks: Uint8Array[]) => (written(chunks), free(chunks));
         appended = await appendBody(body, handle, offset, release === undefined ? sizes : { ...sizes, release }, options.signal);
         if (!this.backgroundSyncs && appended.writingBack !== undefined) {
           const failed = await appended.writingBack;

@@ -36,4 +36,10 @@ export interface MirrorDeps {
    * (proxy-fill-claim.ts). Absent: this process is alone, and its own single-flight suffices.
    */
   fillLocks?: SessionLockStore;
+  /**
+   * Frees the memory of chunks nothing holds any more (they read as empty afterwards). With it a
+   * fill frees each upstream chunk once both the staging file and the client's socket are done
+   * with it; without it they wait for the garbage collector.
+   */
+  freeChunks?: (chunks: Uint8Array[]) => void;
 }

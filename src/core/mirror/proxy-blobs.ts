@@ -30,7 +30,13 @@ const STAGING_BUFFER_CHUNKS = 64;
 export interface ProxiedBlob {
   /** Announced by the upstream; undefined when it sent no length. */
   size: number | undefined;
+  /** Byte mode, each upstream chunk passed on as the same object. */
   stream: Readable;
+  /**
+   * For a sender that knows when the client's connection is done with a chunk of `stream` (its
+   * write callback, without error): the fill may then free the chunk once it is staged too.
+   */
+  sent?: (chunk: Uint8Array) => void;
 }
 
 export class ProxyBlobs {
@@ -91,7 +97,8 @@ export class ProxyBlobs {
     }
     stats.count(upstreamName, 'miss');
     const client = new PassThrough({ highWaterMark: STREAM_BUFFER_BYTES });
-    handOver({ size: source.size, stream: client });
+    const shares = this.deps.freeChunks === undefined ? undefined : new ChunkShares(this.deps.freeChunks);
+    handOver({ size: source.size, stream: client, ...(shares === undefined ? {} : { sent: (chunk: Uint8Array) => shares.done(chunk) }) });
     const id = `proxy-${randomBytes(12).toString('hex')}`;
     // Chunk by chunk: in byte mode the store's reader gets the whole buffer concatenated (a copy
     // of up to the slack for every read).
@@ -101,7 +108,7 @@ export class ProxyBlobs {
     let released = false;
     try {
       await blobs.createUpload(id);
-      staged = blobs.appendUpload(id, 0, feed);
+      staged = blobs.appendUpload(id, 0, feed, shares === undefined ? {} : { written: (chunks) => shares.doneAll(chunks) });
       // An append that fails early (a full disk) must stop the copy rather than leave it waiting.
       staged.catch((error: unknown) => feed.destroy(error instanceof Error ? error : new Error(String(error))));
       let size = 0;
@@ -115,9 +122,11 @@ export class ProxyBlobs {
         stats.addBytes(upstreamName, chunk.length);
         const previous = held;
         held = chunk;
+        shares?.share(chunk);
         // Wait only for a side whose buffer is full: the disk and the client each get a few MiB
         // of slack, so a slow append or a client's full window does not stall the other.
         const disk = write(feed, chunk);
+        if (previous !== undefined && client.destroyed) shares?.done(previous);
         const out = previous === undefined || client.destroyed ? undefined : write(client, previous);
         if (disk !== undefined || out !== undefined) await Promise.all([disk, out]);
       }
@@ -130,6 +139,7 @@ export class ProxyBlobs {
       // request for this blob arriving before the commit joins the flight and is served from the
       // store once it is there.
       if (held !== undefined && !client.destroyed) client.write(held);
+      else if (held !== undefined) shares?.done(held);
       client.end();
       released = true;
       await staged;
@@ -157,6 +167,38 @@ export class ProxyBlobs {
       }
       throw failure;
     }
+  }
+}
+
+/**
+ * Each upstream chunk has two holders, the staging file and the client. Socket reads leave a
+ * fresh buffer per chunk, so a cold pull makes as many bytes of garbage as it moves; left to
+ * the collector they pile up in the old generation and force a full GC every few MiB. A chunk
+ * is freed once both holders are done with it; one a holder never reports (a client gone, a
+ * store that writes views of it) stays with the collector, which is always safe.
+ */
+class ChunkShares {
+  /** Weak: a chunk whose holder never reports must not be kept alive by the count. */
+  private readonly holders = new WeakMap<Uint8Array, number>();
+  constructor(private readonly free: (chunks: Uint8Array[]) => void) {}
+
+  share(chunk: Uint8Array): void {
+    this.holders.set(chunk, 2);
+  }
+
+  done(chunk: Uint8Array): void {
+    const left = this.holders.get(chunk);
+    if (left === undefined) return;
+    if (left > 1) {
+      this.holders.set(chunk, left - 1);
+      return;
+    }
+    this.holders.delete(chunk);
+    this.free([chunk]);
+  }
+
+  doneAll(chunks: readonly Uint8Array[]): void {
+    for (const chunk of chunks) this.done(chunk);
   }
 }
 

@@ -3,6 +3,7 @@ import type { ReadRange } from '../../ports/blob-store.js';
 import { parseRange } from './byte-range.js';
 import { canSendPooled, sendPooled } from './pooled-send.js';
 import { canSendFile, sendFile } from './sendfile-send.js';
+import { sendProxied } from './proxied-send.js';
 import type { OciHandler } from './oci-context.js';
 
 /** registry:2 notifies a pull for GET and HEAD alike (both serve the blob there). */
@@ -43,7 +44,9 @@ export const getBlob: OciHandler = async (context) => {
     });
     if (proxied.size !== undefined) context.reply.header('content-length', proxied.size);
     notePull(context, proxied.size);
-    return context.reply.code(200).send(proxied.stream);
+    context.reply.code(200);
+    if (proxied.sent !== undefined && canSendPooled(context.reply)) return sendProxied(context.reply, proxied.stream, proxied.sent);
+    return context.reply.send(proxied.stream);
   }
   // As registry:2 does on S3: the bytes come from the store itself, Range and all.
   const location = await context.registry.blobs.redirectUrl(name, digest);
