@@ -173,7 +173,8 @@ export class ProxyBlobs {
 /**
  * Each upstream chunk has two holders, the staging file and the client. Socket reads leave a
  * fresh buffer per chunk, so a cold pull makes as many bytes of garbage as it moves; left to
- * the collector they pile up in the old generation and force a full GC every few MiB. A chunk
+ * the collector they count against the old generation's limit until a full GC finds them dead
+ * (bench/README.md, "A proxy fill's chunks freed once staged and sent"). A chunk
  * is freed once both holders are done with it; one a holder never reports (a client gone, a
  * store that writes views of it) stays with the collector, which is always safe.
  */
