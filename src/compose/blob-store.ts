@@ -29,8 +29,7 @@ export function releasedUploadBytes(): number {
 
 /** Frees chunks nothing holds any more (the direct-write addon's release); undefined without the addon. */
 export function chunkFreer(): ((chunks: Uint8Array[]) => void) | undefined {
-  const addon = nativeDirectWriter();
-  return addon === undefined ? undefined : (chunks) => void addon.release(chunks);
+  return nativeDirectWriter()?.release;
 }
 
 /**

@@ -131,7 +131,7 @@ export class FilesystemBlobStore implements BlobStore {
     this.appendSizes = { batchBytes: WRITE_BATCH_BYTES, writeBackBytes: WRITE_BACK_BYTES };
     const addon = nativeDirectWriter();
     this.direct = options.directWrites === false ? undefined : addon;
-    this.release = addon === undefined ? undefined : (chunks) => void addon.release(chunks);
+    this.release = addon?.release;
   }
 
   async stat(digest: string, options: IoOptions = {}): Promise<BlobStat | undefined> {
@@ -244,7 +244,11 @@ export class FilesystemBlobStore implements BlobStore {
         const sizes = directFd === undefined ? this.appendSizes : this.directSizes(directFd);
         const free = options.releaseChunks === true ? this.release : undefined;
         const { written } = options;
-        const release = free === undefined || written === undefined ? (free ?? written) : (chunks: Uint8Array[]) => (written(chunks), free(chunks));
+        const both = (chunks: Uint8Array[]): void => {
+          written!(chunks);
+          free!(chunks);
+        };
+        const release = free === undefined || written === undefined ? (free ?? written) : both;
         appended = await appendBody(body, handle, offset, release === undefined ? sizes : { ...sizes, release }, options.signal);
         if (!this.backgroundSyncs && appended.writingBack !== undefined) {
           const failed = await appended.writingBack;
