@@ -184,6 +184,23 @@ describe('pulling through it', () => {
     assert.ok((await released()) - before >= 4 * 1024 * 1024, 'the upstream chunks were not freed');
   });
 
+  test('a client that goes away mid-blob does not stop the fill: the next pull gets the whole blob from the cache', async () => {
+    const big = await upstream.pushImage('lib/gone', 'v1', 1, 8 * 1024 * 1024);
+    await registry.get('/v2/hub/lib/gone/manifests/v1');
+    const digest = big.layers[0]!.digest;
+    counted().reset();
+    const leaving = new AbortController();
+    const partial = await fetch(`${server.url}/v2/hub/lib/gone/blobs/${digest}`, { headers: { authorization: team.authorization.admin! }, signal: leaving.signal });
+    assert.equal(partial.status, 200);
+    const first = await partial.body!.getReader().read();
+    assert.ok(!first.done && first.value.length < 8 * 1024 * 1024, 'the client left before the end');
+    leaving.abort();
+    const whole = await registry.get(`/v2/hub/lib/gone/blobs/${digest}`);
+    expectStatus(whole, 200, 'pull after the first client left');
+    assert.equal(sha256(whole.body), digest);
+    assert.equal(blobGets(), 1, 'the fill went on alone: one upstream GET');
+  });
+
   test('an unknown tag is a 404, remembered briefly', async () => {
     counted().reset();
     expectError(await registry.get('/v2/hub/lib/app/manifests/nope'), 404, 'MANIFEST_UNKNOWN');
