@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import type { RegistryProcess } from '../test/support/registry-process.js';
 import type { Profile } from './options.js';
 import type { Outcome } from './table.js';
-import { BenchContext, NotApplicable, type Launcher, type Row } from './workload.js';
+import { BenchContext, NotApplicable, type Launcher, type Measurement, type Row } from './workload.js';
 
 export function log(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -75,30 +75,53 @@ class TargetSession {
   }
 
   async run(row: Row): Promise<void> {
+    const ctx = this.begin(row);
+    if (ctx !== undefined) await this.record(row, ctx, () => withTimeout(row.run(ctx), row.timeoutMs ?? this.rowTimeoutMs));
+  }
+
+  /**
+   * Starts a row: its context, or undefined with the row's error cell set when the registry
+   * never started or has exited.
+   */
+  begin(row: Row): BenchContext | undefined {
     const { registry, ctx } = this;
     if (registry === undefined || ctx === undefined) {
       this.outcomes.set(row.id, { ok: false, error: this.startError ?? 'did not start' });
-      return;
+      return undefined;
     }
     const child = registry.child;
     if (child.exitCode !== null || child.signalCode !== null) {
       this.outcomes.set(row.id, { ok: false, error: `registry exited (${child.exitCode ?? child.signalCode})` });
-      return;
+      return undefined;
     }
     log(`${this.name}: ${row.id} ${row.title}`);
     // Earlier rows' writes (gigabytes, in the push rows) must not be flushed during this one.
     execFileSync('sync');
+    return ctx;
+  }
+
+  /** One sample of a sampled row, within the row's timeout; the row's clients end with it. */
+  async sample(row: Row, ctx: BenchContext, i: number): Promise<unknown> {
     try {
-      const measurement = await withTimeout(row.run(ctx), row.timeoutMs ?? this.rowTimeoutMs);
+      return await withTimeout(row.sampled!.take(ctx, i), row.timeoutMs ?? this.rowTimeoutMs);
+    } finally {
+      ctx.closeClients();
+    }
+  }
+
+  /** Ends a row begun with `begin`: its cell is what `work` measured, or the error it threw. */
+  async record(row: Row, ctx: BenchContext, work: () => Promise<Measurement>): Promise<void> {
+    try {
+      const measurement = await work();
       this.outcomes.set(row.id, { ok: true, measurement });
-      log(`  ${measurement.value.toFixed(2)} ${row.unit}${measurement.detail ? ` (${measurement.detail})` : ''}`);
+      log(`  ${this.name}: ${measurement.value.toFixed(2)} ${row.unit}${measurement.detail ? ` (${measurement.detail})` : ''}`);
     } catch (error) {
       if (error instanceof NotApplicable) {
         this.outcomes.set(row.id, { ok: false, notApplicable: error.message });
-        log(`  n/a: ${error.message}`);
+        log(`  ${this.name}: n/a: ${error.message}`);
       } else {
         this.outcomes.set(row.id, { ok: false, error: message(error) });
-        log(`  error: ${message(error)}`);
+        log(`  ${this.name}: error: ${message(error)}`);
       }
     } finally {
       ctx.closeClients();
@@ -152,12 +175,43 @@ export async function runTargets(targets: TargetRun[], rows: Row[], profile: Pro
     for (const target of targets) sessions.push(await TargetSession.start(target, profile, scratch));
     for (const [i, row] of rows.entries()) {
       const order = i % 2 === 0 ? sessions : [...sessions].reverse();
-      for (const session of order) await session.run(row);
+      if (row.sampled !== undefined) await runSampled(order, row, profile);
+      else for (const session of order) await session.run(row);
     }
   } finally {
     await Promise.all(sessions.map((session) => session.close()));
   }
   return new Map(sessions.map((session) => [session.name, session.outcomes]));
+}
+
+/**
+ * A sampled row on every target at once: sample i from each in turn, the order reversed on
+ * every other sample, so neither registry's samples all come first. A sample that fails ends
+ * that target's row (its cell gets the error); the others go on.
+ */
+async function runSampled(sessions: TargetSession[], row: Row, profile: Profile): Promise<void> {
+  const sampled = row.sampled!;
+  const started = sessions.flatMap((session) => {
+    const ctx = session.begin(row);
+    return ctx === undefined ? [] : [{ session, ctx, samples: [] as unknown[], failure: undefined as unknown }];
+  });
+  const count = sampled.count(profile);
+  for (let i = 0; i < count; i++) {
+    for (const run of i % 2 === 0 ? started : [...started].reverse()) {
+      if (run.failure !== undefined) continue;
+      try {
+        run.samples.push(await run.session.sample(row, run.ctx, i));
+      } catch (error) {
+        run.failure = error ?? new Error('sample failed');
+      }
+    }
+  }
+  for (const run of started) {
+    await run.session.record(row, run.ctx, async () => {
+      if (run.failure !== undefined) throw run.failure;
+      return sampled.summarise(run.ctx, run.samples);
+    });
+  }
 }
 
 /** The admin password a `--auth` run gives every Berth it starts, and the header that carries it. */

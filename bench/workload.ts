@@ -25,6 +25,34 @@ export interface Row {
   /** Overrides the harness's per-row timeout (rows that seed thousands of objects first). */
   timeoutMs?: number;
   run(ctx: BenchContext): Promise<Measurement>;
+  /** Set for rows made of repeated samples (sampledRow builds both this and `run`). */
+  sampled?: Sampled<unknown>;
+}
+
+/**
+ * A row whose number summarises repeated samples (a docker pull, a cold proxy pull). With both
+ * registries up, the harness takes one sample from each in turn, so the two sets of samples
+ * come from the same minutes of the machine; one pull of the same registry has moved by more
+ * than the gap between the registries.
+ */
+export interface Sampled<S> {
+  count(profile: Profile): number;
+  /** Sample `i`, from 0; one target's samples are taken in order. */
+  take(ctx: BenchContext, i: number): Promise<S>;
+  summarise(ctx: BenchContext, samples: S[]): Promise<Measurement>;
+}
+
+/** A row of samples; run on one registry alone, it takes them one after the other. */
+export function sampledRow<S>(row: Omit<Row, 'run' | 'sampled'>, sampled: Sampled<S>): Row {
+  return {
+    ...row,
+    sampled: sampled as Sampled<unknown>,
+    run: async (ctx) => {
+      const samples: S[] = [];
+      for (let i = 0; i < sampled.count(ctx.profile); i++) samples.push(await sampled.take(ctx, i));
+      return sampled.summarise(ctx, samples);
+    },
+  };
 }
 
 /**

@@ -19,17 +19,18 @@ import { tar } from '../../test/e2e/support/tar.js';
 import { cpuDuring } from '../cpu-time.js';
 import { median, MiB } from '../load-result.js';
 import type { Profile } from '../options.js';
-import type { BenchContext, Measurement, Row } from '../workload.js';
+import { sampledRow, type BenchContext, type Measurement, type Row } from '../workload.js';
 
 const LOADED = 'berth-bench/docker:v1';
 /**
  * Pulls per row 17b, median reported: the engine's own work is most of a pull, and one pull of
  * the same registry moved by more than the gap between the two (0.59–1.21 s across runs). Five
- * still left the row anywhere in 0.88–1.06× in runs 8–11 (bench/README.md), while eight pulls
- * from each, alternating on one engine, put Berth ahead or level in every pair (0.61–0.64 s
- * against 0.63–0.65).
+ * left the row anywhere in 0.88–1.06× in runs 8–11 and nine in 0.90–1.05× in runs 12–15
+ * (bench/README.md), each registry's pulls one block after the other; eight pulls from each,
+ * alternating, put Berth ahead or level in every pair (0.61–0.64 s against 0.63–0.65). So the
+ * harness now alternates them (a sampled row), fifteen each.
  */
-const PULLS = { full: 9, quick: 1 } as const;
+const PULLS = { full: 15, quick: 1 } as const;
 /**
  * Pushes per row 17, median reported, for the same reason: one push per registry moved the
  * row from 0.86× to 1.15× between runs of the same build. Each pushes an image of its own
@@ -40,22 +41,26 @@ const PUSHES = { full: 5, quick: 1 } as const;
 
 export function dockerEngineRows(profile: Profile): Row[] {
   return [
-    {
-      id: '17',
-      title: `docker push, ${profile.skopeoLayers} layers, median of ${PUSHES[profile.name]}`,
-      unit: 's',
-      better: 'lower',
-      timeoutMs: 300_000,
-      run: push,
-    },
-    {
-      id: '17b',
-      title: `docker pull, ${profile.skopeoLayers} layers (image removed first), median of ${PULLS[profile.name]}`,
-      unit: 's',
-      better: 'lower',
-      timeoutMs: 300_000,
-      run: pull,
-    },
+    sampledRow(
+      {
+        id: '17',
+        title: `docker push, ${profile.skopeoLayers} layers, median of ${PUSHES[profile.name]}`,
+        unit: 's',
+        better: 'lower',
+        timeoutMs: 300_000,
+      },
+      { count: (p) => PUSHES[p.name], take: (ctx, i) => push(ctx, i + 1), summarise: summarisePushes },
+    ),
+    sampledRow(
+      {
+        id: '17b',
+        title: `docker pull, ${profile.skopeoLayers} layers (image removed first), median of ${PULLS[profile.name]}`,
+        unit: 's',
+        better: 'lower',
+        timeoutMs: 300_000,
+      },
+      { count: (p) => PULLS[p.name], take: pull, summarise: summarisePulls },
+    ),
   ];
 }
 
@@ -120,53 +125,66 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
   return (performance.now() - t0) / 1000;
 }
 
-async function push(ctx: BenchContext): Promise<Measurement> {
-  const dockerd = await engine(ctx);
-  const times: number[] = [];
-  const cpus: number[] = [];
-  let bytes = 0;
-  for (let n = 1; n <= PUSHES[ctx.profile.name]; n++) {
-    const image = await archive(ctx, n);
-    bytes = image.bytes;
-    await dockerd.docker(['load', '--quiet', '--input', image.archive.path]);
-    const ref = `${ctx.target.host}/bench/docker-push-${n}:v1`;
-    await dockerd.docker(['tag', `berth-bench/docker-push-${n}:v1`, ref]);
-    const { result, cpu } = await cpuDuring(ctx.target.child.pid!, () => timed(() => dockerd.docker(['push', '--quiet', ref])));
-    times.push(result);
-    cpus.push(cpu.user + cpu.system);
-  }
+/** One timed engine command and the registry's CPU (user + system, all threads) during it. */
+interface Sample {
+  seconds: number;
+  cpu: number;
+}
+
+async function measured(ctx: BenchContext, work: () => Promise<unknown>): Promise<Sample> {
+  const { result, cpu } = await cpuDuring(ctx.target.child.pid!, () => timed(work));
+  return { seconds: result, cpu: cpu.user + cpu.system };
+}
+
+function spread(samples: Sample[], what: 'push' | 'pull'): { seconds: number; text: string } {
+  const times = samples.map((s) => s.seconds);
   const range = `${Math.min(...times).toFixed(2)}–${Math.max(...times).toFixed(2)} s`;
   return {
-    value: median(times),
-    detail: `${(bytes / MiB).toFixed(1)} MiB uncompressed, gzip by the engine; ${times.length} pushes, ${range}; the registry's CPU per push ${median(cpus).toFixed(2)} s`,
+    seconds: median(times),
+    text: `${samples.length} ${what}${samples.length === 1 ? '' : what === 'push' ? 'es' : 's'}, ${range}; the registry's CPU per ${what} ${median(samples.map((s) => s.cpu)).toFixed(2)} s`,
   };
 }
 
-async function pull(ctx: BenchContext): Promise<Measurement> {
-  const { bytes } = await archive(ctx);
+/** Push `n` (from 1): image `n` loaded into the engine, tagged for the registry, pushed. */
+async function push(ctx: BenchContext, n: number): Promise<Sample> {
   const dockerd = await engine(ctx);
-  const ref = await ctx.fixture('docker-pull-image', async () => {
+  const image = await archive(ctx, n);
+  await dockerd.docker(['load', '--quiet', '--input', image.archive.path]);
+  const ref = `${ctx.target.host}/bench/docker-push-${n}:v1`;
+  await dockerd.docker(['tag', `berth-bench/docker-push-${n}:v1`, ref]);
+  return measured(ctx, () => dockerd.docker(['push', '--quiet', ref]));
+}
+
+async function summarisePushes(ctx: BenchContext, samples: Sample[]): Promise<Measurement> {
+  const { bytes } = await archive(ctx, 1);
+  const { seconds, text } = spread(samples, 'push');
+  return { value: seconds, detail: `${(bytes / MiB).toFixed(1)} MiB uncompressed, gzip by the engine; ${text}` };
+}
+
+/** The image row 17b pulls, pushed to the registry once (untimed). */
+function pullRef(ctx: BenchContext, dockerd: Dockerd): Promise<string> {
+  return ctx.fixture('docker-pull-image', async () => {
     const pushed = `${ctx.target.host}/bench/docker-pull:v1`;
     await dockerd.docker(['tag', LOADED, pushed]);
     await dockerd.docker(['push', '--quiet', pushed]);
     return pushed;
   });
-  const times: number[] = [];
-  const cpus: number[] = [];
-  for (let i = 0; i < PULLS[ctx.profile.name]; i++) {
-    // Every local name of the image goes, so its layers go and the pull must fetch them all.
-    const images = (await dockerd.docker(['image', 'ls', '--quiet', '--no-trunc'])).stdout.trim().split('\n').filter(Boolean);
-    if (images.length > 0) await dockerd.docker(['image', 'rm', '--force', ...new Set(images)]);
-    const { result, cpu } = await cpuDuring(ctx.target.child.pid!, () => timed(() => dockerd.docker(['pull', '--quiet', ref])));
-    times.push(result);
-    cpus.push(cpu.user + cpu.system);
-  }
+}
+
+async function pull(ctx: BenchContext): Promise<Sample> {
+  const dockerd = await engine(ctx);
+  const ref = await pullRef(ctx, dockerd);
+  // Every local name of the image goes, so its layers go and the pull must fetch them all.
+  const images = (await dockerd.docker(['image', 'ls', '--quiet', '--no-trunc'])).stdout.trim().split('\n').filter(Boolean);
+  if (images.length > 0) await dockerd.docker(['image', 'rm', '--force', ...new Set(images)]);
+  return measured(ctx, () => dockerd.docker(['pull', '--quiet', ref]));
+}
+
+async function summarisePulls(ctx: BenchContext, samples: Sample[]): Promise<Measurement> {
+  const { bytes } = await archive(ctx);
+  const dockerd = await engine(ctx);
   // Put the loaded image back for a later push row (the pull left only the pulled name).
-  await dockerd.docker(['tag', ref, LOADED]);
-  const seconds = median(times);
-  const range = `${Math.min(...times).toFixed(2)}–${Math.max(...times).toFixed(2)} s`;
-  return {
-    value: seconds,
-    detail: `${(bytes / MiB).toFixed(1)} MiB uncompressed; ${times.length} pulls, ${range}; the registry's CPU per pull ${median(cpus).toFixed(2)} s`,
-  };
+  await dockerd.docker(['tag', await pullRef(ctx, dockerd), LOADED]);
+  const { seconds, text } = spread(samples, 'pull');
+  return { value: seconds, detail: `${(bytes / MiB).toFixed(1)} MiB uncompressed; ${text}` };
 }

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { runTargets, type TargetRun } from '../../bench/run-target.js';
 import { parseOptions } from '../../bench/options.js';
 import type { RegistryProcess } from '../support/registry-process.js';
-import type { Row } from '../../bench/workload.js';
+import { sampledRow, type Row } from '../../bench/workload.js';
 
 const quick = parseOptions(['--quick']).profile;
 
@@ -79,4 +79,51 @@ test('a failing row is one error cell; the rows after it still run on both', asy
   assert.equal(seen.length, 6);
   assert.deepEqual(outcomes.get('distribution')?.get('2'), { ok: false, error: 'row broke' });
   assert.deepEqual(outcomes.get('berth')?.get('3'), { ok: true, measurement: { value: 3 } });
+});
+
+function sampledRows(seen: string[], failOn?: { target: string; sample: number }): Row[] {
+  return [
+    sampledRow<number>(
+      { id: 's', title: 'sampled', unit: 'ms', better: 'lower' },
+      {
+        count: () => 4,
+        take: async (ctx, i) => {
+          const name = ctx.target.host.split('.')[0];
+          seen.push(`${i}:${name}`);
+          if (failOn?.target === name && failOn.sample === i) throw new Error(`sample ${i} broke`);
+          return i * 10;
+        },
+        summarise: async (_ctx, samples) => ({ value: samples.reduce((a, b) => a + b, 0), detail: `${samples.length} samples` }),
+      },
+    ),
+  ];
+}
+
+test('a sampled row takes one sample from each target in turn, the order reversed on every other sample', async () => {
+  const seen: string[] = [];
+  const outcomes = await runTargets([target('distribution', []), target('berth', [])], sampledRows(seen), quick, '/tmp');
+  assert.deepEqual(seen, ['0:distribution', '0:berth', '1:berth', '1:distribution', '2:distribution', '2:berth', '3:berth', '3:distribution']);
+  assert.deepEqual(outcomes.get('berth')?.get('s'), { ok: true, measurement: { value: 60, detail: '4 samples' } });
+  assert.deepEqual(outcomes.get('distribution')?.get('s'), { ok: true, measurement: { value: 60, detail: '4 samples' } });
+});
+
+test('a failing sample ends its target\'s row with an error cell; the other target takes every sample', async () => {
+  const seen: string[] = [];
+  const outcomes = await runTargets(
+    [target('distribution', []), target('berth', [])],
+    sampledRows(seen, { target: 'berth', sample: 1 }),
+    quick,
+    '/tmp',
+  );
+  assert.deepEqual(seen, ['0:distribution', '0:berth', '1:berth', '1:distribution', '2:distribution', '3:distribution']);
+  assert.deepEqual(outcomes.get('berth')?.get('s'), { ok: false, error: 'sample 1 broke' });
+  assert.deepEqual(outcomes.get('distribution')?.get('s'), { ok: true, measurement: { value: 60, detail: '4 samples' } });
+});
+
+test('a sampled row on a target that did not start is its error cell; the other takes every sample', async () => {
+  const seen: string[] = [];
+  const outcomes = await runTargets([target('distribution', [], true), target('berth', [])], sampledRows(seen), quick, '/tmp');
+  assert.deepEqual(seen, ['0:berth', '1:berth', '2:berth', '3:berth']);
+  assert.deepEqual(outcomes.get('distribution')?.get('s'), { ok: false, error: 'did not start: distribution refused to start' });
+  assert.equal(outcomes.get('berth')?.get('s')?.ok, true);
 });
