@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync, gzipSync } from 'node:zlib';
 import type { UiBundle, UiFile } from '../ports/ui-bundle.js';
 
 /** This file is dist/src/compose/ui-bundle.js once built: three levels below the package root. */
@@ -68,20 +68,44 @@ async function filesUnder(dir: string): Promise<string[]> {
   return out;
 }
 
+/**
+ * A variant the build wrote beside the file (scripts/compress-ui.mjs), used only while it still
+ * decodes to the file: a file edited after the build gets compressed afresh instead of served
+ * stale. Brotli at quality 11 cost every process ~0.2 s of CPU at start; decoding costs ~1 ms.
+ */
+async function prebuilt(path: string, body: Buffer, decode: (b: Buffer) => Buffer): Promise<Buffer | undefined> {
+  const variant = await readFile(path).catch(() => undefined);
+  if (variant === undefined) return undefined;
+  try {
+    return decode(variant).equals(body) ? variant : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a UI file gets gzip and Brotli variants; the build's compress-ui script asks too. */
+export function isCompressible(path: string, body: Buffer): boolean {
+  return COMPRESSIBLE.has(extname(path).toLowerCase()) && body.length >= MIN_COMPRESS_BYTES;
+}
+
+export function gzipUiFile(body: Buffer): Buffer {
+  return gzipSync(body, { level: 9 });
+}
+
+export function brotliUiFile(body: Buffer): Buffer {
+  return brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: body.length } });
+}
+
 async function uiFile(path: string, body: Buffer): Promise<UiFile> {
-  const ext = extname(path).toLowerCase();
-  const compress = COMPRESSIBLE.has(ext) && body.length >= MIN_COMPRESS_BYTES;
+  const compress = isCompressible(path, body);
   const smaller = (variant: Buffer | undefined) => (variant !== undefined && variant.length < body.length ? variant : undefined);
-  const gzip = compress ? ((await readFile(`${path}.gz`).catch(() => undefined)) ?? gzipSync(body, { level: 9 })) : undefined;
-  const br = compress
-    ? ((await readFile(`${path}.br`).catch(() => undefined)) ??
-      brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: body.length } }))
-    : undefined;
+  const gzip = compress ? ((await prebuilt(`${path}.gz`, body, gunzipSync)) ?? gzipUiFile(body)) : undefined;
+  const br = compress ? ((await prebuilt(`${path}.br`, body, brotliDecompressSync)) ?? brotliUiFile(body)) : undefined;
   return {
     body,
     gzip: smaller(gzip),
     br: smaller(br),
-    contentType: TYPES[ext] ?? 'application/octet-stream',
+    contentType: TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream',
     etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
   };
 }

@@ -5,12 +5,13 @@
  * The bundle is a small fake built here, so these tests do not depend on the real UI package.
  */
 import { strict as assert } from 'node:assert';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import * as http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync, gzipSync } from 'node:zlib';
+import { PACKAGE_ROOT } from '../../../src/compose/ui-bundle.js';
 import { startTestServer, type TestServer } from '../../support/test-server.js';
 import { rawRequest } from '../support/raw-http.js';
 
@@ -214,4 +215,62 @@ describe('web UI turned off (ui.enabled: false)', () => {
       assert.equal(got.headers['content-security-policy'], undefined);
     }
   });
+});
+
+describe('web UI variants the build wrote beside the files', () => {
+  const STYLE = `body { margin: 0; }\n${'.card { padding: 1rem; border: 1px solid #ccc; }\n'.repeat(40)}`;
+  let dist: string;
+  let server: TestServer;
+  /** Quality 1, so it differs from the quality-11 encoding the server would make itself. */
+  let prebuiltBr: Buffer;
+
+  before(async () => {
+    dist = await mkdtemp(join(tmpdir(), 'berth-ui-prebuilt-'));
+    await mkdir(join(dist, 'assets'), { recursive: true });
+    await writeFile(join(dist, 'index.html'), INDEX);
+    await writeFile(join(dist, 'assets', 'app-3f2a9c.js'), SCRIPT);
+    await writeFile(join(dist, 'assets', 'site-9d1e.css'), STYLE);
+    prebuiltBr = brotliCompressSync(Buffer.from(STYLE), { params: { [constants.BROTLI_PARAM_QUALITY]: 1 } });
+    await writeFile(join(dist, 'assets', 'site-9d1e.css.br'), prebuiltBr);
+    // Left from an earlier build of another file body: it must not be served for this one.
+    await writeFile(join(dist, 'assets', 'site-9d1e.css.gz'), gzipSync(Buffer.from('body { color: red; }\n'.repeat(40))));
+    // Not gzip at all.
+    await writeFile(join(dist, 'assets', 'app-3f2a9c.js.gz'), Buffer.from('not gzip'));
+    server = await startTestServer({ ui: { enabled: true, path: dist } });
+  });
+  after(async () => {
+    await server?.close();
+    await rm(dist, { recursive: true, force: true });
+  });
+
+  test('a variant that decodes to the file is served as the build wrote it', async () => {
+    const br = await get(server.url, '/assets/site-9d1e.css', { 'accept-encoding': 'br' });
+    assert.equal(br.headers['content-encoding'], 'br');
+    assert.ok(br.body.equals(prebuiltBr), 'the prebuilt bytes, not a fresh encoding');
+  });
+
+  test('a stale or broken variant is replaced by a fresh encoding of the file', async () => {
+    const stale = await get(server.url, '/assets/site-9d1e.css', { 'accept-encoding': 'gzip' });
+    assert.equal(stale.headers['content-encoding'], 'gzip');
+    assert.equal(gunzipSync(stale.body).toString('utf8'), STYLE);
+    const broken = await get(server.url, '/assets/app-3f2a9c.js', { 'accept-encoding': 'gzip' });
+    assert.equal(broken.headers['content-encoding'], 'gzip');
+    assert.equal(gunzipSync(broken.body).toString('utf8'), SCRIPT);
+  });
+
+  test('the variant files are not assets of their own', async () => {
+    assertNotFoundEnvelope(await get(server.url, '/assets/site-9d1e.css.br'), 'a .br file');
+  });
+});
+
+test('the build writes gzip and Brotli variants of the real UI that decode to each file', async () => {
+  const assets = join(PACKAGE_ROOT, 'ui', 'dist', 'assets');
+  const names = await readdir(assets);
+  const scripts = names.filter((n) => n.endsWith('.js'));
+  assert.ok(scripts.length > 0, 'the UI is built (npm run build)');
+  for (const name of names.filter((n) => n.endsWith('.js') || n.endsWith('.css'))) {
+    const body = await readFile(join(assets, name));
+    assert.ok(gunzipSync(await readFile(join(assets, `${name}.gz`))).equals(body), `${name}.gz`);
+    assert.ok(brotliDecompressSync(await readFile(join(assets, `${name}.br`))).equals(body), `${name}.br`);
+  }
 });
