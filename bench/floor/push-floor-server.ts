@@ -4,7 +4,9 @@
  * check the digest, rename the file into place. No database, no access control, no session,
  * and an fsync only with FLOOR_FSYNC=1. Whatever this reaches on a machine, with the bench's
  * own client, no registry written in Node.js can beat there; it is a measuring stick, not a
- * registry (no limits, no names checked), and listens on loopback only.
+ * registry (no limits, no names checked), and listens on loopback only. FLOOR_BODY=discard
+ * reads the PUT body and drops it (the loopback limit for this client and node:http);
+ * FLOOR_BODY=hash only hashes it (that, plus SHA-256, which every registry must do).
  *
  *   node dist/bench/floor/push-floor-server.js ROOT PORT
  */
@@ -16,6 +18,7 @@ import { join } from 'node:path';
 const [root, port] = [process.argv[2], Number(process.argv[3])];
 if (root === undefined || !Number.isInteger(port)) throw new Error('usage: push-floor-server ROOT PORT');
 const fsync = process.env.FLOOR_FSYNC === '1';
+const body = process.env.FLOOR_BODY ?? 'file';
 /** Bytes gathered per write, as Berth's filesystem store does. */
 const BATCH = 1024 * 1024;
 /** A datasync started each time the file passes another 16 MiB, as Berth's store does (FLOOR_WRITEBACK=0: none). */
@@ -30,6 +33,11 @@ async function put(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const digest = url.searchParams.get('digest') ?? '';
   if (!/^[0-9a-f-]{36}$/.test(id) || !/^sha256:[0-9a-f]{64}$/.test(digest)) return answer(res, 400);
   const hash = createHash('sha256');
+  if (body === 'discard' || body === 'hash') {
+    for await (const chunk of req as AsyncIterable<Buffer>) if (body === 'hash') hash.update(chunk);
+    if (body === 'hash' && `sha256:${hash.digest('hex')}` !== digest) return answer(res, 400);
+    return answer(res, 201, { location: `/v2/floor/blobs/${digest}` });
+  }
   const staged = join(root!, 'uploads', id);
   const file = await open(staged, 'w');
   try {

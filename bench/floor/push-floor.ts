@@ -63,6 +63,8 @@ async function measure(env: Record<string, string>, label: string): Promise<void
 
 console.log(`| floor server | 1 MiB pushes/s, c32 | server CPU ms per push | ${BIG / 1024 / 1024} MiB push, MiB/s | server CPU s per GiB |`);
 console.log('|---|---:|---:|---:|---:|');
+await measure({ FLOOR_BODY: 'discard' }, 'body read and dropped (loopback limit)');
+await measure({ FLOOR_BODY: 'hash' }, 'body hashed, not stored');
 await measure({ FLOOR_FSYNC: '0', FLOOR_WRITEBACK: '0' }, 'no fsync');
 await measure({ FLOOR_FSYNC: '1', FLOOR_WRITEBACK: '0' }, 'fsync at the end');
 await measure({ FLOOR_FSYNC: '1' }, 'fsync, write-back every 16 MiB');
