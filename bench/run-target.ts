@@ -1,8 +1,9 @@
 /**
  * Runs rows against started targets and turns each into an Outcome: a failing row (or a target
  * that will not start) becomes an error cell and the run goes on. The main table interleaves
- * its two targets row by row (runTargets); the scale-out section runs its three one after the
- * other (runTarget). Both go through TargetSession, so a row behaves the same in either table.
+ * its two targets row by row, and a sampled row sample by sample (runTargets); the scale-out
+ * section runs its three one after the other (runTarget). Both go through TargetSession, so a
+ * row behaves the same in either table.
  */
 import { execFileSync } from 'node:child_process';
 import type { RegistryProcess } from '../test/support/registry-process.js';
@@ -100,7 +101,7 @@ class TargetSession {
     return ctx;
   }
 
-  /** One sample of a sampled row, within the row's timeout; the row's clients end with it. */
+  /** One sample of a sampled row, given the row's timeout on its own; the clients it opened end with it. */
   async sample(row: Row, ctx: BenchContext, i: number): Promise<unknown> {
     try {
       return await withTimeout(row.sampled!.take(ctx, i), row.timeoutMs ?? this.rowTimeoutMs);
