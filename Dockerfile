@@ -12,7 +12,7 @@ COPY package.json package-lock.json ./
 # dependency with a native build is rebuilt explicitly.
 RUN npm ci --ignore-scripts --no-audit --no-fund && npm rebuild better-sqlite3
 # What .dockerignore lets through: bin, src, ui, tsconfig.json, deploy/container, the addon's
-# sources and its build script.
+# sources and its build script, and the UI's compression script (`npm run build` runs it).
 COPY . .
 # The addons (optional: on a failed build the script says so and Berth uses its JS paths); only
 # their .node files go to the image, which has no compiler.
