@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync, gzipSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync, gzipSync, type ZlibOptions } from 'node:zlib';
 import type { UiBundle, UiFile } from '../ports/ui-bundle.js';
 
 /** This file is dist/src/compose/ui-bundle.js once built: three levels below the package root. */
@@ -73,11 +73,12 @@ async function filesUnder(dir: string): Promise<string[]> {
  * decodes to the file: a file edited after the build gets compressed afresh instead of served
  * stale. Brotli at quality 11 cost every process ~0.2 s of CPU at start; decoding costs ~1 ms.
  */
-async function prebuilt(path: string, body: Buffer, decode: (b: Buffer) => Buffer): Promise<Buffer | undefined> {
+async function prebuilt(path: string, body: Buffer, decode: (b: Buffer, options: ZlibOptions) => Buffer): Promise<Buffer | undefined> {
   const variant = await readFile(path).catch(() => undefined);
   if (variant === undefined) return undefined;
   try {
-    return decode(variant).equals(body) ? variant : undefined;
+    // Decoding stops (throws) past the file's length: a variant that inflates further is not it.
+    return decode(variant, { maxOutputLength: Math.max(1, body.length) }).equals(body) ? variant : undefined;
   } catch {
     return undefined;
   }

@@ -244,11 +244,13 @@ export class FilesystemBlobStore implements BlobStore {
         const sizes = directFd === undefined ? this.appendSizes : this.directSizes(directFd);
         const free = options.releaseChunks === true ? this.release : undefined;
         const { written } = options;
-        const both = (chunks: Uint8Array[]): void => {
-          written!(chunks);
-          free!(chunks);
-        };
-        const release = free === undefined || written === undefined ? (free ?? written) : both;
+        const release =
+          free === undefined || written === undefined
+            ? (free ?? written)
+            : (chunks: Uint8Array[]): void => {
+                written(chunks);
+                free(chunks);
+              };
         appended = await appendBody(body, handle, offset, release === undefined ? sizes : { ...sizes, release }, options.signal);
         if (!this.backgroundSyncs && appended.writingBack !== undefined) {
           const failed = await appended.writingBack;

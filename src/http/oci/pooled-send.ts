@@ -95,6 +95,15 @@ export function canSendPooled(reply: FastifyReply): boolean {
 }
 
 /**
+ * For a hijacked reply: writes the status and the headers set through Fastify as they are, and
+ * marks the response as streaming for the connection limits.
+ */
+export function writeHijackedHead(reply: FastifyReply, status: number): void {
+  reply.raw.writeHead(status, reply.getHeaders() as Record<string, string | number | string[]>);
+  reply.raw.emit(STREAMING_RESPONSE);
+}
+
+/**
  * Writes status, the reply's headers and bytes [start, end] (inclusive) of the reader's blob.
  * Resolves when the response is complete or abandoned; never rejects (once headers are out
  * the only honest report of a failed read is a cut connection, and it is logged).
@@ -105,8 +114,7 @@ export async function sendPooled(reply: FastifyReply, status: number, reader: Bl
   let position = start;
   const last = end + 1;
   try {
-    res.writeHead(status, reply.getHeaders() as Record<string, string | number | string[]>);
-    res.emit(STREAMING_RESPONSE);
+    writeHijackedHead(reply, status);
     let inFlight = 0;
     const buffers = lease();
     const give = buffers.give;

@@ -12,7 +12,7 @@
  */
 import type { FastifyReply } from 'fastify';
 import type { Readable } from 'node:stream';
-import { STREAMING_RESPONSE } from '../connection-limits.js';
+import { writeHijackedHead } from './pooled-send.js';
 
 export function sendProxied(reply: FastifyReply, stream: Readable, sent: (chunk: Uint8Array) => void): Promise<void> {
   reply.hijack();
@@ -55,8 +55,7 @@ export function sendProxied(reply: FastifyReply, stream: Readable, sent: (chunk:
       stream.off('error', onError);
       resolve();
     };
-    res.writeHead(reply.statusCode, reply.getHeaders() as Record<string, string | number | string[]>);
-    res.emit(STREAMING_RESPONSE);
+    writeHijackedHead(reply, reply.statusCode);
     res.on('drain', onDrain);
     res.on('close', onClose);
     stream.on('error', onError);
